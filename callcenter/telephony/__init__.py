@@ -1,0 +1,1 @@
+"""Everything that speaks Asterisk: AMI, FastAGI, dialplan rendering and variable names."""

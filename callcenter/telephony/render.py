@@ -1,0 +1,117 @@
+"""Render dialplan/ templates into Asterisk configuration files.
+
+Templates use {{name}} marks (Asterisk's own ${...} stay untouched). Every value put into a
+template has been validated by config.validate(); an unknown mark is an error, not a blank.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from callcenter.config import PROJECT_ROOT, Settings
+
+TEMPLATE_DIR = PROJECT_ROOT / "dialplan"
+_MARK = re.compile(r"\{\{([a-z_]+)\}\}")
+# Files written for the sandbox; an operator with their own Asterisk #includes the first three.
+HOTLINE_FILES = ("extensions.conf", "queues.conf", "pjsip.conf")
+SANDBOX_FILES = (*HOTLINE_FILES, "manager.conf", "modules.conf", "logger.conf", "rtp.conf")
+PRELUDE = ("greeting", "recorded", "emergency")
+
+
+class RenderError(ValueError):
+    pass
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    def sub(m: re.Match[str]) -> str:
+        key = m.group(1)
+        if key not in values:
+            raise RenderError(f"template mark {{{{{key}}}}} has no value")
+        value = values[key]
+        multiline = key in ("trunk_section", "seat_sections")
+        if "\r" in value or ("\n" in value and not multiline):
+            raise RenderError(f"value for {key} contains a line break")
+        return value
+
+    return _MARK.sub(sub, template)
+
+
+def pjsip_sections(settings: Settings, seat_secrets: dict[str, str]) -> tuple[str, str]:
+    seats: list[str] = []
+    if settings.profile == "sandbox":
+        trunk = (
+            "[citizens](hotline-endpoint)\ncontext = hotline-inbound\n\n"
+            "[citizens]\ntype = identify\nendpoint = citizens\n"
+            f"match = 127.0.0.1:{settings.trunk_sandbox_port}\n\n"
+            "; Any other softphone on this machine may call the sandbox line too.\n"
+            "[anonymous](hotline-endpoint)\ncontext = hotline-inbound\n"
+        )
+        for seat in settings.seats:
+            seats.append(
+                f"[{seat.endpoint}](hotline-endpoint)\ncontext = hotline-seats\n"
+                f"aors = {seat.endpoint}\ncallerid = \"{seat.name}\" <{seat.id}>\n\n"
+                f"[{seat.endpoint}]\ntype = aor\n"
+                f"contact = sip:{seat.endpoint}@127.0.0.1:{seat.sandbox_port}\n\n"
+                f"[{seat.endpoint}]\ntype = identify\nendpoint = {seat.endpoint}\n"
+                f"match = 127.0.0.1:{seat.sandbox_port}\n"
+            )
+    else:
+        trunk = "; production: the operator's trunk sends calls to context hotline-inbound\n"
+        for seat in settings.seats:
+            secret = seat_secrets.get(seat.id)
+            if not secret:
+                raise RenderError(f"no SIP secret for seat {seat.id}")
+            seats.append(
+                f"[{seat.endpoint}](hotline-endpoint)\ncontext = hotline-seats\n"
+                f"auth = {seat.endpoint}\naors = {seat.endpoint}\n"
+                f"callerid = \"{seat.name}\" <{seat.id}>\n\n"
+                f"[{seat.endpoint}]\ntype = auth\nauth_type = userpass\n"
+                f"username = {seat.endpoint}\npassword = {secret}\n\n"
+                f"[{seat.endpoint}]\ntype = aor\nmax_contacts = 1\n"
+            )
+    return trunk, "\n".join(seats)
+
+
+def values(settings: Settings, ami_secret: str, seat_secrets: dict[str, str]) -> dict[str, str]:
+    trunk, seats = pjsip_sections(settings, seat_secrets)
+    prelude = [p for p in PRELUDE if settings.prompts.get(p)]
+    return {
+        "number": settings.number,
+        "language": settings.language,
+        "timezone": settings.timezone,
+        "rec_root": settings.asterisk_recording_root.rstrip("/"),
+        "agi_host": settings.agi_host,
+        "agi_port": str(settings.agi_port),
+        "prelude_prompts": "&".join(f"hotline/{p}" for p in prelude) or "silence/1",
+        "menu_timeout": str(settings.menu_timeout),
+        "queue": settings.queue_name,
+        "max_wait": str(settings.queue_max_wait),
+        "strategy": settings.queue_strategy,
+        "ring_timeout": str(settings.queue_ring_timeout),
+        "retry": str(settings.queue_retry),
+        "wrapup": str(settings.queue_wrapup),
+        "ami_host": settings.ami_host,
+        "ami_port": str(settings.ami_port),
+        "ami_user": settings.ami_user,
+        "ami_secret": ami_secret,
+        "sip_port": str(settings.sip_port),
+        "rtp_start": str(settings.rtp_start),
+        "rtp_end": str(settings.rtp_end),
+        "trunk_section": trunk,
+        "seat_sections": seats,
+    }
+
+
+def render(settings: Settings, out_dir: Path, ami_secret: str,
+           seat_secrets: dict[str, str] | None = None,
+           files: tuple[str, ...] = SANDBOX_FILES) -> list[Path]:
+    vals = values(settings, ami_secret, seat_secrets or {})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in files:
+        text = fill((TEMPLATE_DIR / name).read_text(encoding="utf-8"), vals)
+        target = out_dir / name
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+    return written
