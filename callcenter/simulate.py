@@ -1,0 +1,166 @@
+"""SIPp as phones: citizens who call the line and seats that answer it.
+
+Used by `callcenter simulate` (so a newcomer sees calls flow without a phone) and by the
+end-to-end tests. Scenarios are written from Python so the audio file, the key pressed and the
+caller number are parameters, checked here, never pasted from user text into XML unchecked.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+from callcenter.speech import rtp_pcap
+
+SIPP_SHARE = Path("/usr/share/sip-tester")
+DEFAULT_AUDIO = Path(__file__).resolve().parent / "data" / "citizen.wav"
+_NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
+
+
+class SimulateError(RuntimeError):
+    pass
+
+
+def _sipp() -> str:
+    exe = shutil.which("sipp")
+    if exe is None:
+        raise SimulateError("sipp is not installed: run scripts/setup-host.sh")
+    return exe
+
+
+_HEAD = """<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="hotline citizen">
+  <send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]cc[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: sip:{caller}@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=citizen 1 1 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[local_ip_type] [local_ip]
+t=0 0
+m=audio [auto_media_port] RTP/AVP 8 101
+a=rtpmap:8 PCMA/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-15
+]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="true"/>
+  <send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]cc[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Contact: sip:{caller}@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+"""
+
+_TAIL = """  <send retrans="500"><![CDATA[
+BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]cc[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Contact: sip:{caller}@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+</scenario>
+"""
+
+
+def citizen_scenario(caller: str, hold_ms: int, audio: Path = DEFAULT_AUDIO,
+                     key: str | None = None, key_after_ms: int = 0) -> str:
+    """A citizen who calls, optionally presses one key, talks (plays audio) and hangs up
+    hold_ms after the line answered."""
+    if not _NUMBER.match(caller):
+        raise SimulateError(f"caller number {caller!r} must be 3-20 digits")
+    if key is not None and not re.fullmatch(r"[0-9]", key):
+        raise SimulateError(f"key {key!r} must be one digit")
+    if not audio.exists():
+        raise SimulateError(f"audio capture {audio} not found")
+    steps = []
+    remaining = hold_ms
+    if key is not None:
+        steps.append(f'  <pause milliseconds="{key_after_ms}"/>\n')
+        dtmf = SIPP_SHARE / f"dtmf_2833_{key}.pcap"
+        steps.append(f"  <nop><action><exec play_pcap_audio={quoteattr(str(dtmf))}/>"
+                     "</action></nop>\n")
+        remaining = max(hold_ms - key_after_ms, 0)
+    steps.append(f"  <nop><action><exec play_pcap_audio={quoteattr(str(audio))}/>"
+                 "</action></nop>\n")
+    steps.append(f'  <pause milliseconds="{remaining}"/>\n')
+    return _HEAD.format(caller=caller) + "".join(steps) + _TAIL.format(caller=caller)
+
+
+@dataclass
+class Sipp:
+    proc: subprocess.Popen[bytes]
+    workdir: Path
+
+    def wait(self, timeout: float) -> int:
+        return self.proc.wait(timeout)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def errors(self) -> str:
+        return "".join(p.read_text(errors="replace") for p in self.workdir.glob("*_errors.log"))
+
+
+def call(number: str, sip_port: int, local_port: int, media_port: int, caller: str,
+         hold_ms: int, audio: Path = DEFAULT_AUDIO, key: str | None = None,
+         key_after_ms: int = 0, timeout_s: int = 120) -> Sipp:
+    """Start one citizen call in the background; `wait()` returns SIPp's exit code (0 = done)."""
+    work = Path(tempfile.mkdtemp(prefix="sipp-citizen-"))
+    if audio.suffix != ".pcap":
+        # A real phone sends audio for the whole call: loop the source to its full length.
+        pcap = work / "citizen.pcap"
+        rtp_pcap.write_pcap(rtp_pcap.alaw_samples(audio), pcap, hold_ms / 1000 + 1)
+        audio = pcap
+    scenario = work / "citizen.xml"
+    scenario.write_text(citizen_scenario(caller, hold_ms, audio, key, key_after_ms))
+    cmd = [_sipp(), f"127.0.0.1:{sip_port}", "-sf", str(scenario), "-s", number,
+           "-i", "127.0.0.1", "-p", str(local_port), "-mp", str(media_port), "-m", "1",
+           "-l", "1", "-nostdin", "-timeout", f"{timeout_s}s", "-timeout_error",
+           "-trace_err", "-recv_timeout", f"{timeout_s * 1000}"]
+    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return Sipp(proc, work)
+
+
+def seat_phone(local_port: int, media_port: int) -> Sipp:
+    """A seat's phone that answers every call at once and echoes the audio back."""
+    work = Path(tempfile.mkdtemp(prefix="sipp-seat-"))
+    cmd = [_sipp(), "-sn", "uas", "-i", "127.0.0.1", "-p", str(local_port),
+           "-mp", str(media_port), "-rtp_echo", "-nostdin", "-trace_err"]
+    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return Sipp(proc, work)

@@ -1,0 +1,154 @@
+"""FastAGI server on asyncio streams, replacing panoramisk's (which stalls the loop on a
+half-sent header) and pyst2's (Python 2 only, forks per call, does not escape arguments).
+
+Each connection is its own task. The header must arrive within `header_timeout` and fit in
+`max_header` bytes; a client that sends half a header, stalls or floods is dropped without
+touching any other call. The handler's answer must come within `answer_timeout`, else the
+connection is closed and the dialplan takes its fallback path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+log = logging.getLogger(__name__)
+
+
+class AgiError(RuntimeError):
+    pass
+
+
+class UnsafeAgiArgument(AgiError, ValueError):
+    """An argument would break the AGI line protocol; nothing was sent."""
+
+
+def quote_arg(value: str) -> str:
+    """Quote one AGI command argument.
+
+    CR, LF and NUL would end the command early and let text become a second command: refused.
+    Quotes and backslashes are escaped the way res_agi's parser undoes them.
+    """
+    for bad in ("\r", "\n", "\x00"):
+        if bad in value:
+            raise UnsafeAgiArgument(f"AGI argument contains {bad!r}; refused before sending")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True)
+class AgiRequest:
+    env: dict[str, str]
+
+    @property
+    def script(self) -> str:
+        """The path of agi://host:port/<script>, without the leading slash."""
+        return self.env.get("agi_network_script") or urlsplit(
+            self.env.get("agi_request", "")).path.lstrip("/")
+
+    @property
+    def uniqueid(self) -> str:
+        return self.env.get("agi_uniqueid", "")
+
+    @property
+    def caller(self) -> str:
+        return self.env.get("agi_callerid", "")
+
+
+class AgiSession:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                 timeout: float) -> None:
+        self._reader, self._writer, self._timeout = reader, writer, timeout
+
+    async def command(self, *words: str) -> str:
+        """Send one command (first word bare, the rest quoted); return Asterisk's reply line."""
+        verb = words[0]
+        if not verb.replace(" ", "").isalpha():
+            raise UnsafeAgiArgument(f"AGI verb {verb!r} is not a plain word")
+        line = " ".join([verb, *(quote_arg(w) for w in words[1:])]) + "\n"
+        self._writer.write(line.encode("utf-8"))
+        await self._writer.drain()
+        reply = await asyncio.wait_for(self._reader.readline(), self._timeout)
+        text = reply.decode("utf-8", "replace").strip()
+        if not text.startswith("200"):
+            raise AgiError(f"{verb}: {text or 'connection closed'}")
+        return text
+
+    async def set_variable(self, name: str, value: str) -> None:
+        await self.command("SET VARIABLE", name, value)
+
+
+Handler = Callable[[AgiRequest, AgiSession], Awaitable[None]]
+
+
+class FastAgiServer:
+    def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 4573, *,
+                 header_timeout: float = 5.0, answer_timeout: float = 3.0,
+                 max_header: int = 16384) -> None:
+        self.handler, self.host, self.port = handler, host, port
+        self.header_timeout, self.answer_timeout = header_timeout, answer_timeout
+        self.max_header = max_header
+        self._server: asyncio.Server | None = None
+        self.served = 0
+        self.rejected = 0
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, self.host, self.port,
+                                                  limit=self.max_header)
+
+    @property
+    def bound_port(self) -> int:
+        assert self._server is not None and self._server.sockets
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            env = await asyncio.wait_for(self._read_header(reader), self.header_timeout)
+        except (TimeoutError, AgiError, ValueError, asyncio.IncompleteReadError,
+                asyncio.LimitOverrunError, ConnectionError) as exc:
+            self.rejected += 1
+            log.warning("FastAGI: dropped a client: %s", exc or type(exc).__name__)
+            await self._close(writer)
+            return
+        try:
+            session = AgiSession(reader, writer, self.answer_timeout)
+            await asyncio.wait_for(self.handler(AgiRequest(env), session), self.answer_timeout)
+            self.served += 1
+        except Exception:
+            log.exception("FastAGI handler failed for %s", env.get("agi_uniqueid"))
+        finally:
+            await self._close(writer)
+
+    async def _read_header(self, reader: asyncio.StreamReader) -> dict[str, str]:
+        env: dict[str, str] = {}
+        size = 0
+        while True:
+            line = await reader.readline()
+            if not line:
+                raise AgiError("connection closed inside the header")
+            size += len(line)
+            if size > self.max_header:
+                raise AgiError("header too large")
+            text = line.decode("utf-8", "replace").strip()
+            if not text:
+                if "agi_request" not in env:
+                    raise AgiError("header without agi_request")
+                return env
+            key, sep, value = text.partition(":")
+            if sep and key.startswith("agi_"):
+                env[key] = value.strip()
+
+    @staticmethod
+    async def _close(writer: asyncio.StreamWriter) -> None:
+        writer.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(writer.wait_closed(), 1)
