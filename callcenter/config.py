@@ -68,7 +68,7 @@ class Settings:
     asterisk_recording_root: str = "/var/spool/asterisk/hotline-rec"
     store_url: str = "sqlite:///var/callcenter.db"
     sandbox_cache_dir: Path = Path("/var/cache/callcenter")
-    sandbox_state_dir: Path = Path("var/sandbox")
+    sandbox_state_dir: Path = Path("/var/lib/callcenter/sandbox")
     prompts: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -175,7 +175,7 @@ def load_settings(path: Path | None = None, root: Path | None = None) -> Setting
             asterisk_recording_root=str(rec.get("asterisk_root", "/var/spool/asterisk/hotline-rec")),
             store_url=str(store.get("url", "sqlite:///var/callcenter.db")),
             sandbox_cache_dir=_resolve(root, str(sandbox.get("cache_dir", "/var/cache/callcenter"))),
-            sandbox_state_dir=_resolve(root, str(sandbox.get("state_dir", "var/sandbox"))),
+            sandbox_state_dir=_resolve(root, str(sandbox.get("state_dir", "/var/lib/callcenter/sandbox"))),
             prompts=prompts,
         )
     except (TypeError, ValueError) as exc:

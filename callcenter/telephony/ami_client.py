@@ -21,6 +21,7 @@ import contextlib
 import itertools
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -108,6 +109,10 @@ class AmiClient:
             return
         if "Event" not in msg:
             return
+        if "Timestamp" not in msg:
+            # List answers (CoreShowChannel, QueueEntry...) carry no Timestamp even with
+            # timestampevents=yes; the time they were received is within a few ms of it.
+            msg["Timestamp"] = f"{time.time():.6f}"
         if pending is not None and pending.reply is not None:
             pending.reply.events.append(msg)
             if msg.get("EventList", "").lower() == "complete":

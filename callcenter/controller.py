@@ -1,0 +1,137 @@
+"""The controller process: AMI events -> tracker -> call log; FastAGI routing answers.
+
+One asyncio loop. Database writes run in a worker thread so the loop keeps reading AMI
+(Asterisk drops a client that does not read for `writetimeout`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from callcenter.config import Settings
+from callcenter.domain.calls import GRACE, CallRecord
+from callcenter.services.call_log import CallLog
+from callcenter.services.routing import RoutingPolicy
+from callcenter.storage.engine import make_engine, migrate
+from callcenter.telephony import ami_actions
+from callcenter.telephony.ami_client import AmiClient, AmiError, consume
+from callcenter.telephony.ami_parse import Message
+from callcenter.telephony.fastagi import AgiRequest, AgiSession, FastAgiServer
+from callcenter.telephony.tracker import CallTracker
+from callcenter.telephony.variables import AGI_SETTABLE
+
+log = logging.getLogger(__name__)
+RECENT = 10_000
+
+
+@dataclass
+class Controller:
+    settings: Settings
+    grace: float = GRACE.total_seconds()
+    tracker: CallTracker = field(default_factory=CallTracker)
+    saved: list[CallRecord] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.engine = make_engine(s.store_url)
+        self.call_log = CallLog(self.engine, s.recording_root, s.asterisk_recording_root)
+        self.routing = RoutingPolicy(s.menu_enabled)
+        self.ami = AmiClient(s.ami_host, s.ami_port, s.ami_user, s.ami_secret(),
+                             resync_queue=s.queue_name, on_login=self._on_login)
+        self.agi = FastAgiServer(self._agi, s.agi_host, s.agi_port,
+                                 answer_timeout=s.agi_timeout_ms / 1000)
+        self._to_save: asyncio.Queue[str] = asyncio.Queue()
+        self._recent: OrderedDict[str, None] = OrderedDict()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.persisted = asyncio.Event()
+
+    async def start(self) -> None:
+        await asyncio.to_thread(migrate, self.engine)
+        await self.agi.start()
+        self._tasks = [asyncio.create_task(self.ami.run(), name="ami"),
+                       asyncio.create_task(consume(self.ami.events, self.on_event), name="events"),
+                       asyncio.create_task(self._persister(), name="persist")]
+
+    async def stop(self) -> None:
+        await self.agi.stop()
+        await self.ami.stop()
+        # Let what is already due reach the store before the loop goes.
+        await asyncio.sleep(0)
+        while not self._to_save.empty():
+            await asyncio.sleep(0.05)
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        self.engine.dispose()
+
+    async def _on_login(self) -> None:
+        # Seats are dynamic members; the agent desk (later) logs them in and out. Until then
+        # every configured seat is a member; "already there" is not an error.
+        for seat in self.settings.seats:
+            try:
+                await self.ami.send(ami_actions.queue_add(self.settings.queue_name,
+                                                          seat.interface, seat.id))
+            except AmiError as exc:
+                log.warning("QueueAdd %s: %s", seat.id, exc)
+
+    async def _agi(self, request: AgiRequest, session: AgiSession) -> None:
+        if request.script != "route":
+            log.warning("FastAGI: unknown script %r", request.script)
+            return
+        for name, value in self.routing.route().items():
+            if value not in AGI_SETTABLE.get(name, ()):
+                raise ValueError(f"refusing to set {name}={value!r}")
+            await session.set_variable(name, value)
+
+    def on_event(self, msg: Message) -> None:
+        lid = msg.get("Linkedid", "")
+        done = self.tracker.feed(msg)
+        if lid and lid in self._recent and lid not in done and self.tracker.calls.get(lid):
+            done.append(lid)  # a late event for a call already stored: merge it in
+        loop = asyncio.get_running_loop()
+        for call in done:
+            loop.call_later(self.grace, self._to_save.put_nowait, call)
+
+    async def _persister(self) -> None:
+        while True:
+            batch = [await self._to_save.get()]
+            while not self._to_save.empty():
+                batch.append(self._to_save.get_nowait())
+            calls = {lid: evs for lid in dict.fromkeys(batch) if (evs := self.tracker.pop(lid))}
+            try:
+                if calls:
+                    records = await asyncio.to_thread(self.call_log.save, calls)
+                    self.saved.extend(records)
+                    for lid in calls:
+                        self._recent[lid] = None
+                        self._recent.move_to_end(lid)
+                    while len(self._recent) > RECENT:
+                        self._recent.popitem(last=False)
+                    self.persisted.set()
+            except Exception:
+                # Keep the events: put them back so the next batch tries again.
+                log.exception("storing %d calls failed; will retry", len(calls))
+                for lid, evs in calls.items():
+                    for e in evs:
+                        self.tracker.feed(e)
+                    asyncio.get_running_loop().call_later(5, self._to_save.put_nowait, lid)
+            finally:
+                for _ in batch:
+                    self._to_save.task_done()
+
+
+async def run_forever(settings: Settings) -> None:
+    controller = Controller(settings)
+    await controller.start()
+    log.info("controller running: AMI %s:%s, FastAGI %s:%s", settings.ami_host,
+             settings.ami_port, settings.agi_host, settings.agi_port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await controller.stop()

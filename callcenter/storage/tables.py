@@ -1,0 +1,100 @@
+"""SQLAlchemy 2.0 tables for calls, their legs, events and recordings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC in, aware UTC out, on SQLite (no time zones) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: store aware UTC times only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CallRow(Base):
+    __tablename__ = "calls"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    linkedid: Mapped[str] = mapped_column(String(64), unique=True)
+    caller_number: Mapped[str] = mapped_column(String(64), default="")
+    dialled_number: Mapped[str] = mapped_column(String(64), default="")
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ivr_choice: Mapped[str | None] = mapped_column(String(8))
+    route: Mapped[str | None] = mapped_column(String(16))
+    fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    queue: Mapped[str | None] = mapped_column(String(64))
+    queue_joined_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    wait_s: Mapped[float | None] = mapped_column(Float)
+    seat: Mapped[str | None] = mapped_column(String(32))
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    talk_s: Mapped[float | None] = mapped_column(Float)
+    hung_up_by: Mapped[str] = mapped_column(String(16))
+    disposition: Mapped[str] = mapped_column(String(24), index=True)
+    disposition_reason: Mapped[str] = mapped_column(String(200), default="")
+    legs: Mapped[list[LegRow]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                              order_by="LegRow.uniqueid")
+    recordings: Mapped[list[RecordingRow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="RecordingRow.kind")
+
+
+class LegRow(Base):
+    __tablename__ = "call_legs"
+    __table_args__ = (UniqueConstraint("call_id", "uniqueid"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    uniqueid: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    hangup_cause: Mapped[int | None] = mapped_column(Integer)
+
+
+class EventRow(Base):
+    """The raw AMI trail of a call, kept for audit; a delivered-twice event is stored once."""
+
+    __tablename__ = "call_events"
+    __table_args__ = (UniqueConstraint("call_id", "digest"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[float] = mapped_column(Float)
+    name: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class RecordingRow(Base):
+    __tablename__ = "recordings"
+    __table_args__ = (UniqueConstraint("call_id", "kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # mix | citizen | seat
+    path: Mapped[str] = mapped_column(String(255))  # relative to the recording root
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str] = mapped_column(String(200), default="")

@@ -1,0 +1,71 @@
+"""Groups AMI events by Linkedid and says when a call is over.
+
+Pure and synchronous: no clock, no I/O. A call is over when the citizen's channel and every
+other channel seen for it have hung up, or when a resync snapshot shows it gone. Events arriving
+for a call already handed over open it again; the call log merges them with what it stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from callcenter.domain.calls import CALL_EVENTS, Event, digest, is_gone, timestamp
+
+
+@dataclass
+class _Call:
+    events: dict[str, Event] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
+    dead: set[str] = field(default_factory=set)
+    last_seen: float = 0.0
+
+
+class CallTracker:
+    def __init__(self) -> None:
+        self.calls: dict[str, _Call] = {}
+        self._snapshot: dict[str, set[str]] = {}  # ActionID -> linkedids in that snapshot
+
+    def feed(self, event: Event) -> list[str]:
+        """Take one event; return the linkedids of calls that this event completed."""
+        name = event.get("Event", "")
+        if name == "CoreShowChannelsComplete":
+            return self._snapshot_done(event)
+        if name not in CALL_EVENTS:
+            return []
+        lid = event.get("Linkedid", "")
+        if not lid:
+            return []
+        call = self.calls.setdefault(lid, _Call())
+        call.events.setdefault(digest(event), event)
+        call.last_seen = max(call.last_seen, timestamp(event))
+        uid = event.get("Uniqueid", "")
+        if name == "CoreShowChannel":
+            self._snapshot.setdefault(event.get("ActionID", ""), set()).add(lid)
+        if uid and name in ("Newchannel", "CoreShowChannel"):
+            call.seen.add(uid)
+        elif uid and name == "Hangup":
+            call.seen.add(uid)
+            call.dead.add(uid)
+        if lid in call.dead and call.seen <= call.dead:
+            return [lid]
+        return []
+
+    def _snapshot_done(self, event: Event) -> list[str]:
+        present = self._snapshot.pop(event.get("ActionID", ""), set())
+        taken_at = timestamp(event)
+        return [lid for lid, call in self.calls.items()
+                if lid not in present and is_gone(call.last_seen, taken_at)]
+
+    def pop(self, linkedid: str) -> list[Event]:
+        call = self.calls.pop(linkedid, None)
+        return list(call.events.values()) if call is not None else []
+
+    def is_over(self, linkedid: str) -> bool:
+        call = self.calls.get(linkedid)
+        return call is not None and linkedid in call.dead and call.seen <= call.dead
+
+    def drain(self) -> dict[str, list[Event]]:
+        """Everything still held, e.g. at shutdown or at the end of a replay."""
+        out = {lid: list(c.events.values()) for lid, c in self.calls.items()}
+        self.calls.clear()
+        return out

@@ -1,0 +1,179 @@
+"""Fixtures: a real sandbox Asterisk, real SIPp phones, real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from callcenter import sandbox, simulate
+from callcenter.config import PROJECT_ROOT, Settings, load_settings
+from callcenter.controller import Controller
+
+# Ports apart from the defaults, so a developer's running sandbox is never disturbed.
+TEST_CONFIG = """
+[hotline]
+number = "12345"
+timezone = "Asia/Shanghai"
+[asterisk]
+profile = "sandbox"
+ami_port = 25038
+sip_port = 25060
+agi_port = 25073
+ami_secret_file = "ami.secret"
+rtp_start = 26000
+rtp_end = 26999
+[queue]
+name = "hotline"
+strategy = "rrmemory"
+ring_timeout = 5
+retry = 1
+max_wait = 60
+wrapup = 0
+[trunk]
+sandbox_port = 25070
+[[seats]]
+id = "8001"
+name = "一号席"
+sandbox_port = 25071
+[[seats]]
+id = "8002"
+name = "二号席"
+sandbox_port = 25072
+[ivr]
+menu_enabled = false
+menu_timeout = 3
+[recordings]
+root = "recordings"
+asterisk_root = "/var/spool/asterisk/hotline-rec"
+[store]
+url = "sqlite:///calls.db"
+[sandbox]
+state_dir = "sandbox"
+"""
+# Short prompts keep each test call short; the real texts are tested for generation only.
+TEST_PROMPTS = """
+[prompts]
+greeting = "您好。"
+recorded = "通话录音。"
+busy = "座席忙。"
+menu = "请按键。"
+"""
+
+
+@pytest.fixture(scope="session")
+def sandbox_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("hotline")
+    (home / "config").mkdir()
+    (home / "config" / "hotline.toml").write_text(TEST_CONFIG, encoding="utf-8")
+    (home / "config" / "prompts.toml").write_text(TEST_PROMPTS, encoding="utf-8")
+    return home
+
+
+@pytest.fixture(scope="session")
+def settings(sandbox_home: Path) -> Settings:
+    s = load_settings(sandbox_home / "config" / "hotline.toml", root=sandbox_home)
+    cache = os.environ.get("CALLCENTER_SANDBOX_CACHE")
+    return s.with_overrides(sandbox_cache_dir=Path(cache)) if cache else s
+
+
+@pytest.fixture(scope="session")
+def asterisk(settings: Settings) -> Iterator[sandbox.Instance]:
+    sandbox.install(settings)
+    instance = sandbox.Instance(settings.sandbox_state_dir)
+    sandbox.prepare(settings, instance)
+    sandbox.start(settings, instance)
+    yield instance
+    sandbox.stop(instance)
+
+
+def wait_port_free(port: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return
+            except OSError:
+                time.sleep(0.1)
+
+
+@pytest.fixture
+def seat_phones(settings: Settings, asterisk: sandbox.Instance) -> Iterator[list[simulate.Sipp]]:
+    phones = [simulate.seat_phone(seat.sandbox_port, 27000 + 10 * i)
+              for i, seat in enumerate(settings.seats)]
+    time.sleep(0.3)
+    yield phones
+    for p in phones:
+        p.stop()
+    for seat in settings.seats:
+        wait_port_free(seat.sandbox_port)
+
+
+def _pg_bin() -> Path:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if not found:
+        raise RuntimeError("PostgreSQL is not installed: run scripts/setup-host.sh")
+    return found[-1].parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway PostgreSQL cluster from Debian's packages, run as the postgres user."""
+    bindir = _pg_bin()
+    data = tmp_path_factory.mktemp("pg") / "data"
+    data.mkdir()
+    shutil.chown(data, "postgres", "postgres")
+    os.chmod(data.parent, 0o755)
+    port = _free_port()
+    run = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*run, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U",
+                    "postgres"], check=True, capture_output=True)
+    subprocess.run([*run, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-o",
+                    f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off",
+                    "-l", str(data / "log"), "start"], check=True, capture_output=True)
+    yield f"postgresql://postgres@127.0.0.1:{port}"
+    subprocess.run([*run, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                   check=False, capture_output=True)
+
+
+_db_counter = iter(range(1, 10_000))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'calls.db'}"
+    server: str = request.getfixturevalue("pg_server")
+    name = f"t{next(_db_counter)}"
+    import psycopg
+
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"{server}/{name}"
+
+
+@pytest.fixture
+async def controller(settings: Settings, asterisk: sandbox.Instance,
+                     store_url: str) -> AsyncIterator[Controller]:
+    c = Controller(settings.with_overrides(store_url=store_url), grace=1.0)
+    await c.start()
+    await asyncio.wait_for(c.ami.connected.wait(), 10)
+    yield c
+    await c.stop()
+
+
+PROJECT = PROJECT_ROOT

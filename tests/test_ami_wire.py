@@ -1,0 +1,76 @@
+"""AMI parser and action builders: pure, no Asterisk needed."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from callcenter.telephony import ami_actions
+from callcenter.telephony.ami_actions import UnsafeActionError
+from callcenter.telephony.ami_parse import AmiParser
+
+DATA = Path(__file__).parent / "data"
+
+
+def encode(messages: list[dict[str, str]]) -> bytes:
+    return b"".join(("".join(f"{k}: {v}\r\n" for k, v in m.items()) + "\r\n").encode()
+                    for m in messages)
+
+
+def test_banner_and_messages_in_any_chunking():
+    msgs = json.loads((DATA / "answered_call.json").read_text())
+    raw = b"Asterisk Call Manager/9.0.0\r\n" + encode(msgs)
+    for size in (1, 7, 64, 4096, len(raw)):
+        p = AmiParser()
+        out = []
+        for i in range(0, len(raw), size):
+            out += p.feed(raw[i:i + size])
+        assert p.banner == "9.0.0"
+        assert out == msgs
+        assert p.pending == 0
+
+
+def test_chinese_text_split_inside_a_character_survives():
+    raw = "Event: Newchannel\r\nCallerIDName: 张三丰\r\nUniqueid: 1.1\r\n\r\n".encode()
+    cut = raw.index("三".encode()) + 1  # in the middle of a 3-byte character
+    p = AmiParser()
+    p.banner = ""
+    assert p.feed(raw[:cut]) == []
+    (msg,) = p.feed(raw[cut:])
+    assert msg["CallerIDName"] == "张三丰"
+
+
+def test_repeated_headers_keep_every_value():
+    p = AmiParser()
+    p.banner = ""
+    (msg,) = p.feed(b"Response: Follows\r\nOutput: a\r\nOutput: b\r\n\r\n")
+    assert msg["Output"] == "a\nb"
+
+
+@pytest.mark.parametrize("bad", ["x\r\nAction: Hangup", "x\nAction: Hangup", "x\rY", "x\x00"])
+def test_crlf_in_any_value_is_refused(bad):
+    with pytest.raises(UnsafeActionError):
+        ami_actions.originate("PJSIP/seat8001", "hotline-seats", "12345", caller_id=bad)
+    with pytest.raises(UnsafeActionError):
+        ami_actions.queue_pause("PJSIP/seat8001", True, reason=bad)
+    with pytest.raises(UnsafeActionError):
+        ami_actions.originate("PJSIP/seat8001", "c", "1", variables={"NAME": bad})
+    with pytest.raises(UnsafeActionError):
+        ami_actions.redirect(bad, "hotline-seats", "12345")
+
+
+@pytest.mark.parametrize("key", ["Bad Key", "X\r\nY", "ActionID", "", "Variable:"])
+def test_unsafe_field_names_are_refused(key):
+    with pytest.raises(UnsafeActionError):
+        ami_actions.action("Ping", {key: "1"})
+
+
+def test_action_names_are_plain():
+    with pytest.raises(UnsafeActionError):
+        ami_actions.action("Ping\r\nAction: Hangup")
+
+
+def test_encoded_action_is_one_frame():
+    frame = ami_actions.queue_add("hotline", "PJSIP/seat8001", "8001").encode("cc-1")
+    assert frame.endswith(b"\r\n\r\n") and frame.count(b"\r\n\r\n") == 1
+    assert b"ActionID: cc-1\r\n" in frame

@@ -1,0 +1,69 @@
+"""FastAGI server: a half-sent header never stalls the loop; arguments are escaped."""
+
+import asyncio
+import time
+
+import pytest
+
+from callcenter.telephony.fastagi import AgiRequest, AgiSession, FastAgiServer, UnsafeAgiArgument
+from callcenter.telephony.fastagi import quote_arg
+
+HEADER = (b"agi_network: yes\nagi_network_script: route\nagi_request: agi://127.0.0.1/route\n"
+          b"agi_channel: PJSIP/citizens-1\nagi_uniqueid: 1.1\nagi_callerid: 13800138000\n\n")
+
+
+async def _handler(req: AgiRequest, session: AgiSession) -> None:
+    assert req.script == "route"
+    await session.set_variable("CC_ROUTE", "queue")
+
+
+async def _full_request(port: int) -> tuple[str, float]:
+    start = time.monotonic()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(HEADER)
+    await writer.drain()
+    line = await asyncio.wait_for(reader.readline(), 5)
+    writer.write(b"200 result=1\n")
+    await writer.drain()
+    await reader.read()  # server closes when done
+    writer.close()
+    return line.decode(), time.monotonic() - start
+
+
+async def test_half_sent_header_does_not_stall_other_calls():
+    server = FastAgiServer(_handler, port=0, header_timeout=2.0)
+    await server.start()
+    try:
+        stalled_r, stalled_w = await asyncio.open_connection("127.0.0.1", server.bound_port)
+        stalled_w.write(b"agi_network: yes\nagi_requ")  # and then nothing
+        await stalled_w.drain()
+        line, took = await _full_request(server.bound_port)
+        assert line == 'SET VARIABLE "CC_ROUTE" "queue"\n'
+        assert took < 1.0, "a stalled client delayed another call"
+        # The stalled client is dropped once its header time is up.
+        assert await asyncio.wait_for(stalled_r.read(), 5) == b""
+        assert server.rejected == 1 and server.served == 1
+        stalled_w.close()
+    finally:
+        await server.stop()
+
+
+async def test_oversized_header_is_dropped():
+    server = FastAgiServer(_handler, port=0, max_header=1024)
+    await server.start()
+    try:
+        r, w = await asyncio.open_connection("127.0.0.1", server.bound_port)
+        w.write(b"agi_x: " + b"a" * 4000 + b"\n")
+        await w.drain()
+        assert await asyncio.wait_for(r.read(), 5) == b""
+        assert server.rejected == 1
+        w.close()
+    finally:
+        await server.stop()
+
+
+def test_quote_arg_escapes_and_refuses():
+    assert quote_arg('a "b" \\c') == '"a \\"b\\" \\\\c"'
+    for bad in ("x\ny", "x\ry", "x\x00"):
+        with pytest.raises(UnsafeAgiArgument):
+            quote_arg(bad)
