@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -61,10 +62,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.cmd == "run":
         from callcenter.controller import run_forever
 
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_forever(settings))
-        except KeyboardInterrupt:
-            pass
         return 0
     if args.cmd == "sandbox":
         instance = sandbox.default_instance(settings)

@@ -172,10 +172,13 @@ def load_settings(path: Path | None = None, root: Path | None = None) -> Setting
             menu_enabled=bool(ivr.get("menu_enabled", False)),
             menu_timeout=int(ivr.get("menu_timeout", 5)),
             recording_root=_resolve(root, str(rec.get("root", "recordings"))),
-            asterisk_recording_root=str(rec.get("asterisk_root", "/var/spool/asterisk/hotline-rec")),
+            asterisk_recording_root=str(rec.get("asterisk_root",
+                                                "/var/spool/asterisk/hotline-rec")),
             store_url=str(store.get("url", "sqlite:///var/callcenter.db")),
-            sandbox_cache_dir=_resolve(root, str(sandbox.get("cache_dir", "/var/cache/callcenter"))),
-            sandbox_state_dir=_resolve(root, str(sandbox.get("state_dir", "/var/lib/callcenter/sandbox"))),
+            sandbox_cache_dir=_resolve(root, str(sandbox.get("cache_dir",
+                                                              "/var/cache/callcenter"))),
+            sandbox_state_dir=_resolve(root, str(sandbox.get("state_dir",
+                                                              "/var/lib/callcenter/sandbox"))),
             prompts=prompts,
         )
     except (TypeError, ValueError) as exc:
@@ -194,7 +197,8 @@ def _seat(index: int, raw: Any) -> Seat:
     if not isinstance(raw, dict):
         raise ConfigError(f"seats[{index}] must be a table")
     try:
-        return Seat(str(raw["id"]), str(raw.get("name", raw["id"])), int(raw.get("sandbox_port", 0)))
+        return Seat(str(raw["id"]), str(raw.get("name", raw["id"])),
+                    int(raw.get("sandbox_port", 0)))
     except KeyError as exc:
         raise ConfigError(f"seats[{index}]: missing {exc}") from exc
 

@@ -10,6 +10,7 @@ sandbox a developer runs and the one the tests run never share configuration or 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -190,7 +191,7 @@ def mount(settings: Settings, instance: Instance) -> None:
     uid, gid = instance.asterisk_uid_gid()
     # Asterisk drops to its own user inside the chroot; the folder must be its to write.
     os.chown(settings.recording_root, uid, gid)
-    os.chmod(settings.recording_root, 0o750)
+    os.chmod(settings.recording_root, 0o750)  # noqa: S103 -- owner asterisk, group only
     if not _is_mounted(rec_inside):
         _run(["mount", "--bind", str(settings.recording_root), str(rec_inside)])
 
@@ -241,10 +242,8 @@ def stop(instance: Instance, wait: float = 20) -> bool:
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def status(instance: Instance) -> dict[str, object]:

@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -131,13 +132,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_server() -> Iterator[str]:
     """A throwaway PostgreSQL cluster from Debian's packages, run as the postgres user."""
     bindir = _pg_bin()
-    data = tmp_path_factory.mktemp("pg") / "data"
+    # pytest's temporary root is private to root; the postgres user needs its own folder.
+    base = Path(tempfile.mkdtemp(prefix="callcenter-pg-"))
+    os.chmod(base, 0o755)
+    data = base / "data"
     data.mkdir()
     shutil.chown(data, "postgres", "postgres")
-    os.chmod(data.parent, 0o755)
     port = _free_port()
     run = ["runuser", "-u", "postgres", "--"]
     subprocess.run([*run, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U",
@@ -148,6 +151,7 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"postgresql://postgres@127.0.0.1:{port}"
     subprocess.run([*run, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
                    check=False, capture_output=True)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 _db_counter = iter(range(1, 10_000))

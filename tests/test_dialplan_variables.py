@@ -2,10 +2,9 @@
 
 import re
 
-from callcenter.config import PROJECT_ROOT
+from callcenter.config import PROJECT_ROOT, Seat, Settings
 from callcenter.telephony import variables
 from callcenter.telephony.render import fill, values
-from callcenter.config import Settings, Seat
 
 DIALPLAN = PROJECT_ROOT / "dialplan"
 
@@ -27,7 +26,7 @@ def test_every_dialplan_variable_is_declared():
 
 def test_every_declared_cc_variable_is_used():
     text = (DIALPLAN / "extensions.conf").read_text()
-    assert variables.DECLARED <= _names(text)
+    assert _names(text) >= variables.DECLARED
 
 
 def test_rendered_dialplan_has_no_marks_left():

@@ -5,8 +5,13 @@ import time
 
 import pytest
 
-from callcenter.telephony.fastagi import AgiRequest, AgiSession, FastAgiServer, UnsafeAgiArgument
-from callcenter.telephony.fastagi import quote_arg
+from callcenter.telephony.fastagi import (
+    AgiRequest,
+    AgiSession,
+    FastAgiServer,
+    UnsafeAgiArgument,
+    quote_arg,
+)
 
 HEADER = (b"agi_network: yes\nagi_network_script: route\nagi_request: agi://127.0.0.1/route\n"
           b"agi_channel: PJSIP/citizens-1\nagi_uniqueid: 1.1\nagi_callerid: 13800138000\n\n")

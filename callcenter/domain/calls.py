@@ -266,8 +266,12 @@ def _legs(evs: list[Event], linkedid: str, seat_prefix: str) -> tuple[Leg, ...]:
         out.append(Leg(uid, channel, role,
                        at(float(started)) if isinstance(started, float) else None,
                        at(float(ended)) if isinstance(ended, float) else None,
-                       leg.get("cause") if isinstance(leg.get("cause"), int) else None))
+                       _int_or_none(leg.get("cause"))))
     return tuple(out)
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) else None
 
 
 def recording_relpath(recording_base: str, asterisk_root: str) -> str | None:

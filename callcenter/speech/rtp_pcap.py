@@ -21,13 +21,14 @@ def alaw_samples(audio: Path) -> bytes:
         ["ffmpeg", "-v", "error", "-i", str(audio), "-ar", "8000", "-ac", "1", "-f", "alaw", "-"],
         check=True, capture_output=True, timeout=120,
     )
-    if not out.stdout:
+    samples = bytes(out.stdout)
+    if not samples:
         raise ValueError(f"{audio}: no audio decoded")
-    return out.stdout
+    return samples
 
 
 def _checksum(header: bytes) -> int:
-    total = sum(struct.unpack("!10H", header))
+    total: int = sum(struct.unpack("!10H", header))
     while total >> 16:
         total = (total & 0xFFFF) + (total >> 16)
     return ~total & 0xFFFF

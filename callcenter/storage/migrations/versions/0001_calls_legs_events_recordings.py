@@ -1,10 +1,10 @@
 """calls, legs, events, recordings
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from callcenter.storage.tables import UtcDateTime
 

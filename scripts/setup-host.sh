@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what the hotline needs on a fresh Debian 12 machine (as root): Debian packages,
+# the Python package with its test tools, and the sandbox Asterisk root (cached by version).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=(debootstrap sip-tester espeak-ng sox ffmpeg postgresql)
+missing=()
+for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+python3 -m pip install -q -e '.[test]'
+# Provision (or verify) the cached Asterisk 22 root; a second run is a no-op.
+callcenter sandbox install

@@ -1,0 +1,140 @@
+"""Real calls: SIPp citizen -> sandbox Asterisk 22 -> queue -> SIPp seat; controller -> store."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+import wave
+
+import pytest
+from sqlalchemy import select
+
+from callcenter import simulate
+from callcenter.config import Settings
+from callcenter.controller import Controller
+from callcenter.storage.tables import CallRow, EventRow
+from callcenter.storage.uow import UnitOfWork
+
+pytestmark = pytest.mark.asterisk
+_ports = iter(range(25100, 25400, 3))
+
+
+def place_call(settings: Settings, caller: str, hold_ms: int) -> simulate.Sipp:
+    port = next(_ports)
+    return simulate.call(settings.number, settings.sip_port, port, 28000 + 10 * (port - 25100),
+                         caller, hold_ms, timeout_s=90)
+
+
+async def finish(call: simulate.Sipp, timeout: float = 90) -> None:
+    rc = await asyncio.to_thread(call.wait, timeout)
+    assert rc == 0, f"SIPp citizen failed ({rc}): {call.errors()[:1500]}"
+
+
+async def stored_calls(controller: Controller, expect: int, timeout: float = 20) -> list[CallRow]:
+    deadline = time.monotonic() + timeout
+    while True:
+        with UnitOfWork(controller.engine) as uow:
+            rows = list(uow.session.scalars(select(CallRow)).all())
+            if (len(rows) >= expect and all(r.ended_at for r in rows)) or \
+                    time.monotonic() > deadline:
+                return rows
+        await asyncio.sleep(0.3)
+
+
+async def test_answered_call_is_recorded_and_stored(controller, seat_phones, settings):
+    call = place_call(settings, "13800138000", hold_ms=9000)
+    await finish(call)
+    (row,) = await stored_calls(controller, 1)
+    assert row.caller_number == "13800138000"
+    assert row.dialled_number == "12345"
+    assert row.route == "queue" and row.fallback is False and row.ivr_choice is None
+    assert row.queue == "hotline" and row.seat in ("8001", "8002")
+    assert row.disposition == "answered" and row.hung_up_by == "citizen"
+    assert row.started_at < row.queue_joined_at <= row.answered_at < row.ended_at
+    assert 0 <= row.wait_s < 10
+    # The citizen hung up 9 s after the line answered; prompts and queue took part of that.
+    assert 2 < row.talk_s < 9
+    assert {leg.role for leg in row.legs} == {"citizen", "seat"}
+    assert all(leg.ended_at is not None for leg in row.legs)
+    recs = {r.kind: r for r in row.recordings}
+    assert set(recs) == {"mix", "citizen", "seat"}
+    for rec in recs.values():
+        path = settings.recording_root / rec.path
+        assert rec.error == ""
+        assert rec.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+        with wave.open(str(path)) as w:
+            assert w.getframerate() == 8000 and w.getnframes() > 0
+        assert abs(rec.duration_s - row.talk_s) <= 1.0
+    assert recs["mix"].path.endswith(f"{row.linkedid}.wav")
+    assert recs["mix"].path.startswith(row.started_at.astimezone(settings.tz).strftime("%Y/%m/%d/"))
+    with UnitOfWork(controller.engine) as uow:
+        names = set(uow.session.scalars(select(EventRow.name).where(EventRow.call_id == row.id)))
+    assert {"Newchannel", "AgentConnect", "AgentComplete", "Hangup", "UserEvent"} <= names
+
+
+async def test_caller_who_hangs_up_in_queue_is_abandoned(controller, settings, asterisk):
+    # No seat phone answers: the citizen waits in the queue and gives up.
+    call = place_call(settings, "13900139000", hold_ms=6000)
+    await finish(call)
+    (row,) = await stored_calls(controller, 1)
+    assert row.disposition == "abandoned_queue"
+    assert row.hung_up_by == "citizen" and row.seat is None and row.answered_at is None
+    # MixMonitor(b) leaves empty files for a call never bridged; they are kept, honestly empty.
+    assert all(r.duration_s == 0 for r in row.recordings)
+    with UnitOfWork(controller.engine) as uow:
+        bodies = uow.session.scalars(select(EventRow.body).where(
+            EventRow.call_id == row.id, EventRow.name == "QueueCallerAbandon"))
+        abandon = json.loads(bodies.one())
+    # Asterisk's own count of whole seconds in queue agrees with ours.
+    assert abs(row.wait_s - int(abandon["HoldTime"])) < 1.0
+    assert row.wait_s == pytest.approx(
+        (row.ended_at - row.queue_joined_at).total_seconds(), abs=0.1)
+    assert 1.0 < row.wait_s < 6.0
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_controller_down_fallback_still_reaches_a_seat(settings, asterisk, seat_phones,
+                                                             store_url):
+    # Make sure the seats are members, as a controller that ran before would have left them.
+    first = Controller(settings.with_overrides(store_url=store_url), grace=1.0)
+    await first.start()
+    await asyncio.wait_for(first.ami.connected.wait(), 10)
+    await asyncio.sleep(0.5)
+    await first.stop()
+
+    call = place_call(settings, "13700137000", hold_ms=12000)
+    await asyncio.sleep(6)  # AGI refused -> fallback -> prompts -> queue -> a seat answers
+    later = Controller(settings.with_overrides(store_url=store_url), grace=1.0)
+    await later.start()
+    try:
+        await finish(call)
+        (row,) = await stored_calls(later, 1)
+        assert row.caller_number == "13700137000"
+        assert row.disposition == "answered"
+        assert row.seat in ("8001", "8002")
+        assert row.ended_at is not None and row.hung_up_by == "citizen"
+        assert {leg.role for leg in row.legs} == {"citizen", "seat"}
+    finally:
+        await later.stop()
+
+
+async def test_ami_drop_mid_call_reconnects_and_records_once(controller, seat_phones, settings):
+    call = place_call(settings, "13600136000", hold_ms=10000)
+    await asyncio.sleep(6)
+    assert controller.ami.logins == 1
+    controller.ami.drop()
+    deadline = time.monotonic() + 10
+    while controller.ami.logins < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert controller.ami.logins == 2, "the client did not reconnect"
+    await finish(call)
+    rows = await stored_calls(controller, 1)
+    await asyncio.sleep(2)  # any duplicate would have arrived by now
+    rows = await stored_calls(controller, 1)
+    assert len(rows) == 1
+    (row,) = rows
+    assert row.caller_number == "13600136000"
+    assert row.disposition == "answered" and row.seat in ("8001", "8002")
+    assert row.ended_at is not None
