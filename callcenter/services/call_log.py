@@ -11,6 +11,7 @@ import hashlib
 import wave
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -92,6 +93,6 @@ class CallLog:
             repo.set_recording(row, kind, path, facts.size, facts.duration, facts.sha256,
                                facts.error)
 
-    def list(self, since: object = None, limit: int = 100) -> Sequence[CallRow]:
+    def list(self, since: datetime | None = None, limit: int = 100) -> Sequence[CallRow]:
         with UnitOfWork(self.engine) as uow:
-            return CallsRepo(uow.session).list(since, limit)  # type: ignore[arg-type]
+            return CallsRepo(uow.session).list(since, limit)
