@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from callcenter.config import Settings
-from callcenter.domain.calls import GRACE, CallRecord
+from callcenter.domain.calls import GRACE
 from callcenter.services.call_log import CallLog
 from callcenter.services.routing import RoutingPolicy
 from callcenter.storage.engine import make_engine, migrate
@@ -33,7 +33,6 @@ class Controller:
     settings: Settings
     grace: float = GRACE.total_seconds()
     tracker: CallTracker = field(default_factory=CallTracker)
-    saved: list[CallRecord] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -47,7 +46,6 @@ class Controller:
         self._to_save: asyncio.Queue[str] = asyncio.Queue()
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._tasks: list[asyncio.Task[None]] = []
-        self.persisted = asyncio.Event()
 
     async def start(self) -> None:
         await asyncio.to_thread(migrate, self.engine)
@@ -106,14 +104,12 @@ class Controller:
             calls = {lid: evs for lid in dict.fromkeys(batch) if (evs := self.tracker.pop(lid))}
             try:
                 if calls:
-                    records = await asyncio.to_thread(self.call_log.save, calls)
-                    self.saved.extend(records)
+                    await asyncio.to_thread(self.call_log.save, calls)
                     for lid in calls:
                         self._recent[lid] = None
                         self._recent.move_to_end(lid)
                     while len(self._recent) > RECENT:
                         self._recent.popitem(last=False)
-                    self.persisted.set()
             except Exception:
                 # Keep the events: put them back so the next batch tries again.
                 log.exception("storing %d calls failed; will retry", len(calls))

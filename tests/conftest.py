@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from callcenter import sandbox, simulate
-from callcenter.config import PROJECT_ROOT, Settings, load_settings
+from callcenter.config import Settings, load_settings
 from callcenter.controller import Controller
 
 # Ports apart from the defaults, so a developer's running sandbox is never disturbed.
@@ -179,5 +179,3 @@ async def controller(settings: Settings, asterisk: sandbox.Instance,
     yield c
     await c.stop()
 
-
-PROJECT = PROJECT_ROOT

@@ -60,10 +60,6 @@ class CallTracker:
         call = self.calls.pop(linkedid, None)
         return list(call.events.values()) if call is not None else []
 
-    def is_over(self, linkedid: str) -> bool:
-        call = self.calls.get(linkedid)
-        return call is not None and linkedid in call.dead and call.seen <= call.dead
-
     def drain(self) -> dict[str, list[Event]]:
         """Everything still held, e.g. at shutdown or at the end of a replay."""
         out = {lid: list(c.events.values()) for lid, c in self.calls.items()}
