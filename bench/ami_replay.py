@@ -1,6 +1,6 @@
 """AMI capture replay: raw panoramisk parsing vs our parse -> track -> store, same bytes, same run.
 
-    python3 bench/ami_replay.py [--calls 2000]
+    python3 bench/ami_replay.py [--calls 2000] [--url postgresql://...]
 
 Prints events per second for each stage and the ratio of the whole pipeline to panoramisk's
 raw parse. The trace is the real call captured from the sandbox (tests/data), renumbered so
@@ -72,7 +72,7 @@ def pipeline(stream: bytes, url: str, batch: int = 200) -> float:
     migrate(engine)
     log = CallLog(engine, Path("/nonexistent"), "/var/spool/asterisk/hotline-rec",
                   measure_files=False)
-    parser, tracker = AmiParser(), CallTracker()
+    parser, tracker = AmiParser(CallTracker.WANTS), CallTracker()
     pending: dict[str, list[dict[str, str]]] = {}
     t = time.perf_counter()
     for i in range(0, len(stream), CHUNK):
@@ -92,16 +92,19 @@ def pipeline(stream: bytes, url: str, batch: int = 200) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=2000)
+    ap.add_argument("--url", help="store to use instead of a fresh SQLite file (empty database)")
     args = ap.parse_args()
     stream, n = build_stream(args.calls)
     print(f"{args.calls} calls, {n} events, {len(stream) / 1e6:.1f} MB")
     raw = panoramisk_parse(stream)
     ours, _ = our_parse(stream)
     with tempfile.TemporaryDirectory() as tmp:
-        full = pipeline(stream, f"sqlite:///{tmp}/bench.db")
+        url = args.url or f"sqlite:///{tmp}/bench.db"
+        full = pipeline(stream, url)
+    store = url.split(":", 1)[0]
     print(f"panoramisk data_received (no handlers): {n / raw:10,.0f} events/s")
-    print(f"callcenter AmiParser:                   {n / ours:10,.0f} events/s")
-    print(f"parse -> track -> store (SQLite, FULL): {n / full:10,.0f} events/s")
+    print(f"callcenter AmiParser (all events):      {n / ours:10,.0f} events/s")
+    print(f"parse -> track -> store ({store:10}):  {n / full:10,.0f} events/s")
     print(f"pipeline / panoramisk raw parse:        {raw / full:10.2f}x")
 
 

@@ -40,7 +40,8 @@ class Controller:
         self.call_log = CallLog(self.engine, s.recording_root, s.asterisk_recording_root)
         self.routing = RoutingPolicy(s.menu_enabled)
         self.ami = AmiClient(s.ami_host, s.ami_port, s.ami_user, s.ami_secret(),
-                             resync_queue=s.queue_name, on_login=self._on_login)
+                             resync_queue=s.queue_name, on_login=self._on_login,
+                             wanted=CallTracker.WANTS)
         self.agi = FastAgiServer(self._agi, s.agi_host, s.agi_port,
                                  answer_timeout=s.agi_timeout_ms / 1000)
         self._to_save: asyncio.Queue[str] = asyncio.Queue()
@@ -113,9 +114,8 @@ class Controller:
             except Exception:
                 # Keep the events: put them back so the next batch tries again.
                 log.exception("storing %d calls failed; will retry", len(calls))
-                for lid, evs in calls.items():
-                    for e in evs:
-                        self.tracker.feed(e)
+                for lid, trail in calls.items():
+                    self.tracker.give_back(trail)
                     asyncio.get_running_loop().call_later(5, self._to_save.put_nowait, lid)
             finally:
                 for _ in batch:

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from callcenter.domain.calls import wire_text
 from callcenter.telephony import ami_actions
 from callcenter.telephony.ami_actions import UnsafeActionError
-from callcenter.telephony.ami_parse import AmiParser
+from callcenter.telephony.ami_parse import AmiParser, parse_message
 
 DATA = Path(__file__).parent / "data"
 
@@ -28,6 +29,32 @@ def test_banner_and_messages_in_any_chunking():
         assert p.banner == "9.0.0"
         assert out == msgs
         assert p.pending == 0
+
+
+def test_unwanted_events_are_dropped_but_answers_and_responses_kept():
+    msgs = json.loads((DATA / "answered_call.json").read_text())
+    raw = b"Asterisk Call Manager/9.0.0\r\n" + encode(msgs)
+    p = AmiParser(wanted={"Newchannel", "Hangup"})
+    out = []
+    for i in range(0, len(raw), 13):
+        out += p.feed(raw[i:i + 13])
+    # Every unwanted event that carries our ActionID (a list answer) still gets through.
+    expected = [m for m in msgs if m.get("Event") in ("Newchannel", "Hangup")
+                or "ActionID" in m or "Event" not in m]
+    assert out == expected
+    assert p.skipped == len(msgs) - len(expected) > 0
+    assert any("ActionID" in m and m.get("Event") not in ("Newchannel", "Hangup") for m in out)
+    assert p.feed(b"Response: Success\r\nActionID: cc-1\r\n\r\n") == [
+        {"Response": "Success", "ActionID": "cc-1"}]
+
+
+def test_wire_text_round_trips_and_identifies_duplicates():
+    msgs = json.loads((DATA / "answered_call.json").read_text())
+    for m in msgs:
+        text = wire_text(m)
+        assert parse_message(text.encode()) == {k: v for k, v in m.items() if k != "ActionID"}
+        assert wire_text({**m, "ActionID": "other"}) == wire_text(m)
+    assert len({wire_text(m) for m in msgs}) == len(msgs)
 
 
 def test_chinese_text_split_inside_a_character_survives():

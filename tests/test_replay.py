@@ -6,9 +6,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from callcenter.domain.calls import wire_text
 from callcenter.services.call_log import CallLog
 from callcenter.storage.engine import make_engine, migrate
-from callcenter.storage.tables import CallRow, EventRow, LegRow
+from callcenter.storage.tables import CallRow, LegRow
 from callcenter.storage.uow import UnitOfWork
 from callcenter.telephony.tracker import CallTracker
 
@@ -32,7 +33,8 @@ def _store(url: str, batches: list[list[dict[str, str]]]) -> dict:
             for c in calls}
         snapshot["legs"] = sorted((g.uniqueid, g.channel, g.role, g.started_at, g.ended_at,
                                    g.hangup_cause) for g in uow.session.scalars(select(LegRow)))
-        snapshot["events"] = sorted(uow.session.scalars(select(EventRow.digest)))
+        snapshot["events"] = {c.linkedid: sorted(map(wire_text, log.trail(c.linkedid)))
+                              for c in calls}
     engine.dispose()
     return snapshot
 

@@ -8,8 +8,7 @@ QueueEntry) only fill in what real events do not say.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -41,17 +40,21 @@ CALL_EVENTS = frozenset({
 })
 
 
-def digest(event: Event) -> str:
-    """Identity of an event: a duplicate delivery has the same digest. ActionID is left out
-    so that the same snapshot asked twice is recognised."""
-    h = hashlib.blake2b(digest_size=12)
-    for k in sorted(event):
-        if k != "ActionID":
-            h.update(k.encode())
-            h.update(b"\0")
-            h.update(event[k].encode())
-            h.update(b"\1")
-    return h.hexdigest()
+# One call's events keyed by their wire text: the set the record is folded from. The text is
+# the event's identity (a duplicate delivery has the same text) and what the store keeps, so
+# it is made once per event and never hashed.
+Trail = Mapping[str, Event]
+
+
+def wire_text(event: Event) -> str:
+    """The event as AMI wire text (headers joined by CRLF), without ActionID, so the same
+    snapshot asked twice is recognised. Asterisk writes each event's headers in a fixed
+    order, so a duplicate delivery, and the same text read back from the store, give the same
+    text."""
+    items = event.items()
+    if "ActionID" in event:
+        items = {k: v for k, v in items if k != "ActionID"}.items()
+    return "\r\n".join(map(": ".join, items))
 
 
 def timestamp(event: Event) -> float:
@@ -107,9 +110,10 @@ class CallRecord:
     legs: tuple[Leg, ...] = field(default=())
 
 
-def _sorted(events: Iterable[Event]) -> list[Event]:
-    unique = {digest(e): e for e in events}
-    return sorted(unique.values(), key=lambda e: (timestamp(e), e.get("Event", ""), digest(e)))
+def _sorted(trail: Trail) -> list[Event]:
+    def key(item: tuple[str, Event]) -> tuple[float, str, str]:
+        return timestamp(item[1]), item[1].get("Event", ""), item[0]
+    return [e for _, e in sorted(trail.items(), key=key)]
 
 
 def _seat_of(event: Event, seat_prefix: str) -> str | None:
@@ -121,19 +125,29 @@ def _seat_of(event: Event, seat_prefix: str) -> str | None:
     return tail.removeprefix(seat_prefix) or None
 
 
-def build_record(linkedid: str, events: Iterable[Event], seat_prefix: str = "seat") -> CallRecord:
-    evs = _sorted(events)
+def build_record(linkedid: str, trail: Trail, seat_prefix: str = "seat") -> CallRecord:
+    evs = _sorted(trail)
     mine = [e for e in evs if e.get("Uniqueid") == linkedid]
+    # One pass to index the citizen's events by name (and our facts by kind); every lookup
+    # below is then a dict hit, in time order.
+    by_name: dict[str, list[Event]] = {}
+    by_fact: dict[str, list[Event]] = {}
+    for e in mine:
+        name = e.get("Event", "")
+        by_name.setdefault(name, []).append(e)
+        if name == "UserEvent" and e.get("UserEvent") == "CallCenter":
+            by_fact.setdefault(e.get("Fact", ""), []).append(e)
 
-    def first(name: str, pool: list[Event] = mine) -> Event | None:
-        return next((e for e in pool if e.get("Event") == name), None)
+    def first(name: str) -> Event | None:
+        found = by_name.get(name)
+        return found[0] if found else None
 
-    def last(name: str, pool: list[Event] = mine) -> Event | None:
-        return next((e for e in reversed(pool) if e.get("Event") == name), None)
+    def last(name: str) -> Event | None:
+        found = by_name.get(name)
+        return found[-1] if found else None
 
     def facts(fact: str) -> list[Event]:
-        return [e for e in mine if e.get("Event") == "UserEvent"
-                and e.get("UserEvent") == "CallCenter" and e.get("Fact") == fact]
+        return by_fact.get(fact, [])
 
     newchannel = first("Newchannel")
     snapshot = first("CoreShowChannel")

@@ -1,6 +1,6 @@
 """Use case: write finished calls to the store, idempotently.
 
-Each call's events are merged with those already stored (by digest), the record is folded
+Each call's events are merged with those already stored (by wire text), the record is folded
 again from the union and upserted; so a call delivered twice, late or in pieces ends as one
 row with the same content. Recording files are measured here (size, duration, SHA-256).
 """
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import wave
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from callcenter.domain.calls import CallRecord, Event, build_record, recording_relpath
+from callcenter.domain.calls import CallRecord, Event, Trail, build_record, recording_relpath
 from callcenter.storage.calls_repo import CallsRepo
 from callcenter.storage.tables import CallRow
 from callcenter.storage.uow import UnitOfWork
@@ -60,38 +60,63 @@ class CallLog:
         self.asterisk_root = asterisk_recording_root
         self.measure_files = measure_files
 
-    def save(self, calls: Mapping[str, Iterable[Event]]) -> list[CallRecord]:
-        """Store a batch of calls in one transaction."""
-        out = []
+    def save(self, calls: Mapping[str, Trail]) -> list[CallRecord]:
+        """Store a batch of calls (linkedid -> trail) in one transaction.
+
+        A call seen before (late events, a second delivery) is folded again from the union of
+        its stored and new events; a new call costs no read-back at all.
+        """
         with UnitOfWork(self.engine) as uow:
             repo = CallsRepo(uow.session)
-            for linkedid, events in calls.items():
-                events = list(events)
-                row = repo.get(linkedid)
-                stored: list[Event] = repo.events_of(row.id) if row is not None else []
-                known = repo.digests_of(row.id) if row is not None else set()
-                record = build_record(linkedid, [*stored, *events])
-                row = repo.upsert(record)
-                repo.add_events(row, events, known)
-                if self.measure_files:
-                    self._recordings(repo, row, record)
-                out.append(record)
-        return out
+            ids = repo.ids_of(list(calls))
+            stored = repo.trails_of(list(ids.values()))
+            seen, fresh = [], []
+            grown: dict[int, Trail] = {}
+            for lid, trail in calls.items():
+                if lid in ids:
+                    known = stored[ids[lid]]
+                    merged = {**known, **trail}
+                    if len(merged) > len(known):
+                        grown[ids[lid]] = merged
+                    seen.append(build_record(lid, merged))
+                else:
+                    fresh.append(build_record(lid, trail))
+            repo.update_calls(seen, ids)
+            ids.update(repo.insert_calls(fresh))
+            records = seen + fresh
+            repo.replace_legs(records, ids, [ids[r.linkedid] for r in seen])
+            repo.save_trails({ids[r.linkedid]: calls[r.linkedid] for r in fresh}, grown)
+            if self.measure_files:
+                repo.set_recordings([row for r in records
+                                     for row in self._recordings(ids[r.linkedid], r)])
+        return records
 
-    def _recordings(self, repo: CallsRepo, row: CallRow, record: CallRecord) -> None:
+    def _recordings(self, call_id: int, record: CallRecord) -> list[dict[str, object]]:
         if not record.recording_base:
-            return
+            return []
         rel = recording_relpath(record.recording_base, self.asterisk_root)
         if rel is None:
-            repo.set_recording(row, "mix", "", None, None, None, "path outside recording root")
-            return
+            return [{"call_id": call_id, "kind": "mix", "path": "", "size_bytes": None,
+                     "duration_s": None, "sha256": None, "error": "path outside recording root"}]
+        out = []
         for kind, suffix in RECORDING_KINDS.items():
             path = f"{rel}{suffix}.wav"
             facts = measure(self.recording_root / path)
             if facts.error == "missing" and record.answered_at is None:
                 continue  # b(): nothing is recorded for a call never bridged to a seat
-            repo.set_recording(row, kind, path, facts.size, facts.duration, facts.sha256,
-                               facts.error)
+            out.append({"call_id": call_id, "kind": kind, "path": path, "size_bytes": facts.size,
+                        "duration_s": facts.duration, "sha256": facts.sha256,
+                        "error": facts.error})
+        return out
+
+    def trail(self, linkedid: str) -> list[Event]:
+        """The call's raw AMI events in arrival order, for audit; empty if no such call."""
+        with UnitOfWork(self.engine) as uow:
+            repo = CallsRepo(uow.session)
+            ids = repo.ids_of([linkedid])
+            if linkedid not in ids:
+                return []
+            return list(repo.trails_of([ids[linkedid]])[ids[linkedid]].values())
 
     def list(self, since: datetime | None = None, limit: int = 100) -> Sequence[CallRow]:
         with UnitOfWork(self.engine) as uow:

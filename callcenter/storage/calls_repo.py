@@ -1,73 +1,109 @@
-"""Repository of calls: reads and stages writes on the session it is given; never commits."""
+"""Repository of calls: reads and stages writes on the session it is given; never commits.
+
+Writes go through Core statements in batches (one executemany per table per batch): the
+controller stores calls as fast as Asterisk can produce them, and the ORM's unit-of-work
+bookkeeping cost more than everything else on that path. Reads for people use the ORM rows.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from callcenter.domain.calls import CallRecord, Event, digest, timestamp
-from callcenter.storage.tables import CallRow, EventRow, LegRow, RecordingRow
+from callcenter.domain.calls import CallRecord, Trail
+from callcenter.storage import trails
+from callcenter.storage.tables import CallRow, LegRow, RecordingRow, TrailRow
+
+# The mapped classes' tables, typed as tables (Core statements need a Table, not a FromClause).
+CALLS, LEGS, TRAILS, RECORDINGS = (cast(Table, c.__table__)
+                                   for c in (CallRow, LegRow, TrailRow, RecordingRow))
+_FIELDS = ("caller_number", "dialled_number", "started_at", "ended_at", "ivr_choice", "route",
+           "fallback", "queue", "queue_joined_at", "wait_s", "seat", "answered_at", "talk_s",
+           "disposition_reason")
+# SQLite allows 32k bound parameters per statement; PostgreSQL 65k. Stay well inside both.
+_IN_CHUNK = 500
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), _IN_CHUNK):
+        yield items[i:i + _IN_CHUNK]
+
+
+def _call_values(record: CallRecord) -> dict[str, Any]:
+    values = {name: getattr(record, name) for name in _FIELDS}
+    values["hung_up_by"] = record.hung_up_by.value
+    values["disposition"] = record.disposition.value
+    return values
 
 
 class CallsRepo:
     def __init__(self, session: Session) -> None:
         self.s = session
 
-    def get(self, linkedid: str) -> CallRow | None:
-        return self.s.scalar(select(CallRow).where(CallRow.linkedid == linkedid))
+    def ids_of(self, linkedids: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(linkedids):
+            q = select(CALLS.c.linkedid, CALLS.c.id).where(CALLS.c.linkedid.in_(chunk))
+            out.update((lid, cid) for lid, cid in self.s.execute(q))
+        return out
 
-    def events_of(self, call_id: int) -> list[Event]:
-        bodies = self.s.scalars(select(EventRow.body).where(EventRow.call_id == call_id))
-        return [json.loads(b) for b in bodies]
+    def trails_of(self, call_ids: Sequence[int]) -> dict[int, Trail]:
+        """Stored trails by call id."""
+        out: dict[int, Trail] = {cid: {} for cid in call_ids}
+        for chunk in _chunks(call_ids):
+            q = select(TRAILS.c.call_id, TRAILS.c.body).where(TRAILS.c.call_id.in_(chunk))
+            for cid, body in self.s.execute(q):
+                out[cid] = trails.decode(body)
+        return out
 
-    def add_events(self, call: CallRow, events: Iterable[Event], known: set[str]) -> None:
-        rows = []
-        for e in events:
-            d = digest(e)
-            if d in known:
-                continue
-            known.add(d)
-            rows.append(EventRow(call_id=call.id, digest=d, ts=timestamp(e),
-                                 name=e.get("Event", ""), body=json.dumps(e, ensure_ascii=False)))
-        self.s.add_all(rows)
+    def insert_calls(self, records: Sequence[CallRecord]) -> dict[str, int]:
+        if not records:
+            return {}
+        q = insert(CALLS).returning(CALLS.c.linkedid, CALLS.c.id, sort_by_parameter_order=True)
+        rows = [{"linkedid": r.linkedid, **_call_values(r)} for r in records]
+        return {lid: cid for lid, cid in self.s.execute(q, rows)}
 
-    def digests_of(self, call_id: int) -> set[str]:
-        return set(self.s.scalars(select(EventRow.digest).where(EventRow.call_id == call_id)))
+    def update_calls(self, records: Sequence[CallRecord], ids: Mapping[str, int]) -> None:
+        if not records:
+            return
+        q = update(CALLS).where(CALLS.c.id == bindparam("_id"))
+        self.s.execute(q, [{"_id": ids[r.linkedid], **_call_values(r)} for r in records])
 
-    def upsert(self, record: CallRecord) -> CallRow:
-        row = self.get(record.linkedid)
-        if row is None:
-            row = CallRow(linkedid=record.linkedid)
-            self.s.add(row)
-        for name in ("caller_number", "dialled_number", "started_at", "ended_at", "ivr_choice",
-                     "route", "fallback", "queue", "queue_joined_at", "wait_s", "seat",
-                     "answered_at", "talk_s", "disposition_reason"):
-            setattr(row, name, getattr(record, name))
-        row.hung_up_by = record.hung_up_by.value
-        row.disposition = record.disposition.value
-        by_uid = {leg.uniqueid: leg for leg in row.legs}
-        for leg in record.legs:
-            lr = by_uid.get(leg.uniqueid) or LegRow(uniqueid=leg.uniqueid)
-            if leg.uniqueid not in by_uid:
-                row.legs.append(lr)
-            lr.channel, lr.role = leg.channel, leg.role
-            lr.started_at, lr.ended_at, lr.hangup_cause = leg.started_at, leg.ended_at, \
-                leg.hangup_cause
-        self.s.flush()
-        return row
+    def replace_legs(self, records: Sequence[CallRecord], ids: Mapping[str, int],
+                     existing: Sequence[int]) -> None:
+        for chunk in _chunks(existing):
+            self.s.execute(delete(LEGS).where(LEGS.c.call_id.in_(chunk)))
+        rows = [{"call_id": ids[r.linkedid], "uniqueid": g.uniqueid, "channel": g.channel,
+                 "role": g.role, "started_at": g.started_at, "ended_at": g.ended_at,
+                 "hangup_cause": g.hangup_cause} for r in records for g in r.legs]
+        if rows:
+            self.s.execute(insert(LEGS), rows)
 
-    def set_recording(self, row: CallRow, kind: str, path: str, size: int | None,
-                      duration: float | None, sha256: str | None, error: str) -> None:
-        rec = next((r for r in row.recordings if r.kind == kind), None)
-        if rec is None:
-            rec = RecordingRow(kind=kind)
-            row.recordings.append(rec)
-        rec.path, rec.size_bytes, rec.duration_s, rec.sha256, rec.error = (
-            path, size, duration, sha256, error)
+    def save_trails(self, new: Mapping[int, Trail], changed: Mapping[int, Trail]) -> None:
+        """Write the whole trail of each call: insert for calls stored for the first time,
+        replace for calls whose trail grew."""
+        if new:
+            self.s.execute(insert(TRAILS), [
+                {"call_id": cid, "events": len(t), "body": trails.encode(t)}
+                for cid, t in new.items()])
+        if changed:
+            q = update(TRAILS).where(TRAILS.c.call_id == bindparam("_cid"))
+            self.s.execute(q, [{"_cid": cid, "events": len(t), "body": trails.encode(t)}
+                               for cid, t in changed.items()])
+
+    def set_recordings(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Each row: call_id, kind, path, size_bytes, duration_s, sha256, error; replaces the
+        stored facts of that call's recording of that kind."""
+        if not rows:
+            return
+        q = delete(RECORDINGS).where(RECORDINGS.c.call_id == bindparam("_cid"),
+                                     RECORDINGS.c.kind == bindparam("_kind"))
+        self.s.execute(q, [{"_cid": r["call_id"], "_kind": r["kind"]} for r in rows])
+        self.s.execute(insert(RECORDINGS), list(rows))
 
     def list(self, since: datetime | None = None, limit: int = 100) -> Sequence[CallRow]:
         q = select(CallRow).order_by(CallRow.started_at.desc()).limit(limit)

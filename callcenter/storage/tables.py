@@ -10,8 +10,8 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
-    Text,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -82,17 +82,14 @@ class LegRow(Base):
     hangup_cause: Mapped[int | None] = mapped_column(Integer)
 
 
-class EventRow(Base):
-    """The raw AMI trail of a call, kept for audit; a delivered-twice event is stored once."""
+class TrailRow(Base):
+    """The raw AMI trail of a call, kept for audit (see storage/trails.py for the format)."""
 
-    __tablename__ = "call_events"
-    __table_args__ = (UniqueConstraint("call_id", "digest"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
-    digest: Mapped[str] = mapped_column(String(32))
-    ts: Mapped[float] = mapped_column(Float)
-    name: Mapped[str] = mapped_column(String(64))
-    body: Mapped[str] = mapped_column(Text)
+    __tablename__ = "call_trails"
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    events: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class RecordingRow(Base):

@@ -22,7 +22,7 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 from callcenter.telephony import ami_actions
@@ -59,7 +59,7 @@ class _Pending:
 class _Protocol(asyncio.Protocol):
     def __init__(self, client: AmiClient) -> None:
         self.client = client
-        self.parser = AmiParser()
+        self.parser = AmiParser(client.wanted)
         self.transport: asyncio.Transport | None = None
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -83,12 +83,13 @@ class AmiClient:
     def __init__(self, host: str, port: int, user: str, secret: str, *,
                  resync_queue: str | None = None, on_login: Callable[[], Awaitable[None]] | None
                  = None, min_backoff: float = 0.2, max_backoff: float = 10.0,
-                 ping_interval: float = 20.0) -> None:
+                 ping_interval: float = 20.0, wanted: Iterable[str] | None = None) -> None:
         self.host, self.port, self.user, self._secret = host, port, user, secret
         self.resync_queue = resync_queue
         self.on_login = on_login
         self.min_backoff, self.max_backoff = min_backoff, max_backoff
         self.ping_interval = ping_interval
+        self.wanted = None if wanted is None else frozenset(wanted)
         self.events: asyncio.Queue[Message] = asyncio.Queue()
         self._ids = itertools.count(1)
         self._pending: dict[str, _Pending] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from callcenter.domain.calls import CALL_EVENTS, Event, digest, is_gone, timestamp
+from callcenter.domain.calls import CALL_EVENTS, Event, Trail, is_gone, timestamp, wire_text
 
 
 @dataclass
@@ -21,6 +21,9 @@ class _Call:
 
 
 class CallTracker:
+    # What the tracker reads from the AMI stream (for AmiParser's `wanted`).
+    WANTS = CALL_EVENTS | {"CoreShowChannelsComplete"}
+
     def __init__(self) -> None:
         self.calls: dict[str, _Call] = {}
         self._snapshot: dict[str, set[str]] = {}  # ActionID -> linkedids in that snapshot
@@ -36,7 +39,7 @@ class CallTracker:
         if not lid:
             return []
         call = self.calls.setdefault(lid, _Call())
-        call.events.setdefault(digest(event), event)
+        call.events.setdefault(wire_text(event), event)
         call.last_seen = max(call.last_seen, timestamp(event))
         uid = event.get("Uniqueid", "")
         if name == "CoreShowChannel":
@@ -56,12 +59,18 @@ class CallTracker:
         return [lid for lid, call in self.calls.items()
                 if lid not in present and is_gone(call.last_seen, taken_at)]
 
-    def pop(self, linkedid: str) -> list[Event]:
+    def pop(self, linkedid: str) -> dict[str, Event]:
+        """The call's trail, handed over to be stored."""
         call = self.calls.pop(linkedid, None)
-        return list(call.events.values()) if call is not None else []
+        return call.events if call is not None else {}
 
-    def drain(self) -> dict[str, list[Event]]:
+    def give_back(self, trail: Trail) -> None:
+        """A trail that could not be stored: hold it again, merged with anything newer."""
+        for e in trail.values():
+            self.feed(e)  # rare path: feeding again keeps seen/dead right
+
+    def drain(self) -> dict[str, dict[str, Event]]:
         """Everything still held, e.g. at shutdown or at the end of a replay."""
-        out = {lid: list(c.events.values()) for lid, c in self.calls.items()}
+        out = {lid: c.events for lid, c in self.calls.items()}
         self.calls.clear()
         return out
