@@ -92,6 +92,9 @@ Content-Length: 0
 """
 
 
+DTMF_MS = 800
+
+
 def citizen_scenario(caller: str, hold_ms: int, audio: Path = DEFAULT_AUDIO,
                      key: str | None = None, key_after_ms: int = 0) -> str:
     """A citizen who calls, optionally presses one key, talks (plays audio) and hangs up
@@ -109,7 +112,9 @@ def citizen_scenario(caller: str, hold_ms: int, audio: Path = DEFAULT_AUDIO,
         dtmf = SIPP_SHARE / f"dtmf_2833_{key}.pcap"
         steps.append(f"  <nop><action><exec play_pcap_audio={quoteattr(str(dtmf))}/>"
                      "</action></nop>\n")
-        remaining = max(hold_ms - key_after_ms, 0)
+        # A second play_pcap_audio cuts the first short: let the digit finish.
+        steps.append(f'  <pause milliseconds="{DTMF_MS}"/>\n')
+        remaining = max(hold_ms - key_after_ms - DTMF_MS, 0)
     steps.append(f"  <nop><action><exec play_pcap_audio={quoteattr(str(audio))}/>"
                  "</action></nop>\n")
     steps.append(f'  <pause milliseconds="{remaining}"/>\n')

@@ -20,10 +20,11 @@ pytestmark = pytest.mark.asterisk
 _ports = iter(range(25100, 25400, 3))
 
 
-def place_call(settings: Settings, caller: str, hold_ms: int) -> simulate.Sipp:
+def place_call(settings: Settings, caller: str, hold_ms: int, key: str | None = None,
+               key_after_ms: int = 0) -> simulate.Sipp:
     port = next(_ports)
     return simulate.call(settings.number, settings.sip_port, port, 28000 + 10 * (port - 25100),
-                         caller, hold_ms, timeout_s=90)
+                         caller, hold_ms, key=key, key_after_ms=key_after_ms, timeout_s=90)
 
 
 async def finish(call: simulate.Sipp, timeout: float = 90) -> None:
@@ -88,6 +89,24 @@ async def test_caller_who_hangs_up_in_queue_is_abandoned(controller, settings, a
     assert row.wait_s == pytest.approx(
         (row.ended_at - row.queue_joined_at).total_seconds(), abs=0.1)
     assert 1.0 < row.wait_s < 6.0
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_menu_choice_is_stored_on_the_call(settings, asterisk, seat_phones, store_url):
+    c = Controller(settings.with_overrides(store_url=store_url, menu_enabled=True), grace=1.0)
+    await c.start()
+    try:
+        await asyncio.wait_for(c.ami.connected.wait(), 10)
+        # Greeting and notice take about 4 s (Playback: keys are not heard), then the menu
+        # plays for 1 s and waits 3 s for a key.
+        call = place_call(settings, "13500135000", hold_ms=10000, key="3", key_after_ms=5000)
+        await finish(call)
+        (row,) = await stored_calls(c, 1)
+        assert row.route == "menu" and not row.fallback
+        assert row.ivr_choice == "3"
+        assert row.disposition == "answered" and row.seat in ("8001", "8002")
+    finally:
+        await c.stop()
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
