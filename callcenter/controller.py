@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ from callcenter.telephony.ami_client import AmiClient, AmiError, consume
 from callcenter.telephony.ami_parse import Message
 from callcenter.telephony.fastagi import AgiRequest, AgiSession, FastAgiServer
 from callcenter.telephony.tracker import CallTracker
-from callcenter.telephony.variables import AGI_SETTABLE
+from callcenter.telephony.variables import AGI_SETTABLE, RECOVERABLE, USEREVENT_NAME
 
 log = logging.getLogger(__name__)
 RECENT = 10_000
@@ -78,6 +79,34 @@ class Controller:
                                                           seat.interface, seat.id))
             except AmiError as exc:
                 log.warning("QueueAdd %s: %s", seat.id, exc)
+        await self._recover_facts()
+
+    async def _recover_facts(self) -> None:
+        """For each citizen whose call began while we were away, read back from the channel
+        what the dialplan announced at the start (recording path, dialled number, menu
+        choice) and put it in the event stream as a fact marked `Origin: resync`."""
+        for snap in self.ami.snapshot:
+            lid, uid, channel = snap.get("Linkedid", ""), snap.get("Uniqueid", ""), \
+                snap.get("Channel", "")
+            if not lid or uid != lid or not snap.get("Context", "").startswith("hotline-"):
+                continue
+            for fact, fields in RECOVERABLE.items():
+                if self.tracker.has_fact(lid, fact):
+                    continue
+                values = {}
+                for header, variable in fields.items():
+                    try:
+                        reply = await self.ami.send(ami_actions.getvar(channel, variable))
+                    except AmiError as exc:
+                        log.warning("Getvar %s on %s: %s", variable, channel, exc)
+                        break
+                    if reply.ok and reply.response.get("Value"):
+                        values[header] = reply.response["Value"]
+                if values:
+                    self.ami.events.put_nowait({
+                        "Event": "UserEvent", "UserEvent": USEREVENT_NAME, "Fact": fact,
+                        **values, "Origin": "resync", "Channel": channel, "Uniqueid": uid,
+                        "Linkedid": lid, "Timestamp": f"{time.time():.6f}"})
 
     async def _agi(self, request: AgiRequest, session: AgiSession) -> None:
         if request.script != "route":

@@ -131,6 +131,16 @@ async def test_controller_down_fallback_still_reaches_a_seat(settings, asterisk,
         assert row.seat in ("8001", "8002")
         assert row.ended_at is not None and row.hung_up_by == "citizen"
         assert {leg.role for leg in row.legs} == {"citizen", "seat"}
+        # What the dialplan announced before the controller was up is read back from the
+        # channel: the number dialled and the recording, measured like any other.
+        assert row.dialled_number == "12345" and row.fallback
+        recs = {r.kind: r for r in row.recordings}
+        assert set(recs) == {"mix", "citizen", "seat"}
+        assert all(r.error == "" and r.duration_s > 1 for r in recs.values())
+        assert recs["mix"].path.endswith(f"{row.linkedid}.wav")
+        recovered = {e["Fact"] for e in later.call_log.trail(row.linkedid)
+                     if e.get("Origin") == "resync"}
+        assert recovered == {"start", "fallback"}
     finally:
         await later.stop()
 

@@ -68,6 +68,10 @@ def queue_status(queue: str | None = None) -> Action:
     return action("QueueStatus", {"Queue": queue} if queue else None)
 
 
+def getvar(channel: str, variable: str) -> Action:
+    return action("Getvar", {"Channel": channel, "Variable": variable})
+
+
 def queue_add(queue: str, interface: str, member_name: str, paused: bool = False) -> Action:
     return action("QueueAdd", {"Queue": queue, "Interface": interface,
                                "MemberName": member_name, "StateInterface": interface,

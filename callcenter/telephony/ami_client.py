@@ -95,6 +95,7 @@ class AmiClient:
         self._pending: dict[str, _Pending] = {}
         self._proto: _Protocol | None = None
         self.connected = asyncio.Event()
+        self.snapshot: list[Message] = []  # CoreShowChannel events of the latest resync
         self.logins = 0
         self._stopping = False
 
@@ -186,7 +187,8 @@ class AmiClient:
 
     async def resync(self) -> None:
         """Ask Asterisk for its live state; the answers reach the consumer as events."""
-        await self.send(ami_actions.core_show_channels(), timeout=30)
+        reply = await self.send(ami_actions.core_show_channels(), timeout=30)
+        self.snapshot = [e for e in reply.events if e.get("Event") == "CoreShowChannel"]
         await self.send(ami_actions.queue_status(self.resync_queue), timeout=30)
 
     def drop(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from callcenter.domain.calls import CALL_EVENTS, Event, Trail, is_gone, timestamp, wire_text
+from callcenter.telephony.variables import USEREVENT_NAME
 
 
 @dataclass
@@ -58,6 +59,12 @@ class CallTracker:
         taken_at = timestamp(event)
         return [lid for lid, call in self.calls.items()
                 if lid not in present and is_gone(call.last_seen, taken_at)]
+
+    def has_fact(self, linkedid: str, fact: str) -> bool:
+        call = self.calls.get(linkedid)
+        return call is not None and any(
+            e.get("Event") == "UserEvent" and e.get("UserEvent") == USEREVENT_NAME
+            and e.get("Fact") == fact for e in call.events.values())
 
     def pop(self, linkedid: str) -> dict[str, Event]:
         """The call's trail, handed over to be stored."""
