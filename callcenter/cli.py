@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from callcenter.config import ConfigError, Settings, load_settings
+from callcenter.secret_files import SecretError
+from callcenter.telephony.render import RenderError
 
 
 def _since(text: str) -> datetime:
@@ -31,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     sb.add_argument("action", choices=["install", "start", "stop", "status"])
     rd = sub.add_parser("render", help="write the hotline's Asterisk files for your own Asterisk")
     rd.add_argument("--out", type=Path, required=True)
+    ss = sub.add_parser("seat-secrets", help="give every seat a SIP secret (production profile)")
+    ss.add_argument("--show", metavar="SEAT", help="print this seat's secret, for its phone")
     calls = sub.add_parser("calls", help="list stored calls")
     calls.add_argument("--since", type=_since)
     calls.add_argument("--limit", type=int, default=50)
@@ -48,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
         return _dispatch(args, settings)
-    except ConfigError as exc:
+    except (ConfigError, SecretError, RenderError) as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     except RuntimeError as exc:
@@ -91,12 +95,15 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from callcenter.telephony import render
 
         files = render.render(settings, args.out, settings.ami_secret(),
-                              files=render.HOTLINE_FILES)
+                              settings.seat_secrets() if settings.profile == "production"
+                              else None, files=render.HOTLINE_FILES)
         for f in files:
             print(f)
         print("#include these from your extensions.conf, queues.conf and pjsip.conf, and add "
               "the AMI user of dialplan/manager.conf to your manager.conf.")
         return 0
+    if args.cmd == "seat-secrets":
+        return _seat_secrets(settings, args.show)
     if args.cmd == "calls":
         return _calls(settings, args)
     if args.cmd == "simulate":
@@ -104,6 +111,23 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return simulate_calls(settings, args.calls, args.hold, args.key)
     return 2
+
+
+def _seat_secrets(settings: Settings, show: str | None) -> int:
+    from callcenter import secret_files
+
+    path = settings.seat_secrets_file
+    added = secret_files.ensure_seat_secrets(path, [s.id for s in settings.seats])
+    if show is not None:
+        secret = secret_files.load_seat_secrets(path).get(show)
+        if secret is None:
+            print(f"no seat {show!r} in the configuration", file=sys.stderr)
+            return 2
+        print(secret)
+        return 0
+    print(f"{path}: new secrets for {', '.join(added)}" if added else
+          f"{path}: every seat already has a secret")
+    return 0
 
 
 def mask_number(number: str) -> str:

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from callcenter import secret_files
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -48,6 +50,7 @@ class Settings:
     ami_port: int = 5038
     ami_user: str = "callcenter"
     ami_secret_file: Path | None = None
+    seat_secrets_file: Path = Path("var/seat-secrets.toml")
     sip_port: int = 5060
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
@@ -79,27 +82,25 @@ class Settings:
         """The AMI secret: environment first, then the secret file; created on first use."""
         env = os.environ.get("CALLCENTER_AMI_SECRET")
         if env:
-            return _check_secret(env, "CALLCENTER_AMI_SECRET")
+            try:
+                return secret_files.check(env, "CALLCENTER_AMI_SECRET")
+            except secret_files.SecretError as exc:
+                raise ConfigError(str(exc)) from exc
         if self.ami_secret_file is None:
             raise ConfigError("asterisk.ami_secret_file: no AMI secret configured")
-        path = self.ami_secret_file
-        if not path.exists():
-            import secrets
+        try:
+            return secret_files.ami_secret(self.ami_secret_file)
+        except secret_files.SecretError as exc:
+            raise ConfigError(str(exc)) from exc
 
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(16) + "\n")
-        return _check_secret(path.read_text().strip(), str(path))
+    def seat_secrets(self) -> dict[str, str]:
+        try:
+            return secret_files.load_seat_secrets(self.seat_secrets_file)
+        except secret_files.SecretError as exc:
+            raise ConfigError(str(exc)) from exc
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
-
-
-def _check_secret(value: str, where: str) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9_.-]{8,128}", value):
-        raise ConfigError(f"{where}: AMI secret must be 8-128 characters of [A-Za-z0-9_.-]")
-    return value
 
 
 def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -155,6 +156,8 @@ def load_settings(path: Path | None = None, root: Path | None = None) -> Setting
             ami_port=int(ast.get("ami_port", 5038)),
             ami_user=str(ast.get("ami_user", "callcenter")),
             ami_secret_file=_resolve(root, str(ast.get("ami_secret_file", "var/ami.secret"))),
+            seat_secrets_file=_resolve(root, str(ast.get("seat_secrets_file",
+                                                          "var/seat-secrets.toml"))),
             sip_port=int(ast.get("sip_port", 5060)),
             agi_host=str(ast.get("agi_host", "127.0.0.1")),
             agi_port=int(ast.get("agi_port", 4573)),

@@ -61,7 +61,8 @@ def pjsip_sections(settings: Settings, seat_secrets: dict[str, str]) -> tuple[st
         for seat in settings.seats:
             secret = seat_secrets.get(seat.id)
             if not secret:
-                raise RenderError(f"no SIP secret for seat {seat.id}")
+                raise RenderError(f"no SIP secret for seat {seat.id} in "
+                                  f"{settings.seat_secrets_file}: run `callcenter seat-secrets`")
             seats.append(
                 f"[{seat.endpoint}](hotline-endpoint)\ncontext = hotline-seats\n"
                 f"auth = {seat.endpoint}\naors = {seat.endpoint}\n"
