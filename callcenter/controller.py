@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from callcenter.config import Settings
@@ -26,7 +25,6 @@ from callcenter.telephony.tracker import CallTracker
 from callcenter.telephony.variables import AGI_SETTABLE, RECOVERABLE, USEREVENT_NAME
 
 log = logging.getLogger(__name__)
-RECENT = 10_000
 
 
 @dataclass
@@ -46,7 +44,7 @@ class Controller:
         self.agi = FastAgiServer(self._agi, s.agi_host, s.agi_port,
                                  answer_timeout=s.agi_timeout_ms / 1000)
         self._to_save: asyncio.Queue[str] = asyncio.Queue()
-        self._recent: OrderedDict[str, None] = OrderedDict()
+        self._checks: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -63,9 +61,9 @@ class Controller:
         await asyncio.sleep(0)
         while not self._to_save.empty():
             await asyncio.sleep(0.05)
-        for t in self._tasks:
+        for t in [*self._tasks, *self._checks]:
             t.cancel()
-        for t in self._tasks:
+        for t in [*self._tasks, *self._checks]:
             with contextlib.suppress(asyncio.CancelledError):
                 await t
         self.engine.dispose()
@@ -119,12 +117,28 @@ class Controller:
 
     def on_event(self, msg: Message) -> None:
         lid = msg.get("Linkedid", "")
+        fragment = bool(lid) and lid not in self.tracker.calls and msg.get("Event") not in (
+            "Newchannel", "CoreShowChannel")
         done = self.tracker.feed(msg)
-        if lid and lid in self._recent and lid not in done and self.tracker.calls.get(lid):
-            done.append(lid)  # a late event for a call already stored: merge it in
         loop = asyncio.get_running_loop()
+        if fragment and lid in self.tracker.calls and lid not in done:
+            # Events of a call whose start we did not see: late events of a call already
+            # stored (merged into it), or a call under way when we (re)connected (resync
+            # completes it). Only the store can tell which.
+            task = loop.create_task(self._merge_if_stored(lid))
+            self._checks.add(task)
+            task.add_done_callback(self._checks.discard)
         for call in done:
             loop.call_later(self.grace, self._to_save.put_nowait, call)
+
+    async def _merge_if_stored(self, lid: str) -> None:
+        try:
+            stored = await asyncio.to_thread(self.call_log.exists, lid)
+        except Exception:
+            log.exception("looking up call %s failed; its events wait for the next resync", lid)
+            return
+        if stored:
+            asyncio.get_running_loop().call_later(self.grace, self._to_save.put_nowait, lid)
 
     async def _persister(self) -> None:
         while True:
@@ -135,11 +149,6 @@ class Controller:
             try:
                 if calls:
                     await asyncio.to_thread(self.call_log.save, calls)
-                    for lid in calls:
-                        self._recent[lid] = None
-                        self._recent.move_to_end(lid)
-                    while len(self._recent) > RECENT:
-                        self._recent.popitem(last=False)
             except Exception:
                 # Keep the events: put them back so the next batch tries again.
                 log.exception("storing %d calls failed; will retry", len(calls))

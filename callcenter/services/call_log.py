@@ -109,6 +109,10 @@ class CallLog:
                         "error": facts.error})
         return out
 
+    def exists(self, linkedid: str) -> bool:
+        with UnitOfWork(self.engine) as uow:
+            return linkedid in CallsRepo(uow.session).ids_of([linkedid])
+
     def trail(self, linkedid: str) -> list[Event]:
         """The call's raw AMI events in arrival order, for audit; empty if no such call."""
         with UnitOfWork(self.engine) as uow:

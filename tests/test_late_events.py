@@ -1,0 +1,48 @@
+"""Late events reach the call they belong to, however long ago (or by whom) it was stored."""
+
+import asyncio
+import json
+import socket
+from pathlib import Path
+
+from callcenter.controller import Controller
+from callcenter.domain.calls import wire_text
+from callcenter.telephony.tracker import CallTracker
+
+TRACE = json.loads((Path(__file__).parent / "data" / "answered_call.json").read_text())
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_late_event_merges_into_a_call_an_earlier_process_stored(settings, tmp_path):
+    url = f"sqlite:///{tmp_path / 'calls.db'}"
+    tracker = CallTracker()
+    for e in TRACE:
+        tracker.feed(e)
+    ((lid, trail),) = tracker.drain().items()
+    # No Asterisk: the AMI port is closed, so only what on_event is given happens.
+    c = Controller(settings.with_overrides(store_url=url, ami_port=_closed_port(), agi_port=0),
+                   grace=0.1)
+    await c.start()
+    try:
+        await asyncio.to_thread(c.call_log.save, {lid: trail})  # as a previous run left it
+        late = {"Event": "UserEvent", "UserEvent": "CallCenter", "Fact": "late",
+                "Uniqueid": lid, "Linkedid": lid, "Timestamp": "1795461999.000000"}
+        stray = {**late, "Uniqueid": "1.999", "Linkedid": "1.999"}
+        c.on_event(late)
+        c.on_event(stray)
+        for _ in range(100):
+            if wire_text(late) in map(wire_text, c.call_log.trail(lid)):
+                break
+            await asyncio.sleep(0.05)
+        assert c.call_log.trail(lid) == [*trail.values(), late]
+        # A fragment of a call never stored is not invented into a call; it waits in the
+        # tracker for the resync that will say whether it is alive.
+        assert not c.call_log.exists("1.999")
+        assert "1.999" in c.tracker.calls and lid not in c.tracker.calls
+    finally:
+        await c.stop()
