@@ -1,0 +1,144 @@
+"""Deadline policy profiles and due-time arithmetic.
+
+Seeds disagree on deadlines, so each city's rules are a profile in config/policies.toml. A
+span is written `2h`, `30min`, `3d` (calendar days) or `5wd` (working days):
+- hours and minutes run on the clock;
+- `Nd` ends at the end of the N-th calendar day after the start day;
+- `Nwd` ends at the end of the N-th working day after the start day (the day of receipt never
+  counts, as in "自派单之日起 N 个工作日内"), so a working-day deadline always falls at the end
+  of a working day.
+Times are aware datetimes; day arithmetic is done in the hotline's time zone.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from callcenter.domain.workdays import WorkCalendar
+
+
+class PolicyError(ValueError):
+    pass
+
+
+class Urgency(StrEnum):
+    URGENT = "urgent"          # 紧急
+    SUB_URGENT = "sub_urgent"  # 次紧急
+    GENERAL = "general"        # 一般
+    COMPLEX = "complex"        # 复杂
+
+
+class SlaState(StrEnum):
+    ON_TIME = "on_time"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+
+
+_SPAN = re.compile(r"(\d{1,4})(min|h|d|wd)")
+_END_OF_DAY = time(23, 59, 59, 999999)
+
+
+@dataclass(frozen=True)
+class Span:
+    amount: int
+    unit: str  # min | h | d | wd
+
+    @classmethod
+    def parse(cls, text: str) -> Span:
+        m = _SPAN.fullmatch(text.strip())
+        if m is None or int(m.group(1)) == 0:
+            raise PolicyError(f"{text!r} is not a span like 2h, 30min, 3d or 5wd")
+        return cls(int(m.group(1)), m.group(2))
+
+    def __str__(self) -> str:
+        return f"{self.amount}{self.unit}"
+
+    def after(self, start: datetime, calendar: WorkCalendar, tz: ZoneInfo) -> datetime:
+        if start.tzinfo is None:
+            raise ValueError("deadlines are computed from aware datetimes only")
+        if self.unit == "min":
+            return start + timedelta(minutes=self.amount)
+        if self.unit == "h":
+            return start + timedelta(hours=self.amount)
+        local = start.astimezone(tz).date()
+        day = (local + timedelta(days=self.amount) if self.unit == "d"
+               else calendar.add_workdays(local, self.amount))
+        return datetime.combine(day, _END_OF_DAY, tz)
+
+
+@dataclass(frozen=True)
+class PolicyProfile:
+    name: str
+    title: str
+    completion: Mapping[Urgency, Span]
+    revisit: Span
+    first_contact: Span
+    extension_request_within: Span   # a unit may ask for more time until then
+    extension_options: tuple[Span, ...]
+    return_within: Span
+    kb_correction: Span
+    kb_not_found: Span
+    due_soon: float                  # fraction of the allowed time left that counts as "due soon"
+
+
+_REQUIRED = ("title", "completion", "revisit", "first_contact", "extension_request_within",
+             "extension_options", "return_within", "kb_correction", "kb_not_found")
+
+
+def _profile(name: str, t: Mapping[str, Any], where: str) -> PolicyProfile:
+    missing = [k for k in _REQUIRED if k not in t]
+    if missing:
+        raise PolicyError(f"{where}: profile {name!r} lacks {', '.join(missing)}")
+    comp = t["completion"]
+    if not isinstance(comp, dict) or set(comp) != {u.value for u in Urgency}:
+        raise PolicyError(f"{where}: profile {name!r} completion must give exactly "
+                          f"{', '.join(u.value for u in Urgency)}")
+    options = t["extension_options"]
+    if not isinstance(options, list) or not options:
+        raise PolicyError(f"{where}: profile {name!r} extension_options must be a list of spans")
+    due_soon = float(t.get("due_soon", 0.2))
+    if not 0 < due_soon < 1:
+        raise PolicyError(f"{where}: profile {name!r} due_soon must be between 0 and 1")
+    try:
+        return PolicyProfile(
+            name=name, title=str(t["title"]),
+            completion={Urgency(k): Span.parse(str(v)) for k, v in comp.items()},
+            revisit=Span.parse(str(t["revisit"])),
+            first_contact=Span.parse(str(t["first_contact"])),
+            extension_request_within=Span.parse(str(t["extension_request_within"])),
+            extension_options=tuple(Span.parse(str(o)) for o in options),
+            return_within=Span.parse(str(t["return_within"])),
+            kb_correction=Span.parse(str(t["kb_correction"])),
+            kb_not_found=Span.parse(str(t["kb_not_found"])),
+            due_soon=due_soon)
+    except PolicyError as exc:
+        raise PolicyError(f"{where}: profile {name!r}: {exc}") from exc
+
+
+def load_profiles(path: Path) -> dict[str, PolicyProfile]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise PolicyError(f"{path}: {exc}") from exc
+    profiles = data.get("profiles")
+    if not isinstance(profiles, dict) or not profiles:
+        raise PolicyError(f"{path}: no [profiles.<name>] tables")
+    return {name: _profile(name, t, str(path)) for name, t in profiles.items()}
+
+
+def sla_state(now: datetime, start: datetime, due: datetime, due_soon: float) -> SlaState:
+    if now > due:
+        return SlaState.OVERDUE
+    total = (due - start).total_seconds()
+    left = (due - now).total_seconds()
+    if total > 0 and left <= total * due_soon:
+        return SlaState.DUE_SOON
+    return SlaState.ON_TIME
