@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from callcenter.config import ConfigError, Settings, load_settings
+from callcenter.domain.privacy import mask_number
 from callcenter.secret_files import SecretError
 from callcenter.telephony.render import RenderError
 
@@ -128,14 +129,6 @@ def _seat_secrets(settings: Settings, show: str | None) -> int:
     print(f"{path}: new secrets for {', '.join(added)}" if added else
           f"{path}: every seat already has a secret")
     return 0
-
-
-def mask_number(number: str) -> str:
-    """Citizens' numbers are shown as 138****8000 on the command line."""
-    if len(number) <= 4:
-        return "*" * len(number)
-    keep = 3 if len(number) >= 7 else 1
-    return number[:keep] + "*" * (len(number) - keep - 4) + number[-4:]
 
 
 def _calls(settings: Settings, args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from callcenter.domain.calls import wire_text
 from callcenter.services.call_log import CallLog
-from callcenter.storage.engine import alembic_config, make_engine
+from callcenter.storage.engine import alembic_config, make_engine, migrate
 from callcenter.telephony.tracker import CallTracker
 
 TRACE = json.loads((Path(__file__).parent / "data" / "answered_call.json").read_text())
@@ -52,4 +52,11 @@ def test_event_rows_become_a_trail_and_back(store_url):
                             {"c": call_id}).all()
     assert [json.loads(b) for _, b in rows] == [
         {k: v for k, v in e.items() if k != "ActionID"} for e in [*events, late]]
+    engine.dispose()
+
+
+def test_models_and_migrations_agree(store_url):
+    engine = make_engine(store_url)
+    migrate(engine)
+    command.check(alembic_config(engine))  # raises if a model differs from the migrations
     engine.dispose()

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from callcenter.storage import ticket_tables  # noqa: F401 -- registers the tables
 from callcenter.storage.tables import Base
 
 engine = context.config.attributes["engine"]

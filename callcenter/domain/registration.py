@@ -1,0 +1,108 @@
+"""The registration form (《市长电话热线登记表》, 000 §二(二)) and its validation.
+
+`problems(form)` returns every field-level problem at once, keyed by field name, so the API
+answers 4xx with all of them and the agent fixes the form in one go.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from typing import Any
+
+from callcenter.domain.policy import Urgency
+from callcenter.domain.replies import Kind
+
+
+class Channel(StrEnum):
+    PHONE = "phone"
+    WEB = "web"
+    SMS = "sms"
+    MAIL = "mail"
+    FAX = "fax"
+    AFTER_HOURS = "after_hours"  # message left on the after-hours line
+
+
+class Gender(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+    UNKNOWN = "unknown"
+
+
+_PHONE = re.compile(r"\+?\d{3,20}")
+_LIMITS = {"reporter_name": 64, "address": 200, "category": 64, "matter": 2000,
+           "demand": 1000, "history": 2000, "other_opinions": 2000}
+_REQUIRED = ("address", "category", "matter", "demand")
+
+
+@dataclass(frozen=True)
+class Registration:
+    kind: Kind
+    urgency: Urgency
+    channel: Channel
+    category: str          # e.g. 供暖, 漏水, 物业服务
+    matter: str            # 反映事项
+    demand: str            # 诉求
+    address: str           # where the matter is (the unit goes there)
+    reporter_name: str = ""
+    reporter_gender: Gender = Gender.UNKNOWN
+    reporter_phone: str = ""
+    history: str = ""          # 投诉历史
+    other_opinions: str = ""   # 其他单位意见
+    anonymous: bool = False    # caller asked to stay anonymous (保密)
+
+
+def problems(form: Registration) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name in _REQUIRED:
+        if not str(getattr(form, name)).strip():
+            out[name] = "required"
+    for name, limit in _LIMITS.items():
+        if len(getattr(form, name)) > limit:
+            out[name] = f"at most {limit} characters"
+    if form.reporter_phone and not _PHONE.fullmatch(form.reporter_phone):
+        out["reporter_phone"] = "digits only (3-20), optionally with a leading +"
+    if not form.anonymous and form.channel is Channel.PHONE and not form.reporter_phone:
+        out["reporter_phone"] = "required for a phone call that is not anonymous"
+    for name in ("reporter_name", "category", "matter", "demand", "address"):
+        if any(c in getattr(form, name) for c in "\x00\r"):
+            out[name] = "control characters are not allowed"
+    return out
+
+
+def from_json(data: Mapping[str, Any]) -> tuple[Registration | None, dict[str, str]]:
+    """Build a form from JSON, collecting field errors instead of raising on the first."""
+    errors: dict[str, str] = {}
+    known = {f.name for f in fields(Registration)}
+    for extra in sorted(set(data) - known):
+        errors[extra] = "unknown field"
+    values: dict[str, Any] = {}
+    enums: dict[str, type[StrEnum]] = {"kind": Kind, "urgency": Urgency, "channel": Channel,
+                                       "reporter_gender": Gender}
+    for name in known:
+        if name not in data:
+            continue
+        v = data[name]
+        if name in enums:
+            try:
+                values[name] = enums[name](v)
+            except ValueError:
+                errors[name] = f"one of {', '.join(e.value for e in enums[name])}"
+        elif name == "anonymous":
+            if not isinstance(v, bool):
+                errors[name] = "true or false"
+            values[name] = v
+        elif not isinstance(v, str):
+            errors[name] = "must be a string"
+        else:
+            values[name] = v
+    for name in ("kind", "urgency", "channel", "category", "matter", "demand", "address"):
+        if name not in data:
+            errors.setdefault(name, "required")
+    if errors:
+        return None, errors
+    form = Registration(**values)
+    errors = problems(form)
+    return (None, errors) if errors else (form, {})

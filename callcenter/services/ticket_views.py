@@ -1,0 +1,68 @@
+"""Tickets as JSON for one viewer: identity masked by role, deadlines and SLA state included."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from callcenter.domain.privacy import HIDDEN, Viewer, identity_for, is_hotline, mask_number
+from callcenter.domain.supervision import due_times, sla
+from callcenter.domain.tickets import AuditEntry, RulesContext
+from callcenter.storage.tickets_repo import StoredTicket
+
+
+def _iso(v: datetime | None) -> str | None:
+    return v.isoformat() if v is not None else None
+
+
+def ticket_view(st: StoredTicket, viewer: Viewer, now: datetime,
+                ctx: RulesContext) -> dict[str, Any]:
+    t, f = st.ticket, st.form
+    who = identity_for(viewer, lead_unit=t.lead_unit, co_units=t.co_units, anonymous=f.anonymous,
+                       name=f.reporter_name, gender=f.reporter_gender.value,
+                       phone=f.reporter_phone)
+    due = due_times(t, ctx)
+    state = sla(t, now, ctx)
+    return {
+        "id": t.id, "version": st.version, "status": t.status.value, "kind": t.kind.value,
+        "urgency": t.urgency.value, "channel": f.channel.value, "category": f.category,
+        "matter": f.matter, "demand": f.demand, "address": f.address, "history": f.history,
+        "other_opinions": f.other_opinions, "anonymous": f.anonymous,
+        "reporter": {"name": who.name, "gender": who.gender, "phone": who.phone},
+        "registered_at": _iso(t.registered_at), "dispatched_at": _iso(t.dispatched_at),
+        "lead_unit": t.lead_unit, "co_units": list(t.co_units), "designated": t.designated,
+        "first_contact_at": _iso(t.first_contact_at),
+        "due": {"first_contact": _iso(due.first_contact), "completion": _iso(due.completion),
+                "extension_window": _iso(due.extension_window),
+                "return_window": _iso(due.return_window)},
+        "sla": state.value if state is not None else None,
+        "pending_extension": str(t.pending_extension) if t.pending_extension else None,
+        "extensions": [str(s) for s in t.extensions],
+        "supervised": t.supervised, "supervision_reasons": list(t.supervision_reasons),
+        "chases": t.chases, "revisits": t.revisits,
+        "head_signoff_required": t.head_signoff_required, "head_signed_by": t.head_signed_by,
+        "replies": [r.__dict__ for r in t.replies],
+        "callbacks": [c.__dict__ | {"satisfied": c.satisfied} for c in t.callbacks],
+        "answer": t.answer, "kb_article": t.kb_article, "merged_into": t.merged_into,
+        # Call ids lead to recordings, which hold the caller's voice and number: hotline only.
+        "calls": list(st.calls) if is_hotline(viewer) else [],
+    }
+
+
+def audit_view(entries: list[AuditEntry]) -> list[dict[str, Any]]:
+    return [{"at": e.at.isoformat(), "actor": {"role": e.actor.role, "id": e.actor.id},
+             "action": e.action, "from": e.from_status.value, "to": e.to_status.value,
+             "why": e.why} for e in entries]
+
+
+def summary_view(st: StoredTicket, viewer: Viewer, now: datetime,
+                 ctx: RulesContext) -> dict[str, Any]:
+    full = ticket_view(st, viewer, now, ctx)
+    keep = ("id", "status", "kind", "urgency", "category", "address", "lead_unit", "sla",
+            "supervised", "registered_at")
+    out = {k: full[k] for k in keep}
+    out["due"] = full["due"]["completion"]
+    phone = full["reporter"]["phone"]
+    # Lists travel further (screens, exports) than one opened ticket: numbers masked for all.
+    out["reporter_phone"] = phone if phone in ("", HIDDEN) else mask_number(phone)
+    return out

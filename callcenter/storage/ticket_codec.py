@@ -1,0 +1,67 @@
+"""A ticket's domain state to and from JSON (the `state` column), exactly round-tripping."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from callcenter.domain.policy import Span, Urgency
+from callcenter.domain.replies import Callback, Kind, Reply
+from callcenter.domain.tickets import ReturnRequest, Status, Ticket
+
+_TIMES = ("registered_at", "dispatched_at", "first_contact_at", "due_at", "revisit_started_at")
+_SKIP = ("history", "id")
+
+
+def _dt(v: str | None) -> datetime | None:
+    return None if v is None else datetime.fromisoformat(v)
+
+
+def encode(t: Ticket) -> str:
+    out: dict[str, Any] = {}
+    for f in fields(Ticket):
+        if f.name in _SKIP:
+            continue
+        v = getattr(t, f.name)
+        if f.name in _TIMES:
+            v = v.isoformat() if v is not None else None
+        elif f.name == "pending_extension":
+            v = str(v) if v is not None else None
+        elif f.name == "extensions":
+            v = [str(s) for s in v]
+        elif f.name in ("replies", "callbacks"):
+            v = [x.__dict__ for x in v]
+        elif f.name == "return_request":
+            v = v.__dict__ if v is not None else None
+        elif isinstance(v, tuple):
+            v = list(v)
+        out[f.name] = v
+    return json.dumps(out, ensure_ascii=False, sort_keys=True)
+
+
+def decode(text: str, ticket_id: int) -> Ticket:
+    d = json.loads(text)
+    registered = _dt(d["registered_at"])
+    assert registered is not None
+    rr = d["return_request"]
+    resume = d["resume_status"]
+    return Ticket(
+        id=ticket_id, kind=Kind(d["kind"]), urgency=Urgency(d["urgency"]),
+        registered_at=registered, status=Status(d["status"]),
+        dispatched_at=_dt(d["dispatched_at"]), lead_unit=d["lead_unit"],
+        co_units=tuple(d["co_units"]), designated=d["designated"],
+        first_contact_at=_dt(d["first_contact_at"]), due_at=_dt(d["due_at"]),
+        pending_extension=Span.parse(d["pending_extension"]) if d["pending_extension"] else None,
+        extensions=tuple(Span.parse(s) for s in d["extensions"]),
+        return_request=ReturnRequest(**rr) if rr else None,
+        resume_status=Status(resume) if resume else None,
+        parking_signers=tuple(d["parking_signers"]),
+        replies=tuple(Reply(**r) for r in d["replies"]),
+        callbacks=tuple(Callback(**c) for c in d["callbacks"]),
+        revisits=d["revisits"], revisit_started_at=_dt(d["revisit_started_at"]),
+        supervised=d["supervised"], supervision_reasons=tuple(d["supervision_reasons"]),
+        chases=d["chases"], head_signoff_required=d["head_signoff_required"],
+        head_signed_by=d["head_signed_by"], answer=d["answer"], kb_article=d["kb_article"],
+        merged_into=d["merged_into"])

@@ -1,0 +1,114 @@
+"""Tables of work orders, their audit trail, the units they go to, and the units directory.
+
+The ticket's whole domain state is one JSON column (`state`, storage/ticket_codec.py); the
+fields that lists, access checks and the sweeper filter on are columns beside it, written from
+the same state on every save, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callcenter.storage.tables import Base, UtcDateTime
+
+
+class TicketRow(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_status_due", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)  # optimistic lock: bumped on every save
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    urgency: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(64), index=True)
+    matter: Mapped[str] = mapped_column(Text)
+    demand: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(String(200))
+    history_text: Mapped[str] = mapped_column(Text)
+    other_opinions: Mapped[str] = mapped_column(Text)
+    reporter_name: Mapped[str] = mapped_column(String(64))
+    reporter_gender: Mapped[str] = mapped_column(String(8))
+    reporter_phone: Mapped[str] = mapped_column(String(24), index=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    registered_by: Mapped[str] = mapped_column(String(64))
+    lead_unit: Mapped[str | None] = mapped_column(String(64), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    supervised: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(Text)
+
+
+class TicketUnitRow(Base):
+    """Which units a ticket is dispatched to (lead or co): the unit access rule reads this."""
+
+    __tablename__ = "ticket_units"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    unit: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(8))  # lead | co
+
+
+class TicketAuditRow(Base):
+    """Append-only: who did what to a ticket, when, from which status to which, and why."""
+
+    __tablename__ = "ticket_audit"
+    __table_args__ = (UniqueConstraint("ticket_id", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor_role: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    why: Mapped[str] = mapped_column(Text)
+
+
+class TicketCallRow(Base):
+    """The calls a ticket came from (a call may open a ticket or be added to one)."""
+
+    __tablename__ = "ticket_calls"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    linkedid: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class UnitRow(Base):
+    __tablename__ = "units"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    parent: Mapped[str | None] = mapped_column(String(64))
+    contact: Mapped[str] = mapped_column(String(128))
+    phone: Mapped[str] = mapped_column(String(32))
+    duty_phone: Mapped[str] = mapped_column(String(32))
+    office_hours: Mapped[str] = mapped_column(String(64))
+
+
+class UnitAreaRow(Base):
+    """A unit answers for an address area (street, then community…) and some categories."""
+
+    __tablename__ = "unit_areas"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit: Mapped[str] = mapped_column(ForeignKey("units.code", ondelete="CASCADE"), index=True)
+    area: Mapped[str] = mapped_column(String(200), index=True)  # "高新区/梧桐街道/翠竹社区"
+    category: Mapped[str] = mapped_column(String(64))           # "*" for every category
+
+
+class NoticeRow(Base):
+    """Chase notices (催办) and deadline warnings the sweeper sends to units: at most one per
+    ticket, kind and local day, so running the sweeper twice sends nothing twice."""
+
+    __tablename__ = "notices"
+    __table_args__ = (UniqueConstraint("ticket_id", "kind", "day"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    unit: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(24))  # overdue | due_soon | first_contact
+    day: Mapped[str] = mapped_column(String(10))   # YYYY-MM-DD in the hotline's time zone
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    text: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,150 @@
+"""Repository of tickets: stages reads and writes on the session it is given; never commits.
+
+Saves are guarded by the row's version (optimistic locking): two people acting on one ticket
+at once cannot silently overwrite each other; the second gets `ConcurrentUpdate` and retries
+from the fresh state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from callcenter.domain.policy import Urgency
+from callcenter.domain.registration import Channel, Gender, Registration
+from callcenter.domain.replies import Kind
+from callcenter.domain.tickets import Actor, AuditEntry, Status, Ticket
+from callcenter.storage import ticket_codec
+from callcenter.storage.ticket_tables import TicketAuditRow, TicketCallRow, TicketRow, TicketUnitRow
+
+
+class ConcurrentUpdate(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class StoredTicket:
+    ticket: Ticket
+    form: Registration
+    version: int
+    registered_by: str
+    calls: tuple[str, ...]
+
+
+def _columns(t: Ticket) -> dict[str, object]:
+    return {"status": t.status.value, "lead_unit": t.lead_unit, "due_at": t.due_at,
+            "supervised": t.supervised, "state": ticket_codec.encode(t)}
+
+
+class TicketsRepo:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, t: Ticket, form: Registration, registered_by: str,
+            linkedids: Sequence[str] = ()) -> int:
+        row = TicketRow(
+            version=1, kind=form.kind.value, urgency=form.urgency.value,
+            channel=form.channel.value, category=form.category, matter=form.matter,
+            demand=form.demand, address=form.address, history_text=form.history,
+            other_opinions=form.other_opinions, reporter_name=form.reporter_name,
+            reporter_gender=form.reporter_gender.value, reporter_phone=form.reporter_phone,
+            anonymous=form.anonymous, registered_at=t.registered_at,
+            registered_by=registered_by, **_columns(t))
+        self.s.add(row)
+        self.s.flush()
+        self._write_audit(row.id, t.history, 0)
+        self._write_units(row.id, t)
+        for lid in linkedids:
+            self.add_call(row.id, lid)
+        return row.id
+
+    def get(self, ticket_id: int, for_update: bool = False) -> StoredTicket | None:
+        q = select(TicketRow).where(TicketRow.id == ticket_id)
+        if for_update:
+            q = q.with_for_update()
+        row = self.s.scalar(q)
+        if row is None:
+            return None
+        t = replace(ticket_codec.decode(row.state, row.id), history=tuple(self.audit(row.id)))
+        form = Registration(
+            kind=Kind(row.kind), urgency=Urgency(row.urgency), channel=Channel(row.channel),
+            category=row.category, matter=row.matter, demand=row.demand, address=row.address,
+            reporter_name=row.reporter_name, reporter_gender=Gender(row.reporter_gender),
+            reporter_phone=row.reporter_phone, history=row.history_text,
+            other_opinions=row.other_opinions, anonymous=row.anonymous)
+        calls = tuple(self.s.scalars(select(TicketCallRow.linkedid).where(
+            TicketCallRow.ticket_id == row.id).order_by(TicketCallRow.linkedid)))
+        return StoredTicket(t, form, row.version, row.registered_by, calls)
+
+    def save(self, t: Ticket, version: int, stored_history: int) -> int:
+        """Write the new state if nobody saved since `version`; returns the new version."""
+        assert t.id is not None
+        done = self.s.execute(
+            update(TicketRow).where(TicketRow.id == t.id, TicketRow.version == version)
+            .values(version=version + 1, **_columns(t)))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentUpdate(f"ticket {t.id} changed since version {version}")
+        self._write_audit(t.id, t.history[stored_history:], stored_history)
+        self._write_units(t.id, t)
+        return version + 1
+
+    def add_call(self, ticket_id: int, linkedid: str) -> bool:
+        exists = self.s.scalar(select(func.count()).select_from(TicketCallRow).where(
+            TicketCallRow.ticket_id == ticket_id, TicketCallRow.linkedid == linkedid))
+        if exists:
+            return False
+        self.s.execute(insert(TicketCallRow).values(ticket_id=ticket_id, linkedid=linkedid))
+        return True
+
+    def audit(self, ticket_id: int) -> list[AuditEntry]:
+        rows = self.s.scalars(select(TicketAuditRow).where(TicketAuditRow.ticket_id == ticket_id)
+                              .order_by(TicketAuditRow.seq))
+        return [AuditEntry(r.at, Actor(r.actor_role, r.actor_id), r.action,
+                           Status(r.from_status), Status(r.to_status), r.why) for r in rows]
+
+    def ids_for(self, unit: str | None, status: Status | None = None,
+                limit: int = 100, offset: int = 0) -> list[int]:
+        """Ticket ids, newest first; for a unit only those dispatched to it."""
+        q = select(TicketRow.id).order_by(TicketRow.id.desc()).limit(limit).offset(offset)
+        if unit is not None:
+            q = q.join(TicketUnitRow, TicketUnitRow.ticket_id == TicketRow.id).where(
+                TicketUnitRow.unit == unit)
+        if status is not None:
+            q = q.where(TicketRow.status == status.value)
+        return list(self.s.scalars(q))
+
+    def count_from_caller(self, phone: str, category: str, since: datetime,
+                          until: datetime) -> int:
+        """Calls linked to tickets of this caller and category in [since, until)."""
+        q = (select(func.count()).select_from(TicketCallRow)
+             .join(TicketRow, TicketRow.id == TicketCallRow.ticket_id)
+             .where(TicketRow.reporter_phone == phone, TicketRow.category == category,
+                    TicketRow.registered_at >= since, TicketRow.registered_at < until))
+        return int(self.s.scalar(q) or 0)
+
+    def due_before(self, now: datetime, statuses: Sequence[Status], limit: int) -> list[int]:
+        q = (select(TicketRow.id).where(TicketRow.status.in_([s.value for s in statuses]),
+                                        TicketRow.due_at < now)
+             .order_by(TicketRow.due_at).limit(limit))
+        return list(self.s.scalars(q))
+
+    def _write_audit(self, ticket_id: int, entries: Sequence[AuditEntry], first_seq: int) -> None:
+        if not entries:
+            return
+        self.s.execute(insert(TicketAuditRow), [
+            {"ticket_id": ticket_id, "seq": first_seq + i + 1, "at": e.at,
+             "actor_role": e.actor.role, "actor_id": e.actor.id, "action": e.action,
+             "from_status": e.from_status.value, "to_status": e.to_status.value, "why": e.why}
+            for i, e in enumerate(entries)])
+
+    def _write_units(self, ticket_id: int, t: Ticket) -> None:
+        self.s.execute(delete(TicketUnitRow).where(TicketUnitRow.ticket_id == ticket_id))
+        rows = ([{"ticket_id": ticket_id, "unit": t.lead_unit, "role": "lead"}]
+                if t.lead_unit else [])
+        rows += [{"ticket_id": ticket_id, "unit": u, "role": "co"} for u in t.co_units]
+        if rows:
+            self.s.execute(insert(TicketUnitRow), rows)

@@ -1,0 +1,182 @@
+"""Work orders through the service layer on a real store (SQLite and PostgreSQL)."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from callcenter.config import PROJECT_ROOT
+from callcenter.domain.policy import Span, Urgency, load_profiles
+from callcenter.domain.privacy import HIDDEN, Role, Viewer
+from callcenter.domain.registration import Channel, Gender, Registration
+from callcenter.domain.replies import Callback, Kind, Reply
+from callcenter.domain.tickets import (
+    Close,
+    DecideExtension,
+    Dispatch,
+    LogContact,
+    RecordCallback,
+    RequestExtension,
+    RulesContext,
+    StartWork,
+    SubmitReply,
+)
+from callcenter.domain.workdays import WorkCalendar
+from callcenter.services.tickets import Forbidden, NotFound, TicketService, ValidationFailed
+from callcenter.storage.engine import make_engine, migrate
+from callcenter.storage.tickets_repo import ConcurrentUpdate, TicketsRepo
+from callcenter.storage.uow import UnitOfWork
+
+TZ = ZoneInfo("Asia/Shanghai")
+CTX = RulesContext(load_profiles(PROJECT_ROOT / "config" / "policies.toml")["shanghai-2022"],
+                   WorkCalendar(), TZ)
+AGENT = Viewer(Role.AGENT, "agent-7")
+OFFICE = Viewer(Role.SUPERVISOR, "office-1")
+WUYE = Viewer(Role.UNIT, "li", unit="u-wuye")
+STREET = Viewer(Role.UNIT, "wang", unit="u-street")
+OTHER = Viewer(Role.UNIT, "zhao", unit="u-water")
+FORM = Registration(kind=Kind.COMPLAINT, urgency=Urgency.GENERAL, channel=Channel.PHONE,
+                    category="漏水", matter="楼上漏水到我家厨房", demand="尽快维修",
+                    address="高新区梧桐街道翠竹社区3号楼2单元", reporter_name="张三",
+                    reporter_gender=Gender.MALE, reporter_phone="13812345678")
+REPLY = Reply("true", "reasonable", "solved", "yes", "经现场查看，漏水已修复。", "已修复。")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 2, 9, tzinfo=TZ)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+@pytest.fixture
+def service(store_url):
+    engine = make_engine(store_url)
+    migrate(engine)
+    clock = Clock()
+    svc = TicketService(engine, CTX, clock)
+    svc.clock_ = clock
+    yield svc
+    engine.dispose()
+
+
+def test_full_story_from_call_to_close_and_its_audit_trail(service):
+    clock = service.clock_
+    tid = service.register(FORM, AGENT, linkedid="1795461234.1")
+    service.command(tid, Dispatch("u-wuye", ("u-street",)), AGENT)
+    clock.advance(hours=3)
+    service.command(tid, LogContact("电话联系张先生，约定明天上门"), WUYE)
+    service.command(tid, StartWork(), WUYE)
+    clock.advance(days=2)
+    service.command(tid, RequestExtension(Span.parse("15d"), "需更换整段立管"), WUYE)
+    view = service.command(tid, DecideExtension(True, "同意"), OFFICE)
+    assert view["extensions"] == ["15d"] and view["due"]["completion"].startswith("2026-03-24")
+    clock.advance(days=5)
+    service.command(tid, SubmitReply(REPLY), WUYE)
+    unhappy = Callback(first_contact_made=True, solved=False, attitude=4, speed=2, result=2)
+    view = service.command(tid, RecordCallback(unhappy), AGENT)
+    assert view["status"] == "revisit" and view["sla"] == "on_time"
+    clock.advance(days=1)
+    service.command(tid, SubmitReply(REPLY), WUYE)
+    service.command(tid, RecordCallback(Callback(True, True, 5, 5, 4)), AGENT)
+    view = service.command(tid, Close(), OFFICE)
+    assert view["status"] == "closed" and view["calls"] == ["1795461234.1"]
+    story = [(a["action"], a["to"], a["actor"]["id"]) for a in service.audit(tid, OFFICE)]
+    assert story == [
+        ("Dispatch", "dispatched", "agent-7"), ("LogContact", "contacted", "u-wuye/li"),
+        ("StartWork", "in_progress", "u-wuye/li"),
+        ("RequestExtension", "in_progress", "u-wuye/li"),
+        ("DecideExtension", "in_progress", "office-1"), ("SubmitReply", "replied", "u-wuye/li"),
+        ("RecordCallback", "revisit", "agent-7"), ("SubmitReply", "replied", "u-wuye/li"),
+        ("RecordCallback", "called_back", "agent-7"), ("Close", "closed", "office-1")]
+
+
+def test_a_unit_cannot_read_another_units_ticket(service):
+    tid = service.register(FORM, AGENT)
+    service.command(tid, Dispatch("u-wuye", ("u-street",)), AGENT)
+    with pytest.raises(NotFound):
+        service.get(tid, OTHER)
+    with pytest.raises(NotFound):
+        service.command(tid, LogContact("x"), OTHER)
+    assert service.list(OTHER) == []
+    assert [t["id"] for t in service.list(WUYE)] == [tid]
+    assert [t["id"] for t in service.list(STREET)] == [tid]
+    # A co-unit reads but does not act; the lead unit does not dispatch.
+    with pytest.raises(Forbidden):
+        service.command(tid, LogContact("x"), STREET)
+    with pytest.raises(Forbidden):
+        service.command(tid, Dispatch("u-water"), WUYE)
+
+
+def test_identity_by_role_and_anonymous_reporter_never_shown_to_units(service):
+    tid = service.register(FORM, AGENT)
+    service.command(tid, Dispatch("u-wuye", ("u-street",)), AGENT)
+    assert service.get(tid, AGENT)["reporter"]["phone"] == "13812345678"
+    assert service.get(tid, WUYE)["reporter"] == {"name": "张三", "gender": "male",
+                                                  "phone": "13812345678"}
+    assert service.get(tid, STREET)["reporter"] == {"name": HIDDEN, "gender": HIDDEN,
+                                                    "phone": "138****5678"}
+    assert service.list(WUYE)[0]["reporter_phone"] == "138****5678"
+    assert service.get(tid, WUYE)["calls"] == []
+
+    secret = Registration(**{**FORM.__dict__, "kind": Kind.REPORT, "anonymous": True,
+                             "matter": "小区违建，请勿透露我的身份"})
+    aid = service.register(secret, AGENT)
+    service.command(aid, Dispatch("u-wuye"), AGENT)
+    shown = service.get(aid, WUYE)
+    assert shown["reporter"] == {"name": HIDDEN, "gender": HIDDEN, "phone": HIDDEN}
+    assert "13812345678" not in str(shown) and "张三" not in str(shown)
+    assert "13812345678" not in str(service.list(WUYE)) and "5678" not in str(
+        [t for t in service.list(WUYE) if t["id"] == aid])
+    assert service.get(aid, OFFICE)["reporter"]["name"] == "张三"
+
+
+def test_bad_registration_names_every_field(service):
+    bad = Registration(**{**FORM.__dict__, "matter": "", "reporter_phone": "138-1234",
+                          "address": "x" * 300})
+    with pytest.raises(ValidationFailed) as exc:
+        service.register(bad, AGENT)
+    assert set(exc.value.fields) == {"matter", "reporter_phone", "address"}
+    with pytest.raises(Forbidden):
+        service.register(FORM, WUYE)
+
+
+def test_concurrent_saves_do_not_overwrite_each_other(service):
+    tid = service.register(FORM, AGENT)
+    with UnitOfWork(service.engine) as uow:
+        st = TicketsRepo(uow.session).get(tid)
+    service.command(tid, Dispatch("u-wuye"), AGENT)
+    with pytest.raises(ConcurrentUpdate), UnitOfWork(service.engine) as uow:
+        TicketsRepo(uow.session).save(st.ticket, st.version, len(st.ticket.history))
+    assert service.get(tid, AGENT)["lead_unit"] == "u-wuye"
+
+
+def test_repeat_calls_send_to_revisit_at_3_and_supervision_at_5(service):
+    tid = service.register(FORM, AGENT, linkedid="c1")
+    service.command(tid, Dispatch("u-wuye"), AGENT)
+    service.command(tid, LogContact("x"), WUYE)
+    service.command(tid, SubmitReply(REPLY), WUYE)
+    assert service.add_call(tid, "c2", AGENT)["status"] == "replied"
+    assert service.add_call(tid, "c2", AGENT)["status"] == "replied"  # same call: no repeat
+    view = service.add_call(tid, "c3", AGENT)
+    assert view["status"] == "revisit" and not view["supervised"]
+    service.add_call(tid, "c4", AGENT)
+    view = service.add_call(tid, "c5", AGENT)
+    assert view["supervised"] and view["head_signoff_required"]
+    assert view["calls"] == ["c1", "c2", "c3", "c4", "c5"]
+
+
+def test_merge_keeps_both_histories_and_moves_calls(service):
+    a = service.register(FORM, AGENT, linkedid="m1")
+    b = service.register(FORM, AGENT, linkedid="m2")
+    service.command(a, Dispatch("u-wuye"), AGENT)
+    service.merge(b, a, AGENT, "同一漏水事项")
+    assert service.get(b, AGENT)["status"] == "merged"
+    assert service.get(b, AGENT)["merged_into"] == a
+    assert [x["action"] for x in service.audit(a, AGENT)] == ["Dispatch", "Absorb"]
+    assert [x["action"] for x in service.audit(b, AGENT)] == ["MergeInto"]
+    assert service.get(a, AGENT)["calls"] == ["m1", "m2"]
