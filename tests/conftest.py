@@ -13,10 +13,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from tickets_support import CTX, Clock
 
 from callcenter import sandbox, simulate
 from callcenter.config import Settings, load_settings
 from callcenter.controller import Controller
+from callcenter.services.tickets import TicketService
+from callcenter.storage.engine import make_engine, migrate
 
 # Ports apart from the defaults, so a developer's running sandbox is never disturbed.
 TEST_CONFIG = """
@@ -179,3 +182,12 @@ async def controller(settings: Settings, asterisk: sandbox.Instance,
     yield c
     await c.stop()
 
+
+
+@pytest.fixture
+def service(store_url: str) -> Iterator[TicketService]:
+    """A ticket service on a fresh store, with a clock the test moves (service.clock)."""
+    engine = make_engine(store_url)
+    migrate(engine)
+    yield TicketService(engine, CTX, Clock())
+    engine.dispose()

@@ -1,15 +1,13 @@
 """Work orders through the service layer on a real store (SQLite and PostgreSQL)."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
+from tickets_support import AGENT, FORM, OFFICE, OTHER, REPLY, STREET, WUYE
 
-from callcenter.config import PROJECT_ROOT
-from callcenter.domain.policy import Span, Urgency, load_profiles
-from callcenter.domain.privacy import HIDDEN, Role, Viewer
-from callcenter.domain.registration import Channel, Gender, Registration
-from callcenter.domain.replies import Callback, Kind, Reply
+from callcenter.domain.policy import Span
+from callcenter.domain.privacy import HIDDEN
+from callcenter.domain.registration import Registration
+from callcenter.domain.replies import Callback, Kind
 from callcenter.domain.tickets import (
     Close,
     DecideExtension,
@@ -17,55 +15,16 @@ from callcenter.domain.tickets import (
     LogContact,
     RecordCallback,
     RequestExtension,
-    RulesContext,
     StartWork,
     SubmitReply,
 )
-from callcenter.domain.workdays import WorkCalendar
-from callcenter.services.tickets import Forbidden, NotFound, TicketService, ValidationFailed
-from callcenter.storage.engine import make_engine, migrate
+from callcenter.services.tickets import Forbidden, NotFound, ValidationFailed
 from callcenter.storage.tickets_repo import ConcurrentUpdate, TicketsRepo
 from callcenter.storage.uow import UnitOfWork
 
-TZ = ZoneInfo("Asia/Shanghai")
-CTX = RulesContext(load_profiles(PROJECT_ROOT / "config" / "policies.toml")["shanghai-2022"],
-                   WorkCalendar(), TZ)
-AGENT = Viewer(Role.AGENT, "agent-7")
-OFFICE = Viewer(Role.SUPERVISOR, "office-1")
-WUYE = Viewer(Role.UNIT, "li", unit="u-wuye")
-STREET = Viewer(Role.UNIT, "wang", unit="u-street")
-OTHER = Viewer(Role.UNIT, "zhao", unit="u-water")
-FORM = Registration(kind=Kind.COMPLAINT, urgency=Urgency.GENERAL, channel=Channel.PHONE,
-                    category="漏水", matter="楼上漏水到我家厨房", demand="尽快维修",
-                    address="高新区梧桐街道翠竹社区3号楼2单元", reporter_name="张三",
-                    reporter_gender=Gender.MALE, reporter_phone="13812345678")
-REPLY = Reply("true", "reasonable", "solved", "yes", "经现场查看，漏水已修复。", "已修复。")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 2, 9, tzinfo=TZ)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
-
-
-@pytest.fixture
-def service(store_url):
-    engine = make_engine(store_url)
-    migrate(engine)
-    clock = Clock()
-    svc = TicketService(engine, CTX, clock)
-    svc.clock_ = clock
-    yield svc
-    engine.dispose()
-
 
 def test_full_story_from_call_to_close_and_its_audit_trail(service):
-    clock = service.clock_
+    clock = service.clock
     tid = service.register(FORM, AGENT, linkedid="1795461234.1")
     service.command(tid, Dispatch("u-wuye", ("u-street",)), AGENT)
     clock.advance(hours=3)

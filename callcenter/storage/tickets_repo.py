@@ -126,11 +126,22 @@ class TicketsRepo:
                     TicketRow.registered_at >= since, TicketRow.registered_at < until))
         return int(self.s.scalar(q) or 0)
 
-    def due_before(self, now: datetime, statuses: Sequence[Status], limit: int) -> list[int]:
+    def due_before(self, now: datetime, statuses: Sequence[Status], limit: int,
+                   after_id: int = 0) -> list[int]:
+        """Ids of tickets in these statuses whose deadline has passed, by id, in pages."""
         q = (select(TicketRow.id).where(TicketRow.status.in_([s.value for s in statuses]),
-                                        TicketRow.due_at < now)
-             .order_by(TicketRow.due_at).limit(limit))
+                                        TicketRow.due_at < now, TicketRow.id > after_id)
+             .order_by(TicketRow.id).limit(limit))
         return list(self.s.scalars(q))
+
+    def due_between(self, start: datetime, end: datetime,
+                    statuses: Sequence[Status]) -> list[int]:
+        q = select(TicketRow.id).where(TicketRow.status.in_([s.value for s in statuses]),
+                                       TicketRow.due_at >= start, TicketRow.due_at < end)
+        return list(self.s.scalars(q))
+
+    def ids_in_status(self, status: Status) -> list[int]:
+        return list(self.s.scalars(select(TicketRow.id).where(TicketRow.status == status.value)))
 
     def _write_audit(self, ticket_id: int, entries: Sequence[AuditEntry], first_seq: int) -> None:
         if not entries:

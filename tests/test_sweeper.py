@@ -1,0 +1,78 @@
+"""The sweeper raises supervision for overdue tickets and sends notices, once, however often
+or in however many processes it runs."""
+
+import threading
+
+from sqlalchemy import select
+from tickets_support import AGENT, CTX, FORM, WUYE
+
+from callcenter.domain.tickets import Dispatch, LogContact
+from callcenter.services.sweeper import Sweeper
+from callcenter.storage.ticket_tables import NoticeRow
+from callcenter.storage.uow import UnitOfWork
+
+
+def _notices(engine):
+    with UnitOfWork(engine) as uow:
+        return sorted((n.ticket_id, n.kind, n.unit) for n in uow.session.scalars(select(NoticeRow)))
+
+
+def test_sweep_supervises_overdue_and_notifies_once(service):
+    clock = service.clock
+    late = service.register(FORM, AGENT)
+    service.command(late, Dispatch("u-wuye"), AGENT)
+    service.command(late, LogContact("x"), WUYE)
+    clock.advance(days=4)
+    soon = service.register(FORM, AGENT)
+    service.command(soon, Dispatch("u-wuye"), AGENT)
+    service.command(soon, LogContact("x"), WUYE)
+    uncontacted = service.register(FORM, AGENT)
+    service.command(uncontacted, Dispatch("u-wuye"), AGENT)
+    registered_only = service.register(FORM, AGENT)
+    # Monday 3-2 + 4 days; now move to Tuesday 3-10 09:00: the first ticket (due 3-9) is
+    # overdue, the second (due 3-13 end) is not yet due soon; the third never made contact.
+    clock.advance(days=4)
+    sweeper = Sweeper(service.engine, CTX, clock)
+    report = sweeper.run()
+    assert (report.supervised, report.notices) == (1, 2)
+    view = service.get(late, AGENT)
+    assert view["supervised"] and view["supervision_reasons"] == ["overdue without approved "
+                                                                  "extension"]
+    assert view["sla"] == "overdue"
+    assert not service.get(soon, AGENT)["supervised"]
+    assert service.get(registered_only, AGENT)["status"] == "registered"
+    assert _notices(service.engine) == sorted([(late, "overdue", "u-wuye"),
+                                               (uncontacted, "first_contact", "u-wuye")])
+    again = sweeper.run()
+    assert (again.supervised, again.notices) == (0, 0)
+    assert len(service.audit(late, AGENT)) == 3  # Dispatch, LogContact, one Supervise
+
+    # Thursday 3-12 19:00, a new day: the second and third tickets (due 3-13) are due soon;
+    # the overdue one and the uncontacted one are chased again, once for the day.
+    clock.advance(days=2, hours=10)
+    report = sweeper.run()
+    assert (report.supervised, report.notices) == (0, 4)
+    kinds = [(t, k) for t, k, _ in _notices(service.engine)]
+    assert kinds.count((late, "overdue")) == 2 and (soon, "due_soon") in kinds
+    assert (uncontacted, "due_soon") in kinds
+
+
+def test_two_sweepers_at_once_supervise_once(service):
+    clock = service.clock
+    ids = []
+    for _ in range(20):
+        tid = service.register(FORM, AGENT)
+        service.command(tid, Dispatch("u-wuye"), AGENT)
+        ids.append(tid)
+    clock.advance(days=10)
+    reports = []
+    threads = [threading.Thread(target=lambda: reports.append(
+        Sweeper(service.engine, CTX, clock).run())) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r.supervised for r in reports) == 20
+    for tid in ids:
+        assert [a["action"] for a in service.audit(tid, AGENT)].count("Supervise") == 1
+    assert len([n for n in _notices(service.engine) if n[1] == "overdue"]) == 20

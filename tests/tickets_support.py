@@ -1,0 +1,37 @@
+"""Shared setup of the work-order tests: rules context, people, a form, a settable clock."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from callcenter.config import PROJECT_ROOT
+from callcenter.domain.policy import Urgency, load_profiles
+from callcenter.domain.privacy import Role, Viewer
+from callcenter.domain.registration import Channel, Gender, Registration
+from callcenter.domain.replies import Kind, Reply
+from callcenter.domain.tickets import RulesContext
+from callcenter.domain.workdays import WorkCalendar
+
+TZ = ZoneInfo("Asia/Shanghai")
+CTX = RulesContext(load_profiles(PROJECT_ROOT / "config" / "policies.toml")["shanghai-2022"],
+                   WorkCalendar(), TZ)
+AGENT = Viewer(Role.AGENT, "agent-7")
+OFFICE = Viewer(Role.SUPERVISOR, "office-1")
+WUYE = Viewer(Role.UNIT, "li", unit="u-wuye")
+STREET = Viewer(Role.UNIT, "wang", unit="u-street")
+OTHER = Viewer(Role.UNIT, "zhao", unit="u-water")
+FORM = Registration(kind=Kind.COMPLAINT, urgency=Urgency.GENERAL, channel=Channel.PHONE,
+                    category="漏水", matter="楼上漏水到我家厨房", demand="尽快维修",
+                    address="高新区梧桐街道翠竹社区3号楼2单元", reporter_name="张三",
+                    reporter_gender=Gender.MALE, reporter_phone="13812345678")
+REPLY = Reply("true", "reasonable", "solved", "yes", "经现场查看，漏水已修复。", "已修复。")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 2, 9, tzinfo=TZ)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
