@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from tickets_support import CTX, Clock
+from tickets_support import CTX, UNITS, Clock
 
 from callcenter import sandbox, simulate
 from callcenter.config import Settings, load_settings
@@ -189,5 +189,7 @@ def service(store_url: str) -> Iterator[TicketService]:
     """A ticket service on a fresh store, with a clock the test moves (service.clock)."""
     engine = make_engine(store_url)
     migrate(engine)
-    yield TicketService(engine, CTX, Clock())
+    svc = TicketService(engine, CTX, Clock())
+    svc.units.replace(list(UNITS), [])
+    yield svc
     engine.dispose()

@@ -104,6 +104,17 @@ def test_bad_registration_names_every_field(service):
         service.register(FORM, WUYE)
 
 
+def test_dispatch_to_a_unit_not_in_the_directory_is_refused(service):
+    tid = service.register(FORM, AGENT)
+    with pytest.raises(ValidationFailed) as exc:
+        service.command(tid, Dispatch("u-nobody"), AGENT)
+    assert "u-nobody" in exc.value.fields["lead_unit"]
+    with pytest.raises(ValidationFailed) as exc:
+        service.command(tid, Dispatch("u-wuye", ("u-ghost",)), AGENT)
+    assert set(exc.value.fields) == {"co_units"}
+    assert service.get(tid, AGENT)["status"] == "registered"
+
+
 def test_concurrent_saves_do_not_overwrite_each_other(service):
     tid = service.register(FORM, AGENT)
     with UnitOfWork(service.engine) as uow:

@@ -9,6 +9,7 @@ from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.registration import Channel, Gender, Registration
 from callcenter.domain.replies import Kind, Reply
 from callcenter.domain.tickets import RulesContext
+from callcenter.domain.units import Unit
 from callcenter.domain.workdays import WorkCalendar
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -24,6 +25,9 @@ FORM = Registration(kind=Kind.COMPLAINT, urgency=Urgency.GENERAL, channel=Channe
                     address="高新区梧桐街道翠竹社区3号楼2单元", reporter_name="张三",
                     reporter_gender=Gender.MALE, reporter_phone="13812345678")
 REPLY = Reply("true", "reasonable", "solved", "yes", "经现场查看，漏水已修复。", "已修复。")
+
+
+UNITS = (Unit("u-wuye", "和谐物业"), Unit("u-street", "五爱街道"), Unit("u-water", "自来水公司"))
 
 
 class Clock:

@@ -23,6 +23,7 @@ from callcenter.domain.tickets import (
     Absorb,
     Actor,
     Command,
+    Dispatch,
     MergeInto,
     RulesContext,
     SendToRevisit,
@@ -33,6 +34,7 @@ from callcenter.domain.tickets import (
     apply,
 )
 from callcenter.services.ticket_views import audit_view, summary_view, ticket_view
+from callcenter.services.units import UnitsDirectory
 from callcenter.storage.tickets_repo import StoredTicket, TicketsRepo
 from callcenter.storage.uow import UnitOfWork
 
@@ -66,6 +68,7 @@ class TicketService:
         self.engine = engine
         self.ctx = ctx
         self.clock = clock
+        self.units = UnitsDirectory(engine)
 
     # -- writes ---------------------------------------------------------------------------
     def register(self, form: Registration, viewer: Viewer, linkedid: str | None = None) -> int:
@@ -81,6 +84,11 @@ class TicketService:
 
     def command(self, ticket_id: int, cmd: Command, viewer: Viewer) -> dict[str, Any]:
         now = self.clock()
+        if isinstance(cmd, Dispatch):
+            unknown = [u for u in (cmd.lead_unit, *cmd.co_units) if not self.units.exists(u)]
+            if unknown:
+                raise ValidationFailed({"lead_unit" if cmd.lead_unit in unknown else "co_units":
+                                        f"not in the units directory: {', '.join(unknown)}"})
         with UnitOfWork(self.engine) as uow:
             repo = TicketsRepo(uow.session)
             st = self._readable(repo, ticket_id, viewer, for_update=True)

@@ -1,0 +1,111 @@
+"""The units directory: loaded from config/units.toml or imported from CSV, stored, and asked
+which unit answers for an address and a category.
+
+An import replaces the directory as a whole, in one transaction, and only if every row is
+valid: a half-imported directory would send tickets to the wrong desks.
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select
+
+from callcenter.domain.units import (
+    ANY,
+    Coverage,
+    DirectoryError,
+    Proposal,
+    Unit,
+    check_directory,
+    parse_area,
+    propose,
+)
+from callcenter.storage.ticket_tables import UnitAreaRow, UnitRow
+from callcenter.storage.uow import UnitOfWork
+
+CSV_COLUMNS = ("code", "name", "parent", "contact", "phone", "duty_phone", "office_hours",
+               "areas", "categories")
+
+
+def _unit(d: dict[str, Any]) -> Unit:
+    return Unit(code=str(d.get("code", "")).strip(), name=str(d.get("name", "")).strip(),
+                parent=str(d["parent"]).strip() or None if d.get("parent") else None,
+                contact=str(d.get("contact", "")), phone=str(d.get("phone", "")),
+                duty_phone=str(d.get("duty_phone", "")),
+                office_hours=str(d.get("office_hours", "")))
+
+
+def _coverages(code: str, areas: list[str], categories: list[str]) -> list[Coverage]:
+    cats = [c.strip() for c in categories if c.strip()] or [ANY]
+    return [Coverage(code, parse_area(a), c) for a in areas for c in cats]
+
+
+def read_toml(path: Path) -> tuple[list[Unit], list[Coverage]]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DirectoryError(f"{path}: {exc}") from exc
+    units, covs = [], []
+    for d in data.get("units", []):
+        u = _unit(d)
+        units.append(u)
+        covs += _coverages(u.code, list(d.get("areas", [])), list(d.get("categories", [])))
+    return units, covs
+
+
+def read_csv(path: Path) -> tuple[list[Unit], list[Coverage]]:
+    """CSV with the header CSV_COLUMNS; areas and categories are `;`-separated."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DirectoryError(f"{path}: {exc}") from exc
+    if rows and set(rows[0]) != set(CSV_COLUMNS):
+        raise DirectoryError(f"{path}: header must be {','.join(CSV_COLUMNS)}")
+    units, covs = [], []
+    for row in rows:
+        u = _unit(row)
+        units.append(u)
+        covs += _coverages(u.code, (row.get("areas") or "").split(";"),
+                           (row.get("categories") or "").split(";"))
+    return units, covs
+
+
+class UnitsDirectory:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def replace(self, units: list[Unit], coverages: list[Coverage]) -> None:
+        problems = check_directory(units, coverages)
+        if problems:
+            raise DirectoryError("; ".join(problems))
+        with UnitOfWork(self.engine) as uow:
+            s = uow.session
+            s.execute(delete(UnitAreaRow))
+            s.execute(delete(UnitRow))
+            if units:
+                s.execute(insert(UnitRow), [u.__dict__ for u in units])
+            if coverages:
+                s.execute(insert(UnitAreaRow), [
+                    {"unit": c.unit, "area": "/".join(c.area), "category": c.category}
+                    for c in coverages])
+
+    def units(self) -> list[Unit]:
+        with UnitOfWork(self.engine) as uow:
+            rows = uow.session.scalars(select(UnitRow).order_by(UnitRow.code))
+            return [Unit(r.code, r.name, r.parent, r.contact, r.phone, r.duty_phone,
+                         r.office_hours) for r in rows]
+
+    def exists(self, code: str) -> bool:
+        with UnitOfWork(self.engine) as uow:
+            return uow.session.get(UnitRow, code) is not None
+
+    def propose(self, address: str, category: str) -> list[Proposal]:
+        with UnitOfWork(self.engine) as uow:
+            covs = [Coverage(r.unit, parse_area(r.area), r.category)
+                    for r in uow.session.scalars(select(UnitAreaRow))]
+        return propose(address, category, covs)
