@@ -18,7 +18,7 @@ from callcenter.domain.tickets import (
     StartWork,
     SubmitReply,
 )
-from callcenter.services.tickets import Forbidden, NotFound, ValidationFailed
+from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.storage.tickets_repo import ConcurrentUpdate, TicketsRepo
 from callcenter.storage.uow import UnitOfWork
 

@@ -22,6 +22,7 @@ from callcenter.domain.tickets import (
     ALLOWED,
     Absorb,
     Actor,
+    AnswerDirectly,
     Command,
     Dispatch,
     MergeInto,
@@ -33,26 +34,14 @@ from callcenter.domain.tickets import (
     Ticket,
     apply,
 )
+from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
+from callcenter.services.kb import KnowledgeBase
 from callcenter.services.ticket_views import audit_view, summary_view, ticket_view
 from callcenter.services.units import UnitsDirectory
 from callcenter.storage.tickets_repo import StoredTicket, TicketsRepo
 from callcenter.storage.uow import UnitOfWork
 
 SYSTEM = Actor("system", "rules")
-
-
-class NotFound(LookupError):
-    pass
-
-
-class Forbidden(PermissionError):
-    pass
-
-
-class ValidationFailed(ValueError):
-    def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
-        self.fields = fields
 
 
 def actor_of(viewer: Viewer) -> Actor:
@@ -69,6 +58,7 @@ class TicketService:
         self.ctx = ctx
         self.clock = clock
         self.units = UnitsDirectory(engine)
+        self.kb = KnowledgeBase(engine, ctx, clock)
 
     # -- writes ---------------------------------------------------------------------------
     def register(self, form: Registration, viewer: Viewer, linkedid: str | None = None) -> int:
@@ -99,6 +89,8 @@ class TicketService:
             if isinstance(cmd, SubmitReply) and CONTRADICTORY in supervision_reasons(t, now):
                 t = apply(t, Supervise(CONTRADICTORY), SYSTEM, now, self.ctx)
             version = repo.save(t, st.version, len(st.ticket.history))
+            if isinstance(cmd, AnswerDirectly) and cmd.kb_article is not None:
+                self.kb.link_ticket(uow.session, ticket_id, cmd.kb_article)
             return ticket_view(StoredTicket(t, st.form, version, st.registered_by, st.calls),
                                viewer, now, self.ctx)
 
