@@ -73,6 +73,13 @@ class Settings:
     sandbox_cache_dir: Path = Path("/var/cache/callcenter")
     sandbox_state_dir: Path = Path("/var/lib/callcenter/sandbox")
     prompts: dict[str, str] = field(default_factory=dict)
+    policy: str = "shanghai-2022"
+    policies_file: Path = Path("config/policies.toml")
+    workdays_file: Path = Path("config/workdays.toml")
+    units_file: Path = Path("config/units.toml")
+    api_host: str = "127.0.0.1"
+    api_port: int = 8080
+    api_tokens_file: Path = Path("var/api-tokens.toml")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -144,6 +151,7 @@ def load_settings(path: Path | None = None, root: Path | None = None) -> Setting
     queue, trunk = _section(data, "queue"), _section(data, "trunk")
     ivr, rec = _section(data, "ivr"), _section(data, "recordings")
     store, sandbox = _section(data, "store"), _section(data, "sandbox")
+    tickets, api = _section(data, "tickets"), _section(data, "api")
     seats = tuple(_seat(i, s) for i, s in enumerate(data.get("seats", [])))
     try:
         settings = Settings(
@@ -183,6 +191,15 @@ def load_settings(path: Path | None = None, root: Path | None = None) -> Setting
             sandbox_state_dir=_resolve(root, str(sandbox.get("state_dir",
                                                               "/var/lib/callcenter/sandbox"))),
             prompts=prompts,
+            policy=str(tickets.get("policy", "shanghai-2022")),
+            policies_file=_resolve(root, str(tickets.get("policies_file",
+                                                          "config/policies.toml"))),
+            workdays_file=_resolve(root, str(tickets.get("workdays_file",
+                                                          "config/workdays.toml"))),
+            units_file=_resolve(root, str(tickets.get("units_file", "config/units.toml"))),
+            api_host=str(api.get("host", "127.0.0.1")),
+            api_port=int(api.get("port", 8080)),
+            api_tokens_file=_resolve(root, str(api.get("tokens_file", "var/api-tokens.toml"))),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc

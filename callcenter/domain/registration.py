@@ -1,16 +1,15 @@
 """The registration form (《市长电话热线登记表》, 000 §二(二)) and its validation.
 
 `problems(form)` returns every field-level problem at once, keyed by field name, so the API
-answers 4xx with all of them and the agent fixes the form in one go.
+answers 4xx with all of them and the agent fixes the form in one go (JSON is read into the
+form by api/forms.py).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from callcenter.domain.policy import Urgency
 from callcenter.domain.replies import Kind
@@ -71,38 +70,3 @@ def problems(form: Registration) -> dict[str, str]:
             out[name] = "control characters are not allowed"
     return out
 
-
-def from_json(data: Mapping[str, Any]) -> tuple[Registration | None, dict[str, str]]:
-    """Build a form from JSON, collecting field errors instead of raising on the first."""
-    errors: dict[str, str] = {}
-    known = {f.name for f in fields(Registration)}
-    for extra in sorted(set(data) - known):
-        errors[extra] = "unknown field"
-    values: dict[str, Any] = {}
-    enums: dict[str, type[StrEnum]] = {"kind": Kind, "urgency": Urgency, "channel": Channel,
-                                       "reporter_gender": Gender}
-    for name in known:
-        if name not in data:
-            continue
-        v = data[name]
-        if name in enums:
-            try:
-                values[name] = enums[name](v)
-            except ValueError:
-                errors[name] = f"one of {', '.join(e.value for e in enums[name])}"
-        elif name == "anonymous":
-            if not isinstance(v, bool):
-                errors[name] = "true or false"
-            values[name] = v
-        elif not isinstance(v, str):
-            errors[name] = "must be a string"
-        else:
-            values[name] = v
-    for name in ("kind", "urgency", "channel", "category", "matter", "demand", "address"):
-        if name not in data:
-            errors.setdefault(name, "required")
-    if errors:
-        return None, errors
-    form = Registration(**values)
-    errors = problems(form)
-    return (None, errors) if errors else (form, {})

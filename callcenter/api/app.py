@@ -1,0 +1,260 @@
+"""The JSON API (aiohttp): every work-order use case over HTTP, described by /api/v1/openapi.json.
+
+Every request but the OpenAPI document carries `Authorization: Bearer <token>`; the token
+names a person and a role (api/tokens.py), and the services apply that person's rights.
+The services talk to the database synchronously, so each call runs in a worker thread and
+the event loop keeps serving. Errors are JSON: 400 bad JSON, 401 no or unknown token,
+403 not allowed, 404 not found (or not yours to see), 409 refused by a work-order rule or
+changed meanwhile, 422 invalid fields (with a message per field), 503 a deadline in a year the
+working-day calendar does not know.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from aiohttp import web
+
+from callcenter.api import forms
+from callcenter.api.openapi import document
+from callcenter.api.tokens import viewer_for
+from callcenter.domain.kb import RequestKind
+from callcenter.domain.privacy import Role, Viewer
+from callcenter.domain.tickets import Status, TicketError
+from callcenter.domain.workdays import UnknownYearError
+from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
+from callcenter.services.sweeper import Sweeper
+from callcenter.services.tickets import TicketService
+from callcenter.storage.tickets_repo import ConcurrentUpdate
+
+log = logging.getLogger(__name__)
+_LINKEDID = re.compile(r"\d{1,20}\.\d{1,10}")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class Api:
+    tickets: TicketService
+    sweeper: Sweeper
+    tokens: dict[str, Viewer]
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status,
+                             dumps=lambda d: json.dumps(d, ensure_ascii=False))
+
+
+def _error(status: int, message: str, **extra: Any) -> web.Response:
+    return _json({"error": message, **extra}, status)
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ValidationFailed as exc:
+        return _error(422, "invalid fields", fields=exc.fields)
+    except NotFound as exc:
+        return _error(404, str(exc))
+    except Forbidden as exc:
+        return _error(403, str(exc))
+    except TicketError as exc:
+        return _error(409, exc.message, rule=exc.rule)
+    except ConcurrentUpdate as exc:
+        return _error(409, f"{exc}; read it again and retry", rule="concurrent_update")
+    except UnknownYearError as exc:
+        return _error(503, str(exc))
+
+
+def _int(request: web.Request, name: str) -> int:
+    raw = request.match_info[name]
+    if not raw.isdigit() or len(raw) > 12:
+        raise NotFound(f"no such {name}")
+    return int(raw)
+
+
+def _query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValidationFailed({name: f"an integer from {low} to {high}"})
+    return int(raw)
+
+
+async def _body(request: web.Request) -> Any:
+    if not request.can_read_body:
+        return {}
+    try:
+        return await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise web.HTTPBadRequest(text=json.dumps({"error": f"body is not JSON: {exc}"}),
+                                 content_type="application/json") from exc
+
+
+def make_app(api: Api) -> web.Application:
+    app = web.Application(middlewares=[errors], client_max_size=256 * 1024)
+    svc = api.tickets
+
+    def viewer(request: web.Request) -> Viewer:
+        v = viewer_for(api.tokens, request.headers.get("Authorization"))
+        if v is None:
+            raise web.HTTPUnauthorized(text=json.dumps({"error": "a valid bearer token is "
+                                                        "required"}),
+                                       content_type="application/json",
+                                       headers={"WWW-Authenticate": "Bearer"})
+        return v
+
+    async def run(fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.to_thread(fn, *args)
+
+    async def openapi(request: web.Request) -> web.Response:
+        return _json(document())
+
+    async def register(request: web.Request) -> web.Response:
+        who = viewer(request)
+        body = await _body(request)
+        form = forms.registration(body)
+        linkedid = body.get("linkedid") if isinstance(body, dict) else None
+        if linkedid is not None and not (isinstance(linkedid, str)
+                                         and _LINKEDID.fullmatch(linkedid)):
+            raise ValidationFailed({"linkedid": "an Asterisk call id like 1795461234.17"})
+        tid = await run(svc.register, form, who, linkedid)
+        return _json(await run(svc.get, tid, who), 201)
+
+    async def list_tickets(request: web.Request) -> web.Response:
+        who = viewer(request)
+        status = request.query.get("status")
+        if status is not None and status not in {s.value for s in Status}:
+            raise ValidationFailed({"status": f"one of {', '.join(s.value for s in Status)}"})
+        limit = _query_int(request, "limit", 50, 1, 500)
+        offset = _query_int(request, "offset", 0, 0, 10**9)
+        items = await run(svc.list, who, Status(status) if status else None, limit, offset)
+        return _json({"items": items})
+
+    async def get_ticket(request: web.Request) -> web.Response:
+        return _json(await run(svc.get, _int(request, "id"), viewer(request)))
+
+    async def audit(request: web.Request) -> web.Response:
+        return _json({"items": await run(svc.audit, _int(request, "id"), viewer(request))})
+
+    async def command(request: web.Request) -> web.Response:
+        who = viewer(request)
+        cmd = forms.parse_command(request.match_info["name"], await _body(request))
+        return _json(await run(svc.command, _int(request, "id"), cmd, who))
+
+    async def add_call(request: web.Request) -> web.Response:
+        who = viewer(request)
+        body = await _body(request)
+        lid = body.get("linkedid") if isinstance(body, dict) else None
+        if not (isinstance(lid, str) and _LINKEDID.fullmatch(lid)):
+            raise ValidationFailed({"linkedid": "an Asterisk call id like 1795461234.17"})
+        return _json(await run(svc.add_call, _int(request, "id"), lid, who))
+
+    async def merge(request: web.Request) -> web.Response:
+        who = viewer(request)
+        body = await _body(request)
+        errors_: dict[str, str] = {}
+        into = body.get("into") if isinstance(body, dict) else None
+        reason = body.get("reason") if isinstance(body, dict) else None
+        if not isinstance(into, int) or isinstance(into, bool):
+            errors_["into"] = "the id of the ticket that stays"
+        if not isinstance(reason, str) or not reason.strip():
+            errors_["reason"] = "required"
+        if errors_:
+            raise ValidationFailed(errors_)
+        source = _int(request, "id")
+        await run(svc.merge, source, into, who, reason)
+        return _json(await run(svc.get, source, who))
+
+    async def units(request: web.Request) -> web.Response:
+        viewer(request)
+        return _json({"items": [asdict(u) for u in await run(svc.units.units)]})
+
+    async def propose(request: web.Request) -> web.Response:
+        viewer(request)
+        address, category = request.query.get("address", ""), request.query.get("category", "")
+        if not address.strip():
+            raise ValidationFailed({"address": "required"})
+        found = await run(svc.units.propose, address, category)
+        return _json({"items": [asdict(p) for p in found]})
+
+    async def kb_search(request: web.Request) -> web.Response:
+        viewer(request)
+        q = request.query.get("q", "")
+        if not q.strip() or len(q) > 200:
+            raise ValidationFailed({"q": "1-200 characters"})
+        limit = _query_int(request, "limit", 20, 1, 100)
+        return _json({"items": await run(svc.kb.search, q, limit)})
+
+    async def kb_get(request: web.Request) -> web.Response:
+        viewer(request)
+        return _json(await run(svc.kb.get, _int(request, "id")))
+
+    async def kb_save(request: web.Request) -> web.Response:
+        who = viewer(request)
+        art = forms.article(await _body(request))
+        aid = _int(request, "id") if "id" in request.match_info else None
+        saved = await run(svc.kb.save, art, who, aid)
+        return _json(await run(svc.kb.get, saved), 201 if aid is None else 200)
+
+    async def kb_request(request: web.Request) -> web.Response:
+        who = viewer(request)
+        body = await _body(request)
+        if not isinstance(body, dict):
+            raise ValidationFailed({"body": "a JSON object"})
+        try:
+            kind = RequestKind(str(body.get("kind")))
+        except ValueError:
+            raise ValidationFailed({"kind": "not_found or correction"}) from None
+        text, unit, article_id = body.get("text"), body.get("unit"), body.get("article_id")
+        if not isinstance(text, str) or (unit is not None and not isinstance(unit, str)) or (
+                article_id is not None and not isinstance(article_id, int)):
+            raise ValidationFailed({"body": "text: string, unit: string, article_id: integer"})
+        rid = await run(svc.kb.request, kind, text, who, unit, article_id)
+        return _json({"id": rid}, 201)
+
+    async def kb_requests(request: web.Request) -> web.Response:
+        return _json({"items": await run(svc.kb.open_requests, viewer(request))})
+
+    async def kb_resolve(request: web.Request) -> web.Response:
+        who = viewer(request)
+        body = await _body(request)
+        resolution = body.get("resolution") if isinstance(body, dict) else None
+        if not isinstance(resolution, str):
+            raise ValidationFailed({"resolution": "required"})
+        await run(svc.kb.resolve, _int(request, "id"), resolution, who)
+        return _json({"resolved": True})
+
+    async def sweep(request: web.Request) -> web.Response:
+        if viewer(request).role is not Role.SUPERVISOR:
+            raise Forbidden("the hotline office runs the sweep")
+        return _json(asdict(await run(api.sweeper.run)))
+
+    r = app.router
+    p = "/api/v1"
+    r.add_get(f"{p}/openapi.json", openapi)
+    r.add_post(f"{p}/tickets", register)
+    r.add_get(f"{p}/tickets", list_tickets)
+    r.add_get(f"{p}/tickets/{{id}}", get_ticket)
+    r.add_get(f"{p}/tickets/{{id}}/audit", audit)
+    r.add_post(f"{p}/tickets/{{id}}/commands/{{name}}", command)
+    r.add_post(f"{p}/tickets/{{id}}/calls", add_call)
+    r.add_post(f"{p}/tickets/{{id}}/merge", merge)
+    r.add_get(f"{p}/units", units)
+    r.add_get(f"{p}/units/propose", propose)
+    r.add_get(f"{p}/kb/search", kb_search)
+    r.add_post(f"{p}/kb/articles", kb_save)
+    r.add_get(f"{p}/kb/articles/{{id}}", kb_get)
+    r.add_put(f"{p}/kb/articles/{{id}}", kb_save)
+    r.add_post(f"{p}/kb/requests", kb_request)
+    r.add_get(f"{p}/kb/requests", kb_requests)
+    r.add_post(f"{p}/kb/requests/{{id}}/resolve", kb_resolve)
+    r.add_post(f"{p}/sweeps", sweep)
+    return app

@@ -1,0 +1,101 @@
+"""The OpenAPI 3.1 description of the JSON API. Request bodies come from the same dataclasses
+the API reads them into (api/forms.py); a test checks every route is described and every
+description is a route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callcenter.api.forms import COMMANDS, object_schema
+from callcenter.domain.kb import Article
+from callcenter.domain.registration import Registration
+from callcenter.domain.tickets import Status
+
+P = "/api/v1"
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_ERRORS = {
+    "401": {"description": "no or unknown bearer token"},
+    "403": {"description": "not allowed for this role"},
+    "404": {"description": "no such object, or not yours to see"},
+    "409": {"description": "refused by a work-order rule (`rule` names it) or changed meanwhile"},
+    "422": {"description": "invalid fields; `fields` maps each to its problem"},
+}
+
+
+def _op(summary: str, body: dict[str, Any] | None = None, params: list[dict[str, Any]] | None
+        = None, ok: str = "200") -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "parameters": params or [],
+                          "responses": {ok: {"description": "OK", "content": {
+                              "application/json": {"schema": {"type": "object"}}}}, **_ERRORS}}
+    if body is not None:
+        op["requestBody"] = {"required": True,
+                             "content": {"application/json": {"schema": body}}}
+    return op
+
+
+def _q(name: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema}
+
+
+def document() -> dict[str, Any]:
+    registration = object_schema(Registration)
+    registration["properties"]["linkedid"] = {"type": "string", "pattern": r"^\d+\.\d+$",
+                                              "description": "the call it came from"}
+    command_bodies = {name: object_schema(cls) for name, cls in sorted(COMMANDS.items())}
+    paths: dict[str, dict[str, Any]] = {
+        f"{P}/openapi.json": {"get": {"summary": "this document", "security": [],
+                                      "responses": {"200": {"description": "OK"}}}},
+        f"{P}/tickets": {
+            "post": _op("register a ticket (登记)", registration, ok="201"),
+            "get": _op("list tickets you may see, newest first", params=[
+                _q("status", {"type": "string", "enum": [s.value for s in Status]}),
+                _q("limit", {"type": "integer", "minimum": 1, "maximum": 500}),
+                _q("offset", {"type": "integer", "minimum": 0})])},
+        f"{P}/tickets/{{id}}": {"get": _op("one ticket, identity masked for your role",
+                                          params=[_ID])},
+        f"{P}/tickets/{{id}}/audit": {"get": _op("the ticket's audit trail", params=[_ID])},
+        f"{P}/tickets/{{id}}/commands/{{name}}": {"post": _op(
+            "act on a ticket: the body is the command's fields", {
+                "oneOf": [{**schema, "title": name} for name, schema in command_bodies.items()]},
+            params=[_ID, {"name": "name", "in": "path", "required": True,
+                          "schema": {"type": "string", "enum": sorted(COMMANDS)}}])},
+        f"{P}/tickets/{{id}}/calls": {"post": _op(
+            "link a call to the ticket (a repeat call counts)",
+            {"type": "object", "required": ["linkedid"],
+             "properties": {"linkedid": {"type": "string"}}}, params=[_ID])},
+        f"{P}/tickets/{{id}}/merge": {"post": _op(
+            "merge this ticket into another (并单); both keep their histories",
+            {"type": "object", "required": ["into", "reason"],
+             "properties": {"into": {"type": "integer"}, "reason": {"type": "string"}}},
+            params=[_ID])},
+        f"{P}/units": {"get": _op("the units directory")},
+        f"{P}/units/propose": {"get": _op("units responsible for an address and category",
+                                          params=[_q("address", {"type": "string"}, True),
+                                                  _q("category", {"type": "string"})])},
+        f"{P}/kb/search": {"get": _op("search the knowledge base (Chinese words)", params=[
+            _q("q", {"type": "string", "maxLength": 200}, True),
+            _q("limit", {"type": "integer", "minimum": 1, "maximum": 100})])},
+        f"{P}/kb/articles": {"post": _op("write an article", object_schema(Article), ok="201")},
+        f"{P}/kb/articles/{{id}}": {"get": _op("one article", params=[_ID]),
+                                    "put": _op("rewrite an article", object_schema(Article),
+                                               params=[_ID])},
+        f"{P}/kb/requests": {
+            "post": _op("file a not-found or correction request", {
+                "type": "object", "required": ["kind", "text"], "properties": {
+                    "kind": {"type": "string", "enum": ["not_found", "correction"]},
+                    "text": {"type": "string"}, "unit": {"type": "string"},
+                    "article_id": {"type": "integer"}}}, ok="201"),
+            "get": _op("open requests (a unit sees its own)")},
+        f"{P}/kb/requests/{{id}}/resolve": {"post": _op(
+            "settle a request", {"type": "object", "required": ["resolution"],
+                                 "properties": {"resolution": {"type": "string"}}},
+            params=[_ID])},
+        f"{P}/sweeps": {"post": _op("run the sweeper now (hotline office)")},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "12345 hotline work orders", "version": "1"},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }

@@ -1,0 +1,128 @@
+"""The JSON API end to end over HTTP (aiohttp), on SQLite and PostgreSQL."""
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from tickets_support import CTX
+
+from callcenter.api import tokens
+from callcenter.api.app import Api, make_app
+from callcenter.api.openapi import document
+from callcenter.domain.privacy import Role, Viewer
+from callcenter.services.sweeper import Sweeper
+
+PEOPLE = {"agent": Viewer(Role.AGENT, "agent-7"), "office": Viewer(Role.SUPERVISOR, "office-1"),
+          "wuye": Viewer(Role.UNIT, "li", "u-wuye"), "water": Viewer(Role.UNIT, "zhao", "u-water")}
+FORM = {"kind": "complaint", "urgency": "general", "channel": "phone", "category": "漏水",
+        "matter": "楼上漏水到我家厨房", "demand": "尽快维修", "address": "翠竹社区3号楼",
+        "reporter_name": "张三", "reporter_gender": "male", "reporter_phone": "13812345678"}
+REPLY = {"fact": "true", "demand": "reasonable", "result": "solved", "site_visit": "yes",
+         "public_points": "经现场查看，漏水已修复。", "completion_report": "已修复。"}
+
+
+@pytest.fixture
+async def http(service, tmp_path):
+    path = tmp_path / "tokens.toml"
+    issued = {name: tokens.add(path, v) for name, v in PEOPLE.items()}
+    app = make_app(Api(service, Sweeper(service.engine, CTX, service.clock), tokens.load(path)))
+    client = TestClient(TestServer(app))
+    await client.start_server()
+
+    async def call(who, method, url, body=None, expect=200, raw=None):
+        headers = {"Authorization": f"Bearer {issued[who]}"} if who else {}
+        if raw is not None:
+            headers["Content-Type"] = "application/json"
+            r = await client.request(method, "/api/v1" + url, data=raw, headers=headers)
+        else:
+            r = await client.request(method, "/api/v1" + url, json=body, headers=headers)
+        data = await r.json()
+        assert r.status == expect, (r.status, data)
+        return data
+
+    yield call
+    await client.close()
+
+
+async def test_full_story_through_the_api(http, service):
+    t = await http("agent", "POST", "/tickets", {**FORM, "linkedid": "1795461234.1"}, 201)
+    tid = t["id"]
+    await http("agent", "POST", f"/tickets/{tid}/commands/Dispatch", {"lead_unit": "u-wuye"})
+    service.clock.advance(hours=2)
+    await http("wuye", "POST", f"/tickets/{tid}/commands/LogContact", {"note": "电话联系"})
+    await http("wuye", "POST", f"/tickets/{tid}/commands/StartWork")
+    service.clock.advance(days=3)
+    await http("wuye", "POST", f"/tickets/{tid}/commands/RequestExtension",
+               {"span": "15d", "reason": "需更换立管"})
+    t = await http("office", "POST", f"/tickets/{tid}/commands/DecideExtension",
+                   {"approve": True, "reason": "同意"})
+    assert t["extensions"] == ["15d"]
+    await http("wuye", "POST", f"/tickets/{tid}/commands/SubmitReply", {"reply": REPLY})
+    t = await http("agent", "POST", f"/tickets/{tid}/commands/RecordCallback", {"callback": {
+        "first_contact_made": True, "solved": False, "attitude": 3, "speed": 2, "result": 2}})
+    assert t["status"] == "revisit"
+    await http("wuye", "POST", f"/tickets/{tid}/commands/SubmitReply", {"reply": REPLY})
+    await http("agent", "POST", f"/tickets/{tid}/commands/RecordCallback", {"callback": {
+        "first_contact_made": True, "solved": True, "attitude": 5, "speed": 4, "result": 5}})
+    t = await http("office", "POST", f"/tickets/{tid}/commands/Close")
+    assert t["status"] == "closed" and t["calls"] == ["1795461234.1"]
+    trail = (await http("office", "GET", f"/tickets/{tid}/audit"))["items"]
+    assert [(a["action"], a["to"]) for a in trail] == [
+        ("Dispatch", "dispatched"), ("LogContact", "contacted"), ("StartWork", "in_progress"),
+        ("RequestExtension", "in_progress"), ("DecideExtension", "in_progress"),
+        ("SubmitReply", "replied"), ("RecordCallback", "revisit"), ("SubmitReply", "replied"),
+        ("RecordCallback", "called_back"), ("Close", "closed")]
+    assert trail[1]["actor"] == {"role": "unit", "id": "u-wuye/li"}
+
+
+async def test_units_see_only_their_tickets_and_never_an_anonymous_reporter(http):
+    t = await http("agent", "POST", "/tickets", {**FORM, "kind": "report", "anonymous": True},
+                   201)
+    await http("agent", "POST", f"/tickets/{t['id']}/commands/Dispatch", {"lead_unit": "u-wuye"})
+    await http("water", "GET", f"/tickets/{t['id']}", expect=404)
+    assert (await http("water", "GET", "/tickets"))["items"] == []
+    seen = await http("wuye", "GET", f"/tickets/{t['id']}")
+    assert "张三" not in str(seen) and "13812345678" not in str(seen)
+    listed = await http("wuye", "GET", "/tickets")
+    assert "5678" not in str(listed) and len(listed["items"]) == 1
+    assert (await http("agent", "GET", f"/tickets/{t['id']}"))["reporter"]["name"] == "张三"
+
+
+async def test_errors_are_clear(http):
+    bad = await http("agent", "POST", "/tickets", {**FORM, "urgency": "asap", "matter": "",
+                                                   "nonsense": 1}, 422)
+    assert set(bad["fields"]) == {"urgency", "nonsense"}  # the form is read before it is judged
+    bad = await http("agent", "POST", "/tickets", {**FORM, "matter": ""}, 422)
+    assert bad["fields"] == {"matter": "required"}
+    await http(None, "GET", "/tickets", expect=401)
+    t = await http("agent", "POST", "/tickets", FORM, 201)
+    await http("agent", "POST", f"/tickets/{t['id']}/commands/Close", None, 403)
+    refused = await http("office", "POST", f"/tickets/{t['id']}/commands/Close", None, 409)
+    assert refused["rule"] == "state_machine"
+    await http("wuye", "POST", f"/tickets/{t['id']}/commands/Dispatch",
+               {"lead_unit": "u-wuye"}, 404)  # not dispatched to it: not visible
+    await http("agent", "POST", f"/tickets/{t['id']}/commands/Dispatch",
+               {"lead_unit": "u-wuye"})
+    await http("wuye", "POST", f"/tickets/{t['id']}/commands/Dispatch",
+               {"lead_unit": "u-wuye"}, 403)
+    bad = await http("wuye", "POST", f"/tickets/{t['id']}/commands/RequestExtension",
+                     {"span": "20d", "reason": "x"}, 409)
+    assert bad["rule"] == "extension"
+    bad = await http("agent", "POST", f"/tickets/{t['id']}/commands/Explode", {}, 422)
+    assert "Dispatch" in bad["fields"]["command"]
+    await http("agent", "GET", "/tickets/abc", expect=404)
+    await http("agent", "GET", "/tickets?limit=100000", expect=422)
+
+
+async def test_bad_json_is_400_and_loses_nothing(http):
+    bad = await http("agent", "POST", "/tickets", raw=b'{"kind": "complaint",', expect=400)
+    assert "not JSON" in bad["error"]
+    assert (await http("agent", "GET", "/tickets"))["items"] == []
+    r = await http("agent", "GET", "/kb/search?q=" + "x" * 300, expect=422)
+    assert r["fields"] == {"q": "1-200 characters"}
+
+
+def test_openapi_describes_every_route_and_only_routes(service):
+    app = make_app(Api(service, Sweeper(service.engine, CTX), {}))
+    routes = {(r.method.lower(), r.resource.canonical) for r in app.router.routes()
+              if r.method != "HEAD"}
+    described = {(m, path) for path, ops in document()["paths"].items() for m in ops}
+    assert routes == described
