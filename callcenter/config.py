@@ -209,8 +209,18 @@ def load_settings(path: Path | None = None, root: Path | None = None) -> Setting
             raw = os.environ[var]
             changes[attr] = _resolve(root, raw) if kind is Path else kind(raw)
     settings = replace(settings, **changes)
+    settings = replace(settings, store_url=_anchor_sqlite(root, settings.store_url))
     validate(settings)
     return settings
+
+
+def _anchor_sqlite(root: Path, url: str) -> str:
+    """sqlite:///var/x.db means var/x.db under the project, not under whatever directory the
+    command happens to run in."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/"):
+        return prefix + str(root / url.removeprefix(prefix))
+    return url
 
 
 def _seat(index: int, raw: Any) -> Seat:

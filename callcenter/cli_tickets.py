@@ -1,0 +1,213 @@
+"""The work-order use cases on the command line: `callcenter tickets|kb|units|sweep|api|api-token`.
+
+Commands act as a person given by `--as ROLE:ID[:UNIT]` (default: the hotline office,
+supervisor:cli), with that person's rights, exactly as through the API; JSON in and out uses
+the API's forms (api/forms.py). Errors print one line each and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from callcenter.config import Settings
+from callcenter.domain.privacy import Role, Viewer
+
+
+def add_parsers(sub: Any) -> None:
+    def person(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--as", dest="who", default="supervisor:cli", type=_viewer,
+                       help="act as ROLE:ID[:UNIT] (agent, supervisor, unit)")
+
+    t = sub.add_parser("tickets", help="work orders: register, show, list, act, audit")
+    ts = t.add_subparsers(dest="action", required=True)
+    r = ts.add_parser("register", help="register from a JSON form (file or - for stdin)")
+    r.add_argument("form")
+    r.add_argument("--linkedid")
+    person(r)
+    for name in ("show", "audit"):
+        p = ts.add_parser(name)
+        p.add_argument("id", type=int)
+        person(p)
+    ls = ts.add_parser("list")
+    ls.add_argument("--status")
+    ls.add_argument("--limit", type=int, default=50)
+    person(ls)
+    do = ts.add_parser("do", help="give a command: tickets do ID Dispatch '{\"lead_unit\": …}'")
+    do.add_argument("id", type=int)
+    do.add_argument("command")
+    do.add_argument("body", nargs="?", default="{}")
+    person(do)
+    ac = ts.add_parser("add-call", help="link a repeat call to a ticket")
+    ac.add_argument("id", type=int)
+    ac.add_argument("linkedid")
+    person(ac)
+    mg = ts.add_parser("merge", help="merge ticket ID into INTO (并单)")
+    mg.add_argument("id", type=int)
+    mg.add_argument("into", type=int)
+    mg.add_argument("reason")
+    person(mg)
+
+    kb = sub.add_parser("kb", help="knowledge base: search, save, requests")
+    ks = kb.add_subparsers(dest="action", required=True)
+    s = ks.add_parser("search")
+    s.add_argument("query")
+    person(s)
+    sv = ks.add_parser("save", help="write an article from JSON (file or -)")
+    sv.add_argument("article")
+    sv.add_argument("--id", type=int)
+    person(sv)
+    rq = ks.add_parser("request", help="file a not_found or correction request")
+    rq.add_argument("kind", choices=["not_found", "correction"])
+    rq.add_argument("text")
+    rq.add_argument("--unit")
+    rq.add_argument("--article", type=int)
+    person(rq)
+    op = ks.add_parser("requests", help="open requests")
+    person(op)
+    rs = ks.add_parser("resolve")
+    rs.add_argument("id", type=int)
+    rs.add_argument("resolution")
+    person(rs)
+
+    u = sub.add_parser("units", help="units directory: load config, import CSV, propose")
+    us = u.add_subparsers(dest="action", required=True)
+    us.add_parser("load", help="replace the directory with config/units.toml")
+    im = us.add_parser("import", help="replace the directory with a CSV file")
+    im.add_argument("csv", type=Path)
+    us.add_parser("list")
+    pr = us.add_parser("propose")
+    pr.add_argument("address")
+    pr.add_argument("category", nargs="?", default="")
+
+    sub.add_parser("sweep", help="mark overdue tickets, raise supervision, send chase notices")
+    sub.add_parser("api", help="serve the JSON API")
+    tk = sub.add_parser("api-token", help="API tokens: add (printed once) or revoke")
+    tks = tk.add_subparsers(dest="action", required=True)
+    add = tks.add_parser("add")
+    add.add_argument("person", type=_viewer, help="ROLE:ID[:UNIT]")
+    rv = tks.add_parser("revoke")
+    rv.add_argument("id")
+
+
+def _viewer(text: str) -> Viewer:
+    parts = text.split(":")
+    try:
+        role = Role(parts[0])
+        if role is Role.UNIT:
+            if len(parts) != 3:
+                raise ValueError
+            return Viewer(role, parts[1], parts[2])
+        if len(parts) != 2 or not parts[1]:
+            raise ValueError
+        return Viewer(role, parts[1])
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: ROLE:ID or unit:ID:UNIT, ROLE one of "
+            f"{', '.join(r.value for r in Role)}") from None
+
+
+def _read_json(arg: str) -> Any:
+    text = sys.stdin.read() if arg == "-" else (
+        Path(arg).read_text(encoding="utf-8") if not arg.lstrip().startswith("{") else arg)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON: {exc}") from exc
+
+
+def _print(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from callcenter.api import forms, tokens
+    from callcenter.domain.kb import RequestKind
+    from callcenter.domain.tickets import Status, TicketError
+    from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
+    from callcenter.services.sweeper import Sweeper
+    from callcenter.services.units import UnitsDirectory, read_csv, read_toml
+    from callcenter.services.wiring import ticket_service
+
+    if args.cmd == "api-token":
+        if args.action == "add":
+            print(tokens.add(settings.api_tokens_file, args.person))
+        else:
+            print(f"revoked {tokens.revoke(settings.api_tokens_file, args.id)} token(s)")
+        return 0
+    svc = ticket_service(settings)
+    try:
+        if args.cmd == "api":
+            return _serve(settings, svc)
+        if args.cmd == "sweep":
+            _print(asdict(Sweeper(svc.engine, svc.ctx).run()))
+        elif args.cmd == "units":
+            units = UnitsDirectory(svc.engine)
+            if args.action == "load":
+                units.replace(*read_toml(settings.units_file))
+                print(f"{len(units.units())} units from {settings.units_file}")
+            elif args.action == "import":
+                units.replace(*read_csv(args.csv))
+                print(f"{len(units.units())} units from {args.csv}")
+            elif args.action == "list":
+                _print([asdict(u) for u in units.units()])
+            else:
+                _print([asdict(p) for p in units.propose(args.address, args.category)])
+        elif args.cmd == "kb":
+            kb, who = svc.kb, args.who
+            if args.action == "search":
+                _print(kb.search(args.query))
+            elif args.action == "save":
+                _print(kb.get(kb.save(forms.article(_read_json(args.article)), who, args.id)))
+            elif args.action == "request":
+                print(kb.request(RequestKind(args.kind), args.text, who, args.unit, args.article))
+            elif args.action == "requests":
+                _print(kb.open_requests(who))
+            else:
+                kb.resolve(args.id, args.resolution, who)
+        else:
+            who = args.who
+            if args.action == "register":
+                _print(svc.get(svc.register(forms.registration(_read_json(args.form)), who,
+                                            args.linkedid), who))
+            elif args.action == "show":
+                _print(svc.get(args.id, who))
+            elif args.action == "audit":
+                _print(svc.audit(args.id, who))
+            elif args.action == "list":
+                _print(svc.list(who, Status(args.status) if args.status else None, args.limit))
+            elif args.action == "do":
+                _print(svc.command(args.id, forms.parse_command(args.command,
+                                                                _read_json(args.body)), who))
+            elif args.action == "add-call":
+                _print(svc.add_call(args.id, args.linkedid, who))
+            else:
+                svc.merge(args.id, args.into, who, args.reason)
+                _print(svc.get(args.id, who))
+        return 0
+    except ValidationFailed as exc:
+        for field, problem in exc.fields.items():
+            print(f"{field}: {problem}", file=sys.stderr)
+        return 2
+    except (NotFound, Forbidden, TicketError, ValueError) as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        svc.engine.dispose()
+
+
+def _serve(settings: Settings, svc: Any) -> int:
+    from aiohttp import web
+
+    from callcenter.api import tokens
+    from callcenter.api.app import Api, make_app
+    from callcenter.services.sweeper import Sweeper
+
+    app = make_app(Api(svc, Sweeper(svc.engine, svc.ctx), tokens.load(settings.api_tokens_file)))
+    print(f"API on http://{settings.api_host}:{settings.api_port}/api/v1/openapi.json")
+    web.run_app(app, host=settings.api_host, port=settings.api_port, print=None)
+    return 0

@@ -1,0 +1,28 @@
+"""Services built from the configuration, for the CLI and the API server."""
+
+from __future__ import annotations
+
+from callcenter.config import ConfigError, Settings
+from callcenter.domain.policy import PolicyError, load_profiles
+from callcenter.domain.tickets import RulesContext
+from callcenter.domain.workdays import CalendarFileError, load_calendar
+from callcenter.services.tickets import TicketService
+from callcenter.storage.engine import make_engine, migrate
+
+
+def rules_context(settings: Settings) -> RulesContext:
+    try:
+        profiles = load_profiles(settings.policies_file)
+        calendar = load_calendar(settings.workdays_file)
+    except (PolicyError, CalendarFileError) as exc:
+        raise ConfigError(str(exc)) from exc
+    if settings.policy not in profiles:
+        raise ConfigError(f"tickets.policy {settings.policy!r} is not in "
+                          f"{settings.policies_file} (there: {', '.join(profiles)})")
+    return RulesContext(profiles[settings.policy], calendar, settings.tz)
+
+
+def ticket_service(settings: Settings) -> TicketService:
+    engine = make_engine(settings.store_url)
+    migrate(engine)
+    return TicketService(engine, rules_context(settings))
