@@ -143,6 +143,8 @@ class TicketMachine(RuleBasedStateMachine):
             assert a.to_status == b.from_status
         if t.status in WITH_UNIT:
             assert t.lead_unit and t.due_at is not None and t.dispatched_at is not None
+            assert t.due_soon_at is not None and t.due_soon_at <= t.due_at
+            assert t.first_contact_due is not None and t.first_contact_due > t.dispatched_at
             assert t.lead_unit not in t.co_units
         if t.status in (Status.REPLIED, Status.CALLED_BACK):
             assert t.replies

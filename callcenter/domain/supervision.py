@@ -46,7 +46,7 @@ def due_times(t: Ticket, ctx: RulesContext) -> DueTimes:
         return DueTimes(None, t.due_at, None, None)
     p = ctx.profile
     return DueTimes(
-        first_contact=ctx.after(p.first_contact, t.dispatched_at),
+        first_contact=t.first_contact_due or ctx.after(p.first_contact, t.dispatched_at),
         completion=t.due_at,
         extension_window=ctx.after(p.extension_request_within, t.dispatched_at),
         return_window=ctx.after(p.return_within, t.dispatched_at))

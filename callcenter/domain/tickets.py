@@ -95,6 +95,8 @@ class Ticket:
     designated: bool = False            # 指定单: the unit was named by the leadership
     first_contact_at: datetime | None = None
     due_at: datetime | None = None      # completion (or revisit) deadline, extensions included
+    due_soon_at: datetime | None = None  # from then on the SLA state is "due soon"
+    first_contact_due: datetime | None = None
     pending_extension: Span | None = None
     extensions: tuple[Span, ...] = ()
     return_request: ReturnRequest | None = None
@@ -300,11 +302,13 @@ def _decide(t: Ticket, cmd: Command, actor: Actor, now: datetime,
         case Dispatch(lead, co, designated):
             if not lead or lead in co:
                 raise _refuse("dispatch", "one lead unit, not also among the co-units")
-            due = ctx.after(p.completion[t.urgency], now)
-            return replace(t, status=Status.DISPATCHED, lead_unit=lead, co_units=tuple(co),
-                           designated=designated, dispatched_at=now, due_at=due,
-                           first_contact_at=None, return_request=None, pending_extension=None,
-                           extensions=()), f"lead {lead}" + (f", co {', '.join(co)}" if co else "")
+            t2 = replace(t, status=Status.DISPATCHED, lead_unit=lead, co_units=tuple(co),
+                         designated=designated, dispatched_at=now,
+                         first_contact_due=ctx.after(p.first_contact, now),
+                         first_contact_at=None, return_request=None, pending_extension=None,
+                         extensions=())
+            return _due(t2, now, ctx.after(p.completion[t.urgency], now), ctx), \
+                f"lead {lead}" + (f", co {', '.join(co)}" if co else "")
         case LogContact(note):
             if not note.strip():
                 raise _refuse("first_contact", "say how and what was agreed with the citizen")
@@ -319,10 +323,12 @@ def _decide(t: Ticket, cmd: Command, actor: Actor, now: datetime,
                 raise _refuse("extension", "no extension request is pending")
             if not approve:
                 return replace(t, pending_extension=None), f"refused: {reason}"
-            assert t.due_at is not None
+            assert t.due_at is not None and t.dispatched_at is not None
             due = ctx.after(t.pending_extension, t.due_at)
-            return replace(t, pending_extension=None, due_at=due,
-                           extensions=(*t.extensions, t.pending_extension)), \
+            start = t.revisit_started_at or t.dispatched_at
+            return _due(replace(t, pending_extension=None,
+                                extensions=(*t.extensions, t.pending_extension)),
+                        start, due, ctx), \
                 f"approved {t.pending_extension}, due {due.isoformat()}"
         case RequestReturn(req):
             check_return_request(t, req, now, ctx)
@@ -331,7 +337,8 @@ def _decide(t: Ticket, cmd: Command, actor: Actor, now: datetime,
         case DecideReturn(approve, reason):
             if approve:
                 return replace(t, status=Status.RETURNED, lead_unit=None, co_units=(),
-                               due_at=None, resume_status=None), reason
+                               due_at=None, due_soon_at=None, first_contact_due=None,
+                               resume_status=None), reason
             if not reason.strip():
                 raise _refuse("return", "a refused return needs the reason for the unit")
             assert t.resume_status is not None
@@ -400,8 +407,14 @@ def _decide(t: Ticket, cmd: Command, actor: Actor, now: datetime,
 
 
 def _to_revisit(t: Ticket, now: datetime, ctx: RulesContext) -> Ticket:
-    return replace(t, status=Status.REVISIT, revisits=t.revisits + 1, revisit_started_at=now,
-                   due_at=ctx.after(ctx.profile.revisit, now))
+    t2 = replace(t, status=Status.REVISIT, revisits=t.revisits + 1, revisit_started_at=now)
+    return _due(t2, now, ctx.after(ctx.profile.revisit, now), ctx)
+
+
+def _due(t: Ticket, start: datetime, due: datetime, ctx: RulesContext) -> Ticket:
+    """Set the deadline and the moment it becomes "due soon" (the profile's last fraction)."""
+    soon = due - (due - start) * ctx.profile.due_soon
+    return replace(t, due_at=due, due_soon_at=soon)
 
 
 def supervise(t: Ticket, reason: str) -> Ticket:

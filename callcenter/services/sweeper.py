@@ -10,23 +10,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from callcenter.domain.policy import SlaState
-from callcenter.domain.supervision import OVERDUE, first_contact_late, sla
-from callcenter.domain.tickets import WITH_UNIT, RulesContext, Status, Supervise, apply
+from callcenter.domain.supervision import OVERDUE
+from callcenter.domain.tickets import WITH_UNIT, RulesContext, Supervise, apply
 from callcenter.services.tickets import SYSTEM
 from callcenter.storage.ticket_tables import NoticeRow
-from callcenter.storage.tickets_repo import ConcurrentUpdate, StoredTicket, TicketsRepo
+from callcenter.storage.tickets_repo import ConcurrentUpdate, TicketsRepo
 from callcenter.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 BATCH = 500
-SOON_WINDOW = timedelta(days=2)  # candidates for "due soon"; the profile's fraction decides
 
 
 @dataclass
@@ -70,44 +69,36 @@ class Sweeper:
                             t = apply(st.ticket, Supervise(OVERDUE), SYSTEM, now, self.ctx)
                             repo.save(t, st.version, len(st.ticket.history))
                             report.supervised += 1
-                        report.notices += self._notice(uow.session, st, "overdue", now,
-                                                       "工单已超期，请立即办理并反馈")
+                        if st.ticket.lead_unit:
+                            report.notices += self._notices(
+                                uow.session, [(tid, st.ticket.lead_unit)], "overdue", now,
+                                "工单已超期，请立即办理并反馈")
                 except ConcurrentUpdate:
                     report.conflicts += 1  # someone else acted on it; the next sweep sees it
 
     def _due_soon(self, now: datetime, report: SweepReport) -> None:
         with UnitOfWork(self.engine) as uow:
-            repo = TicketsRepo(uow.session)
-            for tid in repo.due_between(now, now + SOON_WINDOW, sorted(WITH_UNIT)):
-                st = repo.get(tid)
-                if st is not None and sla(st.ticket, now, self.ctx) is SlaState.DUE_SOON:
-                    report.notices += self._notice(uow.session, st, "due_soon", now,
-                                                   "工单即将到期，请抓紧办理")
+            found = TicketsRepo(uow.session).due_soon(now, sorted(WITH_UNIT))
+            report.notices += self._notices(uow.session, found, "due_soon", now,
+                                            "工单即将到期，请抓紧办理")
 
     def _first_contact(self, now: datetime, report: SweepReport) -> None:
         with UnitOfWork(self.engine) as uow:
-            repo = TicketsRepo(uow.session)
-            for tid in repo.ids_in_status(Status.DISPATCHED):
-                st = repo.get(tid)
-                if st is not None and first_contact_late(st.ticket, now, self.ctx):
-                    report.notices += self._notice(uow.session, st, "first_contact", now,
-                                                   "请尽快与市民先行联系")
+            found = TicketsRepo(uow.session).first_contact_late(now)
+            report.notices += self._notices(uow.session, found, "first_contact", now,
+                                            "请尽快与市民先行联系")
 
-    def _notice(self, s: Session, st: StoredTicket, kind: str, now: datetime,
-                text: str) -> int:
-        unit = st.ticket.lead_unit
-        if unit is None:
+    def _notices(self, s: Session, tickets: list[tuple[int, str]], kind: str, now: datetime,
+                 text: str) -> int:
+        """One notice per ticket, kind and local day; those already sent are skipped by the
+        store's unique key, so a parallel sweep cannot send one twice."""
+        if not tickets:
             return 0
         day = now.astimezone(self.ctx.tz).date().isoformat()
-        exists = s.scalar(select(NoticeRow.id).where(
-            NoticeRow.ticket_id == st.ticket.id, NoticeRow.kind == kind, NoticeRow.day == day))
-        if exists is not None:
-            return 0
-        try:
-            with s.begin_nested():  # a parallel sweep may have written it since we looked
-                s.execute(insert(NoticeRow).values(ticket_id=st.ticket.id, unit=unit, kind=kind,
-                                                   day=day, created_at=now,
-                                                   text=f"#{st.ticket.id} {text}"))
-        except IntegrityError:
-            return 0
-        return 1
+        rows = [{"ticket_id": tid, "unit": unit, "kind": kind, "day": day, "created_at": now,
+                 "text": f"#{tid} {text}"} for tid, unit in tickets]
+        dialect = s.get_bind().dialect.name
+        ins = (sqlite_insert if dialect == "sqlite" else pg_insert)(NoticeRow)
+        q = ins.on_conflict_do_nothing().returning(NoticeRow.id)
+        # Rows skipped on conflict return nothing, so the count is of notices really sent.
+        return sum(len(s.execute(q, rows[i:i + BATCH]).all()) for i in range(0, len(rows), BATCH))

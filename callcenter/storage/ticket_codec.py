@@ -11,7 +11,8 @@ from callcenter.domain.policy import Span, Urgency
 from callcenter.domain.replies import Callback, Kind, Reply
 from callcenter.domain.tickets import ReturnRequest, Status, Ticket
 
-_TIMES = ("registered_at", "dispatched_at", "first_contact_at", "due_at", "revisit_started_at")
+_TIMES = ("registered_at", "dispatched_at", "first_contact_at", "due_at", "revisit_started_at",
+          "due_soon_at", "first_contact_due")
 _SKIP = ("history", "id")
 
 
@@ -53,6 +54,7 @@ def decode(text: str, ticket_id: int) -> Ticket:
         dispatched_at=_dt(d["dispatched_at"]), lead_unit=d["lead_unit"],
         co_units=tuple(d["co_units"]), designated=d["designated"],
         first_contact_at=_dt(d["first_contact_at"]), due_at=_dt(d["due_at"]),
+        due_soon_at=_dt(d.get("due_soon_at")), first_contact_due=_dt(d.get("first_contact_due")),
         pending_extension=Span.parse(d["pending_extension"]) if d["pending_extension"] else None,
         extensions=tuple(Span.parse(s) for s in d["extensions"]),
         return_request=ReturnRequest(**rr) if rr else None,

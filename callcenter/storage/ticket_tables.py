@@ -17,7 +17,9 @@ from callcenter.storage.tables import Base, UtcDateTime
 
 class TicketRow(Base):
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_status_due", "status", "due_at"),)
+    __table_args__ = (Index("ix_tickets_status_due", "status", "due_at"),
+                      Index("ix_tickets_status_soon", "status", "due_soon_at"),
+                      Index("ix_tickets_status_contact", "status", "first_contact_due"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer)  # optimistic lock: bumped on every save
     status: Mapped[str] = mapped_column(String(24), index=True)
@@ -38,6 +40,8 @@ class TicketRow(Base):
     registered_by: Mapped[str] = mapped_column(String(64))
     lead_unit: Mapped[str | None] = mapped_column(String(64), index=True)
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    due_soon_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    first_contact_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
     supervised: Mapped[bool] = mapped_column(Boolean)
     state: Mapped[str] = mapped_column(Text)
 

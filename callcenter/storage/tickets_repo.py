@@ -37,6 +37,7 @@ class StoredTicket:
 
 def _columns(t: Ticket) -> dict[str, object]:
     return {"status": t.status.value, "lead_unit": t.lead_unit, "due_at": t.due_at,
+            "due_soon_at": t.due_soon_at, "first_contact_due": t.first_contact_due,
             "supervised": t.supervised, "state": ticket_codec.encode(t)}
 
 
@@ -134,14 +135,18 @@ class TicketsRepo:
              .order_by(TicketRow.id).limit(limit))
         return list(self.s.scalars(q))
 
-    def due_between(self, start: datetime, end: datetime,
-                    statuses: Sequence[Status]) -> list[int]:
-        q = select(TicketRow.id).where(TicketRow.status.in_([s.value for s in statuses]),
-                                       TicketRow.due_at >= start, TicketRow.due_at < end)
-        return list(self.s.scalars(q))
+    def due_soon(self, now: datetime, statuses: Sequence[Status]) -> list[tuple[int, str]]:
+        """(id, lead unit) of tickets past their "due soon" moment but not yet due."""
+        q = select(TicketRow.id, TicketRow.lead_unit).where(
+            TicketRow.status.in_([s.value for s in statuses]), TicketRow.due_soon_at <= now,
+            TicketRow.due_at >= now)
+        return [(i, u) for i, u in self.s.execute(q) if u]
 
-    def ids_in_status(self, status: Status) -> list[int]:
-        return list(self.s.scalars(select(TicketRow.id).where(TicketRow.status == status.value)))
+    def first_contact_late(self, now: datetime) -> list[tuple[int, str]]:
+        """(id, lead unit) of dispatched tickets whose first contact is overdue."""
+        q = select(TicketRow.id, TicketRow.lead_unit).where(
+            TicketRow.status == Status.DISPATCHED.value, TicketRow.first_contact_due < now)
+        return [(i, u) for i, u in self.s.execute(q) if u]
 
     def _write_audit(self, ticket_id: int, entries: Sequence[AuditEntry], first_seq: int) -> None:
         if not entries:
