@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,12 @@ class UnknownYearError(LookupError):
 
 class CalendarFileError(ValueError):
     pass
+
+
+@lru_cache(maxsize=16384)
+def _package_is_workday(day: date) -> bool:
+    # The package scans its tables on every call; a deadline walks up to ~100 days.
+    return bool(chinese_calendar.is_workday(day))
 
 
 def _package_years() -> frozenset[int]:
@@ -61,7 +68,7 @@ class WorkCalendar:
                 return day.weekday() < 5
         if day.year not in self.package_years:
             raise UnknownYearError(day.year)
-        return bool(chinese_calendar.is_workday(day))
+        return _package_is_workday(day)
 
     def add_workdays(self, start: date, n: int) -> date:
         """The n-th working day after `start` (start itself never counts; n >= 1)."""

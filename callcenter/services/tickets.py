@@ -74,12 +74,13 @@ class TicketService:
 
     def command(self, ticket_id: int, cmd: Command, viewer: Viewer) -> dict[str, Any]:
         now = self.clock()
-        if isinstance(cmd, Dispatch):
-            unknown = [u for u in (cmd.lead_unit, *cmd.co_units) if not self.units.exists(u)]
-            if unknown:
-                raise ValidationFailed({"lead_unit" if cmd.lead_unit in unknown else "co_units":
-                                        f"not in the units directory: {', '.join(unknown)}"})
         with UnitOfWork(self.engine) as uow:
+            if isinstance(cmd, Dispatch):
+                unknown = self.units.missing(uow.session, [cmd.lead_unit, *cmd.co_units])
+                if unknown:
+                    raise ValidationFailed({
+                        "lead_unit" if cmd.lead_unit in unknown else "co_units":
+                        f"not in the units directory: {', '.join(unknown)}"})
             repo = TicketsRepo(uow.session)
             st = self._readable(repo, ticket_id, viewer, for_update=True)
             why_not = may_command(viewer, cmd, st.ticket)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.orm import Session
 
 from callcenter.domain.units import (
     ANY,
@@ -100,9 +101,10 @@ class UnitsDirectory:
             return [Unit(r.code, r.name, r.parent, r.contact, r.phone, r.duty_phone,
                          r.office_hours) for r in rows]
 
-    def exists(self, code: str) -> bool:
-        with UnitOfWork(self.engine) as uow:
-            return uow.session.get(UnitRow, code) is not None
+    def missing(self, s: Session, codes: list[str]) -> list[str]:
+        """Of these unit codes, those not in the directory (inside the caller's transaction)."""
+        found = set(s.scalars(select(UnitRow.code).where(UnitRow.code.in_(codes))))
+        return [c for c in codes if c not in found]
 
     def propose(self, address: str, category: str) -> list[Proposal]:
         with UnitOfWork(self.engine) as uow:

@@ -1,0 +1,141 @@
+"""Work orders at scale: create+dispatch through the service layer, and the sweeper over a
+store of open tickets.
+
+    python3 bench/tickets.py [--open 1000000] [--create 2000] [--url postgresql://...]
+
+The open tickets are written in bulk (Core executemany of rows made by the real domain code
+and codec, not through the service, which would take hours); 1 % of them are overdue, 2 % due
+soon and 1 % still waiting for first contact. Prints rows, times, peak RSS and what the sweep
+did; run it on a fresh database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert
+
+from callcenter.config import PROJECT_ROOT
+from callcenter.domain.policy import Urgency, load_profiles
+from callcenter.domain.privacy import Role, Viewer
+from callcenter.domain.registration import Channel, Registration
+from callcenter.domain.replies import Kind
+from callcenter.domain.tickets import Actor, Dispatch, LogContact, RulesContext, Ticket, apply
+from callcenter.domain.units import Unit
+from callcenter.domain.workdays import WorkCalendar
+from callcenter.services.sweeper import Sweeper
+from callcenter.services.tickets import TicketService
+from callcenter.storage import ticket_codec
+from callcenter.storage.engine import make_engine, migrate
+from callcenter.storage.ticket_tables import TicketRow, TicketUnitRow
+from callcenter.storage.uow import UnitOfWork
+
+TZ_CTX = RulesContext(load_profiles(PROJECT_ROOT / "config" / "policies.toml")["shanghai-2022"],
+                      WorkCalendar(), ZoneInfo("Asia/Shanghai"))
+AGENT = Viewer(Role.AGENT, "bench")
+UNITS = [Unit(f"u{i:03d}", f"单位{i}") for i in range(100)]
+FORM = Registration(kind=Kind.COMPLAINT, urgency=Urgency.GENERAL, channel=Channel.PHONE,
+                    category="漏水", matter="楼上漏水到我家厨房，已经三天了", demand="尽快维修",
+                    address="高新区梧桐街道翠竹社区3号楼2单元", reporter_name="张三",
+                    reporter_phone="13812345678")
+NOW = datetime(2026, 6, 15, 10, tzinfo=UTC)  # a Monday
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def create_and_dispatch(svc: TicketService, n: int) -> float:
+    t = time.perf_counter()
+    for i in range(n):
+        tid = svc.register(FORM, AGENT)
+        svc.command(tid, Dispatch(UNITS[i % len(UNITS)].code), AGENT)
+    return n / (time.perf_counter() - t)
+
+
+def _template(dispatched: datetime, contacted: bool) -> Ticket:
+    t = Ticket(kind=Kind.COMPLAINT, urgency=Urgency.GENERAL, registered_at=dispatched)
+    t = apply(t, Dispatch("u000"), Actor("agent", "bench"), dispatched, TZ_CTX)
+    if contacted:
+        t = apply(t, LogContact("电话联系"), Actor("unit", "u000"), dispatched, TZ_CTX)
+    return replace(t, history=())
+
+
+def fill(engine: object, n: int) -> float:
+    """n open tickets: 1 % overdue, 2 % due soon, 1 % not yet contacted, the rest on time."""
+    kinds = {
+        "overdue": _template(NOW - timedelta(days=10), True),
+        "soon": _template(NOW - timedelta(days=6, hours=12), True),
+        "uncontacted": _template(NOW - timedelta(days=2), False),
+        "fine": _template(NOW - timedelta(hours=1), True),
+    }
+    states = {k: ticket_codec.encode(t) for k, t in kinds.items()}
+    base = {"version": 1, "kind": "complaint", "urgency": "general", "channel": "phone",
+            "category": FORM.category, "matter": FORM.matter, "demand": FORM.demand,
+            "address": FORM.address, "history_text": "", "other_opinions": "",
+            "reporter_name": FORM.reporter_name, "reporter_gender": "unknown",
+            "reporter_phone": FORM.reporter_phone, "anonymous": False,
+            "registered_by": "bench", "supervised": False}
+    t0 = time.perf_counter()
+    batch = 20_000
+    for start in range(0, n, batch):
+        rows, units = [], []
+        for i in range(start, min(start + batch, n)):
+            k = ("overdue" if i % 100 == 0 else "soon" if i % 100 in (1, 2)
+                 else "uncontacted" if i % 100 == 3 else "fine")
+            t = kinds[k]
+            unit = UNITS[i % len(UNITS)].code
+            rows.append({**base, "id": i + 1, "status": t.status.value, "lead_unit": unit,
+                         "registered_at": t.registered_at, "due_at": t.due_at,
+                         "due_soon_at": t.due_soon_at, "first_contact_due": t.first_contact_due,
+                         "state": states[k].replace('"u000"', f'"{unit}"')})
+            units.append({"ticket_id": i + 1, "unit": unit, "role": "lead"})
+        with UnitOfWork(engine) as uow:  # type: ignore[arg-type]
+            uow.session.execute(insert(TicketRow), rows)
+            uow.session.execute(insert(TicketUnitRow), units)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--open", type=int, default=1_000_000)
+    ap.add_argument("--create", type=int, default=2000)
+    ap.add_argument("--url", help="an empty database (default: a fresh SQLite file)")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.url or f"sqlite:///{tmp}/bench.db"
+        engine = make_engine(url)
+        migrate(engine)
+        store = url.split(":", 1)[0]
+        svc = TicketService(engine, TZ_CTX, clock=lambda: NOW)
+        svc.units.replace(UNITS, [])
+        rate = create_and_dispatch(svc, args.create)
+        print(f"[{store}] create+dispatch through the service: {rate:,.0f} tickets/s "
+              f"({args.create} tickets)")
+        # Rows from the bulk fill use ids above those the service made.
+        with UnitOfWork(engine) as uow:
+            uow.session.execute(TicketRow.__table__.delete())
+        filled = fill(engine, args.open)
+        print(f"[{store}] bulk fill of {args.open:,} open tickets: {filled:.1f} s")
+        before = rss_mb()
+        t = time.perf_counter()
+        report = Sweeper(engine, TZ_CTX, clock=lambda: NOW).run()
+        swept = time.perf_counter() - t
+        print(f"[{store}] sweep: {swept:.1f} s; supervised {report.supervised:,}, "
+              f"notices {report.notices:,}; peak RSS {rss_mb():.0f} MB "
+              f"(before the sweep {before:.0f} MB)")
+        t = time.perf_counter()
+        again = Sweeper(engine, TZ_CTX, clock=lambda: NOW).run()
+        print(f"[{store}] second sweep (nothing to do): {time.perf_counter() - t:.1f} s; "
+              f"supervised {again.supervised}, notices {again.notices}")
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
