@@ -76,7 +76,9 @@ def add_parsers(sub: Any) -> None:
 
     u = sub.add_parser("units", help="units directory: load config, import CSV, propose")
     us = u.add_subparsers(dest="action", required=True)
-    us.add_parser("load", help="replace the directory with config/units.toml")
+    ld = us.add_parser("load", help="replace the directory with config/units.toml")
+    ld.add_argument("--if-empty", action="store_true",
+                    help="only when the directory is empty (keeps an imported one)")
     im = us.add_parser("import", help="replace the directory with a CSV file")
     im.add_argument("csv", type=Path)
     us.add_parser("list")
@@ -148,6 +150,9 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         elif args.cmd == "units":
             units = UnitsDirectory(svc.engine)
             if args.action == "load":
+                if args.if_empty and units.units():
+                    print(f"{len(units.units())} units kept")
+                    return 0
                 units.replace(*read_toml(settings.units_file))
                 print(f"{len(units.units())} units from {settings.units_file}")
             elif args.action == "import":

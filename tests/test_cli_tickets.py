@@ -27,7 +27,8 @@ def run(tmp_path, monkeypatch, capsys):
 def test_tickets_from_the_command_line(run, tmp_path):
     assert load_settings(tmp_path / "config" / "hotline.toml").store_url == \
         f"sqlite:///{tmp_path}/var/callcenter.db"
-    assert "4 units" in run("units", "load").out
+    assert "4 units from" in run("units", "load").out
+    assert "4 units kept" in run("units", "load", "--if-empty").out
     form = tmp_path / "form.json"
     form.write_text(json.dumps({
         "kind": "complaint", "urgency": "general", "channel": "phone", "category": "漏水",
