@@ -120,6 +120,12 @@ async def test_bad_json_is_400_and_loses_nothing(http):
     assert r["fields"] == {"q": "1-200 characters"}
 
 
+def test_openapi_document_is_valid_openapi_3_1():
+    from openapi_spec_validator import validate
+
+    validate(document())
+
+
 def test_openapi_describes_every_route_and_only_routes(service):
     app = make_app(Api(service, Sweeper(service.engine, CTX), {}))
     routes = {(r.method.lower(), r.resource.canonical) for r in app.router.routes()

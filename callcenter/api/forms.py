@@ -133,7 +133,7 @@ def _schema(tp: Any) -> dict[str, Any]:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
-        return {**_schema(inner), "nullable": True}
+        return {"anyOf": [_schema(inner), {"type": "null"}]}  # OpenAPI 3.1 (JSON Schema)
     if tp is bool:
         return {"type": "boolean"}
     if tp is int:
