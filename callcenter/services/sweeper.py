@@ -51,30 +51,39 @@ class Sweeper:
         return report
 
     def _overdue(self, now: datetime, report: SweepReport) -> None:
+        # Supervision: only tickets not under supervision yet need loading and a transition
+        # (one already supervised, for this or another reason, needs the unit head anyway).
         after_id = 0
         while True:
             with UnitOfWork(self.engine) as uow:
-                ids = TicketsRepo(uow.session).due_before(now, sorted(WITH_UNIT), BATCH, after_id)
+                ids = TicketsRepo(uow.session).overdue(now, sorted(WITH_UNIT), BATCH, after_id,
+                                                       unsupervised_only=True)
             if not ids:
-                return
-            after_id = ids[-1]
-            for tid in ids:
+                break
+            after_id = ids[-1][0]
+            for tid, _ in ids:
                 try:
                     with UnitOfWork(self.engine) as uow:
                         repo = TicketsRepo(uow.session)
                         st = repo.get(tid, for_update=True)
-                        if st is None or st.ticket.status not in WITH_UNIT:
+                        if st is None or st.ticket.status not in WITH_UNIT or st.ticket.supervised:
                             continue
-                        if OVERDUE not in st.ticket.supervision_reasons:
-                            t = apply(st.ticket, Supervise(OVERDUE), SYSTEM, now, self.ctx)
-                            repo.save(t, st.version, len(st.ticket.history))
-                            report.supervised += 1
-                        if st.ticket.lead_unit:
-                            report.notices += self._notices(
-                                uow.session, [(tid, st.ticket.lead_unit)], "overdue", now,
-                                "工单已超期，请立即办理并反馈")
+                        t = apply(st.ticket, Supervise(OVERDUE), SYSTEM, now, self.ctx)
+                        repo.save(t, st.version, len(st.ticket.history))
+                        report.supervised += 1
                 except ConcurrentUpdate:
                     report.conflicts += 1  # someone else acted on it; the next sweep sees it
+        # The daily chase of every overdue ticket, set-based.
+        after_id = 0
+        while True:
+            with UnitOfWork(self.engine) as uow:
+                found = TicketsRepo(uow.session).overdue(now, sorted(WITH_UNIT), BATCH * 10,
+                                                         after_id)
+                if not found:
+                    return
+                after_id = found[-1][0]
+                report.notices += self._notices(uow.session, found, "overdue", now,
+                                                "工单已超期，请立即办理并反馈")
 
     def _due_soon(self, now: datetime, report: SweepReport) -> None:
         with UnitOfWork(self.engine) as uow:
@@ -92,6 +101,7 @@ class Sweeper:
                  text: str) -> int:
         """One notice per ticket, kind and local day; those already sent are skipped by the
         store's unique key, so a parallel sweep cannot send one twice."""
+        tickets = [(tid, unit) for tid, unit in tickets if unit]
         if not tickets:
             return 0
         day = now.astimezone(self.ctx.tz).date().isoformat()

@@ -127,13 +127,16 @@ class TicketsRepo:
                     TicketRow.registered_at >= since, TicketRow.registered_at < until))
         return int(self.s.scalar(q) or 0)
 
-    def due_before(self, now: datetime, statuses: Sequence[Status], limit: int,
-                   after_id: int = 0) -> list[int]:
-        """Ids of tickets in these statuses whose deadline has passed, by id, in pages."""
-        q = (select(TicketRow.id).where(TicketRow.status.in_([s.value for s in statuses]),
-                                        TicketRow.due_at < now, TicketRow.id > after_id)
+    def overdue(self, now: datetime, statuses: Sequence[Status], limit: int, after_id: int = 0,
+                unsupervised_only: bool = False) -> list[tuple[int, str]]:
+        """(id, lead unit) of tickets in these statuses past their deadline, by id, in pages."""
+        q = (select(TicketRow.id, TicketRow.lead_unit)
+             .where(TicketRow.status.in_([s.value for s in statuses]), TicketRow.due_at < now,
+                    TicketRow.id > after_id)
              .order_by(TicketRow.id).limit(limit))
-        return list(self.s.scalars(q))
+        if unsupervised_only:
+            q = q.where(TicketRow.supervised.is_(False))
+        return [(i, u or "") for i, u in self.s.execute(q)]
 
     def due_soon(self, now: datetime, statuses: Sequence[Status]) -> list[tuple[int, str]]:
         """(id, lead unit) of tickets past their "due soon" moment but not yet due."""
