@@ -35,7 +35,7 @@ async def finish(call: simulate.Sipp, timeout: float = 90) -> None:
 async def stored_calls(controller: Controller, expect: int, timeout: float = 20) -> list[CallRow]:
     deadline = time.monotonic() + timeout
     while True:
-        with UnitOfWork(controller.engine) as uow:
+        with UnitOfWork(controller.engine, read_only=True) as uow:
             rows = list(uow.session.scalars(select(CallRow)).all())
             if (len(rows) >= expect and all(r.ended_at for r in rows)) or \
                     time.monotonic() > deadline:

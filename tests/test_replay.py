@@ -26,7 +26,7 @@ def _store(url: str, batches: list[list[dict[str, str]]]) -> dict:
         for e in events:
             tracker.feed(e)
         log.save(tracker.drain())
-    with UnitOfWork(engine) as uow:
+    with UnitOfWork(engine, read_only=True) as uow:
         calls = uow.session.scalars(select(CallRow)).all()
         snapshot = {
             c.linkedid: {k: getattr(c, k) for k in CallRow.__table__.c.keys() if k != "id"}  # noqa: SIM118

@@ -110,12 +110,12 @@ class CallLog:
         return out
 
     def exists(self, linkedid: str) -> bool:
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             return linkedid in CallsRepo(uow.session).ids_of([linkedid])
 
     def trail(self, linkedid: str) -> list[Event]:
         """The call's raw AMI events in arrival order, for audit; empty if no such call."""
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             repo = CallsRepo(uow.session)
             ids = repo.ids_of([linkedid])
             if linkedid not in ids:
@@ -123,5 +123,5 @@ class CallLog:
             return list(repo.trails_of([ids[linkedid]])[ids[linkedid]].values())
 
     def list(self, since: datetime | None = None, limit: int = 100) -> Sequence[CallRow]:
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             return CallsRepo(uow.session).list(since, limit)

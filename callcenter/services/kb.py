@@ -72,7 +72,7 @@ class KnowledgeBase:
                       {"id": article_id, "w": words})
 
     def get(self, article_id: int) -> dict[str, Any]:
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             row = uow.session.get(KbArticleRow, article_id)
             if row is None:
                 raise NotFound(f"no article {article_id}")
@@ -87,7 +87,7 @@ class KnowledgeBase:
             return []
         today = self.clock().astimezone(self.ctx.tz).date()
         limit = max(1, min(limit, 100))
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             s = uow.session
             if s.get_bind().dialect.name == "sqlite":
                 ids = s.execute(text(
@@ -154,7 +154,7 @@ class KnowledgeBase:
             q = q.where(KbRequestRow.unit == viewer.unit)
         elif not is_hotline(viewer):
             raise Forbidden("requests are for the hotline and units")
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             return [{"id": r.id, "kind": r.kind, "unit": r.unit, "text": r.text,
                      "article_id": r.article_id, "due_at": r.due_at.isoformat(),
                      "overdue": now > r.due_at} for r in uow.session.scalars(q)]
@@ -169,6 +169,6 @@ class KnowledgeBase:
             s.add(TicketKbRow(ticket_id=ticket_id, article_id=article_id))
 
     def tickets_answered_by(self, article_id: int) -> list[int]:
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             return list(uow.session.scalars(select(TicketKbRow.ticket_id).where(
                 TicketKbRow.article_id == article_id).order_by(TicketKbRow.ticket_id)))

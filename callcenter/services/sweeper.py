@@ -55,24 +55,28 @@ class Sweeper:
         # (one already supervised, for this or another reason, needs the unit head anyway).
         after_id = 0
         while True:
-            with UnitOfWork(self.engine) as uow:
+            with UnitOfWork(self.engine, read_only=True) as uow:
                 ids = TicketsRepo(uow.session).overdue(now, sorted(WITH_UNIT), BATCH, after_id,
                                                        unsupervised_only=True)
             if not ids:
                 break
             after_id = ids[-1][0]
-            for tid, _ in ids:
-                try:
-                    with UnitOfWork(self.engine) as uow:
-                        repo = TicketsRepo(uow.session)
-                        st = repo.get(tid, for_update=True)
-                        if st is None or st.ticket.status not in WITH_UNIT or st.ticket.supervised:
-                            continue
-                        t = apply(st.ticket, Supervise(OVERDUE), SYSTEM, now, self.ctx)
-                        repo.save(t, st.version, len(st.ticket.history))
-                        report.supervised += 1
-                except ConcurrentUpdate:
-                    report.conflicts += 1  # someone else acted on it; the next sweep sees it
+            # One transaction per page, one savepoint per ticket: a ticket someone changed
+            # meanwhile is skipped alone, and the page costs one commit, not one per ticket.
+            with UnitOfWork(self.engine) as uow:
+                repo = TicketsRepo(uow.session)
+                for tid, _ in ids:
+                    try:
+                        with uow.session.begin_nested():
+                            st = repo.get(tid, for_update=True)
+                            if st is None or st.ticket.status not in WITH_UNIT \
+                                    or st.ticket.supervised:
+                                continue
+                            t = apply(st.ticket, Supervise(OVERDUE), SYSTEM, now, self.ctx)
+                            repo.save(t, st.version, len(st.ticket.history))
+                            report.supervised += 1
+                    except ConcurrentUpdate:
+                        report.conflicts += 1  # someone else acted on it; the next sweep sees it
         # The daily chase of every overdue ticket, set-based.
         after_id = 0
         while True:

@@ -145,12 +145,12 @@ class TicketService:
 
     # -- reads ----------------------------------------------------------------------------
     def get(self, ticket_id: int, viewer: Viewer) -> dict[str, Any]:
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             st = self._readable(TicketsRepo(uow.session), ticket_id, viewer)
             return ticket_view(st, viewer, self.clock(), self.ctx)
 
     def audit(self, ticket_id: int, viewer: Viewer) -> list[dict[str, Any]]:
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             st = self._readable(TicketsRepo(uow.session), ticket_id, viewer)
             return audit_view(list(st.ticket.history))
 
@@ -159,7 +159,7 @@ class TicketService:
         if viewer.role is Role.PUBLIC:
             raise Forbidden("the public reads published outcomes, not the ticket list")
         now = self.clock()
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             repo = TicketsRepo(uow.session)
             ids = repo.ids_for(viewer.unit if viewer.role is Role.UNIT else None, status,
                                min(limit, 500), offset)

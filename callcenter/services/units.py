@@ -96,7 +96,7 @@ class UnitsDirectory:
                     for c in coverages])
 
     def units(self) -> list[Unit]:
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             rows = uow.session.scalars(select(UnitRow).order_by(UnitRow.code))
             return [Unit(r.code, r.name, r.parent, r.contact, r.phone, r.duty_phone,
                          r.office_hours) for r in rows]
@@ -107,7 +107,7 @@ class UnitsDirectory:
         return [c for c in codes if c not in found]
 
     def propose(self, address: str, category: str) -> list[Proposal]:
-        with UnitOfWork(self.engine) as uow:
+        with UnitOfWork(self.engine, read_only=True) as uow:
             covs = [Coverage(r.unit, parse_area(r.area), r.category)
                     for r in uow.session.scalars(select(UnitAreaRow))]
         return propose(address, category, covs)

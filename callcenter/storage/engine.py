@@ -10,6 +10,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
 HERE = Path(__file__).resolve().parent
+READ_ONLY = "callcenter_read_only"  # execution option set by UnitOfWork(read_only=True)
 
 
 def make_engine(url: str) -> Engine:
@@ -29,6 +30,18 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+            # Transactions are begun by SQLAlchemy (below), not by the driver's own rules.
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            # A writing transaction takes the write lock at its start: a deferred one that
+            # reads, then writes after another writer committed, fails at once with "database
+            # is locked" instead of waiting its turn (two sweepers, the persister beside the
+            # API). Read-only units of work begin deferred and read a WAL snapshot, never
+            # waiting for writers.
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -8,15 +8,20 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-_FACTORIES: WeakKeyDictionary[Engine, sessionmaker[Session]] = WeakKeyDictionary()
+from callcenter.storage.engine import READ_ONLY
+
+_FACTORIES: WeakKeyDictionary[Engine, dict[bool, sessionmaker[Session]]] = WeakKeyDictionary()
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, read_only: bool = False) -> None:
+        """read_only: the work only reads (on SQLite it then never waits for a writer)."""
         # One factory per engine: making a sessionmaker costs more than a small transaction.
-        factory = _FACTORIES.get(engine)
+        factories = _FACTORIES.setdefault(engine, {})
+        factory = factories.get(read_only)
         if factory is None:
-            factory = _FACTORIES[engine] = sessionmaker(engine, expire_on_commit=False)
+            bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+            factory = factories[read_only] = sessionmaker(bind, expire_on_commit=False)
         self._factory = factory
         self.session: Session
 
