@@ -2,7 +2,11 @@
 
 from alembic import context
 
-from callcenter.storage import kb_tables, ticket_tables  # noqa: F401 -- registers the tables
+from callcenter.storage import (  # noqa: F401 -- registers the tables
+    kb_tables,
+    ticket_tables,
+    transcript_tables,
+)
 from callcenter.storage.tables import Base
 
 # Search indexes are made by hand per dialect (migration 0004); the models do not describe them.

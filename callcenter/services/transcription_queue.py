@@ -1,0 +1,143 @@
+"""The transcription work queue in the store, shared by any number of transcriber processes.
+
+- `enqueue_pending` makes one job per recorded leg (citizen, seat) of answered calls.
+- `claim` leases one job to a worker: on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so
+  workers on many machines never take the same job; on SQLite writers are serialised
+  (BEGIN IMMEDIATE), which is correct but one worker is all SQLite is for.
+- A job whose lease ran out (its worker died or hung) is claimed again by someone else.
+- `finish` writes the segments and marks the job done only if this worker still holds the
+  lease (fencing): a worker that comes back after losing its lease writes nothing, so a
+  recording is transcribed into the store exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import ColumnElement, Engine, and_, delete, insert, or_, select, update
+
+from callcenter.storage.tables import CallRow, RecordingRow
+from callcenter.storage.transcript_tables import SegmentRow, TranscriptionJobRow
+from callcenter.storage.uow import UnitOfWork
+
+SPEAKERS = {"citizen": "citizen", "seat": "agent"}  # recording kind -> who speaks on it
+LEASE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Job:
+    recording_id: int
+    call_id: int
+    path: str
+    sha256: str | None
+    kind: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    speaker: str
+    start_s: float
+    end_s: float
+    text: str
+    words: str
+    conf: float
+
+
+class TranscriptionQueue:
+    def __init__(self, engine: Engine, worker: str,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 lease: timedelta = LEASE) -> None:
+        self.engine = engine
+        self.worker = worker
+        self.clock = clock
+        self.lease = lease
+
+    def enqueue_pending(self, since: datetime | None = None) -> int:
+        """A job for every readable leg recording of an answered call that has none yet."""
+        with UnitOfWork(self.engine) as uow:
+            s = uow.session
+            q = (select(RecordingRow.id, RecordingRow.call_id)
+                 .join(CallRow, CallRow.id == RecordingRow.call_id)
+                 .outerjoin(TranscriptionJobRow,
+                            TranscriptionJobRow.recording_id == RecordingRow.id)
+                 .where(RecordingRow.kind.in_(list(SPEAKERS)), CallRow.answered_at.is_not(None),
+                        TranscriptionJobRow.recording_id.is_(None)))
+            if since is not None:
+                q = q.where(CallRow.started_at >= since)
+            rows = [{"recording_id": rid, "call_id": cid, "state": "queued", "worker": "",
+                     "attempts": 0, "error": "", "queued_at": self.clock()}
+                    for rid, cid in s.execute(q)]
+            if rows:
+                s.execute(insert(TranscriptionJobRow), rows)
+            return len(rows)
+
+    def requeue(self, call_id: int) -> int:
+        """Transcribe a call again (e.g. with a better model)."""
+        with UnitOfWork(self.engine) as uow:
+            return int(uow.session.execute(
+                update(TranscriptionJobRow).where(TranscriptionJobRow.call_id == call_id)
+                .values(state="queued", worker="", lease_until=None, error="")).rowcount)  # type: ignore[attr-defined]
+
+    def claim(self) -> Job | None:
+        now = self.clock()
+        with UnitOfWork(self.engine) as uow:
+            s = uow.session
+            ready = or_(TranscriptionJobRow.state == "queued",
+                        and_(TranscriptionJobRow.state == "running",
+                             TranscriptionJobRow.lease_until < now))
+            q = (select(TranscriptionJobRow, RecordingRow)
+                 .join(RecordingRow, RecordingRow.id == TranscriptionJobRow.recording_id)
+                 .where(ready).order_by(TranscriptionJobRow.queued_at).limit(1))
+            if s.get_bind().dialect.name == "postgresql":
+                q = q.with_for_update(skip_locked=True, of=TranscriptionJobRow)
+            found = s.execute(q).first()
+            if found is None:
+                return None
+            job, rec = found
+            job.state, job.worker = "running", self.worker
+            job.lease_until, job.attempts = now + self.lease, job.attempts + 1
+            return Job(rec.id, rec.call_id, rec.path, rec.sha256, rec.kind)
+
+    def _held(self, recording_id: int) -> ColumnElement[bool]:
+        return and_(TranscriptionJobRow.recording_id == recording_id,
+                    TranscriptionJobRow.state == "running",
+                    TranscriptionJobRow.worker == self.worker)
+
+    def finish(self, job: Job, segments: Sequence[Segment], audio_s: float) -> bool:
+        """Store the segments and close the job, if the lease is still ours."""
+        with UnitOfWork(self.engine) as uow:
+            s = uow.session
+            mine = s.execute(update(TranscriptionJobRow).where(self._held(job.recording_id))
+                             .values(state="done", done_at=self.clock(), audio_s=audio_s,
+                                     lease_until=None, error=""))
+            if mine.rowcount != 1:  # type: ignore[attr-defined]
+                return False  # lease lost: someone else owns (or finished) this job now
+            s.execute(delete(SegmentRow).where(SegmentRow.recording_id == job.recording_id))
+            if segments:
+                s.execute(insert(SegmentRow), [
+                    {"recording_id": job.recording_id, "call_id": job.call_id,
+                     "speaker": g.speaker, "start_s": g.start_s, "end_s": g.end_s,
+                     "text": g.text, "words": g.words, "conf": g.conf} for g in segments])
+            return True
+
+    def flag(self, job: Job, state: str, error: str) -> bool:
+        """Close a job as `flagged` (the recording is damaged: never silently skipped) or
+        `failed` (decoding failed), keeping the reason."""
+        if state not in ("flagged", "failed"):
+            raise ValueError(state)
+        with UnitOfWork(self.engine) as uow:
+            done = uow.session.execute(
+                update(TranscriptionJobRow).where(self._held(job.recording_id))
+                .values(state=state, error=error[:1000], lease_until=None,
+                        done_at=self.clock()))
+            return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+    def counts(self) -> dict[str, int]:
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            rows = uow.session.execute(select(TranscriptionJobRow.state))
+            out: dict[str, int] = {}
+            for (state,) in rows:
+                out[state] = out.get(state, 0) + 1
+            return out

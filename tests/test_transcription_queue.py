@@ -1,0 +1,111 @@
+"""The transcription queue: each recording transcribed exactly once, however many workers
+claim and however they die (SQLite and PostgreSQL)."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from callcenter.services.transcription_queue import Segment, TranscriptionQueue
+from callcenter.storage.engine import make_engine, migrate
+from callcenter.storage.tables import CallRow, RecordingRow
+from callcenter.storage.transcript_tables import SegmentRow
+from callcenter.storage.uow import UnitOfWork
+
+T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self):
+        self.now = T0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def engine(store_url):
+    engine = make_engine(store_url)
+    migrate(engine)
+    with UnitOfWork(engine) as uow:
+        for n in range(10):
+            answered = T0 if n < 9 else None  # the last call was never answered
+            cid = uow.session.execute(insert(CallRow).values(
+                linkedid=f"1.{n}", caller_number="138", dialled_number="12345", started_at=T0,
+                fallback=False, hung_up_by="citizen", disposition="answered",
+                disposition_reason="", answered_at=answered).returning(CallRow.id)).scalar_one()
+            uow.session.execute(insert(RecordingRow), [
+                {"call_id": cid, "kind": k, "path": f"2026/03/02/1.{n}{suffix}.wav",
+                 "size_bytes": 1, "duration_s": 1.0, "sha256": "0" * 64, "error": ""}
+                for k, suffix in (("mix", ""), ("citizen", "-in"), ("seat", "-out"))])
+    yield engine
+    engine.dispose()
+
+
+def _segments(engine):
+    with UnitOfWork(engine, read_only=True) as uow:
+        return uow.session.scalar(select(func.count()).select_from(SegmentRow))
+
+
+def seg(text="你好"):
+    return [Segment("citizen", 0.5, 1.0, text, text, 0.9)]
+
+
+def test_one_job_per_leg_of_answered_calls(engine):
+    q = TranscriptionQueue(engine, "w1")
+    assert q.enqueue_pending() == 18  # 9 answered calls x (citizen, seat); no mix
+    assert q.enqueue_pending() == 0
+    assert q.counts() == {"queued": 18}
+
+
+def test_two_workers_share_the_work_without_overlap(engine):
+    a, b = TranscriptionQueue(engine, "a"), TranscriptionQueue(engine, "b")
+    a.enqueue_pending()
+    taken = {"a": [], "b": []}
+
+    def work(q):
+        while (job := q.claim()) is not None:
+            taken[q.worker].append(job.recording_id)
+            assert q.finish(job, seg(), 1.0)
+
+    threads = [threading.Thread(target=work, args=(q,)) for q in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    all_ids = taken["a"] + taken["b"]
+    assert len(all_ids) == len(set(all_ids)) == 18
+    assert _segments(engine) == 18 and a.counts() == {"done": 18}
+
+
+def test_a_dead_worker_loses_its_lease_and_writes_nothing_late(engine):
+    clock = Clock()
+    dead = TranscriptionQueue(engine, "dead", clock, lease=timedelta(minutes=5))
+    alive = TranscriptionQueue(engine, "alive", clock, lease=timedelta(minutes=5))
+    dead.enqueue_pending()
+    job = dead.claim()
+    others = []
+    while (j := alive.claim()) is not None:  # everything else; the dead one's job is leased
+        others.append(j.recording_id)
+        alive.finish(j, seg(), 1.0)
+    assert job.recording_id not in others and len(others) == 17
+    clock.now += timedelta(minutes=6)
+    retry = alive.claim()
+    assert retry.recording_id == job.recording_id
+    assert not dead.finish(job, seg("迟到的"), 1.0)  # came back too late: fenced off
+    assert alive.finish(retry, seg("重做"), 1.0)
+    with UnitOfWork(engine, read_only=True) as uow:
+        texts = list(uow.session.scalars(select(SegmentRow.text).where(
+            SegmentRow.recording_id == job.recording_id)))
+    assert texts == ["重做"] and _segments(engine) == 18
+    assert alive.claim() is None
+
+
+def test_damaged_recordings_are_flagged_with_the_reason(engine):
+    q = TranscriptionQueue(engine, "w")
+    q.enqueue_pending()
+    job = q.claim()
+    assert q.flag(job, "flagged", "SHA-256 mismatch")
+    assert q.counts() == {"flagged": 1, "queued": 17}
+    assert q.requeue(job.call_id) == 2
