@@ -7,7 +7,6 @@ row with the same content. Recording files are measured here (size, duration, SH
 
 from __future__ import annotations
 
-import hashlib
 import wave
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from callcenter.domain.calls import CallRecord, Event, Trail, build_record, recording_relpath
+from callcenter.services.recording_files import sha256_file
 from callcenter.storage.calls_repo import CallsRepo
 from callcenter.storage.tables import CallRow
 from callcenter.storage.uow import UnitOfWork
@@ -35,10 +35,7 @@ class FileFacts:
 
 def measure(path: Path) -> FileFacts:
     try:
-        h = hashlib.sha256()
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
+        digest = sha256_file(path)
         size = path.stat().st_size
     except FileNotFoundError:
         return FileFacts(None, None, None, "missing")
@@ -48,8 +45,8 @@ def measure(path: Path) -> FileFacts:
         with wave.open(str(path), "rb") as w:
             duration = w.getnframes() / float(w.getframerate())
     except (wave.Error, EOFError, ZeroDivisionError) as exc:
-        return FileFacts(size, None, h.hexdigest(), f"not a WAV file: {exc}")
-    return FileFacts(size, round(duration, 3), h.hexdigest(), "")
+        return FileFacts(size, None, digest, f"not a WAV file: {exc}")
+    return FileFacts(size, round(duration, 3), digest, "")
 
 
 class CallLog:

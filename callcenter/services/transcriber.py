@@ -1,0 +1,91 @@
+"""The transcriber: claims jobs, checks each recording against the SHA-256 stored with its
+call, decodes it with Vosk and stores the speaker's utterances.
+
+Its own process (`callcenter transcriber`, to come with the CLI), so the controller's loop
+never waits on speech. One model per process, shared by its threads.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from callcenter.search.cjk import segment
+from callcenter.services.recording_files import sha256_file
+from callcenter.services.transcription_queue import SPEAKERS, Job, Segment, TranscriptionQueue
+from callcenter.speech.decode import RATE, Word, decode, to_pcm
+
+log = logging.getLogger(__name__)
+PAUSE_S = 0.8  # a silence this long ends an utterance
+
+
+def utterances(words: Sequence[Word], speaker: str) -> list[Segment]:
+    """Words grouped into utterances at pauses; text joined without spaces (Chinese is written
+    so; the search column holds the segmented words)."""
+    out: list[Segment] = []
+    group: list[Word] = []
+
+    def close() -> None:
+        if group:
+            text = _join(w.text for w in group)
+            out.append(Segment(speaker, group[0].start, group[-1].end, text, segment(text),
+                               round(sum(w.conf for w in group) / len(group), 3)))
+            group.clear()
+
+    for w in words:
+        if group and w.start - group[-1].end > PAUSE_S:
+            close()
+        group.append(w)
+    close()
+    return out
+
+
+def _join(parts: Any) -> str:
+    # Vosk's Chinese models emit words without spaces between them; others (the Korean test
+    # model) are spaced languages. Join with a space only between non-CJK words.
+    text = ""
+    for p in parts:
+        if text and not (_cjk(text[-1]) and _cjk(p[0])):
+            text += " "
+        text += p
+    return text
+
+
+def _cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+class Transcriber:
+    def __init__(self, queue: TranscriptionQueue, model: Any, recording_root: Path) -> None:
+        self.queue = queue
+        self.model = model
+        self.root = recording_root
+
+    def run_one(self) -> str | None:
+        """Claim and handle one job; returns its outcome, or None when the queue is empty."""
+        job = self.queue.claim()
+        if job is None:
+            return None
+        return self.handle(job)
+
+    def handle(self, job: Job) -> str:
+        path = self.root / job.path
+        try:
+            actual = sha256_file(path)
+        except OSError as exc:
+            self.queue.flag(job, "flagged", f"unreadable: {exc.strerror or exc}")
+            return "flagged"
+        if job.sha256 is None or actual != job.sha256:
+            self.queue.flag(job, "flagged", f"SHA-256 mismatch: stored {job.sha256}, "
+                                            f"file {actual}")
+            return "flagged"
+        try:
+            pcm = to_pcm(path)
+        except Exception as exc:  # ffmpeg/pydub raise many kinds; the reason is kept
+            self.queue.flag(job, "flagged", f"not decodable audio: {exc}")
+            return "flagged"
+        words = decode(self.model, pcm)
+        done = self.queue.finish(job, utterances(words, SPEAKERS[job.kind]), len(pcm) / 2 / RATE)
+        return "done" if done else "lease lost"
