@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from callcenter import cli_tickets
+from callcenter import cli_speech, cli_tickets
 from callcenter.config import ConfigError, Settings, load_settings
 from callcenter.domain.privacy import mask_number
 from callcenter.secret_files import SecretError
@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     ss = sub.add_parser("seat-secrets", help="give every seat a SIP secret (production profile)")
     ss.add_argument("--show", metavar="SEAT", help="print this seat's secret, for its phone")
     cli_tickets.add_parsers(sub)
+    cli_speech.add_parsers(sub)
     calls = sub.add_parser("calls", help="list stored calls")
     calls.add_argument("--since", type=_since)
     calls.add_argument("--limit", type=int, default=50)
@@ -105,6 +106,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         print("#include these from your extensions.conf, queues.conf and pjsip.conf, and add "
               "the AMI user of dialplan/manager.conf to your manager.conf.")
         return 0
+    if args.cmd in ("transcriber", "transcribe"):
+        return cli_speech.dispatch(args, settings)
     if args.cmd in ("tickets", "kb", "units", "sweep", "api", "api-token"):
         return cli_tickets.dispatch(args, settings)
     if args.cmd == "seat-secrets":

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Engine, and_, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, delete, func, insert, or_, select, update
 
 from callcenter.storage.tables import CallRow, RecordingRow
 from callcenter.storage.transcript_tables import SegmentRow, TranscriptionJobRow
@@ -133,6 +133,14 @@ class TranscriptionQueue:
                 .values(state=state, error=error[:1000], lease_until=None,
                         done_at=self.clock()))
             return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+    def audio_seconds(self) -> float:
+        """Audio transcribed by this worker so far (for its rate)."""
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            return float(uow.session.scalar(
+                select(func.coalesce(func.sum(TranscriptionJobRow.audio_s), 0.0)).where(
+                    TranscriptionJobRow.worker == self.worker,
+                    TranscriptionJobRow.state == "done")) or 0.0)
 
     def counts(self) -> dict[str, int]:
         with UnitOfWork(self.engine, read_only=True) as uow:

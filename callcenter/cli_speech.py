@@ -1,0 +1,114 @@
+"""`callcenter transcriber` (the long-running worker) and `callcenter transcribe` (backlog and
+re-indexing with progress), over the shared job queue in the store.
+
+Several transcribers on one or many machines may share a PostgreSQL store. On SQLite run one:
+its writers take turns, so more workers add waiting, not speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from callcenter.config import Settings
+
+
+def add_parsers(sub: Any) -> None:
+    w = sub.add_parser("transcriber", help="transcribe recordings as jobs arrive (own process)")
+    w.add_argument("--threads", type=int, default=2, help="decoding threads sharing one model")
+    w.add_argument("--once", action="store_true", help="exit when the queue is empty")
+    t = sub.add_parser("transcribe", help="queue recordings and transcribe them now, with "
+                                          "progress; safe to interrupt and run again")
+    g = t.add_mutually_exclusive_group(required=True)
+    g.add_argument("--pending", action="store_true", help="every recording not yet queued")
+    g.add_argument("--since", type=lambda s: datetime.fromisoformat(s).replace(tzinfo=UTC),
+                   help="calls since this date (YYYY-MM-DD, UTC), not yet queued")
+    g.add_argument("--call", metavar="LINKEDID", help="this call again, e.g. after a model "
+                                                      "change")
+    t.add_argument("--threads", type=int, default=2)
+
+
+def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from callcenter.services.transcriber import Transcriber
+    from callcenter.services.transcription_queue import TranscriptionQueue
+    from callcenter.speech.decode import load_model
+    from callcenter.speech.model import find_model
+    from callcenter.storage.calls_repo import CallsRepo
+    from callcenter.storage.engine import make_engine, migrate
+    from callcenter.storage.uow import UnitOfWork
+
+    if not 1 <= args.threads <= 16:
+        print("--threads must be 1-16", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.store_url)
+    migrate(engine)
+    worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+    queue = TranscriptionQueue(engine, worker)
+    if args.cmd == "transcribe":
+        if args.call:
+            with UnitOfWork(engine, read_only=True) as uow:
+                ids = CallsRepo(uow.session).ids_of([args.call])
+            if args.call not in ids:
+                print(f"no call {args.call}", file=sys.stderr)
+                return 1
+            queued = queue.requeue(ids[args.call]) or queue.enqueue_pending()
+        else:
+            queued = queue.enqueue_pending(args.since)
+        print(f"queued {queued}; queue now {queue.counts()}")
+    model = load_model(find_model(settings.speech_model))  # one per process, shared
+    transcriber = Transcriber(queue, model, settings.recording_root)
+    if settings.store_url.startswith("sqlite") and args.threads > 1:
+        print("note: SQLite store; one worker thread would do as well", file=sys.stderr)
+    if args.cmd == "transcribe" or args.once:
+        return _drain(transcriber, queue, args.threads)
+    return _forever(transcriber, queue, args.threads)
+
+
+def _drain(transcriber: Any, queue: Any, threads: int) -> int:
+    total = sum(n for s, n in queue.counts().items() if s in ("queued", "running"))
+    done = [0]
+    started = time.monotonic()
+    lock = threading.Lock()
+
+    def work() -> None:
+        while (outcome := transcriber.run_one()) is not None:
+            with lock:
+                done[0] += 1
+                hours = queue.audio_seconds() / 3600
+                elapsed = (time.monotonic() - started) / 3600
+                rate = hours / elapsed if elapsed else 0.0
+                print(f"[{done[0]}/{total}] {outcome}; {rate:.1f} audio-h per hour",
+                      flush=True)
+
+    pool = [threading.Thread(target=work) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    print(f"finished; queue now {queue.counts()}")
+    return 0
+
+
+def _forever(transcriber: Any, queue: Any, threads: int) -> int:
+    def work(index: int) -> None:
+        while True:
+            if index == 0:
+                queue.enqueue_pending()
+            if transcriber.run_one() is None:
+                time.sleep(5)
+
+    pool = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(threads)]
+    for t in pool:
+        t.start()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return 0
