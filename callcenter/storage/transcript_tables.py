@@ -43,3 +43,16 @@ class SegmentRow(Base):
     text: Mapped[str] = mapped_column(Text)
     words: Mapped[str] = mapped_column(Text)  # segmented for search (search/cjk.py)
     conf: Mapped[float] = mapped_column(Float)
+
+
+class SearchAuditRow(Base):
+    """Every transcript search and who ran it: recordings hold citizens' voices."""
+
+    __tablename__ = "search_audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    person: Mapped[str] = mapped_column(String(64))
+    query: Mapped[str] = mapped_column(Text)
+    filters: Mapped[str] = mapped_column(Text)  # JSON
+    results: Mapped[str] = mapped_column(Text)  # JSON list of [call linkedid, segment id]
