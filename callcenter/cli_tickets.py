@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,15 @@ def add_parsers(sub: Any) -> None:
     pr.add_argument("address")
     pr.add_argument("category", nargs="?", default="")
 
+    se = sub.add_parser("search", help="search what was said in recorded calls (audited)")
+    se.add_argument("query")
+    se.add_argument("--speaker", choices=["citizen", "agent", "unit"])
+    se.add_argument("--seat")
+    se.add_argument("--since", type=_utc)
+    se.add_argument("--until", type=_utc)
+    se.add_argument("--limit", type=int, default=20)
+    se.add_argument("--json", action="store_true")
+    person(se)
     sub.add_parser("sweep", help="mark overdue tickets, raise supervision, send chase notices")
     sub.add_parser("api", help="serve the JSON API")
     tk = sub.add_parser("api-token", help="API tokens: add (printed once) or revoke")
@@ -94,6 +104,14 @@ def add_parsers(sub: Any) -> None:
     add.add_argument("person", type=_viewer, help="ROLE:ID[:UNIT]")
     rv = tks.add_parser("revoke")
     rv.add_argument("id")
+
+
+def _utc(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a date, YYYY-MM-DD[THH:MM]") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _viewer(text: str) -> Viewer:
@@ -145,6 +163,17 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.cmd == "api":
             return _serve(settings, svc)
+        if args.cmd == "search":
+            from callcenter.services.transcript_search import Filters, TranscriptSearch
+
+            hits = TranscriptSearch(svc.engine).search(
+                args.query, args.who, Filters(args.since, args.until, args.seat, args.speaker),
+                args.limit)
+            if args.json:
+                _print(hits)
+            for h in [] if args.json else hits:
+                print(f"{h['call']}  {h['offset_s']:7.1f}s  {h['speaker']:8} {h['snippet']}")
+            return 0
         if args.cmd == "sweep":
             _print(asdict(Sweeper(svc.engine, svc.ctx).run()))
         elif args.cmd == "units":
@@ -211,8 +240,10 @@ def _serve(settings: Settings, svc: Any) -> int:
     from callcenter.api import tokens
     from callcenter.api.app import Api, make_app
     from callcenter.services.sweeper import Sweeper
+    from callcenter.services.transcript_search import TranscriptSearch
 
-    app = make_app(Api(svc, Sweeper(svc.engine, svc.ctx), tokens.load(settings.api_tokens_file)))
+    app = make_app(Api(svc, Sweeper(svc.engine, svc.ctx), tokens.load(settings.api_tokens_file),
+                       TranscriptSearch(svc.engine)))
     print(f"API on http://{settings.api_host}:{settings.api_port}/api/v1/openapi.json")
     web.run_app(app, host=settings.api_host, port=settings.api_port, print=None)
     return 0

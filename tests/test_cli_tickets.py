@@ -53,6 +53,9 @@ def test_tickets_from_the_command_line(run, tmp_path):
     token = run("api-token", "add", "unit:wang:hexie-property").out.strip()
     assert len(token) > 30 and token not in (tmp_path / "var" / "api-tokens.toml").read_text()
     assert "revoked 1" in run("api-token", "revoke", "wang").out
+    assert run("search", "漏水", "--as", "agent:a1").out == ""  # nothing transcribed yet
+    assert json.loads(run("search", "漏水", "--json").out) == []
+    assert "q:" in run("search", '" *', expect=2).err
     with pytest.raises(SystemExit) as exc:
         run("tickets", "show", "1", "--as", "nobody")
     assert exc.value.code == 2

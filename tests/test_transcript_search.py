@@ -60,6 +60,35 @@ def test_chinese_words_find_the_calls_that_said_them(search, query, calls):
     assert {h["call"] for h in search.search(query, AGENT)} == calls
 
 
+async def test_search_over_the_api_and_the_command_line(search, service, tmp_path, capsys,
+                                                       monkeypatch):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from callcenter.api import tokens
+    from callcenter.api.app import Api, make_app
+    from callcenter.services.sweeper import Sweeper
+
+    path = tmp_path / "tokens.toml"
+    token = tokens.add(path, AGENT)
+    app = make_app(Api(service, Sweeper(service.engine, service.ctx), tokens.load(path), search))
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        auth = {"Authorization": f"Bearer {token}"}
+        r = await client.get("/api/v1/search", params={"q": "漏水", "speaker": "citizen"},
+                             headers=auth)
+        body = await r.json()
+        assert r.status == 200 and [h["call"] for h in body["items"]] == ["1.2"]
+        assert body["items"][0]["offset_s"] == 2.0
+        r = await client.get("/api/v1/search", params={"q": "漏水", "since": "yesterday"},
+                             headers=auth)
+        assert r.status == 422 and "since" in (await r.json())["fields"]
+        r = await client.get("/api/v1/search", params={"q": "漏水"})
+        assert r.status == 401
+    finally:
+        await client.close()
+
+
 def test_a_query_without_words_is_refused(search):
     with pytest.raises(ValidationFailed):
         search.search('" * ()', AGENT)

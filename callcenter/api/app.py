@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -31,6 +32,7 @@ from callcenter.domain.workdays import UnknownYearError
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.services.sweeper import Sweeper
 from callcenter.services.tickets import TicketService
+from callcenter.services.transcript_search import Filters, TranscriptSearch
 from callcenter.storage.tickets_repo import ConcurrentUpdate
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ class Api:
     tickets: TicketService
     sweeper: Sweeper
     tokens: dict[str, Viewer]
+    transcripts: TranscriptSearch | None = None
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -232,6 +235,32 @@ def make_app(api: Api) -> web.Application:
         await run(svc.kb.resolve, _int(request, "id"), resolution, who)
         return _json({"resolved": True})
 
+    async def search(request: web.Request) -> web.Response:
+        who = viewer(request)
+        if api.transcripts is None:
+            raise NotFound("transcript search is not configured")
+        qs = request.query
+        errors_: dict[str, str] = {}
+
+        def when(name: str) -> datetime | None:
+            raw = qs.get(name)
+            if raw is None:
+                return None
+            try:
+                value = datetime.fromisoformat(raw)
+            except ValueError:
+                errors_[name] = "an ISO date or time"
+                return None
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+        filters = Filters(since=when("since"), until=when("until"), seat=qs.get("seat"),
+                          speaker=qs.get("speaker"), caller=qs.get("caller"))
+        if errors_:
+            raise ValidationFailed(errors_)
+        limit = _query_int(request, "limit", 20, 1, 100)
+        hits = await run(api.transcripts.search, qs.get("q", ""), who, filters, limit)
+        return _json({"items": hits})
+
     async def sweep(request: web.Request) -> web.Response:
         if viewer(request).role is not Role.SUPERVISOR:
             raise Forbidden("the hotline office runs the sweep")
@@ -257,4 +286,5 @@ def make_app(api: Api) -> web.Application:
     r.add_get(f"{p}/kb/requests", kb_requests)
     r.add_post(f"{p}/kb/requests/{{id}}/resolve", kb_resolve)
     r.add_post(f"{p}/sweeps", sweep)
+    r.add_get(f"{p}/search", search)
     return app

@@ -91,6 +91,15 @@ def document() -> dict[str, Any]:
                                  "properties": {"resolution": {"type": "string"}}},
             params=[_ID])},
         f"{P}/sweeps": {"post": _op("run the sweeper now (hotline office)")},
+        f"{P}/search": {"get": _op(
+            "search what was said in recorded calls (audited); hits carry offset_s", params=[
+                _q("q", {"type": "string", "maxLength": 200}, True),
+                _q("since", {"type": "string", "format": "date-time"}),
+                _q("until", {"type": "string", "format": "date-time"}),
+                _q("seat", {"type": "string"}),
+                _q("speaker", {"type": "string", "enum": ["citizen", "agent", "unit"]}),
+                _q("caller", {"type": "string", "description": "hotline roles only"}),
+                _q("limit", {"type": "integer", "minimum": 1, "maximum": 100})])},
     }
     return {
         "openapi": "3.1.0",
