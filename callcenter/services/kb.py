@@ -9,14 +9,15 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
 from callcenter.domain.kb import Article, RequestKind, article_problems
 from callcenter.domain.privacy import Role, Viewer, is_hotline
 from callcenter.domain.tickets import RulesContext
-from callcenter.search.cjk import fts5_match, query_words, segment
+from callcenter.search.cjk import query_words, segment
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
+from callcenter.storage import word_index
 from callcenter.storage.kb_tables import KbArticleRow, KbRequestRow, TicketKbRow
 from callcenter.storage.uow import UnitOfWork
 
@@ -62,14 +63,9 @@ class KnowledgeBase:
                     raise Forbidden("only the hotline office or the owner unit edits it")
                 s.execute(update(KbArticleRow).where(KbArticleRow.id == article_id)
                           .values(**values))
-            self._index(s, article_id, values["words"])
+            word_index.drop(s, word_index.KB, [article_id])
+            word_index.put(s, word_index.KB, [(article_id, values["words"])])
         return article_id
-
-    def _index(self, s: Session, article_id: int, words: str) -> None:
-        if s.get_bind().dialect.name == "sqlite":  # PostgreSQL's column is generated
-            s.execute(text("DELETE FROM kb_fts WHERE rowid = :id"), {"id": article_id})
-            s.execute(text("INSERT INTO kb_fts (rowid, words) VALUES (:id, :w)"),
-                      {"id": article_id, "w": words})
 
     def get(self, article_id: int) -> dict[str, Any]:
         with UnitOfWork(self.engine, read_only=True) as uow:
@@ -89,15 +85,7 @@ class KnowledgeBase:
         limit = max(1, min(limit, 100))
         with UnitOfWork(self.engine, read_only=True) as uow:
             s = uow.session
-            if s.get_bind().dialect.name == "sqlite":
-                ids = s.execute(text(
-                    "SELECT rowid FROM kb_fts WHERE kb_fts MATCH :m ORDER BY bm25(kb_fts) "
-                    "LIMIT :n"), {"m": fts5_match(words), "n": limit * 5}).scalars().all()
-            else:
-                ids = s.execute(text(
-                    "SELECT id FROM kb_articles WHERE words_tsv @@ plainto_tsquery('simple', :q)"
-                    " ORDER BY ts_rank(words_tsv, plainto_tsquery('simple', :q)) DESC, id "
-                    "LIMIT :n"), {"q": " ".join(words), "n": limit * 5}).scalars().all()
+            ids = word_index.search(s, word_index.KB, words, limit * 5)
             rows = {r.id: r for r in s.scalars(select(KbArticleRow).where(
                 KbArticleRow.id.in_(ids)))}
             out = []

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, insert, select
 
 from callcenter.domain.privacy import Role, Viewer, is_hotline, mask_number
-from callcenter.search.cjk import fts5_match, query_words
+from callcenter.search.cjk import query_words
 from callcenter.services.errors import Forbidden, ValidationFailed
+from callcenter.storage import word_index
 from callcenter.storage.tables import CallRow
 from callcenter.storage.ticket_tables import TicketCallRow, TicketUnitRow
 from callcenter.storage.transcript_tables import SearchAuditRow, SegmentRow
@@ -63,7 +64,7 @@ class TranscriptSearch:
         limit = max(1, min(limit, 100))
         with UnitOfWork(self.engine) as uow:
             s = uow.session
-            ids = self._matching(s, words, limit * 20)
+            ids = word_index.search(s, word_index.SEGMENTS, words, limit * 20)
             q = (select(SegmentRow, CallRow).join(CallRow, CallRow.id == SegmentRow.call_id)
                  .where(SegmentRow.id.in_(ids)))
             if filters.since:
@@ -95,15 +96,3 @@ class TranscriptSearch:
                                    ensure_ascii=False),
                 results=json.dumps([[h["call"], h["segment"]] for h in hits])))
             return hits
-
-    def _matching(self, s: Any, words: list[str], cap: int) -> list[int]:
-        """Segment ids containing every word, best first."""
-        if s.get_bind().dialect.name == "sqlite":
-            return list(s.execute(text(
-                "SELECT rowid FROM segments_fts WHERE segments_fts MATCH :m "
-                "ORDER BY bm25(segments_fts) LIMIT :n"),
-                {"m": fts5_match(words), "n": cap}).scalars())
-        return list(s.execute(text(
-            "SELECT id FROM transcript_segments WHERE words_tsv @@ plainto_tsquery('simple', :q)"
-            " ORDER BY ts_rank(words_tsv, plainto_tsquery('simple', :q)) DESC, id LIMIT :n"),
-            {"q": " ".join(words), "n": cap}).scalars())

@@ -25,10 +25,10 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    text,
     update,
 )
 
+from callcenter.storage import word_index
 from callcenter.storage.tables import CallRow, RecordingRow
 from callcenter.storage.transcript_tables import SegmentRow, TranscriptionJobRow
 from callcenter.storage.uow import UnitOfWork
@@ -125,20 +125,17 @@ class TranscriptionQueue:
                                      lease_until=None, error=""))
             if mine.rowcount != 1:  # type: ignore[attr-defined]
                 return False  # lease lost: someone else owns (or finished) this job now
-            sqlite = s.get_bind().dialect.name == "sqlite"
-            if sqlite:  # FTS5 is not tied to the table: keep it in step by hand
-                s.execute(text("DELETE FROM segments_fts WHERE rowid IN (SELECT id FROM "
-                               "transcript_segments WHERE recording_id = :r)"),
-                          {"r": job.recording_id})
-            s.execute(delete(SegmentRow).where(SegmentRow.recording_id == job.recording_id))
-            for g in segments:
-                sid = s.execute(insert(SegmentRow).values(
-                    recording_id=job.recording_id, call_id=job.call_id, speaker=g.speaker,
-                    start_s=g.start_s, end_s=g.end_s, text=g.text, words=g.words, conf=g.conf)
-                    .returning(SegmentRow.id)).scalar_one()
-                if sqlite:
-                    s.execute(text("INSERT INTO segments_fts (rowid, words) VALUES (:i, :w)"),
-                              {"i": sid, "w": g.words})
+            old = list(s.scalars(delete(SegmentRow).where(
+                SegmentRow.recording_id == job.recording_id).returning(SegmentRow.id)))
+            word_index.drop(s, word_index.SEGMENTS, old)
+            if segments:
+                new = s.execute(
+                    insert(SegmentRow).returning(SegmentRow.id, SegmentRow.words,
+                                                 sort_by_parameter_order=True),
+                    [{"recording_id": job.recording_id, "call_id": job.call_id,
+                      "speaker": g.speaker, "start_s": g.start_s, "end_s": g.end_s,
+                      "text": g.text, "words": g.words, "conf": g.conf} for g in segments])
+                word_index.put(s, word_index.SEGMENTS, [(i, w) for i, w in new])
             return True
 
     def flag(self, job: Job, state: str, error: str) -> bool:
