@@ -9,6 +9,7 @@ ticket exists.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,8 +93,7 @@ class TicketService:
             version = repo.save(t, st.version, len(st.ticket.history))
             if isinstance(cmd, AnswerDirectly) and cmd.kb_article is not None:
                 self.kb.link_ticket(uow.session, ticket_id, cmd.kb_article)
-            return ticket_view(StoredTicket(t, st.form, version, st.registered_by, st.calls),
-                               viewer, now, self.ctx)
+            return ticket_view(replace(st, ticket=t, version=version), viewer, now, self.ctx)
 
     def add_call(self, ticket_id: int, linkedid: str, viewer: Viewer) -> dict[str, Any]:
         """A citizen calls again about a ticket: link the call and count the repeat."""
@@ -114,8 +114,7 @@ class TicketService:
             t = self._repeat_rules(st.ticket, repeats, now)
             version = repo.save(t, st.version, len(st.ticket.history)) \
                 if t is not st.ticket else st.version
-            calls = (*st.calls, linkedid)
-            return ticket_view(StoredTicket(t, st.form, version, st.registered_by, calls),
+            return ticket_view(replace(st, ticket=t, version=version, calls=(*st.calls, linkedid)),
                                viewer, now, self.ctx)
 
     def _repeat_rules(self, t: Ticket, repeats: int, now: datetime) -> Ticket:
@@ -160,15 +159,9 @@ class TicketService:
             raise Forbidden("the public reads published outcomes, not the ticket list")
         now = self.clock()
         with UnitOfWork(self.engine, read_only=True) as uow:
-            repo = TicketsRepo(uow.session)
-            ids = repo.ids_for(viewer.unit if viewer.role is Role.UNIT else None, status,
-                               min(limit, 500), offset)
-            out = []
-            for tid in ids:
-                st = repo.get(tid)
-                if st is not None:
-                    out.append(summary_view(st, viewer, now, self.ctx))
-            return out
+            page = TicketsRepo(uow.session).page(
+                viewer.unit if viewer.role is Role.UNIT else None, status, min(limit, 500), offset)
+            return [summary_view(st, viewer, now, self.ctx) for st in page]
 
     def _readable(self, repo: TicketsRepo, ticket_id: int, viewer: Viewer,
                   for_update: bool = False) -> StoredTicket:

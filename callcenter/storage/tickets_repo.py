@@ -41,6 +41,18 @@ def _columns(t: Ticket) -> dict[str, object]:
             "supervised": t.supervised, "state": ticket_codec.encode(t)}
 
 
+def _stored(row: TicketRow, history: tuple[AuditEntry, ...], calls: tuple[str, ...]
+            ) -> StoredTicket:
+    t = replace(ticket_codec.decode(row.state, row.id), history=history)
+    form = Registration(
+        kind=Kind(row.kind), urgency=Urgency(row.urgency), channel=Channel(row.channel),
+        category=row.category, matter=row.matter, demand=row.demand, address=row.address,
+        reporter_name=row.reporter_name, reporter_gender=Gender(row.reporter_gender),
+        reporter_phone=row.reporter_phone, history=row.history_text,
+        other_opinions=row.other_opinions, anonymous=row.anonymous)
+    return StoredTicket(t, form, row.version, row.registered_by, calls)
+
+
 class TicketsRepo:
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -70,16 +82,9 @@ class TicketsRepo:
         row = self.s.scalar(q)
         if row is None:
             return None
-        t = replace(ticket_codec.decode(row.state, row.id), history=tuple(self.audit(row.id)))
-        form = Registration(
-            kind=Kind(row.kind), urgency=Urgency(row.urgency), channel=Channel(row.channel),
-            category=row.category, matter=row.matter, demand=row.demand, address=row.address,
-            reporter_name=row.reporter_name, reporter_gender=Gender(row.reporter_gender),
-            reporter_phone=row.reporter_phone, history=row.history_text,
-            other_opinions=row.other_opinions, anonymous=row.anonymous)
         calls = tuple(self.s.scalars(select(TicketCallRow.linkedid).where(
             TicketCallRow.ticket_id == row.id).order_by(TicketCallRow.linkedid)))
-        return StoredTicket(t, form, row.version, row.registered_by, calls)
+        return _stored(row, tuple(self.audit(row.id)), calls)
 
     def save(self, t: Ticket, version: int, stored_history: int) -> int:
         """Write the new state if nobody saved since `version`; returns the new version."""
@@ -107,16 +112,17 @@ class TicketsRepo:
         return [AuditEntry(r.at, Actor(r.actor_role, r.actor_id), r.action,
                            Status(r.from_status), Status(r.to_status), r.why) for r in rows]
 
-    def ids_for(self, unit: str | None, status: Status | None = None,
-                limit: int = 100, offset: int = 0) -> list[int]:
-        """Ticket ids, newest first; for a unit only those dispatched to it."""
-        q = select(TicketRow.id).order_by(TicketRow.id.desc()).limit(limit).offset(offset)
+    def page(self, unit: str | None, status: Status | None = None,
+             limit: int = 100, offset: int = 0) -> list[StoredTicket]:
+        """Tickets newest first, in one query; for a unit only those dispatched to it. For
+        lists: without their audit trails and calls."""
+        q = select(TicketRow).order_by(TicketRow.id.desc()).limit(limit).offset(offset)
         if unit is not None:
             q = q.join(TicketUnitRow, TicketUnitRow.ticket_id == TicketRow.id).where(
                 TicketUnitRow.unit == unit)
         if status is not None:
             q = q.where(TicketRow.status == status.value)
-        return list(self.s.scalars(q))
+        return [_stored(row, (), ()) for row in self.s.scalars(q)]
 
     def count_from_caller(self, phone: str, category: str, since: datetime,
                           until: datetime) -> int:
