@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
+from tickets_support import Clock
 
 from callcenter.services.transcription_queue import Segment, TranscriptionQueue
 from callcenter.storage.engine import make_engine, migrate
@@ -14,14 +15,6 @@ from callcenter.storage.transcript_tables import SegmentRow
 from callcenter.storage.uow import UnitOfWork
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self):
-        self.now = T0
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture
