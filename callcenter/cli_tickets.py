@@ -17,6 +17,7 @@ from typing import Any
 
 from callcenter.config import Settings
 from callcenter.domain.privacy import Role, Viewer
+from callcenter.services.transcript_search import TEXT_FILTERS
 
 
 def add_parsers(sub: Any) -> None:
@@ -89,8 +90,8 @@ def add_parsers(sub: Any) -> None:
 
     se = sub.add_parser("search", help="search what was said in recorded calls (audited)")
     se.add_argument("query")
-    se.add_argument("--speaker", choices=["citizen", "agent", "unit"])
-    se.add_argument("--seat")
+    for name, why in TEXT_FILTERS.items():
+        se.add_argument(f"--{name}", help=why)
     se.add_argument("--since", type=_utc)
     se.add_argument("--until", type=_utc)
     se.add_argument("--limit", type=int, default=20)
@@ -167,7 +168,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             from callcenter.services.transcript_search import Filters, TranscriptSearch
 
             hits = TranscriptSearch(svc.engine).search(
-                args.query, args.who, Filters(args.since, args.until, args.seat, args.speaker),
+                args.query, args.who,
+                Filters(args.since, args.until, **{k: getattr(args, k) for k in TEXT_FILTERS}),
                 args.limit)
             if args.json:
                 _print(hits)

@@ -1,12 +1,14 @@
 """Searching what was said, in Chinese, on SQLite and PostgreSQL: words, filters, access,
 offsets, audit."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from tickets_support import AGENT, FORM, OFFICE, OTHER, WUYE
 
+from callcenter.domain.replies import Kind
 from callcenter.search.cjk import segment
 from callcenter.services.errors import Forbidden, ValidationFailed
 from callcenter.services.transcript_search import Filters, TranscriptSearch
@@ -123,3 +125,56 @@ def test_a_unit_searches_only_calls_of_its_tickets_and_every_search_is_audited(s
     assert [(a.person, a.query) for a in audit][-1] == ("office-1", "供暖")
     assert '"speaker": "agent"' in audit[-1].filters and "1.1" in audit[-1].results
     assert len(audit) == 5  # every search that ran is recorded; the refused one did not run
+
+
+def test_filters_by_unit_kind_and_category_of_the_calls_tickets(search, service):
+    from callcenter.domain.tickets import Dispatch
+
+    tid = service.register(FORM, AGENT, linkedid="1.2")  # a complaint about 漏水
+    service.command(tid, Dispatch("u-wuye"), AGENT)
+    heating = service.register(replace(FORM, kind=Kind.HELP_REPAIR, category="供暖"), AGENT,
+                               linkedid="1.1")
+    service.command(heating, Dispatch("u-street"), AGENT)
+
+    def calls(query, **f):
+        return {h["call"] for h in search.search(query, OFFICE, Filters(**f))}
+
+    assert calls("漏水", unit="u-wuye") == {"1.2"} and calls("漏水", unit="u-street") == set()
+    assert calls("供暖", unit="u-street") == {"1.1"}
+    assert calls("漏水", kind="complaint") == {"1.2"} and calls("供暖", kind="complaint") == set()
+    assert calls("供暖", category="供暖") == {"1.1"} and calls("漏水", category="供暖") == set()
+    assert {h["call"]: h["tickets"] for h in search.search("供暖 温度", OFFICE)} == {
+        "1.1": [heating]}
+    # A unit asking for another unit's calls gets nothing of either.
+    assert search.search("漏水", WUYE, Filters(unit="u-street")) == []
+    with pytest.raises(ValidationFailed, match="kind"):
+        search.search("漏水", OFFICE, Filters(kind="gossip"))
+
+
+def test_a_filter_applies_before_the_page_is_cut(service):
+    # 60 calls say 供暖 louder (more often) than the one call on seat 8009: the ranking must
+    # not drop it before the seat filter is applied.
+    engine = service.engine
+    with UnitOfWork(engine) as uow:
+        for n in range(61):
+            seat = "8009" if n == 60 else "8001"
+            cid = uow.session.execute(insert(CallRow).values(
+                linkedid=f"2.{n}", caller_number="13812345678", dialled_number="12345",
+                started_at=T0, fallback=False, hung_up_by="citizen", disposition="answered",
+                disposition_reason="", answered_at=T0, seat=seat).returning(CallRow.id)
+            ).scalar_one()
+            uow.session.execute(insert(RecordingRow).values(
+                call_id=cid, kind="citizen", path=f"{n}.wav", size_bytes=1, duration_s=5.0,
+                sha256="0" * 64, error=""))
+    queue = TranscriptionQueue(engine, "w")
+    queue.enqueue_pending()
+    while (job := queue.claim()) is not None:
+        text = "供暖不热" if job.call_id == max_id(engine) else "供暖供暖供暖停了"
+        assert queue.finish(job, [Segment("citizen", 1.0, 2.0, text, segment(text), 0.9)], 5)
+    found = TranscriptSearch(engine).search("供暖", AGENT, Filters(seat="8009"), limit=1)
+    assert [h["call"] for h in found] == ["2.60"]
+
+
+def max_id(engine):
+    with UnitOfWork(engine, read_only=True) as uow:
+        return uow.session.scalar(select(func.max(CallRow.id)))

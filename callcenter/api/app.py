@@ -32,7 +32,7 @@ from callcenter.domain.workdays import UnknownYearError
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.services.sweeper import Sweeper
 from callcenter.services.tickets import TicketService
-from callcenter.services.transcript_search import Filters, TranscriptSearch
+from callcenter.services.transcript_search import TEXT_FILTERS, Filters, TranscriptSearch
 from callcenter.storage.tickets_repo import ConcurrentUpdate
 
 log = logging.getLogger(__name__)
@@ -253,8 +253,8 @@ def make_app(api: Api) -> web.Application:
                 return None
             return value if value.tzinfo else value.replace(tzinfo=UTC)
 
-        filters = Filters(since=when("since"), until=when("until"), seat=qs.get("seat"),
-                          speaker=qs.get("speaker"), caller=qs.get("caller"))
+        filters = Filters(since=when("since"), until=when("until"),
+                          **{name: qs.get(name) for name in TEXT_FILTERS})
         if errors_:
             raise ValidationFailed(errors_)
         limit = _query_int(request, "limit", 20, 1, 100)

@@ -10,6 +10,7 @@ from callcenter.api.forms import COMMANDS, object_schema
 from callcenter.domain.kb import Article
 from callcenter.domain.registration import Registration
 from callcenter.domain.tickets import Status
+from callcenter.services.transcript_search import TEXT_FILTERS
 
 P = "/api/v1"
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -96,9 +97,8 @@ def document() -> dict[str, Any]:
                 _q("q", {"type": "string", "maxLength": 200}, True),
                 _q("since", {"type": "string", "format": "date-time"}),
                 _q("until", {"type": "string", "format": "date-time"}),
-                _q("seat", {"type": "string"}),
-                _q("speaker", {"type": "string", "enum": ["citizen", "agent", "unit"]}),
-                _q("caller", {"type": "string", "description": "hotline roles only"}),
+                *[_q(name, {"type": "string", "description": why})
+                  for name, why in TEXT_FILTERS.items()],
                 _q("limit", {"type": "integer", "minimum": 1, "maximum": 100})])},
     }
     return {

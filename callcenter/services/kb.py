@@ -9,7 +9,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from callcenter.domain.kb import Article, RequestKind, article_problems
@@ -85,18 +85,16 @@ class KnowledgeBase:
         limit = max(1, min(limit, 100))
         with UnitOfWork(self.engine, read_only=True) as uow:
             s = uow.session
-            ids = word_index.search(s, word_index.KB, words, limit * 5)
-            rows = {r.id: r for r in s.scalars(select(KbArticleRow).where(
-                KbArticleRow.id.in_(ids)))}
+            q = word_index.ranked(s, word_index.KB, select(KbArticleRow), KbArticleRow.id,
+                                  words)
+            if not include_expired:
+                q = q.where(KbArticleRow.valid_from <= today,
+                            or_(KbArticleRow.valid_to.is_(None), KbArticleRow.valid_to >= today))
             out = []
-            for i in ids:
-                r = rows.get(i)
-                if r is None:
-                    continue
+            for r in s.scalars(q.limit(limit)):
                 valid = r.valid_from <= today and (r.valid_to is None or today <= r.valid_to)
-                if valid or include_expired:
-                    out.append(_article(r) | {"valid": valid})
-            return out[:limit]
+                out.append(_article(r) | {"valid": valid})
+            return out
 
     # -- requests -------------------------------------------------------------------------
     def request(self, kind: RequestKind, text_: str, viewer: Viewer, unit: str | None = None,

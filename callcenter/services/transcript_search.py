@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import ColumnElement, Engine, Select, insert, select
+from sqlalchemy.orm import Session
 
 from callcenter.domain.privacy import Role, Viewer, is_hotline, mask_number
+from callcenter.domain.replies import Kind
 from callcenter.search.cjk import query_words
 from callcenter.services.errors import Forbidden, ValidationFailed
 from callcenter.storage import word_index
 from callcenter.storage.tables import CallRow
-from callcenter.storage.ticket_tables import TicketCallRow, TicketUnitRow
+from callcenter.storage.ticket_tables import TicketCallRow, TicketRow, TicketUnitRow
 from callcenter.storage.transcript_tables import SearchAuditRow, SegmentRow
 from callcenter.storage.uow import UnitOfWork
 
@@ -35,6 +37,20 @@ class Filters:
     seat: str | None = None
     speaker: str | None = None   # citizen | agent | unit
     caller: str | None = None    # hotline roles only
+    unit: str | None = None      # calls of tickets dispatched to this unit (lead or co)
+    kind: str | None = None      # calls of tickets of this kind (complaint 投诉 …)
+    category: str | None = None  # calls of tickets in this category
+
+
+# Filters given as plain text, in the API's query string and on the command line.
+TEXT_FILTERS = {
+    "seat": "the seat that answered",
+    "speaker": "citizen, agent or unit",
+    "caller": "the caller's number (hotline roles only)",
+    "unit": "calls of tickets dispatched to this unit",
+    "kind": "calls of tickets of this kind: " + ", ".join(Kind),
+    "category": "calls of tickets in this category (漏水, 供暖 …)",
+}
 
 
 def highlight(segment_text: str, words: list[str]) -> str:
@@ -57,37 +73,28 @@ class TranscriptSearch:
         if filters.caller and not is_hotline(viewer):
             raise Forbidden("only the hotline searches by caller number")
         if filters.speaker not in (None, "citizen", "agent", "unit"):
-            raise ValidationFailed({"speaker": "citizen, agent or unit"})
+            raise ValidationFailed({"speaker": TEXT_FILTERS["speaker"]})
+        if filters.kind is not None and filters.kind not in set(Kind):
+            raise ValidationFailed({"kind": TEXT_FILTERS["kind"]})
         words = query_words(query)
         if not words or len(query) > 200:
             raise ValidationFailed({"q": "1-200 characters with at least one word"})
         limit = max(1, min(limit, 100))
         with UnitOfWork(self.engine) as uow:
             s = uow.session
-            ids = word_index.search(s, word_index.SEGMENTS, words, limit * 20)
-            q = (select(SegmentRow, CallRow).join(CallRow, CallRow.id == SegmentRow.call_id)
-                 .where(SegmentRow.id.in_(ids)))
-            if filters.since:
-                q = q.where(CallRow.started_at >= filters.since)
-            if filters.until:
-                q = q.where(CallRow.started_at < filters.until)
-            if filters.seat:
-                q = q.where(CallRow.seat == filters.seat)
-            if filters.speaker:
-                q = q.where(SegmentRow.speaker == filters.speaker)
-            if filters.caller:
-                q = q.where(CallRow.caller_number == filters.caller)
-            if viewer.role is Role.UNIT:
-                mine = (select(TicketCallRow.linkedid)
-                        .join(TicketUnitRow, TicketUnitRow.ticket_id == TicketCallRow.ticket_id)
-                        .where(TicketUnitRow.unit == viewer.unit))
-                q = q.where(CallRow.linkedid.in_(mine))
-            rank = {sid: i for i, sid in enumerate(ids)}
-            rows = sorted(s.execute(q).all(), key=lambda r: rank[r[0].id])[:limit]
+            q = word_index.ranked(
+                s, word_index.SEGMENTS,
+                select(SegmentRow, CallRow).join(CallRow, CallRow.id == SegmentRow.call_id),
+                SegmentRow.id, words)
+            for cond in _conditions(filters, viewer):
+                q = q.where(cond)
+            rows = s.execute(q.limit(limit)).all()
+            tickets = _tickets(s, {c.linkedid for _, c in rows}, viewer)
             hits = [{"call": c.linkedid, "segment": g.id, "speaker": g.speaker,
                      "offset_s": g.start_s, "end_s": g.end_s,
                      "snippet": highlight(g.text, words),
                      "started_at": c.started_at.isoformat(), "seat": c.seat,
+                     "tickets": tickets.get(c.linkedid, []),
                      "caller": c.caller_number if is_hotline(viewer)
                      else mask_number(c.caller_number)} for g, c in rows]
             s.execute(insert(SearchAuditRow).values(
@@ -96,3 +103,50 @@ class TranscriptSearch:
                                    ensure_ascii=False),
                 results=json.dumps([[h["call"], h["segment"]] for h in hits])))
             return hits
+
+
+def _calls_of_tickets(*where: ColumnElement[bool]) -> Select[str]:
+    return (select(TicketCallRow.linkedid)
+            .join(TicketRow, TicketRow.id == TicketCallRow.ticket_id).where(*where))
+
+
+def _conditions(f: Filters, viewer: Viewer) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = []
+    if f.since:
+        out.append(CallRow.started_at >= f.since)
+    if f.until:
+        out.append(CallRow.started_at < f.until)
+    if f.seat:
+        out.append(CallRow.seat == f.seat)
+    if f.speaker:
+        out.append(SegmentRow.speaker == f.speaker)
+    if f.caller:
+        out.append(CallRow.caller_number == f.caller)
+    if f.kind:
+        out.append(CallRow.linkedid.in_(_calls_of_tickets(TicketRow.kind == f.kind)))
+    if f.category:
+        out.append(CallRow.linkedid.in_(_calls_of_tickets(TicketRow.category == f.category)))
+    units = [f.unit] if f.unit else []
+    if viewer.role is Role.UNIT:
+        units.append(viewer.unit or "")  # a unit sees only its own calls, whatever it asks
+    for unit in units:
+        out.append(CallRow.linkedid.in_(
+            select(TicketCallRow.linkedid)
+            .join(TicketUnitRow, TicketUnitRow.ticket_id == TicketCallRow.ticket_id)
+            .where(TicketUnitRow.unit == unit)))
+    return out
+
+
+def _tickets(s: Session, linkedids: set[str], viewer: Viewer) -> dict[str, list[int]]:
+    """The tickets each call belongs to, as far as the viewer may see them."""
+    if not linkedids:
+        return {}
+    q = select(TicketCallRow.linkedid, TicketCallRow.ticket_id).where(
+        TicketCallRow.linkedid.in_(linkedids))
+    if viewer.role is Role.UNIT:
+        q = q.where(TicketCallRow.ticket_id.in_(
+            select(TicketUnitRow.ticket_id).where(TicketUnitRow.unit == viewer.unit)))
+    out: dict[str, list[int]] = {}
+    for lid, tid in s.execute(q.order_by(TicketCallRow.ticket_id)):
+        out.setdefault(lid, []).append(tid)
+    return out

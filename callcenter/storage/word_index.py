@@ -7,11 +7,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from callcenter.search.cjk import fts5_match
+
+Ts = TypeVarTuple("Ts")
 
 
 @dataclass(frozen=True)
@@ -46,13 +58,17 @@ def put(s: Session, index: WordIndex, rows: Sequence[tuple[int, str]]) -> None:
                   [{"i": i, "w": w} for i, w in rows])
 
 
-def search(s: Session, index: WordIndex, words: list[str], limit: int) -> list[int]:
-    """Ids of rows containing every word, best first."""
+def ranked(s: Session, index: WordIndex, query: Select[*Ts], id_column: Any,
+           words: list[str]) -> Select[*Ts]:
+    """`query` narrowed to rows containing every word, best first. Filters stay in the same
+    statement, so a filter never empties a page that the ranking cut short."""
     if _sqlite(s):
-        q = index._sql("SELECT rowid FROM {fts} WHERE {fts} MATCH :m "
-                       "ORDER BY bm25({fts}) LIMIT :n")
-        return list(s.execute(text(q), {"m": fts5_match(words), "n": limit}).scalars())
-    q = index._sql("SELECT id FROM {table} WHERE words_tsv @@ plainto_tsquery('simple', :q) "
-                   "ORDER BY ts_rank(words_tsv, plainto_tsquery('simple', :q)) DESC, id "
-                   "LIMIT :n")
-    return list(s.execute(text(q), {"q": " ".join(words), "n": limit}).scalars())
+        fts = table(index.fts, column("rowid"))
+        match: ColumnElement[Any] = literal_column(index.fts)
+        return (query.join(fts, fts.c.rowid == id_column)
+                .where(match.op("MATCH")(fts5_match(words)))
+                .order_by(func.bm25(match), id_column))
+    tsv: ColumnElement[Any] = literal_column(f"{index.table}.words_tsv")
+    wanted = func.plainto_tsquery(literal_column("'simple'::regconfig"), " ".join(words))
+    return query.where(tsv.op("@@")(wanted)).order_by(func.ts_rank(tsv, wanted).desc(),
+                                                     id_column)
