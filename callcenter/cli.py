@@ -14,6 +14,7 @@ from pathlib import Path
 from callcenter import cli_speech, cli_tickets
 from callcenter.config import ConfigError, Settings, load_settings
 from callcenter.domain.privacy import mask_number
+from callcenter.domain.topics import TopicsError
 from callcenter.secret_files import SecretError
 from callcenter.telephony.render import RenderError
 
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
         return _dispatch(args, settings)
-    except (ConfigError, SecretError, RenderError) as exc:
+    except (ConfigError, SecretError, RenderError, TopicsError) as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     except RuntimeError as exc:
@@ -108,7 +109,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.cmd in ("transcriber", "transcribe"):
         return cli_speech.dispatch(args, settings)
-    if args.cmd in ("tickets", "kb", "units", "sweep", "api", "api-token", "search"):
+    if args.cmd in ("tickets", "kb", "units", "sweep", "api", "api-token", "search", "topics"):
         return cli_tickets.dispatch(args, settings)
     if args.cmd == "seat-secrets":
         return _seat_secrets(settings, args.show)

@@ -36,6 +36,7 @@ def add_parsers(sub: Any) -> None:
 
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from callcenter.domain.topics import read_toml as read_topics
     from callcenter.services.transcriber import Transcriber
     from callcenter.services.transcription_queue import TranscriptionQueue
     from callcenter.speech.decode import load_model
@@ -47,6 +48,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if not 1 <= args.threads <= 16:
         print("--threads must be 1-16", file=sys.stderr)
         return 2
+    topics = read_topics(settings.topics_file)  # a bad file stops here, before any work
     engine = make_engine(settings.store_url)
     migrate(engine)
     worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -63,7 +65,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             queued = queue.enqueue_pending(args.since)
         print(f"queued {queued}; queue now {queue.counts()}")
     model = load_model(find_model(settings.speech_model))  # one per process, shared
-    transcriber = Transcriber(queue, model, settings.recording_root)
+    transcriber = Transcriber(queue, model, settings.recording_root, topics)
     if settings.store_url.startswith("sqlite") and args.threads > 1:
         print("note: SQLite store; one worker thread would do as well", file=sys.stderr)
     if args.cmd == "transcribe" or args.once:

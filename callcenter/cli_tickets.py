@@ -97,6 +97,20 @@ def add_parsers(sub: Any) -> None:
     se.add_argument("--limit", type=int, default=20)
     se.add_argument("--json", action="store_true")
     person(se)
+    tp = sub.add_parser("topics", help="hot topics spotted in calls: counts, a call's tags, "
+                                       "re-spotting after the keyword lists change")
+    tps = tp.add_subparsers(dest="action", required=True)
+    tc = tps.add_parser("counts", help="calls and mentions per topic per period")
+    tc.add_argument("--since", type=_utc, required=True)
+    tc.add_argument("--until", type=_utc, required=True)
+    tc.add_argument("--period", choices=["day", "week", "month"], default="day")
+    person(tc)
+    tcall = tps.add_parser("call", help="one call's topic tags with times")
+    tcall.add_argument("linkedid")
+    person(tcall)
+    tr = tps.add_parser("respot", help="apply the topics file to calls already transcribed")
+    tr.add_argument("--since", type=_utc)
+    tps.add_parser("check", help="read and show the topics file")
     sub.add_parser("sweep", help="mark overdue tickets, raise supervision, send chase notices")
     sub.add_parser("api", help="serve the JSON API")
     tk = sub.add_parser("api-token", help="API tokens: add (printed once) or revoke")
@@ -176,6 +190,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             for h in [] if args.json else hits:
                 print(f"{h['call']}  {h['offset_s']:7.1f}s  {h['speaker']:8} {h['snippet']}")
             return 0
+        if args.cmd == "topics":
+            return _topics(args, settings, svc.engine)
         if args.cmd == "sweep":
             _print(asdict(Sweeper(svc.engine, svc.ctx).run()))
         elif args.cmd == "units":
@@ -236,16 +252,32 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         svc.engine.dispose()
 
 
+def _topics(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
+    from callcenter.domain.topics import read_toml as read_topics
+    from callcenter.services.topics import Topics
+
+    topics = Topics(engine, settings.tz)
+    if args.action == "counts":
+        _print(topics.counts(args.who, args.since, args.until, args.period))
+    elif args.action == "call":
+        _print(topics.of_call(args.linkedid, args.who))
+    elif args.action == "respot":
+        lists = read_topics(settings.topics_file)
+        print(f"{topics.respot(lists, args.since)} recordings re-spotted for {len(lists)} "
+              f"topics from {settings.topics_file}")
+    else:
+        _print({t.name: list(t.words) for t in read_topics(settings.topics_file)})
+    return 0
+
+
 def _serve(settings: Settings, svc: Any) -> int:
     from aiohttp import web
 
     from callcenter.api import tokens
     from callcenter.api.app import Api, make_app
     from callcenter.services.sweeper import Sweeper
-    from callcenter.services.transcript_search import TranscriptSearch
 
-    app = make_app(Api(svc, Sweeper(svc.engine, svc.ctx), tokens.load(settings.api_tokens_file),
-                       TranscriptSearch(svc.engine)))
+    app = make_app(Api(svc, Sweeper(svc.engine, svc.ctx), tokens.load(settings.api_tokens_file)))
     print(f"API on http://{settings.api_host}:{settings.api_port}/api/v1/openapi.json")
     web.run_app(app, host=settings.api_host, port=settings.api_port, print=None)
     return 0

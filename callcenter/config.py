@@ -81,6 +81,7 @@ class Settings:
     api_port: int = 8080
     api_tokens_file: Path = Path("var/api-tokens.toml")
     speech_model: Path | None = None  # a Vosk model directory; else found (speech/model.py)
+    topics_file: Path = Path("config/topics.toml")  # hot-topic keywords (domain/topics.py)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -131,6 +132,7 @@ _ENV: dict[str, tuple[str, type]] = {
     "CALLCENTER_RECORDINGS": ("recording_root", Path),
     "CALLCENTER_SANDBOX_CACHE": ("sandbox_cache_dir", Path),
     "CALLCENTER_STATE_DIR": ("sandbox_state_dir", Path),
+    "CALLCENTER_TOPICS": ("topics_file", Path),
 }
 
 
@@ -203,6 +205,7 @@ def load_settings(path: Path | None = None, root: Path | None = None) -> Setting
             api_port=int(api.get("port", 8080)),
             api_tokens_file=_resolve(root, str(api.get("tokens_file", "var/api-tokens.toml"))),
             speech_model=_resolve(root, str(speech["model"])) if speech.get("model") else None,
+            topics_file=_resolve(root, str(speech.get("topics_file", "config/topics.toml"))),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc

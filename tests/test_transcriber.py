@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import insert, select
 
+from callcenter.domain.topics import Topic
 from callcenter.services.recording_files import sha256_file
 from callcenter.services.transcriber import Transcriber, utterances
 from callcenter.services.transcription_queue import TranscriptionQueue
@@ -13,7 +14,7 @@ from callcenter.speech.decode import Word, load_model
 from callcenter.speech.model import find_model
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.tables import CallRow, RecordingRow
-from callcenter.storage.transcript_tables import SegmentRow, TranscriptionJobRow
+from callcenter.storage.transcript_tables import SegmentRow, TopicSpotRow, TranscriptionJobRow
 from callcenter.storage.uow import UnitOfWork
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -55,11 +56,14 @@ def test_recordings_are_checked_then_transcribed_by_speaker(store_url, tmp_path,
              "duration_s": 1.0, "sha256": stored_sha, "error": ""}])
     queue = TranscriptionQueue(engine, "w1")
     assert queue.enqueue_pending() == 2
-    worker = Transcriber(queue, vosk_model, root)
+    # Any syllable of the sentence: the model hears synthetic speech imperfectly.
+    heard = Topic("heard", tuple(set(SPEECH.replace(" ", "").replace(".", ""))))
+    worker = Transcriber(queue, vosk_model, root, [heard])
     outcomes = sorted(o for o in iter(worker.run_one, None))
     assert outcomes == ["done", "flagged"]
     with UnitOfWork(engine, read_only=True) as uow:
         segs = list(uow.session.scalars(select(SegmentRow)))
+        spots = list(uow.session.scalars(select(TopicSpotRow)))
         flagged = uow.session.scalar(select(TranscriptionJobRow).where(
             TranscriptionJobRow.state == "flagged"))
         assert "SHA-256 mismatch" in flagged.error
@@ -68,6 +72,11 @@ def test_recordings_are_checked_then_transcribed_by_speaker(store_url, tmp_path,
         assert 2.0 < done.audio_s < 6.0
     assert segs and {s.speaker for s in segs} == {"citizen"}
     assert all(0 <= s.start_s < s.end_s <= done.audio_s + 0.1 and s.text for s in segs)
+    # Topic spots carry word times: each lies inside an utterance that contains its word.
+    assert spots and {p.speaker for p in spots} == {"citizen"}
+    for p in spots:
+        assert any(g.start_s <= p.start_s < p.end_s <= g.end_s and p.word in g.text
+                   for g in segs), p
     engine.dispose()
 
 

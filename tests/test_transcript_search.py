@@ -5,7 +5,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, insert, select
+from speech_support import add_call
+from sqlalchemy import func, select
 from tickets_support import AGENT, FORM, OFFICE, OTHER, WUYE
 
 from callcenter.domain.replies import Kind
@@ -13,7 +14,7 @@ from callcenter.search.cjk import segment
 from callcenter.services.errors import Forbidden, ValidationFailed
 from callcenter.services.transcript_search import Filters, TranscriptSearch
 from callcenter.services.transcription_queue import Segment, TranscriptionQueue
-from callcenter.storage.tables import CallRow, RecordingRow
+from callcenter.storage.tables import CallRow
 from callcenter.storage.transcript_tables import SearchAuditRow
 from callcenter.storage.uow import UnitOfWork
 
@@ -31,15 +32,7 @@ def search(service):
     engine = service.engine
     with UnitOfWork(engine) as uow:
         for lid, (seat, _) in SAID.items():
-            cid = uow.session.execute(insert(CallRow).values(
-                linkedid=lid, caller_number="13812345678", dialled_number="12345",
-                started_at=T0, fallback=False, hung_up_by="citizen", disposition="answered",
-                disposition_reason="", answered_at=T0, seat=seat).returning(CallRow.id)
-            ).scalar_one()
-            uow.session.execute(insert(RecordingRow), [
-                {"call_id": cid, "kind": k, "path": f"{lid}{k}.wav", "size_bytes": 1,
-                 "duration_s": 10.0, "sha256": "0" * 64, "error": ""}
-                for k in ("citizen", "seat")])
+            add_call(uow.session, lid, T0, seat)
     queue = TranscriptionQueue(engine, "w")
     queue.enqueue_pending()
     with UnitOfWork(engine, read_only=True) as uow:
@@ -72,7 +65,7 @@ async def test_search_over_the_api_and_the_command_line(search, service, tmp_pat
 
     path = tmp_path / "tokens.toml"
     token = tokens.add(path, AGENT)
-    app = make_app(Api(service, Sweeper(service.engine, service.ctx), tokens.load(path), search))
+    app = make_app(Api(service, Sweeper(service.engine, service.ctx), tokens.load(path)))
     client = TestClient(TestServer(app))
     await client.start_server()
     try:
@@ -157,15 +150,7 @@ def test_a_filter_applies_before_the_page_is_cut(service):
     engine = service.engine
     with UnitOfWork(engine) as uow:
         for n in range(61):
-            seat = "8009" if n == 60 else "8001"
-            cid = uow.session.execute(insert(CallRow).values(
-                linkedid=f"2.{n}", caller_number="13812345678", dialled_number="12345",
-                started_at=T0, fallback=False, hung_up_by="citizen", disposition="answered",
-                disposition_reason="", answered_at=T0, seat=seat).returning(CallRow.id)
-            ).scalar_one()
-            uow.session.execute(insert(RecordingRow).values(
-                call_id=cid, kind="citizen", path=f"{n}.wav", size_bytes=1, duration_s=5.0,
-                sha256="0" * 64, error=""))
+            add_call(uow.session, f"2.{n}", T0, "8009" if n == 60 else "8001", ("citizen",))
     queue = TranscriptionQueue(engine, "w")
     queue.enqueue_pending()
     while (job := queue.claim()) is not None:

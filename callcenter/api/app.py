@@ -16,7 +16,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from callcenter.domain.workdays import UnknownYearError
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.services.sweeper import Sweeper
 from callcenter.services.tickets import TicketService
+from callcenter.services.topics import Topics
 from callcenter.services.transcript_search import TEXT_FILTERS, Filters, TranscriptSearch
 from callcenter.storage.tickets_repo import ConcurrentUpdate
 
@@ -45,7 +46,13 @@ class Api:
     tickets: TicketService
     sweeper: Sweeper
     tokens: dict[str, Viewer]
-    transcripts: TranscriptSearch | None = None
+    transcripts: TranscriptSearch = field(init=False)  # over the tickets' store
+    topics: Topics = field(init=False)
+
+    def __post_init__(self) -> None:
+        engine, clock = self.tickets.engine, self.tickets.clock
+        self.transcripts = TranscriptSearch(engine, clock)
+        self.topics = Topics(engine, self.tickets.ctx.tz)
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -80,6 +87,28 @@ def _int(request: web.Request, name: str) -> int:
     if not raw.isdigit() or len(raw) > 12:
         raise NotFound(f"no such {name}")
     return int(raw)
+
+
+def _query_times(request: web.Request, required: bool
+                 ) -> tuple[datetime | None, datetime | None]:
+    """`since` and `until` as aware times (UTC unless the text says otherwise)."""
+    problems: dict[str, str] = {}
+    out: list[datetime | None] = []
+    for name in ("since", "until"):
+        raw = request.query.get(name)
+        value = None
+        if raw is None:
+            if required:
+                problems[name] = "required: an ISO date or time"
+        else:
+            try:
+                value = datetime.fromisoformat(raw)
+            except ValueError:
+                problems[name] = "an ISO date or time"
+        out.append(value if value is None or value.tzinfo else value.replace(tzinfo=UTC))
+    if problems:
+        raise ValidationFailed(problems)
+    return out[0], out[1]
 
 
 def _query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
@@ -237,29 +266,24 @@ def make_app(api: Api) -> web.Application:
 
     async def search(request: web.Request) -> web.Response:
         who = viewer(request)
-        if api.transcripts is None:
-            raise NotFound("transcript search is not configured")
         qs = request.query
-        errors_: dict[str, str] = {}
-
-        def when(name: str) -> datetime | None:
-            raw = qs.get(name)
-            if raw is None:
-                return None
-            try:
-                value = datetime.fromisoformat(raw)
-            except ValueError:
-                errors_[name] = "an ISO date or time"
-                return None
-            return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-        filters = Filters(since=when("since"), until=when("until"),
+        since, until = _query_times(request, required=False)
+        filters = Filters(since=since, until=until,
                           **{name: qs.get(name) for name in TEXT_FILTERS})
-        if errors_:
-            raise ValidationFailed(errors_)
         limit = _query_int(request, "limit", 20, 1, 100)
         hits = await run(api.transcripts.search, qs.get("q", ""), who, filters, limit)
         return _json({"items": hits})
+
+    async def topic_counts(request: web.Request) -> web.Response:
+        since, until = _query_times(request, required=True)
+        assert since is not None and until is not None  # required=True
+        period = request.query.get("period", "day")
+        return _json({"items": await run(api.topics.counts, viewer(request), since, until,
+                                         period)})
+
+    async def call_topics(request: web.Request) -> web.Response:
+        return _json({"items": await run(api.topics.of_call, request.match_info["linkedid"],
+                                         viewer(request))})
 
     async def sweep(request: web.Request) -> web.Response:
         if viewer(request).role is not Role.SUPERVISOR:
@@ -287,4 +311,6 @@ def make_app(api: Api) -> web.Application:
     r.add_post(f"{p}/kb/requests/{{id}}/resolve", kb_resolve)
     r.add_post(f"{p}/sweeps", sweep)
     r.add_get(f"{p}/search", search)
+    r.add_get(f"{p}/topics", topic_counts)
+    r.add_get(f"{p}/calls/{{linkedid}}/topics", call_topics)
     return app

@@ -10,6 +10,7 @@ from callcenter.api.forms import COMMANDS, object_schema
 from callcenter.domain.kb import Article
 from callcenter.domain.registration import Registration
 from callcenter.domain.tickets import Status
+from callcenter.services.topics import PERIODS
 from callcenter.services.transcript_search import TEXT_FILTERS
 
 P = "/api/v1"
@@ -100,6 +101,16 @@ def document() -> dict[str, Any]:
                 *[_q(name, {"type": "string", "description": why})
                   for name, why in TEXT_FILTERS.items()],
                 _q("limit", {"type": "integer", "minimum": 1, "maximum": 100})])},
+        f"{P}/topics": {"get": _op(
+            "calls and mentions per hot topic per period, in the hotline's time zone "
+            "(hotline roles)", params=[
+                _q("since", {"type": "string", "format": "date-time"}, True),
+                _q("until", {"type": "string", "format": "date-time"}, True),
+                _q("period", {"type": "string", "enum": list(PERIODS)})])},
+        f"{P}/calls/{{linkedid}}/topics": {"get": _op(
+            "a call's topic tags: topic, keyword, speaker, start_s, end_s (hotline roles)",
+            params=[{"name": "linkedid", "in": "path", "required": True,
+                     "schema": {"type": "string"}}])},
     }
     return {
         "openapi": "3.1.0",

@@ -1,7 +1,7 @@
 """The transcriber: claims jobs, checks each recording against the SHA-256 stored with its
 call, decodes it with Vosk and stores the speaker's utterances.
 
-Its own process (`callcenter transcriber`, to come with the CLI), so the controller's loop
+Its own process (`callcenter transcriber`), so the controller's loop
 never waits on speech. One model per process, shared by its threads.
 """
 
@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from callcenter.domain.topics import PAUSE_S, Topic, spot
 from callcenter.search.cjk import segment
 from callcenter.services.recording_files import sha256_file
 from callcenter.services.transcription_queue import SPEAKERS, Job, Segment, TranscriptionQueue
 from callcenter.speech.decode import RATE, Word, decode, to_pcm
 
 log = logging.getLogger(__name__)
-PAUSE_S = 0.8  # a silence this long ends an utterance
 
 
 def utterances(words: Sequence[Word], speaker: str) -> list[Segment]:
@@ -58,8 +58,10 @@ def _cjk(ch: str) -> bool:
 
 
 class Transcriber:
-    def __init__(self, queue: TranscriptionQueue, model: Any, recording_root: Path) -> None:
+    def __init__(self, queue: TranscriptionQueue, model: Any, recording_root: Path,
+                 topics: Sequence[Topic] = ()) -> None:
         self.queue = queue
+        self.topics = topics
         self.model = model
         self.root = recording_root
 
@@ -87,5 +89,7 @@ class Transcriber:
             self.queue.flag(job, "flagged", f"not decodable audio: {exc}")
             return "flagged"
         words = decode(self.model, pcm)
-        done = self.queue.finish(job, utterances(words, SPEAKERS[job.kind]), len(pcm) / 2 / RATE)
+        spots = spot([(w.text, w.start, w.end) for w in words], self.topics)
+        done = self.queue.finish(job, utterances(words, SPEAKERS[job.kind]),
+                                 len(pcm) / 2 / RATE, spots)
         return "done" if done else "lease lost"

@@ -28,8 +28,10 @@ from sqlalchemy import (
     update,
 )
 
+from callcenter.domain.topics import Spot
 from callcenter.storage import word_index
 from callcenter.storage.tables import CallRow, RecordingRow
+from callcenter.storage.topic_spots import put_spots
 from callcenter.storage.transcript_tables import SegmentRow, TranscriptionJobRow
 from callcenter.storage.uow import UnitOfWork
 
@@ -116,8 +118,9 @@ class TranscriptionQueue:
                     TranscriptionJobRow.state == "running",
                     TranscriptionJobRow.worker == self.worker)
 
-    def finish(self, job: Job, segments: Sequence[Segment], audio_s: float) -> bool:
-        """Store the segments and close the job, if the lease is still ours."""
+    def finish(self, job: Job, segments: Sequence[Segment], audio_s: float,
+               spots: Sequence[Spot] = ()) -> bool:
+        """Store the segments and topic spots and close the job, if the lease is still ours."""
         with UnitOfWork(self.engine) as uow:
             s = uow.session
             mine = s.execute(update(TranscriptionJobRow).where(self._held(job.recording_id))
@@ -136,6 +139,7 @@ class TranscriptionQueue:
                       "speaker": g.speaker, "start_s": g.start_s, "end_s": g.end_s,
                       "text": g.text, "words": g.words, "conf": g.conf} for g in segments])
                 word_index.put(s, word_index.SEGMENTS, [(i, w) for i, w in new])
+            put_spots(s, job.recording_id, job.call_id, SPEAKERS[job.kind], spots)
             return True
 
     def flag(self, job: Job, state: str, error: str) -> bool:

@@ -56,3 +56,19 @@ class SearchAuditRow(Base):
     query: Mapped[str] = mapped_column(Text)
     filters: Mapped[str] = mapped_column(Text)  # JSON
     results: Mapped[str] = mapped_column(Text)  # JSON list of [call linkedid, segment id]
+
+
+class TopicSpotRow(Base):
+    """A hot-topic keyword heard in a call: which topic, which word, who said it, when."""
+
+    __tablename__ = "topic_spots"
+    __table_args__ = (Index("ix_topic_spots_topic_call", "topic", "call_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"),
+                                              index=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(32))
+    word: Mapped[str] = mapped_column(String(32))
+    speaker: Mapped[str] = mapped_column(String(16))
+    start_s: Mapped[float] = mapped_column(Float)
+    end_s: Mapped[float] = mapped_column(Float)

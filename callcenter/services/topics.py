@@ -1,0 +1,108 @@
+"""Hot topics over transcribed calls: each call's topic tags with their times, counts per
+topic per day, week or month (for the reports), and re-spotting stored transcripts after the
+keyword lists change.
+
+Topic tags come from what citizens and agents said, so only the hotline sees them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from callcenter.domain.privacy import Viewer, is_hotline
+from callcenter.domain.topics import Topic, spot
+from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
+from callcenter.services.transcription_queue import SPEAKERS
+from callcenter.storage.tables import CallRow, RecordingRow
+from callcenter.storage.topic_spots import put_spots
+from callcenter.storage.transcript_tables import SegmentRow, TopicSpotRow
+from callcenter.storage.uow import UnitOfWork
+
+PERIODS = ("day", "week", "month")
+_BATCH = 500  # recordings re-spotted per transaction
+
+
+def period_start(day: date, period: str) -> date:
+    if period == "week":
+        return day - timedelta(days=day.weekday())  # weeks start on Monday in China
+    if period == "month":
+        return day.replace(day=1)
+    return day
+
+
+class Topics:
+    def __init__(self, engine: Engine, tz: tzinfo) -> None:
+        self.engine = engine
+        self.tz = tz
+
+    def _hotline(self, viewer: Viewer) -> None:
+        if not is_hotline(viewer):
+            raise Forbidden("topic tags come from recordings: the hotline only")
+
+    def of_call(self, linkedid: str, viewer: Viewer) -> list[dict[str, Any]]:
+        """The call's topic tags in time order, each with who said the word and when."""
+        self._hotline(viewer)
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            s = uow.session
+            call_id = s.scalar(select(CallRow.id).where(CallRow.linkedid == linkedid))
+            if call_id is None:
+                raise NotFound(f"no call {linkedid}")
+            rows = s.scalars(select(TopicSpotRow).where(TopicSpotRow.call_id == call_id)
+                             .order_by(TopicSpotRow.start_s, TopicSpotRow.id))
+            return [{"topic": r.topic, "word": r.word, "speaker": r.speaker,
+                     "start_s": r.start_s, "end_s": r.end_s} for r in rows]
+
+    def counts(self, viewer: Viewer, since: datetime, until: datetime, period: str = "day"
+               ) -> list[dict[str, Any]]:
+        """Per period (in the hotline's time zone) and topic: calls that mention the topic
+        and how many times it was mentioned; calls counted by when they started."""
+        self._hotline(viewer)
+        if period not in PERIODS:
+            raise ValidationFailed({"period": "day, week or month"})
+        if until <= since:
+            raise ValidationFailed({"until": "after since"})
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            rows = uow.session.execute(
+                select(TopicSpotRow.topic, CallRow.started_at, func.count())
+                .join(CallRow, CallRow.id == TopicSpotRow.call_id)
+                .where(CallRow.started_at >= since, CallRow.started_at < until)
+                .group_by(TopicSpotRow.topic, TopicSpotRow.call_id, CallRow.started_at))
+            table: dict[tuple[date, str], list[int]] = {}
+            for topic, started, mentions in rows:
+                key = (period_start(started.astimezone(self.tz).date(), period), topic)
+                calls_mentions = table.setdefault(key, [0, 0])
+                calls_mentions[0] += 1
+                calls_mentions[1] += mentions
+        return [{"period": day.isoformat(), "topic": topic, "calls": c, "mentions": m}
+                for (day, topic), (c, m) in sorted(table.items())]
+
+    def respot(self, topics: Sequence[Topic], since: datetime | None = None) -> int:
+        """Spot the current keyword lists in stored transcripts again; returns how many
+        recordings were gone through. Safe to interrupt: each batch is whole."""
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            q = (select(RecordingRow.id, RecordingRow.call_id, RecordingRow.kind)
+                 .join(CallRow, CallRow.id == RecordingRow.call_id)
+                 .where(RecordingRow.id.in_(select(SegmentRow.recording_id)))
+                 .order_by(RecordingRow.id))
+            if since is not None:
+                q = q.where(CallRow.started_at >= since)
+            recordings = [(rid, cid, kind) for rid, cid, kind in uow.session.execute(q)]
+        for i in range(0, len(recordings), _BATCH):
+            batch = recordings[i:i + _BATCH]
+            with UnitOfWork(self.engine) as uow:
+                s = uow.session
+                said: dict[int, list[tuple[str, float, float]]] = {}
+                for rid, text, start, end in s.execute(
+                        select(SegmentRow.recording_id, SegmentRow.text, SegmentRow.start_s,
+                               SegmentRow.end_s)
+                        .where(SegmentRow.recording_id.in_([r[0] for r in batch]))
+                        .order_by(SegmentRow.recording_id, SegmentRow.start_s)):
+                    said.setdefault(rid, []).append((text, start, end))
+                for rid, call_id, kind in batch:
+                    put_spots(s, rid, call_id, SPEAKERS.get(kind, kind),
+                              spot(said.get(rid, []), topics))
+        return len(recordings)
