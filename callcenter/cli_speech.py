@@ -14,7 +14,7 @@ import socket
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from callcenter.config import Settings
@@ -24,6 +24,8 @@ def add_parsers(sub: Any) -> None:
     w = sub.add_parser("transcriber", help="transcribe recordings as jobs arrive (own process)")
     w.add_argument("--threads", type=int, default=2, help="decoding threads sharing one model")
     w.add_argument("--once", action="store_true", help="exit when the queue is empty")
+    w.add_argument("--lease", type=float, default=600, metavar="SECONDS",
+                   help="how long a job stays with a worker that stops renewing it (died)")
     t = sub.add_parser("transcribe", help="queue recordings and transcribe them now, with "
                                           "progress; safe to interrupt and run again")
     g = t.add_mutually_exclusive_group(required=True)
@@ -33,6 +35,7 @@ def add_parsers(sub: Any) -> None:
     g.add_argument("--call", metavar="LINKEDID", help="this call again, e.g. after a model "
                                                       "change")
     t.add_argument("--threads", type=int, default=2)
+    t.add_argument("--lease", type=float, default=600, metavar="SECONDS")
 
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -48,11 +51,14 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if not 1 <= args.threads <= 16:
         print("--threads must be 1-16", file=sys.stderr)
         return 2
+    if not 1 <= args.lease <= 86400:
+        print("--lease must be 1-86400 seconds", file=sys.stderr)
+        return 2
     topics = read_topics(settings.topics_file)  # a bad file stops here, before any work
     engine = make_engine(settings.store_url)
     migrate(engine)
     worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-    queue = TranscriptionQueue(engine, worker)
+    queue = TranscriptionQueue(engine, worker, lease=timedelta(seconds=args.lease))
     if args.cmd == "transcribe":
         if args.call:
             with UnitOfWork(engine, read_only=True) as uow:
@@ -80,7 +86,15 @@ def _drain(transcriber: Any, queue: Any, threads: int) -> int:
     lock = threading.Lock()
 
     def work() -> None:
-        while (outcome := transcriber.run_one()) is not None:
+        while True:
+            outcome = transcriber.run_one()
+            if outcome is None:
+                if "running" not in queue.counts():
+                    return
+                # Another worker holds a job: wait for it to finish, or for its lease to run
+                # out if that worker died, and take the job over.
+                time.sleep(1)
+                continue
             with lock:
                 done[0] += 1
                 hours = queue.audio_seconds() / 3600

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, insert, select
 from tickets_support import Clock
 
-from callcenter.services.transcription_queue import Segment, TranscriptionQueue
+from callcenter.services.transcription_queue import MAX_ATTEMPTS, Segment, TranscriptionQueue
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.tables import CallRow, RecordingRow
-from callcenter.storage.transcript_tables import SegmentRow
+from callcenter.storage.transcript_tables import SegmentRow, TranscriptionJobRow
 from callcenter.storage.uow import UnitOfWork
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -102,3 +102,31 @@ def test_damaged_recordings_are_flagged_with_the_reason(engine):
     assert q.flag(job, "flagged", "SHA-256 mismatch")
     assert q.counts() == {"flagged": 1, "queued": 17}
     assert q.requeue(job.call_id) == 2
+
+
+def test_a_renewed_lease_keeps_the_job_and_a_recording_that_kills_workers_fails(engine):
+    clock = Clock()
+    slow = TranscriptionQueue(engine, "slow", clock, lease=timedelta(minutes=5))
+    other = TranscriptionQueue(engine, "other", clock, lease=timedelta(minutes=5))
+    slow.enqueue_pending()
+    job = slow.claim()
+    for _ in range(3):  # 12 minutes of decoding, renewed every 4
+        clock.now += timedelta(minutes=4)
+        assert slow.renew(job)
+    while (j := other.claim()) is not None:
+        assert j.recording_id != job.recording_id
+        other.finish(j, seg(), 1.0)
+    assert slow.finish(job, seg(), 1.0)
+    # A recording whose worker dies every time: tried MAX_ATTEMPTS times, then failed.
+    assert slow.requeue(job.call_id) == 2
+    attempts = []
+    while (j := other.claim()) is not None:
+        if j.recording_id == job.recording_id:
+            attempts.append(j)
+            clock.now += timedelta(minutes=6)  # the worker died holding it
+        else:
+            other.finish(j, seg(), 1.0)
+    assert len(attempts) == MAX_ATTEMPTS and not other.renew(attempts[-1])
+    with UnitOfWork(engine, read_only=True) as uow:
+        failed = uow.session.get(TranscriptionJobRow, job.recording_id)
+    assert failed.state == "failed" and "died or hung 3 times" in failed.error

@@ -8,7 +8,9 @@ never waits on speech. One model per process, shared by its threads.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -83,12 +85,44 @@ class Transcriber:
             self.queue.flag(job, "flagged", f"SHA-256 mismatch: stored {job.sha256}, "
                                             f"file {actual}")
             return "flagged"
+        with self._lease_kept(job):
+            return self._transcribe(job, path)
+
+    @contextmanager
+    def _lease_kept(self, job: Job) -> Iterator[None]:
+        """Renew the job's lease every third of it while we work, so a long recording is not
+        taken over by another worker; a dead worker stops renewing and its job is retried."""
+        stop = threading.Event()
+
+        def renew() -> None:
+            while not stop.wait(self.queue.lease.total_seconds() / 3):
+                try:
+                    if not self.queue.renew(job):
+                        return
+                except Exception:  # the store is away; finish() will tell, keep trying
+                    log.warning("could not renew the lease of recording %s", job.recording_id,
+                                exc_info=True)
+
+        keeper = threading.Thread(target=renew, daemon=True)
+        keeper.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            keeper.join()
+
+    def _transcribe(self, job: Job, path: Path) -> str:
         try:
             pcm = to_pcm(path)
         except Exception as exc:  # ffmpeg/pydub raise many kinds; the reason is kept
             self.queue.flag(job, "flagged", f"not decodable audio: {exc}")
             return "flagged"
-        words = decode(self.model, pcm)
+        try:
+            words = decode(self.model, pcm)
+        except Exception as exc:  # Kaldi's errors come as bare exceptions; keep the reason
+            log.exception("decoding recording %s failed", job.recording_id)
+            self.queue.flag(job, "failed", f"decoding failed: {exc}")
+            return "failed"
         spots = spot([(w.text, w.start, w.end) for w in words], self.topics)
         done = self.queue.finish(job, utterances(words, SPEAKERS[job.kind]),
                                  len(pcm) / 2 / RATE, spots)

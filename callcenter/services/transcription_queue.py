@@ -37,6 +37,7 @@ from callcenter.storage.uow import UnitOfWork
 
 SPEAKERS = {"citizen": "citizen", "seat": "agent"}  # recording kind -> who speaks on it
 LEASE = timedelta(minutes=10)
+MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -89,14 +90,22 @@ class TranscriptionQueue:
     def requeue(self, call_id: int) -> int:
         """Transcribe a call again (e.g. with a better model)."""
         with UnitOfWork(self.engine) as uow:
-            return int(uow.session.execute(
+            done = uow.session.execute(
                 update(TranscriptionJobRow).where(TranscriptionJobRow.call_id == call_id)
-                .values(state="queued", worker="", lease_until=None, error="")).rowcount)  # type: ignore[attr-defined]
+                .values(state="queued", worker="", lease_until=None, error="", attempts=0))
+            return int(done.rowcount)  # type: ignore[attr-defined]
 
     def claim(self) -> Job | None:
         now = self.clock()
         with UnitOfWork(self.engine) as uow:
             s = uow.session
+            # A recording that killed or hung its worker MAX_ATTEMPTS times is not retried
+            # forever: it is failed, with the reason, for someone to look at.
+            s.execute(update(TranscriptionJobRow).where(
+                TranscriptionJobRow.state == "running", TranscriptionJobRow.lease_until < now,
+                TranscriptionJobRow.attempts >= MAX_ATTEMPTS).values(
+                state="failed", lease_until=None, done_at=now,
+                error=f"its worker died or hung {MAX_ATTEMPTS} times"))
             ready = or_(TranscriptionJobRow.state == "queued",
                         and_(TranscriptionJobRow.state == "running",
                              TranscriptionJobRow.lease_until < now))
@@ -117,6 +126,13 @@ class TranscriptionQueue:
         return and_(TranscriptionJobRow.recording_id == recording_id,
                     TranscriptionJobRow.state == "running",
                     TranscriptionJobRow.worker == self.worker)
+
+    def renew(self, job: Job) -> bool:
+        """Extend our lease while decoding a long recording; False if it was lost."""
+        with UnitOfWork(self.engine) as uow:
+            done = uow.session.execute(update(TranscriptionJobRow).where(
+                self._held(job.recording_id)).values(lease_until=self.clock() + self.lease))
+            return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 
     def finish(self, job: Job, segments: Sequence[Segment], audio_s: float,
                spots: Sequence[Spot] = ()) -> bool:
