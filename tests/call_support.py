@@ -1,0 +1,39 @@
+"""Placing SIPp citizens' calls on the sandbox line and waiting for the stored records."""
+
+import asyncio
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from callcenter import simulate
+from callcenter.config import Settings
+from callcenter.controller import Controller
+from callcenter.storage.tables import CallRow
+from callcenter.storage.uow import UnitOfWork
+
+_ports = iter(range(25100, 25400, 3))
+
+
+def place_call(settings: Settings, caller: str, hold_ms: int, key: str | None = None,
+               key_after_ms: int = 0, audio: Path = simulate.DEFAULT_AUDIO) -> simulate.Sipp:
+    port = next(_ports)
+    return simulate.call(settings.number, settings.sip_port, port, 28000 + 10 * (port - 25100),
+                         caller, hold_ms, audio=audio, key=key, key_after_ms=key_after_ms,
+                         timeout_s=90)
+
+
+async def finish(call: simulate.Sipp, timeout: float = 90) -> None:
+    rc = await asyncio.to_thread(call.wait, timeout)
+    assert rc == 0, f"SIPp citizen failed ({rc}): {call.errors()[:1500]}"
+
+
+async def stored_calls(controller: Controller, expect: int, timeout: float = 20) -> list[CallRow]:
+    deadline = time.monotonic() + timeout
+    while True:
+        with UnitOfWork(controller.engine, read_only=True) as uow:
+            rows = list(uow.session.scalars(select(CallRow)).all())
+            if (len(rows) >= expect and all(r.ended_at for r in rows)) or \
+                    time.monotonic() > deadline:
+                return rows
+        await asyncio.sleep(0.3)
