@@ -82,6 +82,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 def _drain(transcriber: Any, queue: Any, threads: int) -> int:
     total = sum(n for s, n in queue.counts().items() if s in ("queued", "running"))
     done = [0]
+    waiting = [False]
     started = time.monotonic()
     lock = threading.Lock()
 
@@ -89,12 +90,19 @@ def _drain(transcriber: Any, queue: Any, threads: int) -> int:
         while True:
             outcome = transcriber.run_one()
             if outcome is None:
-                if "running" not in queue.counts():
+                held = queue.counts().get("running", 0)
+                if not held:
                     return
                 # Another worker holds a job: wait for it to finish, or for its lease to run
                 # out if that worker died, and take the job over.
+                with lock:
+                    if not waiting[0]:
+                        print(f"waiting for {held} job(s) held by other workers (taken over "
+                              "if their lease runs out)", flush=True)
+                    waiting[0] = True
                 time.sleep(1)
                 continue
+            waiting[0] = False
             with lock:
                 done[0] += 1
                 hours = queue.audio_seconds() / 3600
