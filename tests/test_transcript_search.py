@@ -163,3 +163,28 @@ def test_a_filter_applies_before_the_page_is_cut(service):
 def max_id(engine):
     with UnitOfWork(engine, read_only=True) as uow:
         return uow.session.scalar(select(func.max(CallRow.id)))
+
+
+def test_hits_are_ranked_by_relevance_within_the_newest_window(service, monkeypatch):
+    from callcenter.services import transcript_search
+
+    engine = service.engine
+    said = ["供暖不行", "供暖供暖还是供暖", "今天天气不错，顺便说下供暖的事，还有别的好多事情要说",
+            "供暖", "供暖问题"]
+    with UnitOfWork(engine) as uow:
+        for n in range(len(said)):
+            add_call(uow.session, f"3.{n}", T0.replace(day=1 + n), kinds=("citizen",))
+    queue = TranscriptionQueue(engine, "w")
+    queue.enqueue_pending()
+    while (job := queue.claim()) is not None:
+        text = said[job.call_id - 1]
+        assert queue.finish(job, [Segment("citizen", 1.0, 2.0, text, segment(text), 0.9)], 5)
+    search = TranscriptSearch(engine)
+    order = [h["call"] for h in search.search("供暖", AGENT)]
+    assert order[0] == "3.1" and order[-1] == "3.2"  # said most / buried in a long utterance
+    assert order.index("3.3") < order.index("3.4") < order.index("3.0")  # shorter; newer
+    monkeypatch.setattr(transcript_search, "WINDOW", 2)
+    assert [h["call"] for h in search.search("供暖", AGENT)] == ["3.3", "3.4"]
+    # Further back by narrowing the time.
+    older = search.search("供暖", AGENT, Filters(until=T0.replace(day=3)))
+    assert [h["call"] for h in older] == ["3.1", "3.0"]

@@ -37,3 +37,15 @@ def fts5_match(words: list[str]) -> str:
     """An FTS5 MATCH expression requiring every word; each is quoted, so no user text is
     ever read as FTS5 syntax (AND, NEAR, *, column filters)."""
     return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+def score(indexed: str, words: list[str], mean_length: float) -> float:
+    """BM25's term part for a text that holds every query word (so each word's IDF would
+    only scale all candidates alike): more occurrences score higher, long texts lower."""
+    tokens = indexed.split()
+    norm = 1.2 * (0.25 + 0.75 * len(tokens) / max(mean_length, 1.0))
+    total = 0.0
+    for w in words:
+        tf = tokens.count(w)
+        total += tf * 2.2 / (tf + norm)
+    return total
