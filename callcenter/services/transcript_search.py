@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Row, Select, insert, select
+from sqlalchemy import ColumnElement, Engine, Select, insert, select, text
 from sqlalchemy.orm import Session
 
 from callcenter.domain.privacy import Role, Viewer, is_hotline, mask_number
@@ -29,8 +29,9 @@ from callcenter.storage.uow import UnitOfWork
 
 # Relevance is ranked among the newest WINDOW matching utterances that pass the filters:
 # ranking every match of a common word (供暖 in 8 % of a million utterances) costs 130 ms on
-# SQLite, the newest window a few. A search further back narrows by time (since/until).
-WINDOW = 1000
+# SQLite and 220 ms on PostgreSQL; the newest window costs what it takes to find it
+# (docs/benchmarks.md). A search further back narrows by time (since/until).
+WINDOW = 500
 OPEN, CLOSE = "【", "】"  # highlight marks; plain text, so no HTML is ever produced here
 
 
@@ -86,12 +87,20 @@ class TranscriptSearch:
         limit = max(1, min(limit, 100))
         with UnitOfWork(self.engine) as uow:
             s = uow.session
-            q = select(SegmentRow, CallRow).join(CallRow, CallRow.id == SegmentRow.call_id)
+            if s.get_bind().dialect.name == "postgresql":
+                # The window is found by walking the newest utterances; on two cores, parallel
+                # workers cost more to start (10 ms) than they save.
+                s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+            q = (select(SegmentRow.id, SegmentRow.words)
+                 .join(CallRow, CallRow.id == SegmentRow.call_id))
             for cond in _conditions(filters, viewer):
                 q = q.where(cond)
             q = word_index.newest(s, word_index.SEGMENTS, q, SegmentRow.id, words)
-            window = s.execute(q.limit(WINDOW)).all()
-            rows = _best(window, words)[:limit]
+            best = _best([(i, w) for i, w in s.execute(q.limit(WINDOW))], words)[:limit]
+            found = {g.id: (g, c) for g, c in s.execute(
+                select(SegmentRow, CallRow).join(CallRow, CallRow.id == SegmentRow.call_id)
+                .where(SegmentRow.id.in_(best)))}
+            rows = [found[i] for i in best]
             tickets = _tickets(s, {c.linkedid for _, c in rows}, viewer)
             hits = [{"call": c.linkedid, "segment": g.id, "speaker": g.speaker,
                      "offset_s": g.start_s, "end_s": g.end_s,
@@ -155,10 +164,9 @@ def _tickets(s: Session, linkedids: set[str], viewer: Viewer) -> dict[str, list[
     return out
 
 
-def _best(rows: Sequence[Row[SegmentRow, CallRow]], words: list[str]
-          ) -> list[Row[SegmentRow, CallRow]]:
-    """Most relevant first; among equals, the newest."""
-    if not rows:
+def _best(window: Sequence[tuple[int, str]], words: list[str]) -> list[int]:
+    """Ids, most relevant first; among equals, the newest."""
+    if not window:
         return []
-    mean = sum(len(r[0].words.split()) for r in rows) / len(rows)
-    return sorted(rows, key=lambda r: (-score(r[0].words, words, mean), -r[0].id))
+    mean = sum(len(w.split()) for _, w in window) / len(window)
+    return [i for i, _ in sorted(window, key=lambda r: (-score(r[1], words, mean), -r[0]))]
