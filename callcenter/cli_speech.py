@@ -8,6 +8,7 @@ its writers take turns, so more workers add waiting, not speed.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import secrets
 import socket
@@ -18,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from callcenter.config import Settings
+
+log = logging.getLogger(__name__)
 
 
 def add_parsers(sub: Any) -> None:
@@ -123,10 +126,14 @@ def _drain(transcriber: Any, queue: Any, threads: int) -> int:
 def _forever(transcriber: Any, queue: Any, threads: int) -> int:
     def work(index: int) -> None:
         while True:
-            if index == 0:
-                queue.enqueue_pending()
-            if transcriber.run_one() is None:
-                time.sleep(5)
+            try:
+                if index == 0:
+                    queue.enqueue_pending()
+                if transcriber.run_one() is None:
+                    time.sleep(5)
+            except Exception:  # the store went away, a file system hiccup: keep serving
+                log.exception("transcriber thread %d: retrying in 30 s", index)
+                time.sleep(30)
 
     pool = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(threads)]
     for t in pool:

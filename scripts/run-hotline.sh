@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Sets up everything, starts the sandbox Asterisk, loads the units directory and runs the
-# controller and the JSON API (SQLite store).
+# controller, the JSON API and one transcriber (SQLite store: one is all it takes).
 # Stop with Ctrl-C; `callcenter sandbox stop` stops Asterisk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-host.sh
 callcenter sandbox start
 callcenter units load --if-empty
-# The JSON API beside the controller; both stop with Ctrl-C.
+# The JSON API and the transcriber beside the controller; all stop with Ctrl-C.
 callcenter api &
 api=$!
-trap 'kill $api 2>/dev/null || true' EXIT
+callcenter transcriber --threads 1 &
+transcriber=$!
+trap 'kill $api $transcriber 2>/dev/null || true' EXIT
 callcenter run

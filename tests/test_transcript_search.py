@@ -75,6 +75,7 @@ async def test_search_over_the_api_and_the_command_line(search, service, tmp_pat
         body = await r.json()
         assert r.status == 200 and [h["call"] for h in body["items"]] == ["1.2"]
         assert body["items"][0]["offset_s"] == 2.0
+        assert body["ranked_among_newest"] == 500
         r = await client.get("/api/v1/search", params={"q": "漏水", "since": "yesterday"},
                              headers=auth)
         assert r.status == 422 and "since" in (await r.json())["fields"]

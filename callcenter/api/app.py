@@ -33,7 +33,7 @@ from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.services.sweeper import Sweeper
 from callcenter.services.tickets import TicketService
 from callcenter.services.topics import Topics
-from callcenter.services.transcript_search import TEXT_FILTERS, Filters, TranscriptSearch
+from callcenter.services.transcript_search import TEXT_FILTERS, WINDOW, Filters, TranscriptSearch
 from callcenter.storage.tickets_repo import ConcurrentUpdate
 
 log = logging.getLogger(__name__)
@@ -272,7 +272,7 @@ def make_app(api: Api) -> web.Application:
                           **{name: qs.get(name) for name in TEXT_FILTERS})
         limit = _query_int(request, "limit", 20, 1, 100)
         hits = await run(api.transcripts.search, qs.get("q", ""), who, filters, limit)
-        return _json({"items": hits})
+        return _json({"items": hits, "ranked_among_newest": WINDOW})
 
     async def topic_counts(request: web.Request) -> web.Response:
         since, until = _query_times(request, required=True)

@@ -94,7 +94,8 @@ def document() -> dict[str, Any]:
             params=[_ID])},
         f"{P}/sweeps": {"post": _op("run the sweeper now (hotline office)")},
         f"{P}/search": {"get": _op(
-            "search what was said in recorded calls (audited); hits carry offset_s", params=[
+            "search what was said in recorded calls (audited); hits carry offset_s; ranked "
+            "among the newest `ranked_among_newest` matches (narrow by time for older)", params=[
                 _q("q", {"type": "string", "maxLength": 200}, True),
                 _q("since", {"type": "string", "format": "date-time"}),
                 _q("until", {"type": "string", "format": "date-time"}),

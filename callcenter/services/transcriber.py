@@ -72,7 +72,9 @@ class Transcriber:
         job = self.queue.claim()
         if job is None:
             return None
-        return self.handle(job)
+        outcome = self.handle(job)
+        log.info("recording %s (%s of call %s): %s", job.path, job.kind, job.call_id, outcome)
+        return outcome
 
     def handle(self, job: Job) -> str:
         path = self.root / job.path
