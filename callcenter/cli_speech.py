@@ -11,10 +11,12 @@ import argparse
 import logging
 import os
 import secrets
+import signal
 import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -77,27 +79,52 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     transcriber = Transcriber(queue, model, settings.recording_root, topics)
     if settings.store_url.startswith("sqlite") and args.threads > 1:
         print("note: SQLite store; one worker thread would do as well", file=sys.stderr)
-    if args.cmd == "transcribe" or args.once:
-        return _drain(transcriber, queue, args.threads)
-    return _forever(transcriber, queue, args.threads)
+    work = (_drain(transcriber, queue) if args.cmd == "transcribe" or args.once
+            else _forever(transcriber, queue))
+    return _run(work, queue, args.threads)
 
 
-def _drain(transcriber: Any, queue: Any, threads: int) -> int:
+def _run(work: Callable[[int], None], queue: Any, threads: int) -> int:
+    """Worker threads until they finish; on Ctrl-C or SIGTERM the jobs this process holds go
+    back to the queue at once, so a rerun (or another worker) need not wait out the lease."""
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, stop)
+    pool = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(threads)]
+    for t in pool:
+        t.start()
+    try:
+        while any(t.is_alive() for t in pool):
+            for t in pool:
+                t.join(0.5)
+    except KeyboardInterrupt:
+        given = queue.release()
+        print(f"interrupted; {given} job(s) given back to the queue; run again to go on",
+              flush=True)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    print(f"finished; queue now {queue.counts()}")
+    return 0
+
+
+def _drain(transcriber: Any, queue: Any) -> Callable[[int], None]:
+    """Work until no job is left, including jobs other workers hold or held (taken over when
+    a dead worker's lease runs out); a progress line per job with the rate so far."""
     total = sum(n for s, n in queue.counts().items() if s in ("queued", "running"))
     done = [0]
     waiting = [False]
     started = time.monotonic()
     lock = threading.Lock()
 
-    def work() -> None:
+    def work(index: int) -> None:
         while True:
             outcome = transcriber.run_one()
             if outcome is None:
                 held = queue.counts().get("running", 0)
                 if not held:
                     return
-                # Another worker holds a job: wait for it to finish, or for its lease to run
-                # out if that worker died, and take the job over.
                 with lock:
                     if not waiting[0]:
                         print(f"waiting for {held} job(s) held by other workers (taken over "
@@ -105,25 +132,20 @@ def _drain(transcriber: Any, queue: Any, threads: int) -> int:
                     waiting[0] = True
                 time.sleep(1)
                 continue
-            waiting[0] = False
             with lock:
+                waiting[0] = False
                 done[0] += 1
                 hours = queue.audio_seconds() / 3600
                 elapsed = (time.monotonic() - started) / 3600
                 rate = hours / elapsed if elapsed else 0.0
-                print(f"[{done[0]}/{total}] {outcome}; {rate:.1f} audio-h per hour",
-                      flush=True)
+                filled = round(20 * done[0] / max(total, done[0]))
+                print(f"[{'#' * filled}{'.' * (20 - filled)}] {done[0]}/{total} {outcome}; "
+                      f"{rate:.1f} audio-h per hour", flush=True)
 
-    pool = [threading.Thread(target=work) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    print(f"finished; queue now {queue.counts()}")
-    return 0
+    return work
 
 
-def _forever(transcriber: Any, queue: Any, threads: int) -> int:
+def _forever(transcriber: Any, queue: Any) -> Callable[[int], None]:
     def work(index: int) -> None:
         while True:
             try:
@@ -135,11 +157,4 @@ def _forever(transcriber: Any, queue: Any, threads: int) -> int:
                 log.exception("transcriber thread %d: retrying in 30 s", index)
                 time.sleep(30)
 
-    pool = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(threads)]
-    for t in pool:
-        t.start()
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        return 0
+    return work

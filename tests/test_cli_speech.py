@@ -45,11 +45,11 @@ def test_transcribe_pending_then_a_call_again(home, capsys):
             duration_s=1.0, sha256=sha256_file(leg), error=""))
     assert cli.main(["--config", str(cfg), "transcribe", "--pending", "--threads", "1"]) == 0
     out = capsys.readouterr().out
-    assert "queued 1" in out and "[1/1] done" in out and "audio-h per hour" in out
+    assert "queued 1" in out and "] 1/1 done" in out and "audio-h per hour" in out
     assert cli.main(["--config", str(cfg), "transcribe", "--pending"]) == 0
     assert "queued 0" in capsys.readouterr().out  # resumable: nothing is done twice
     assert cli.main(["--config", str(cfg), "transcribe", "--call", "1.5", "--threads", "1"]) == 0
-    assert "[1/1] done" in capsys.readouterr().out
+    assert "] 1/1 done" in capsys.readouterr().out
     with UnitOfWork(engine, read_only=True) as uow:
         assert uow.session.scalars(select(SegmentRow.speaker)).all()  # stored once, again
     assert cli.main(["--config", str(cfg), "transcribe", "--call", "9.9"]) == 1

@@ -26,12 +26,12 @@ SAID = ["난방이 안 됩니다. 수리를 요청합니다.", "물이 새고 �
 LEASE_S = 4
 
 
-def _worker(store_url, root, log):
+def _worker(store_url, root, log, *command):
     env = os.environ | {"CALLCENTER_DB_URL": store_url, "CALLCENTER_RECORDINGS": str(root)}
+    command = command or ("transcriber", "--once", "--threads", "1", "--lease", str(LEASE_S))
     with log.open("w") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(
-            [sys.executable, "-m", "callcenter", "transcriber", "--once", "--threads", "1",
-             "--lease", str(LEASE_S)], env=env, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen([sys.executable, "-m", "callcenter", *command], env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
 
 
 def _jobs(engine):
@@ -39,10 +39,8 @@ def _jobs(engine):
         return list(uow.session.scalars(select(TranscriptionJobRow)))
 
 
-@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
-def test_two_processes_transcribe_each_recording_once_and_survive_a_kill(store_url, tmp_path):
-    engine = make_engine(store_url)
-    migrate(engine)
+def _recordings(engine, tmp_path, calls):
+    """`calls` calls, each with a citizen and a seat leg of Korean speech (8 kHz WAV)."""
     root = tmp_path / "recordings"
     root.mkdir()
     voices = []
@@ -52,7 +50,7 @@ def test_two_processes_transcribe_each_recording_once_and_survive_a_kill(store_u
         subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", str(wav)], check=True)
         voices.append(wav)
     with UnitOfWork(engine) as uow:
-        for n in range(10):
+        for n in range(calls):
             cid = add_call(uow.session, f"1.{n}", T0, kinds=())
             for kind in ("citizen", "seat"):
                 path = root / f"1.{n}-{kind}.wav"
@@ -60,6 +58,14 @@ def test_two_processes_transcribe_each_recording_once_and_survive_a_kill(store_u
                 uow.session.add(RecordingRow(call_id=cid, kind=kind, path=path.name,
                                              size_bytes=path.stat().st_size, duration_s=3.0,
                                              sha256=sha256_file(path), error=""))
+    return root
+
+
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+def test_two_processes_transcribe_each_recording_once_and_survive_a_kill(store_url, tmp_path):
+    engine = make_engine(store_url)
+    migrate(engine)
+    root = _recordings(engine, tmp_path, 10)
     assert TranscriptionQueue(engine, "setup").enqueue_pending() == 20
 
     logs = [tmp_path / f"worker{i}.log" for i in (0, 1)]
@@ -99,4 +105,33 @@ def test_two_processes_transcribe_each_recording_once_and_survive_a_kill(store_u
                             .having(func.count() > 1)).all()
     assert set(per_recording) == set(jobs)  # every recording has its transcript …
     assert doubled == []                     # … written once
+    engine.dispose()
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_an_interrupted_backlog_gives_its_jobs_back_and_resumes(store_url, tmp_path):
+    engine = make_engine(store_url)
+    migrate(engine)
+    root = _recordings(engine, tmp_path, 3)
+    log = tmp_path / "transcribe.log"
+    run = _worker(store_url, root, log, "transcribe", "--pending", "--threads", "1")
+    try:
+        deadline = time.monotonic() + 60
+        while not any(j.state == "running" for j in _jobs(engine)):
+            assert time.monotonic() < deadline and run.poll() is None, log.read_text()
+            time.sleep(0.05)
+        run.send_signal(signal.SIGTERM)  # what systemd or Ctrl-C does
+        assert run.wait(30) == 130
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert "job(s) given back to the queue" in log.read_text()
+    jobs = _jobs(engine)
+    assert "running" not in {j.state for j in jobs}
+    assert all(j.attempts == 0 for j in jobs if j.state == "queued")
+    # Run again: no waiting for a lease, nothing done twice.
+    again = _worker(store_url, root, log, "transcribe", "--pending", "--threads", "1")
+    assert again.wait(120) == 0, log.read_text()
+    assert "queued 0" in log.read_text() and "waiting" not in log.read_text()
+    assert {j.state for j in _jobs(engine)} == {"done"}
     engine.dispose()

@@ -130,3 +130,16 @@ def test_a_renewed_lease_keeps_the_job_and_a_recording_that_kills_workers_fails(
     with UnitOfWork(engine, read_only=True) as uow:
         failed = uow.session.get(TranscriptionJobRow, job.recording_id)
     assert failed.state == "failed" and "died or hung 3 times" in failed.error
+
+
+def test_a_stopping_worker_gives_back_only_its_own_jobs(engine):
+    a, b = TranscriptionQueue(engine, "a"), TranscriptionQueue(engine, "b")
+    a.enqueue_pending()
+    mine, theirs = a.claim(), b.claim()
+    assert a.release() == 1 and a.release() == 0
+    assert not a.finish(mine, seg(), 1.0)  # a late finish after giving back writes nothing
+    assert b.finish(theirs, seg(), 1.0)
+    with UnitOfWork(engine, read_only=True) as uow:
+        back = uow.session.get(TranscriptionJobRow, mine.recording_id)
+    assert (back.state, back.worker, back.attempts) == ("queued", "", 0)
+    assert a.counts() == {"queued": 17, "done": 1}

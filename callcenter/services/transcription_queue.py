@@ -134,6 +134,17 @@ class TranscriptionQueue:
                 self._held(job.recording_id)).values(lease_until=self.clock() + self.lease))
             return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 
+    def release(self) -> int:
+        """Give back every job this worker holds (it is stopping): queued again at once,
+        the attempt not counted against the recording."""
+        with UnitOfWork(self.engine) as uow:
+            done = uow.session.execute(
+                update(TranscriptionJobRow).where(TranscriptionJobRow.state == "running",
+                                                  TranscriptionJobRow.worker == self.worker)
+                .values(state="queued", worker="", lease_until=None,
+                        attempts=TranscriptionJobRow.attempts - 1))
+            return int(done.rowcount)  # type: ignore[attr-defined]
+
     def finish(self, job: Job, segments: Sequence[Segment], audio_s: float,
                spots: Sequence[Spot] = ()) -> bool:
         """Store the segments and topic spots and close the job, if the lease is still ours."""
