@@ -97,6 +97,10 @@ def add_parsers(sub: Any) -> None:
     se.add_argument("--limit", type=int, default=20)
     se.add_argument("--json", action="store_true")
     person(se)
+    tr_ = sub.add_parser("transcript", help="everything said in one call, in time order "
+                                            "(audited)")
+    tr_.add_argument("linkedid")
+    person(tr_)
     tp = sub.add_parser("topics", help="hot topics spotted in calls: counts, a call's tags, "
                                        "re-spotting after the keyword lists change")
     tps = tp.add_subparsers(dest="action", required=True)
@@ -189,6 +193,11 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 _print(hits)
             for h in [] if args.json else hits:
                 print(f"{h['call']}  {h['offset_s']:7.1f}s  {h['speaker']:8} {h['snippet']}")
+            return 0
+        if args.cmd == "transcript":
+            from callcenter.services.transcript_search import TranscriptSearch
+
+            _print(TranscriptSearch(svc.engine).transcript(args.linkedid, args.who))
             return 0
         if args.cmd == "topics":
             return _topics(args, settings, svc.engine)

@@ -11,7 +11,7 @@ from tickets_support import AGENT, FORM, OFFICE, OTHER, WUYE
 
 from callcenter.domain.replies import Kind
 from callcenter.search.cjk import segment
-from callcenter.services.errors import Forbidden, ValidationFailed
+from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.services.transcript_search import Filters, TranscriptSearch
 from callcenter.services.transcription_queue import Segment, TranscriptionQueue
 from callcenter.storage.tables import CallRow
@@ -189,3 +189,49 @@ def test_hits_are_ranked_by_relevance_within_the_newest_window(service, monkeypa
     # Further back by narrowing the time.
     older = search.search("供暖", AGENT, Filters(until=T0.replace(day=3)))
     assert [h["call"] for h in older] == ["3.1", "3.0"]
+
+
+async def test_a_calls_transcript_is_read_whole_within_the_same_access_and_audited(
+        search, service, tmp_path, capsys, monkeypatch):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from callcenter.api import tokens
+    from callcenter.api.app import Api, make_app
+    from callcenter.cli import main
+    from callcenter.domain.tickets import Dispatch
+    from callcenter.services.sweeper import Sweeper
+
+    whole = search.transcript("1.1", AGENT)
+    assert [(g["speaker"], g["start_s"], g["text"]) for g in whole["segments"]] == [
+        ("citizen", 3.5, "我家暖气片不热，供暖温度只有十五度"),
+        ("agent", 9.0, "好的，我帮您登记供暖问题")]
+    assert whole["caller"] == "13812345678" and whole["tickets"] == []
+    with pytest.raises(NotFound):
+        search.transcript("1.2", WUYE)  # not (yet) a call of its tickets
+    tid = service.register(FORM, AGENT, linkedid="1.2")
+    service.command(tid, Dispatch("u-wuye"), AGENT)
+    theirs = search.transcript("1.2", WUYE)
+    assert theirs["caller"] == "138****5678" and theirs["tickets"] == [tid]
+    with UnitOfWork(service.engine, read_only=True) as uow:
+        audit = uow.session.scalars(select(SearchAuditRow).order_by(SearchAuditRow.id)).all()
+    assert [(a.person, a.query) for a in audit] == [("agent-7", "transcript 1.1"),
+                                                   ("li", "transcript 1.2")]
+
+    path = tmp_path / "tokens.toml"
+    token = tokens.add(path, WUYE)
+    client = TestClient(TestServer(make_app(Api(service, Sweeper(service.engine, service.ctx),
+                                                tokens.load(path)))))
+    await client.start_server()
+    try:
+        auth = {"Authorization": f"Bearer {token}"}
+        r = await client.get("/api/v1/calls/1.2/transcript", headers=auth)
+        assert r.status == 200 and (await r.json())["segments"][0]["start_s"] == 2.0
+        r = await client.get("/api/v1/calls/1.1/transcript", headers=auth)
+        assert r.status == 404
+    finally:
+        await client.close()
+    monkeypatch.setenv("CALLCENTER_DB_URL", service.engine.url.render_as_string(False))
+    capsys.readouterr()
+    assert main(["transcript", "1.3", "--as", "agent:a1"]) == 0
+    assert "物业费涨价了" in capsys.readouterr().out
+    assert main(["transcript", "9.9", "--as", "agent:a1"]) == 1

@@ -281,6 +281,10 @@ def make_app(api: Api) -> web.Application:
         return _json({"items": await run(api.topics.counts, viewer(request), since, until,
                                          period)})
 
+    async def call_transcript(request: web.Request) -> web.Response:
+        return _json(await run(api.transcripts.transcript, request.match_info["linkedid"],
+                               viewer(request)))
+
     async def call_topics(request: web.Request) -> web.Response:
         return _json({"items": await run(api.topics.of_call, request.match_info["linkedid"],
                                          viewer(request))})
@@ -313,4 +317,5 @@ def make_app(api: Api) -> web.Application:
     r.add_get(f"{p}/search", search)
     r.add_get(f"{p}/topics", topic_counts)
     r.add_get(f"{p}/calls/{{linkedid}}/topics", call_topics)
+    r.add_get(f"{p}/calls/{{linkedid}}/transcript", call_transcript)
     return app

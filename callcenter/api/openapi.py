@@ -15,6 +15,7 @@ from callcenter.services.transcript_search import TEXT_FILTERS
 
 P = "/api/v1"
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_LINKEDID = {"name": "linkedid", "in": "path", "required": True, "schema": {"type": "string"}}
 _ERRORS = {
     "401": {"description": "no or unknown bearer token"},
     "403": {"description": "not allowed for this role"},
@@ -108,10 +109,12 @@ def document() -> dict[str, Any]:
                 _q("since", {"type": "string", "format": "date-time"}, True),
                 _q("until", {"type": "string", "format": "date-time"}, True),
                 _q("period", {"type": "string", "enum": list(PERIODS)})])},
+        f"{P}/calls/{{linkedid}}/transcript": {"get": _op(
+            "everything said in a call, both sides in time order (audited; a unit reads only "
+            "calls of its tickets)", params=[_LINKEDID])},
         f"{P}/calls/{{linkedid}}/topics": {"get": _op(
             "a call's topic tags: topic, keyword, speaker, start_s, end_s (hotline roles)",
-            params=[{"name": "linkedid", "in": "path", "required": True,
-                     "schema": {"type": "string"}}])},
+            params=[_LINKEDID])},
     }
     return {
         "openapi": "3.1.0",

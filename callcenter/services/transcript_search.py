@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from callcenter.domain.privacy import Role, Viewer, is_hotline, mask_number
 from callcenter.domain.replies import Kind
 from callcenter.search.cjk import query_words, score
-from callcenter.services.errors import Forbidden, ValidationFailed
+from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.storage import word_index
 from callcenter.storage.tables import CallRow
 from callcenter.storage.ticket_tables import TicketCallRow, TicketRow, TicketUnitRow
@@ -109,12 +109,42 @@ class TranscriptSearch:
                      "tickets": tickets.get(c.linkedid, []),
                      "caller": c.caller_number if is_hotline(viewer)
                      else mask_number(c.caller_number)} for g, c in rows]
-            s.execute(insert(SearchAuditRow).values(
-                at=self.clock(), role=viewer.role.value, person=viewer.id, query=query,
-                filters=json.dumps({k: str(v) for k, v in filters.__dict__.items() if v},
-                                   ensure_ascii=False),
-                results=json.dumps([[h["call"], h["segment"]] for h in hits])))
+            self._audit(s, viewer, query, filters, [[h["call"], h["segment"]] for h in hits])
             return hits
+
+    def transcript(self, linkedid: str, viewer: Viewer) -> dict[str, Any]:
+        """Everything said in one call, both sides in time order (audited like a search):
+        where a hit lands, the conversation around it."""
+        if viewer.role is Role.PUBLIC:
+            raise Forbidden("recordings are not public")
+        with UnitOfWork(self.engine) as uow:
+            s = uow.session
+            q = select(CallRow).where(CallRow.linkedid == linkedid)
+            for cond in _conditions(Filters(), viewer):
+                q = q.where(cond)
+            call = s.scalar(q)
+            if call is None:  # also when it is not the viewer's to read
+                raise NotFound(f"no call {linkedid}")
+            segs = list(s.scalars(select(SegmentRow).where(SegmentRow.call_id == call.id)
+                                  .order_by(SegmentRow.start_s, SegmentRow.id)))
+            self._audit(s, viewer, f"transcript {linkedid}", Filters(),
+                        [[linkedid, g.id] for g in segs])
+            return {"call": linkedid, "started_at": call.started_at.isoformat(),
+                    "seat": call.seat,
+                    "tickets": _tickets(s, {linkedid}, viewer).get(linkedid, []),
+                    "caller": call.caller_number if is_hotline(viewer)
+                    else mask_number(call.caller_number),
+                    "segments": [{"segment": g.id, "speaker": g.speaker, "start_s": g.start_s,
+                                  "end_s": g.end_s, "text": g.text, "conf": g.conf}
+                                 for g in segs]}
+
+    def _audit(self, s: Session, viewer: Viewer, query: str, filters: Filters,
+               results: list[list[Any]]) -> None:
+        s.execute(insert(SearchAuditRow).values(
+            at=self.clock(), role=viewer.role.value, person=viewer.id, query=query,
+            filters=json.dumps({k: str(v) for k, v in filters.__dict__.items() if v},
+                               ensure_ascii=False),
+            results=json.dumps(results)))
 
 
 def _calls_of_tickets(*where: ColumnElement[bool]) -> Select[str]:
