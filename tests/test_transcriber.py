@@ -4,6 +4,7 @@ import subprocess
 from datetime import UTC, datetime
 
 import pytest
+from speech_support import add_call
 from sqlalchemy import insert, select
 
 from callcenter.domain.topics import Topic
@@ -89,3 +90,27 @@ def test_words_become_utterances_at_pauses():
     assert (second.text, second.start_s) == ("漏水", 3.0)
     assert utterances([Word("수리", 0, 1, 1), Word("요청", 1.1, 2, 1)], "agent")[0].text == \
         "수리 요청"
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_unreadable_and_escaping_paths_are_flagged_not_skipped(store_url, tmp_path):
+    engine = make_engine(store_url)
+    migrate(engine)
+    (tmp_path / "outside.wav").write_bytes(b"RIFF")
+    root = tmp_path / "recordings"
+    root.mkdir()
+    with UnitOfWork(engine) as uow:
+        cid = add_call(uow.session, "1.1", T0, kinds=())
+        uow.session.execute(insert(RecordingRow), [
+            {"call_id": cid, "kind": "citizen", "path": "../outside.wav", "size_bytes": 1,
+             "duration_s": 1.0, "sha256": "0" * 64, "error": ""},
+            {"call_id": cid, "kind": "seat", "path": "gone.wav", "size_bytes": 1,
+             "duration_s": 1.0, "sha256": "0" * 64, "error": ""}])
+    queue = TranscriptionQueue(engine, "w")
+    queue.enqueue_pending()
+    worker = Transcriber(queue, model=None, recording_root=root)  # never reaches decoding
+    assert sorted(iter(worker.run_one, None)) == ["flagged", "flagged"]
+    with UnitOfWork(engine, read_only=True) as uow:
+        errors = sorted(uow.session.scalars(select(TranscriptionJobRow.error)))
+    assert errors[0].startswith("path outside the recordings folder: ../outside.wav")
+    assert errors[1].startswith("unreadable: No such file")

@@ -78,6 +78,9 @@ class Transcriber:
 
     def handle(self, job: Job) -> str:
         path = self.root / job.path
+        if not path.resolve().is_relative_to(self.root.resolve()):
+            self.queue.flag(job, "flagged", f"path outside the recordings folder: {job.path}")
+            return "flagged"
         try:
             actual = sha256_file(path)
         except OSError as exc:
