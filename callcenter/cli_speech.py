@@ -36,7 +36,8 @@ def add_parsers(sub: Any) -> None:
     g = t.add_mutually_exclusive_group(required=True)
     g.add_argument("--pending", action="store_true", help="every recording not yet queued")
     g.add_argument("--since", type=lambda s: datetime.fromisoformat(s).replace(tzinfo=UTC),
-                   help="calls since this date (YYYY-MM-DD, UTC), not yet queued")
+                   help="every call since this date (YYYY-MM-DD, UTC), again if it was "
+                        "transcribed already: re-indexing, e.g. after a model change")
     g.add_argument("--call", metavar="LINKEDID", help="this call again, e.g. after a model "
                                                       "change")
     t.add_argument("--threads", type=int, default=2)
@@ -71,9 +72,12 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             if args.call not in ids:
                 print(f"no call {args.call}", file=sys.stderr)
                 return 1
-            queued = queue.requeue(ids[args.call]) or queue.enqueue_pending()
+            queued = queue.requeue(ids[args.call]) or queue.enqueue_pending(
+                call_id=ids[args.call])
+        elif args.since:
+            queued = queue.enqueue_pending(args.since) + queue.requeue(since=args.since)
         else:
-            queued = queue.enqueue_pending(args.since)
+            queued = queue.enqueue_pending()
         print(f"queued {queued}; queue now {queue.counts()}")
     model = load_model(find_model(settings.speech_model))  # one per process, shared
     transcriber = Transcriber(queue, model, settings.recording_root, topics)

@@ -52,6 +52,11 @@ def test_transcribe_pending_then_a_call_again(home, capsys):
     assert "] 1/1 done" in capsys.readouterr().out
     with UnitOfWork(engine, read_only=True) as uow:
         assert uow.session.scalars(select(SegmentRow.speaker)).all()  # stored once, again
+    # Re-indexing everything since a date takes transcribed calls again; earlier ones stay.
+    assert cli.main(["--config", str(cfg), "transcribe", "--since", "2026-03-01"]) == 0
+    assert "queued 1" in capsys.readouterr().out
+    assert cli.main(["--config", str(cfg), "transcribe", "--since", "2026-03-03"]) == 0
+    assert "queued 0" in capsys.readouterr().out
     assert cli.main(["--config", str(cfg), "transcribe", "--call", "9.9"]) == 1
     engine.dispose()
 

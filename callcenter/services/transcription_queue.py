@@ -68,7 +68,7 @@ class TranscriptionQueue:
         self.clock = clock
         self.lease = lease
 
-    def enqueue_pending(self, since: datetime | None = None) -> int:
+    def enqueue_pending(self, since: datetime | None = None, call_id: int | None = None) -> int:
         """A job for every readable leg recording of an answered call that has none yet."""
         with UnitOfWork(self.engine) as uow:
             s = uow.session
@@ -80,6 +80,8 @@ class TranscriptionQueue:
                         TranscriptionJobRow.recording_id.is_(None)))
             if since is not None:
                 q = q.where(CallRow.started_at >= since)
+            if call_id is not None:
+                q = q.where(CallRow.id == call_id)
             rows = [{"recording_id": rid, "call_id": cid, "state": "queued", "worker": "",
                      "attempts": 0, "error": "", "queued_at": self.clock()}
                     for rid, cid in s.execute(q)]
@@ -87,12 +89,18 @@ class TranscriptionQueue:
                 s.execute(insert(TranscriptionJobRow), rows)
             return len(rows)
 
-    def requeue(self, call_id: int) -> int:
-        """Transcribe a call again (e.g. with a better model)."""
+    def requeue(self, call_id: int | None = None, since: datetime | None = None) -> int:
+        """Transcribe again (e.g. with a better model) one call's recordings, or those of every
+        call since a time. A job being worked on is left to finish."""
+        q = update(TranscriptionJobRow).where(TranscriptionJobRow.state != "running")
+        if call_id is not None:
+            q = q.where(TranscriptionJobRow.call_id == call_id)
+        if since is not None:
+            q = q.where(TranscriptionJobRow.call_id.in_(
+                select(CallRow.id).where(CallRow.started_at >= since)))
         with UnitOfWork(self.engine) as uow:
             done = uow.session.execute(
-                update(TranscriptionJobRow).where(TranscriptionJobRow.call_id == call_id)
-                .values(state="queued", worker="", lease_until=None, error="", attempts=0))
+                q.values(state="queued", worker="", lease_until=None, error="", attempts=0))
             return int(done.rowcount)  # type: ignore[attr-defined]
 
     def claim(self) -> Job | None:
