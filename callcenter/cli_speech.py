@@ -40,6 +40,9 @@ def add_parsers(sub: Any) -> None:
                         "transcribed already: re-indexing, e.g. after a model change")
     g.add_argument("--call", metavar="LINKEDID", help="this call again, e.g. after a model "
                                                       "change")
+    g.add_argument("--problems", action="store_true",
+                   help="list recordings flagged (damaged, changed, missing) or failed, with "
+                        "the reason, and exit")
     t.add_argument("--threads", type=int, default=2)
     t.add_argument("--lease", type=float, default=600, metavar="SECONDS")
 
@@ -65,6 +68,13 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     migrate(engine)
     worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
     queue = TranscriptionQueue(engine, worker, lease=timedelta(seconds=args.lease))
+    if args.cmd == "transcribe" and args.problems:
+        problems = queue.problems()
+        for p in problems:
+            print(f"{p['at']}  {p['state']:7} call {p['call']} {p['kind']:7} {p['path']}: "
+                  f"{p['error']}")
+        print(f"{len(problems)} recording(s) need a look; queue now {queue.counts()}")
+        return 1 if problems else 0
     if args.cmd == "transcribe":
         if args.call:
             with UnitOfWork(engine, read_only=True) as uow:
@@ -149,12 +159,17 @@ def _drain(transcriber: Any, queue: Any) -> Callable[[int], None]:
     return work
 
 
+RECENT = timedelta(days=2)  # how far back the running worker looks for new recordings
+
+
 def _forever(transcriber: Any, queue: Any) -> Callable[[int], None]:
     def work(index: int) -> None:
-        while True:
+        since: datetime | None = None  # everything once, at start; then recent calls only,
+        while True:                    # so a year of recordings is not joined every 5 s
             try:
                 if index == 0:
-                    queue.enqueue_pending()
+                    queue.enqueue_pending(since)
+                    since = datetime.now(UTC) - RECENT
                 if transcriber.run_one() is None:
                     time.sleep(5)
             except Exception:  # the store went away, a file system hiccup: keep serving

@@ -67,3 +67,30 @@ def test_a_missing_model_is_a_clear_error(home, capsys, monkeypatch):
     cfg = home / "config" / "hotline.toml"
     assert cli.main(["--config", str(cfg), "transcriber", "--once"]) == 1
     assert "no Vosk model found" in capsys.readouterr().err
+
+
+def test_flagged_recordings_are_listed_with_the_reason(home, capsys):
+    cfg = home / "config" / "hotline.toml"
+    settings = load_settings(cfg)
+    leg = settings.recording_root / "1.7-in.wav"
+    leg.parent.mkdir(parents=True)
+    leg.write_bytes(b"RIFF....WAVE")
+    engine = make_engine(settings.store_url)
+    migrate(engine)
+    with UnitOfWork(engine) as uow:
+        cid = uow.session.execute(insert(CallRow).values(
+            linkedid="1.7", caller_number="138", dialled_number="12345",
+            started_at=datetime(2026, 3, 2, tzinfo=UTC), fallback=False, hung_up_by="citizen",
+            disposition="answered", disposition_reason="",
+            answered_at=datetime(2026, 3, 2, tzinfo=UTC)).returning(CallRow.id)).scalar_one()
+        uow.session.execute(insert(RecordingRow).values(
+            call_id=cid, kind="citizen", path="1.7-in.wav", size_bytes=1, duration_s=1.0,
+            sha256="f" * 64, error=""))
+    assert cli.main(["--config", str(cfg), "transcribe", "--problems"]) == 0
+    assert cli.main(["--config", str(cfg), "transcribe", "--pending", "--threads", "1"]) == 0
+    assert "] 1/1 flagged" in capsys.readouterr().out
+    assert cli.main(["--config", str(cfg), "transcribe", "--problems"]) == 1
+    out = capsys.readouterr().out
+    assert "flagged call 1.7 citizen 1.7-in.wav: SHA-256 mismatch" in out
+    assert "1 recording(s) need a look" in out
+    engine.dispose()

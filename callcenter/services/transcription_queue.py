@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -196,6 +197,22 @@ class TranscriptionQueue:
                 select(func.coalesce(func.sum(TranscriptionJobRow.audio_s), 0.0)).where(
                     TranscriptionJobRow.worker == self.worker,
                     TranscriptionJobRow.state == "done")) or 0.0)
+
+    def problems(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Recordings that were flagged (damaged, changed, missing) or failed, newest first,
+        with the reason: someone has to look at each."""
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            rows = uow.session.execute(
+                select(TranscriptionJobRow, RecordingRow.path, RecordingRow.kind,
+                       CallRow.linkedid)
+                .join(RecordingRow, RecordingRow.id == TranscriptionJobRow.recording_id)
+                .join(CallRow, CallRow.id == TranscriptionJobRow.call_id)
+                .where(TranscriptionJobRow.state.in_(["flagged", "failed"]))
+                .order_by(TranscriptionJobRow.done_at.desc()).limit(limit))
+            return [{"call": lid, "kind": kind, "path": path, "state": job.state,
+                     "error": job.error, "attempts": job.attempts,
+                     "at": job.done_at.isoformat() if job.done_at else None}
+                    for job, path, kind, lid in rows]
 
     def counts(self) -> dict[str, int]:
         with UnitOfWork(self.engine, read_only=True) as uow:
