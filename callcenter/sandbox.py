@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -269,6 +270,11 @@ def prepare(settings: Settings, instance: Instance) -> None:
     from callcenter.telephony import render
 
     mount(settings, instance)
+    # debootstrap leaves no /etc/hosts: without one Asterisk's resolver refuses to load and
+    # the machine's own name is looked up in DNS (which these machines do not have).
+    hosts = instance.merged / "etc/hosts"
+    if not hosts.exists():
+        hosts.write_text(f"127.0.0.1 localhost {socket.gethostname()}\n::1 localhost\n")
     etc = instance.merged / "etc/asterisk"
     for f in etc.iterdir():
         if f.name not in KEEP_STOCK:
