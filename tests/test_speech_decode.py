@@ -6,7 +6,7 @@ import wave
 import pytest
 
 from callcenter.speech import model as model_mod
-from callcenter.speech.decode import RATE, decode, load_model, to_pcm
+from callcenter.speech.decode import RATE, AudioError, decode, load_model, pcm_chunks, to_pcm
 from callcenter.speech.model import ModelError, find_model
 
 SPEECH = "난방이 안 됩니다. 수리를 요청합니다. 물이 새고 있어요."
@@ -72,3 +72,14 @@ def test_speech_decodes_into_timed_words(vosk_model, korean_wav):
     # Not asserted: identical words on a second run. The model's online i-vector adaptation
     # makes confidences and the last word differ between runs.
     assert decode(vosk_model, b"\0\0" * RATE) == []  # a second of silence has no words
+
+
+def test_recordings_stream_from_ffmpeg_in_bounded_chunks(tmp_path, korean_wav):
+    chunks = list(pcm_chunks(korean_wav))
+    assert max(len(c) for c in chunks) <= RATE  # half a second of 16-bit samples
+    whole = to_pcm(korean_wav)
+    assert abs(sum(map(len, chunks)) - len(whole)) <= 2 * RATE // 100  # within 10 ms
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF\0\0\0\0WAVEfmt " + b"\xff" * 64)
+    with pytest.raises(AudioError):
+        list(pcm_chunks(bad))

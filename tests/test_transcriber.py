@@ -93,12 +93,15 @@ def test_words_become_utterances_at_pauses():
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
-def test_unreadable_and_escaping_paths_are_flagged_not_skipped(store_url, tmp_path):
+def test_unreadable_escaping_and_undecodable_recordings_are_flagged_not_skipped(
+        store_url, tmp_path, vosk_model):
     engine = make_engine(store_url)
     migrate(engine)
     (tmp_path / "outside.wav").write_bytes(b"RIFF")
     root = tmp_path / "recordings"
     root.mkdir()
+    garbage = root / "garbage.wav"
+    garbage.write_bytes(b"RIFF\0\0\0\0WAVEfmt " + bytes(range(256)) * 4)
     with UnitOfWork(engine) as uow:
         cid = add_call(uow.session, "1.1", T0, kinds=())
         uow.session.execute(insert(RecordingRow), [
@@ -106,11 +109,16 @@ def test_unreadable_and_escaping_paths_are_flagged_not_skipped(store_url, tmp_pa
              "duration_s": 1.0, "sha256": "0" * 64, "error": ""},
             {"call_id": cid, "kind": "seat", "path": "gone.wav", "size_bytes": 1,
              "duration_s": 1.0, "sha256": "0" * 64, "error": ""}])
+        other = add_call(uow.session, "1.2", T0, kinds=())
+        uow.session.execute(insert(RecordingRow).values(
+            call_id=other, kind="citizen", path=garbage.name, size_bytes=1, duration_s=1.0,
+            sha256=sha256_file(garbage), error=""))  # intact, but was never audio
     queue = TranscriptionQueue(engine, "w")
     queue.enqueue_pending()
-    worker = Transcriber(queue, model=None, recording_root=root)  # never reaches decoding
-    assert sorted(iter(worker.run_one, None)) == ["flagged", "flagged"]
+    worker = Transcriber(queue, vosk_model, root)
+    assert sorted(iter(worker.run_one, None)) == ["flagged"] * 3
     with UnitOfWork(engine, read_only=True) as uow:
         errors = sorted(uow.session.scalars(select(TranscriptionJobRow.error)))
-    assert errors[0].startswith("path outside the recordings folder: ../outside.wav")
-    assert errors[1].startswith("unreadable: No such file")
+    assert errors[0].startswith("not decodable audio: ")
+    assert errors[1].startswith("path outside the recordings folder: ../outside.wav")
+    assert errors[2].startswith("unreadable: No such file")

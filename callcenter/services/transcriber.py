@@ -18,7 +18,7 @@ from callcenter.domain.topics import PAUSE_S, Topic, spot
 from callcenter.search.cjk import segment
 from callcenter.services.recording_files import sha256_file
 from callcenter.services.transcription_queue import SPEAKERS, Job, Segment, TranscriptionQueue
-from callcenter.speech.decode import RATE, Word, decode, to_pcm
+from callcenter.speech.decode import RATE, AudioError, Word, decode, pcm_chunks
 
 log = logging.getLogger(__name__)
 
@@ -117,18 +117,23 @@ class Transcriber:
             keeper.join()
 
     def _transcribe(self, job: Job, path: Path) -> str:
+        samples = [0]
+
+        def counted() -> Iterator[bytes]:
+            for chunk in pcm_chunks(path):
+                samples[0] += len(chunk) // 2
+                yield chunk
+
         try:
-            pcm = to_pcm(path)
-        except Exception as exc:  # ffmpeg/pydub raise many kinds; the reason is kept
+            words = decode(self.model, counted())
+        except AudioError as exc:
             self.queue.flag(job, "flagged", f"not decodable audio: {exc}")
             return "flagged"
-        try:
-            words = decode(self.model, pcm)
         except Exception as exc:  # Kaldi's errors come as bare exceptions; keep the reason
             log.exception("decoding recording %s failed", job.recording_id)
             self.queue.flag(job, "failed", f"decoding failed: {exc}")
             return "failed"
         spots = spot([(w.text, w.start, w.end) for w in words], self.topics)
         done = self.queue.finish(job, utterances(words, SPEAKERS[job.kind]),
-                                 len(pcm) / 2 / RATE, spots)
+                                 samples[0] / RATE, spots)
         return "done" if done else "lease lost"
