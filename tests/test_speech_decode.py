@@ -83,3 +83,12 @@ def test_recordings_stream_from_ffmpeg_in_bounded_chunks(tmp_path, korean_wav):
     bad.write_bytes(b"RIFF\0\0\0\0WAVEfmt " + b"\xff" * 64)
     with pytest.raises(AudioError):
         list(pcm_chunks(bad))
+
+
+def test_the_same_audio_gives_the_same_words_every_time(vosk_model, korean_wav):
+    # The package's mfcc.conf leaves Kaldi's dither on; load_model turns it off.
+    assert "--dither" not in (find_model() / "conf" / "mfcc.conf").read_text()
+    pcm = to_pcm(korean_wav)
+    first = decode(vosk_model, pcm)
+    assert first and decode(vosk_model, pcm) == first
+    assert decode(load_model(find_model()), pcm) == first

@@ -9,7 +9,9 @@ share one loaded model (FACTS.md: two threads on one model ≈ 12× real time on
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +36,26 @@ class Word:
 
 
 def load_model(path: Path) -> vosk.Model:
+    """The model, made deterministic.
+
+    Kaldi dithers features with random noise unless a model's `conf/mfcc.conf` says
+    `--dither=0`, and the published models do not: the same recording then gives different
+    words from run to run (measured: a quarter of the characters). A model without that line
+    is loaded through a temporary copy of its `conf/` that adds it, beside links to the rest;
+    Vosk reads everything while loading, so the copy is gone when this returns."""
     check(path)
+    mfcc = path / "conf" / "mfcc.conf"
     try:
+        if mfcc.is_file() and "--dither" not in mfcc.read_text():
+            with tempfile.TemporaryDirectory(prefix="vosk-model-") as tmp:
+                overlay = Path(tmp)
+                for entry in path.iterdir():
+                    if entry.name != "conf":
+                        (overlay / entry.name).symlink_to(entry.resolve())
+                shutil.copytree(path / "conf", overlay / "conf")
+                with (overlay / "conf" / "mfcc.conf").open("a") as conf:
+                    conf.write("\n--dither=0\n")
+                return vosk.Model(str(overlay))
         return vosk.Model(str(path))
     except Exception as exc:  # Vosk raises a bare Exception("Failed to create a model")
         raise ModelError(f"{path}: Vosk could not load the model: {exc}") from exc
