@@ -143,6 +143,9 @@ def test_filters_by_unit_kind_and_category_of_the_calls_tickets(search, service)
     assert search.search("漏水", WUYE, Filters(unit="u-street")) == []
     with pytest.raises(ValidationFailed, match="kind"):
         search.search("漏水", OFFICE, Filters(kind="gossip"))
+    with pytest.raises(ValidationFailed) as exc:
+        search.search("漏水", OFFICE, Filters(category="漏" * 65))
+    assert exc.value.fields == {"category": "at most 64 characters"}
 
 
 def test_a_filter_applies_before_the_page_is_cut(service):

@@ -77,6 +77,10 @@ class TranscriptSearch:
             raise Forbidden("recordings are not public")
         if filters.caller and not is_hotline(viewer):
             raise Forbidden("only the hotline searches by caller number")
+        long = {name: "at most 64 characters" for name in TEXT_FILTERS
+                if len(getattr(filters, name) or "") > 64}
+        if long:
+            raise ValidationFailed(long)
         if filters.speaker not in (None, "citizen", "agent", "unit"):
             raise ValidationFailed({"speaker": TEXT_FILTERS["speaker"]})
         if filters.kind is not None and filters.kind not in set(Kind):
