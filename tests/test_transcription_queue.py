@@ -143,3 +143,37 @@ def test_a_stopping_worker_gives_back_only_its_own_jobs(engine):
         back = uow.session.get(TranscriptionJobRow, mine.recording_id)
     assert (back.state, back.worker, back.attempts) == ("queued", "", 0)
     assert a.counts() == {"queued": 17, "done": 1}
+
+
+async def test_the_office_sees_flagged_recordings_over_the_api(service, tmp_path):
+    from aiohttp.test_utils import TestClient, TestServer
+    from speech_support import add_call
+    from tickets_support import AGENT, OFFICE
+
+    from callcenter.api import tokens
+    from callcenter.api.app import Api, make_app
+    from callcenter.services.sweeper import Sweeper
+
+    with UnitOfWork(service.engine) as uow:
+        add_call(uow.session, "1.9", T0)
+    queue = TranscriptionQueue(service.engine, "w")
+    queue.enqueue_pending()
+    assert queue.flag(queue.claim(), "flagged", "SHA-256 mismatch: stored 00, file ff")
+    path = tmp_path / "tokens.toml"
+    office, agent = tokens.add(path, OFFICE), tokens.add(path, AGENT)
+    client = TestClient(TestServer(make_app(Api(service, Sweeper(service.engine, service.ctx),
+                                                tokens.load(path)))))
+    await client.start_server()
+    try:
+        r = await client.get("/api/v1/transcription/problems",
+                             headers={"Authorization": f"Bearer {office}"})
+        body = await r.json()
+        assert r.status == 200 and body["counts"] == {"flagged": 1, "queued": 1}
+        (item,) = body["items"]
+        assert (item["call"], item["state"]) == ("1.9", "flagged")
+        assert item["error"].startswith("SHA-256 mismatch")
+        r = await client.get("/api/v1/transcription/problems",
+                             headers={"Authorization": f"Bearer {agent}"})
+        assert r.status == 403
+    finally:
+        await client.close()

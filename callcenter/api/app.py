@@ -34,6 +34,7 @@ from callcenter.services.sweeper import Sweeper
 from callcenter.services.tickets import TicketService
 from callcenter.services.topics import Topics
 from callcenter.services.transcript_search import TEXT_FILTERS, WINDOW, Filters, TranscriptSearch
+from callcenter.services.transcription_queue import TranscriptionQueue
 from callcenter.storage.tickets_repo import ConcurrentUpdate
 
 log = logging.getLogger(__name__)
@@ -281,6 +282,14 @@ def make_app(api: Api) -> web.Application:
         return _json({"items": await run(api.topics.counts, viewer(request), since, until,
                                          period)})
 
+    async def transcription_problems(request: web.Request) -> web.Response:
+        if viewer(request).role is not Role.SUPERVISOR:
+            raise Forbidden("the hotline office looks after recordings")
+        queue = TranscriptionQueue(api.tickets.engine, "api")
+        limit = _query_int(request, "limit", 100, 1, 1000)
+        return _json({"items": await run(queue.problems, limit),
+                      "counts": await run(queue.counts)})
+
     async def call_transcript(request: web.Request) -> web.Response:
         return _json(await run(api.transcripts.transcript, request.match_info["linkedid"],
                                viewer(request)))
@@ -318,4 +327,5 @@ def make_app(api: Api) -> web.Application:
     r.add_get(f"{p}/topics", topic_counts)
     r.add_get(f"{p}/calls/{{linkedid}}/topics", call_topics)
     r.add_get(f"{p}/calls/{{linkedid}}/transcript", call_transcript)
+    r.add_get(f"{p}/transcription/problems", transcription_problems)
     return app

@@ -109,6 +109,10 @@ def document() -> dict[str, Any]:
                 _q("since", {"type": "string", "format": "date-time"}, True),
                 _q("until", {"type": "string", "format": "date-time"}, True),
                 _q("period", {"type": "string", "enum": list(PERIODS)})])},
+        f"{P}/transcription/problems": {"get": _op(
+            "recordings flagged (damaged, changed, missing) or failed, with the reason, and "
+            "the job counts (hotline office)",
+            params=[_q("limit", {"type": "integer", "minimum": 1, "maximum": 1000})])},
         f"{P}/calls/{{linkedid}}/transcript": {"get": _op(
             "everything said in a call, both sides in time order (audited; a unit reads only "
             "calls of its tickets)", params=[_LINKEDID])},
