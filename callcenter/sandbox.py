@@ -262,6 +262,16 @@ def status(instance: Instance) -> dict[str, object]:
 # Stock files kept from Debian's /etc/asterisk; all others are removed so that only what we
 # render is configured (no sample contexts, no listeners we did not ask for).
 KEEP_STOCK = ("asterisk.conf", "indications.conf", "musiconhold.conf", "ccss.conf")
+# Files Asterisk reads at start whatever modules load; absent, each logs an error. CDR and
+# CEL are off: the controller follows calls over AMI.
+QUIET_DEFAULTS = {
+    "cdr.conf": "[general]\nenable = no\n",
+    "cel.conf": "[general]\nenable = no\n",
+    "features.conf": "",
+    "acl.conf": "",
+    "udptl.conf": "",
+    "pjproject.conf": "",
+}
 
 
 def prepare(settings: Settings, instance: Instance) -> None:
@@ -283,6 +293,10 @@ def prepare(settings: Settings, instance: Instance) -> None:
             else:
                 f.unlink()
     written = render.render(settings, etc, settings.ami_secret())
+    for name, body in QUIET_DEFAULTS.items():
+        (etc / name).write_text("; callcenter sandbox: Asterisk's defaults\n" + body)
+        written.append(etc / name)
+    (instance.merged / "usr/share/asterisk/moh").mkdir(parents=True, exist_ok=True)
     uid, gid = instance.asterisk_uid_gid()
     for path in written:
         os.chown(path, 0, gid)
