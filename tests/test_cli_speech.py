@@ -5,6 +5,7 @@ import subprocess
 from datetime import UTC, datetime
 
 import pytest
+from speech_support import add_call
 from sqlalchemy import insert, select
 
 from callcenter import cli
@@ -12,7 +13,7 @@ from callcenter.config import PROJECT_ROOT, load_settings
 from callcenter.services.recording_files import sha256_file
 from callcenter.speech import model as model_mod
 from callcenter.storage.engine import make_engine, migrate
-from callcenter.storage.tables import CallRow, RecordingRow
+from callcenter.storage.tables import RecordingRow
 from callcenter.storage.transcript_tables import SegmentRow
 from callcenter.storage.uow import UnitOfWork
 
@@ -26,23 +27,25 @@ def home(tmp_path, monkeypatch):
     return tmp_path
 
 
+def _stored_leg(settings, linkedid, path, sha256):
+    """A stored answered call whose citizen leg is at `path` with this digest."""
+    engine = make_engine(settings.store_url)
+    migrate(engine)
+    with UnitOfWork(engine) as uow:
+        cid = add_call(uow.session, linkedid, datetime(2026, 3, 2, tzinfo=UTC), kinds=())
+        uow.session.execute(insert(RecordingRow).values(
+            call_id=cid, kind="citizen", path=path, size_bytes=1, duration_s=1.0,
+            sha256=sha256, error=""))
+    return engine
+
+
 def test_transcribe_pending_then_a_call_again(home, capsys):
     cfg = home / "config" / "hotline.toml"
     settings = load_settings(cfg)
     leg = settings.recording_root / "2026/03/02/1.5-in.wav"
     leg.parent.mkdir(parents=True)
     subprocess.run(["espeak-ng", "-v", "ko", "-w", str(leg), "수리를 요청합니다"], check=True)
-    engine = make_engine(settings.store_url)
-    migrate(engine)
-    with UnitOfWork(engine) as uow:
-        cid = uow.session.execute(insert(CallRow).values(
-            linkedid="1.5", caller_number="138", dialled_number="12345",
-            started_at=datetime(2026, 3, 2, tzinfo=UTC), fallback=False, hung_up_by="citizen",
-            disposition="answered", disposition_reason="",
-            answered_at=datetime(2026, 3, 2, tzinfo=UTC)).returning(CallRow.id)).scalar_one()
-        uow.session.execute(insert(RecordingRow).values(
-            call_id=cid, kind="citizen", path="2026/03/02/1.5-in.wav", size_bytes=1,
-            duration_s=1.0, sha256=sha256_file(leg), error=""))
+    engine = _stored_leg(settings, "1.5", "2026/03/02/1.5-in.wav", sha256_file(leg))
     assert cli.main(["--config", str(cfg), "transcribe", "--pending", "--threads", "1"]) == 0
     out = capsys.readouterr().out
     assert "queued 1" in out and "] 1/1 done" in out and "audio-h per hour" in out
@@ -75,17 +78,7 @@ def test_flagged_recordings_are_listed_with_the_reason(home, capsys):
     leg = settings.recording_root / "1.7-in.wav"
     leg.parent.mkdir(parents=True)
     leg.write_bytes(b"RIFF....WAVE")
-    engine = make_engine(settings.store_url)
-    migrate(engine)
-    with UnitOfWork(engine) as uow:
-        cid = uow.session.execute(insert(CallRow).values(
-            linkedid="1.7", caller_number="138", dialled_number="12345",
-            started_at=datetime(2026, 3, 2, tzinfo=UTC), fallback=False, hung_up_by="citizen",
-            disposition="answered", disposition_reason="",
-            answered_at=datetime(2026, 3, 2, tzinfo=UTC)).returning(CallRow.id)).scalar_one()
-        uow.session.execute(insert(RecordingRow).values(
-            call_id=cid, kind="citizen", path="1.7-in.wav", size_bytes=1, duration_s=1.0,
-            sha256="f" * 64, error=""))
+    engine = _stored_leg(settings, "1.7", "1.7-in.wav", "f" * 64)  # not the file's digest
     assert cli.main(["--config", str(cfg), "transcribe", "--problems"]) == 0
     assert cli.main(["--config", str(cfg), "transcribe", "--pending", "--threads", "1"]) == 0
     assert "] 1/1 flagged" in capsys.readouterr().out
