@@ -29,7 +29,7 @@ from callcenter.domain.topics import read_toml
 from callcenter.services.recording_files import sha256_file
 from callcenter.services.transcriber import Transcriber
 from callcenter.services.transcription_queue import TranscriptionQueue
-from callcenter.speech.decode import RATE, decode, load_model, to_pcm
+from callcenter.speech.decode import RATE, decode, load_model, pcm_chunks
 from callcenter.speech.model import find_model
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.tables import CallRow, RecordingRow
@@ -125,7 +125,7 @@ def main() -> None:
         t = time.perf_counter()
         model = load_model(find_model())
         print(f"model loaded in {time.perf_counter() - t:.1f} s")
-        pcms = [to_pcm(p) for p in legs]
+        pcms = [b"".join(pcm_chunks(p)) for p in legs]  # the conversion the pipeline uses
         audio_s = sum(len(p) for p in pcms) / 2 / RATE
         print(f"{len(legs)} legs, {audio_s:.0f} s of audio")
         url = args.url or f"sqlite:///{work / 'bench.db'}"

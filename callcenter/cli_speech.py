@@ -63,7 +63,6 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if not 1 <= args.lease <= 86400:
         print("--lease must be 1-86400 seconds", file=sys.stderr)
         return 2
-    topics = read_topics(settings.topics_file)  # a bad file stops here, before any work
     engine = make_engine(settings.store_url)
     migrate(engine)
     worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -75,6 +74,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
                   f"{p['error']}")
         print(f"{len(problems)} recording(s) need a look; queue now {queue.counts()}")
         return 1 if problems else 0
+    topics = read_topics(settings.topics_file)  # a bad file stops here, before any work
     if args.cmd == "transcribe":
         if args.call:
             with UnitOfWork(engine, read_only=True) as uow:
@@ -149,7 +149,7 @@ def _drain(transcriber: Any, queue: Any) -> Callable[[int], None]:
             with lock:
                 waiting[0] = False
                 done[0] += 1
-                hours = queue.audio_seconds() / 3600
+                hours = transcriber.audio_s / 3600
                 elapsed = (time.monotonic() - started) / 3600
                 rate = hours / elapsed if elapsed else 0.0
                 filled = round(20 * done[0] / max(total, done[0]))

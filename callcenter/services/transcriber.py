@@ -66,6 +66,8 @@ class Transcriber:
         self.topics = topics
         self.model = model
         self.root = recording_root
+        self.audio_s = 0.0  # audio transcribed by this process, for its rate
+        self._lock = threading.Lock()
 
     def run_one(self) -> str | None:
         """Claim and handle one job; returns its outcome, or None when the queue is empty."""
@@ -136,4 +138,8 @@ class Transcriber:
         spots = spot([(w.text, w.start, w.end) for w in words], self.topics)
         done = self.queue.finish(job, utterances(words, SPEAKERS[job.kind]),
                                  samples[0] / RATE, spots)
-        return "done" if done else "lease lost"
+        if not done:
+            return "lease lost"
+        with self._lock:
+            self.audio_s += samples[0] / RATE
+        return "done"

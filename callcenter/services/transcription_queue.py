@@ -190,14 +190,6 @@ class TranscriptionQueue:
                         done_at=self.clock()))
             return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 
-    def audio_seconds(self) -> float:
-        """Audio transcribed by this worker so far (for its rate)."""
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            return float(uow.session.scalar(
-                select(func.coalesce(func.sum(TranscriptionJobRow.audio_s), 0.0)).where(
-                    TranscriptionJobRow.worker == self.worker,
-                    TranscriptionJobRow.state == "done")) or 0.0)
-
     def problems(self, limit: int = 100) -> list[dict[str, Any]]:
         """Recordings that were flagged (damaged, changed, missing) or failed, newest first,
         with the reason: someone has to look at each."""
@@ -215,9 +207,9 @@ class TranscriptionQueue:
                     for job, path, kind, lid in rows]
 
     def counts(self) -> dict[str, int]:
+        """Jobs per state. Counted by the store: `transcribe` asks every second while it
+        waits for other workers, and the table holds every recording ever transcribed."""
         with UnitOfWork(self.engine, read_only=True) as uow:
-            rows = uow.session.execute(select(TranscriptionJobRow.state))
-            out: dict[str, int] = {}
-            for (state,) in rows:
-                out[state] = out.get(state, 0) + 1
-            return out
+            return {state: n for state, n in uow.session.execute(
+                select(TranscriptionJobRow.state, func.count())
+                .group_by(TranscriptionJobRow.state))}

@@ -63,7 +63,7 @@ def ranked(s: Session, index: WordIndex, query: Select[*Ts], id_column: Any,
     """`query` narrowed to rows containing every word, best first (bm25 / ts_rank). Filters
     stay in the same statement, so a filter never empties a page that the ranking cut short.
     Ranking reads every match: for small tables (the knowledge base)."""
-    q, rank = _matching(s, index, query, id_column, words)
+    q, rank, _ = _matching(s, index, query, id_column, words)
     return q.order_by(rank, id_column)
 
 
@@ -71,19 +71,19 @@ def newest(s: Session, index: WordIndex, query: Select[*Ts], id_column: Any,
            words: list[str]) -> Select[*Ts]:
     """`query` narrowed to rows containing every word, newest (highest id) first, filters in
     the same statement. Cheap however common the words are; callers rank a window of it."""
-    q, _ = _matching(s, index, query, id_column, words)
-    if _sqlite(s):  # the FTS table's own rowid order, so SQLite walks the index backwards
-        return q.order_by(table(index.fts, column("rowid")).c.rowid.desc())
-    return q.order_by(id_column.desc())
+    q, _, order_id = _matching(s, index, query, id_column, words)
+    return q.order_by(order_id.desc())
 
 
 def _matching(s: Session, index: WordIndex, query: Select[*Ts], id_column: Any,
-              words: list[str]) -> tuple[Select[*Ts], ColumnElement[Any]]:
+              words: list[str]) -> tuple[Select[*Ts], ColumnElement[Any], Any]:
+    """The narrowed query, its rank order, and the id to order by: on SQLite the FTS table's
+    own rowid, so SQLite walks the index backwards for the newest."""
     if _sqlite(s):
         fts = table(index.fts, column("rowid"))
         match: ColumnElement[Any] = literal_column(index.fts)
         return (query.join(fts, fts.c.rowid == id_column)
-                .where(match.op("MATCH")(fts5_match(words))), func.bm25(match))
+                .where(match.op("MATCH")(fts5_match(words))), func.bm25(match), fts.c.rowid)
     tsv: ColumnElement[Any] = literal_column(f"{index.table}.words_tsv")
     wanted = func.plainto_tsquery(literal_column("'simple'::regconfig"), " ".join(words))
-    return query.where(tsv.op("@@")(wanted)), func.ts_rank(tsv, wanted).desc()
+    return query.where(tsv.op("@@")(wanted)), func.ts_rank(tsv, wanted).desc(), id_column
