@@ -110,8 +110,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.cmd in ("transcriber", "transcribe"):
         return cli_speech.dispatch(args, settings)
-    if args.cmd in ("tickets", "kb", "units", "sweep", "api", "api-token", "search", "topics",
-                    "transcript"):
+    if args.cmd in ("tickets", "kb", "units", "sweep", "sweeper", "calendar", "api",
+                    "api-token", "search", "topics", "transcript"):
         return cli_tickets.dispatch(args, settings)
     if args.cmd == "seat-secrets":
         return _seat_secrets(settings, args.show)

@@ -116,6 +116,18 @@ def add_parsers(sub: Any) -> None:
     tr.add_argument("--since", type=_utc)
     tps.add_parser("check", help="read and show the topics file")
     sub.add_parser("sweep", help="mark overdue tickets, raise supervision, send chase notices")
+    sw = sub.add_parser("sweeper", help="sweep every few seconds until stopped (Ctrl-C, "
+                                        "SIGTERM); picks up calendar changes on its own")
+    sw.add_argument("--every", type=float, default=30.0, help="seconds between sweeps")
+    ca = sub.add_parser("calendar", help="the working-day calendar: official and provisional "
+                                         "years, provisional due times, reload")
+    cas = ca.add_subparsers(dest="action", required=True)
+    cst = cas.add_parser("status", help="exit status 1 while next year is unknown and 60 days "
+                                        "or less away, or open tickets carry provisional due "
+                                        "times")
+    cst.add_argument("--json", action="store_true")
+    cas.add_parser("reload", help="after adding a year to the workdays file (or upgrading "
+                                  "chinesecalendar): recompute open provisional due times")
     sub.add_parser("api", help="serve the JSON API")
     tk = sub.add_parser("api-token", help="API tokens: add (printed once) or revoke")
     tks = tk.add_subparsers(dest="action", required=True)
@@ -167,10 +179,12 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from callcenter.api import forms, tokens
     from callcenter.domain.kb import RequestKind
     from callcenter.domain.tickets import Status, TicketError
+    from callcenter.services.calendar import CalendarService
     from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
     from callcenter.services.sweeper import Sweeper
     from callcenter.services.units import UnitsDirectory, read_csv, read_toml
     from callcenter.services.wiring import ticket_service
+    from callcenter.storage.tickets_repo import ConcurrentUpdate
 
     if args.cmd == "api-token":
         if args.action == "add":
@@ -201,8 +215,25 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if args.cmd == "topics":
             return _topics(args, settings, svc.engine)
+        if args.cmd == "calendar":
+            cal = CalendarService(svc.engine, svc.rules)
+            if args.action == "reload":
+                report = cal.recompute()
+                print(f"calendar {settings.workdays_file} loaded (official years "
+                      f"{svc.ctx.calendar.official_years()[0]}-"
+                      f"{svc.ctx.calendar.official_years()[-1]}); {report.changed} tickets "
+                      f"recomputed, {report.conflicts} changed meanwhile (run again)")
+                return 0
+            status = cal.status()
+            if args.json:
+                _print(status)
+            else:
+                _print_calendar(status)
+            return 0 if status["ok"] else 1
+        if args.cmd == "sweeper":
+            return _sweep_forever(Sweeper(svc.engine, svc.rules), args.every)
         if args.cmd == "sweep":
-            _print(asdict(Sweeper(svc.engine, svc.ctx).run()))
+            _print(asdict(Sweeper(svc.engine, svc.rules).run()))
         elif args.cmd == "units":
             units = UnitsDirectory(svc.engine)
             if args.action == "load":
@@ -251,14 +282,57 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 _print(svc.get(args.id, who))
         return 0
     except ValidationFailed as exc:
-        for field, problem in exc.fields.items():
-            print(f"{field}: {problem}", file=sys.stderr)
+        print("refused: invalid fields: " + "; ".join(f"{field}: {problem}" for field, problem
+                                                     in exc.fields.items()), file=sys.stderr)
+        return 2
+    except ConcurrentUpdate as exc:
+        print(f"refused: concurrent_update: {exc}; read it again and retry", file=sys.stderr)
         return 2
     except (NotFound, Forbidden, TicketError, ValueError) as exc:
         print(f"refused: {exc}", file=sys.stderr)
-        return 1
+        return 2
     finally:
         svc.engine.dispose()
+
+
+def _print_calendar(status: dict[str, Any]) -> None:
+    years = status["official_years"]
+    print(f"official years: {years['first']}-{years['last']}" if years else "official years: none")
+    print("provisional years: " + (", ".join(map(str, status["provisional_years"])) or "none"))
+    nxt = status["next_year"]
+    print(f"next year {nxt['year']}: {'official' if nxt['official'] else 'provisional'}, "
+          f"{nxt['days_away']} days away")
+    e = status["earliest_provisional"]
+    print(f"open tickets with provisional due times: {status['open_provisional_tickets']}"
+          + (f" (earliest: #{e['ticket']} {e['due']} {e['at']})" if e else ""))
+    for p in status["problems"]:
+        print(f"problem: {p}")
+
+
+def _sweep_forever(sweeper: Any, every: float) -> int:
+    """Sweep until SIGTERM or Ctrl-C; a sweep under way finishes its transaction first."""
+    import logging
+    import signal
+    import threading
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    log = logging.getLogger("callcenter.sweeper")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    log.info("sweeping every %.0f s", every)
+    while not stop.is_set():
+        try:
+            report = sweeper.run()
+            if any(asdict(report).values()):
+                log.info("sweep: %s", asdict(report))
+        except SQLAlchemyError as exc:
+            # The store is away for a moment: say so and sweep again at the next turn.
+            log.error("sweep failed: %s", type(exc).__name__)
+        stop.wait(every)
+    log.info("sweeper stopped")
+    return 0
 
 
 def _topics(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
@@ -286,7 +360,8 @@ def _serve(settings: Settings, svc: Any) -> int:
     from callcenter.api.app import Api, make_app
     from callcenter.services.sweeper import Sweeper
 
-    app = make_app(Api(svc, Sweeper(svc.engine, svc.ctx), tokens.load(settings.api_tokens_file)))
+    app = make_app(Api(svc, Sweeper(svc.engine, svc.rules, svc.clock),
+                       tokens.load(settings.api_tokens_file)))
     print(f"API on http://{settings.api_host}:{settings.api_port}/api/v1/openapi.json")
     web.run_app(app, host=settings.api_host, port=settings.api_port, print=None)
     return 0

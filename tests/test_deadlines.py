@@ -11,7 +11,6 @@ from callcenter.config import PROJECT_ROOT
 from callcenter.domain.policy import PolicyError, SlaState, Span, Urgency, load_profiles, sla_state
 from callcenter.domain.workdays import (
     CalendarFileError,
-    UnknownYearError,
     WorkCalendar,
     load_calendar,
 )
@@ -72,11 +71,49 @@ def test_hours_run_on_the_clock_through_holidays():
     assert Span.parse("2h").after(start, CAL, TZ) == start + timedelta(hours=2)
 
 
-def test_a_deadline_in_an_unknown_year_is_an_error():
-    with pytest.raises(UnknownYearError, match=r"2027.*config/workdays.toml"):
-        Span.parse("5wd").after(at(2026, 12, 28), CAL, TZ)
-    with pytest.raises(UnknownYearError):
-        CAL.is_workday(date(2031, 3, 3))
+def test_a_year_not_published_is_provisional_never_refused():
+    # 2027 is not in chinesecalendar 1.11: weekends and the statutory holidays are off.
+    d = Span.parse("5wd").deadline(at(2026, 12, 28), CAL, TZ)
+    # 12-29, 12-30, 12-31, (1-1 New Year's Day, 1-2/1-3 weekend), 1-4, 1-5.
+    assert d.at.date() == date(2027, 1, 5) and d.provisional
+    inside = Span.parse("3wd").deadline(at(2026, 12, 21), CAL, TZ)
+    assert inside.at.date() == date(2026, 12, 24) and not inside.provisional
+    assert not Span.parse("2h").deadline(at(2026, 12, 31, 23), CAL, TZ).provisional
+    assert CAL.provisional(date(2027, 3, 1)) and not CAL.provisional(date(2026, 12, 31))
+    assert CAL.knows(2026) and not CAL.knows(2027)
+
+
+@pytest.mark.parametrize(("day", "off"), [
+    # Statutory days of the 2024 revision, lunar dates from the holidays package, with the
+    # law's 补假 for those on a weekend.
+    (date(2027, 1, 1), True), (date(2027, 2, 5), True), (date(2027, 2, 8), True),
+    (date(2027, 2, 9), True), (date(2027, 2, 11), False), (date(2027, 4, 5), True),
+    (date(2027, 5, 1), True), (date(2027, 5, 3), True), (date(2027, 5, 6), False),
+    (date(2027, 6, 9), True), (date(2027, 9, 15), True), (date(2027, 10, 1), True),
+    (date(2027, 10, 8), False), (date(2027, 3, 1), False), (date(2027, 3, 6), True),
+    (date(2031, 1, 1), True), (date(2031, 1, 2), False),
+])
+def test_provisional_years_have_weekends_and_statutory_holidays_off(day, off):
+    assert CAL.is_workday(day) is not off
+    assert CAL.provisional(day)
+
+
+def test_calendar_days_ending_on_a_rest_day_end_on_the_next_working_day():
+    # 民法典 §203: a period whose last day is a holiday ends on the day after it.
+    assert Span.parse("1d").after(at(2026, 10, 9), CAL, TZ).date() == date(2026, 10, 10)  # 调休
+    assert Span.parse("1d").after(at(2026, 9, 30), CAL, TZ).date() == date(2026, 10, 8)
+    assert Span.parse("3d").after(at(2026, 11, 26), CAL, TZ).date() == date(2026, 11, 30)
+    assert Span.parse("7d").after(at(2026, 11, 23), CAL, TZ).date() == date(2026, 11, 30)
+    # Ending on the last day of a known year, then rolling into an unknown one.
+    d = Span.parse("3d").deadline(at(2026, 12, 29), CAL, TZ)
+    assert d.at.date() == date(2027, 1, 4) and d.provisional
+
+
+def test_1d_and_1wd_first_contact_agree_once_rest_days_roll():
+    # §五1 says 1日, §十一1 checks 1 个工作日: with the roll they name the same day.
+    for day in range(1, 29):
+        start = at(2026, 2, day)
+        assert Span.parse("1d").after(start, CAL, TZ) == Span.parse("1wd").after(start, CAL, TZ)
 
 
 def test_overrides_file_adds_a_year_and_corrects_one(tmp_path):
@@ -90,7 +127,8 @@ def test_overrides_file_adds_a_year_and_corrects_one(tmp_path):
     assert not cal.is_workday(date(2026, 11, 23))  # corrected
     assert cal.is_workday(date(2026, 11, 24))      # the package still answers the rest
     # 12-29, 12-30, 12-31, Saturday 1-2 (worked), Monday 1-4.
-    assert Span.parse("5wd").after(at(2026, 12, 28), cal, TZ).date() == date(2027, 1, 4)
+    d = Span.parse("5wd").deadline(at(2026, 12, 28), cal, TZ)
+    assert d.at.date() == date(2027, 1, 4) and not d.provisional
 
 
 @pytest.mark.parametrize("text", [

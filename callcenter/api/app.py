@@ -5,17 +5,19 @@ names a person and a role (api/tokens.py), and the services apply that person's 
 The services talk to the database synchronously, so each call runs in a worker thread and
 the event loop keeps serving. Errors are JSON: 400 bad JSON, 401 no or unknown token,
 403 not allowed, 404 not found (or not yours to see), 409 refused by a work-order rule or
-changed meanwhile, 422 invalid fields (with a message per field), 503 a deadline in a year the
-working-day calendar does not know.
+changed meanwhile, 422 invalid fields (with a message per field). A deadline in a year whose
+working-day calendar is not published is provisional, never refused; the app watches the
+calendar file and recomputes such deadlines within seconds of a year being added.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,8 +30,9 @@ from callcenter.api.tokens import viewer_for
 from callcenter.domain.kb import RequestKind
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.tickets import Status, TicketError
-from callcenter.domain.workdays import UnknownYearError
+from callcenter.services.calendar import CalendarService
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
+from callcenter.services.rules import generation_of
 from callcenter.services.sweeper import Sweeper
 from callcenter.services.tickets import TicketService
 from callcenter.services.topics import Topics
@@ -49,11 +52,24 @@ class Api:
     tokens: dict[str, Viewer]
     transcripts: TranscriptSearch = field(init=False)  # over the tickets' store
     topics: Topics = field(init=False)
+    calendar: CalendarService = field(init=False)
+    watch_every: float = 10.0  # seconds between looks at the calendar file
 
     def __post_init__(self) -> None:
         engine, clock = self.tickets.engine, self.tickets.clock
         self.transcripts = TranscriptSearch(engine, clock)
         self.topics = Topics(engine, self.tickets.ctx.tz)
+        self.calendar = CalendarService(engine, self.tickets.rules, clock)
+
+    def watch_calendar_once(self, seen: int) -> int:
+        """Recompute provisional due times if the calendar changed since generation `seen`;
+        returns the generation now in force."""
+        self.tickets.ctx  # noqa: B018 -- reading the rules is what re-reads a changed file
+        generation = generation_of(self.tickets.rules)
+        if generation != seen:
+            report = self.calendar.recompute()
+            log.info("calendar changed: %d tickets recomputed", report.changed)
+        return generation
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -79,8 +95,6 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _error(409, exc.message, rule=exc.rule)
     except ConcurrentUpdate as exc:
         return _error(409, f"{exc}; read it again and retry", rule="concurrent_update")
-    except UnknownYearError as exc:
-        return _error(503, str(exc))
 
 
 def _int(request: web.Request, name: str) -> int:
@@ -131,9 +145,28 @@ async def _body(request: web.Request) -> Any:
                                  content_type="application/json") from exc
 
 
+async def _watch_calendar(api: Api) -> None:
+    seen = generation_of(api.tickets.rules)
+    while True:
+        await asyncio.sleep(api.watch_every)
+        try:
+            seen = await asyncio.to_thread(api.watch_calendar_once, seen)
+        except Exception as exc:  # the watcher outlives a store that is away for a moment
+            log.error("calendar watch failed: %s", type(exc).__name__)
+
+
 def make_app(api: Api) -> web.Application:
     app = web.Application(middlewares=[errors], client_max_size=256 * 1024)
     svc = api.tickets
+
+    async def calendar_watcher(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(_watch_calendar(api))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.append(calendar_watcher)
 
     def viewer(request: web.Request) -> Viewer:
         v = viewer_for(api.tokens, request.headers.get("Authorization"))
@@ -298,6 +331,11 @@ def make_app(api: Api) -> web.Application:
         return _json({"items": await run(api.topics.of_call, request.match_info["linkedid"],
                                          viewer(request))})
 
+    async def calendar(request: web.Request) -> web.Response:
+        if viewer(request).role not in (Role.SUPERVISOR, Role.AGENT):
+            raise Forbidden("the hotline watches the working-day calendar")
+        return _json(await run(api.calendar.status))
+
     async def sweep(request: web.Request) -> web.Response:
         if viewer(request).role is not Role.SUPERVISOR:
             raise Forbidden("the hotline office runs the sweep")
@@ -323,6 +361,7 @@ def make_app(api: Api) -> web.Application:
     r.add_get(f"{p}/kb/requests", kb_requests)
     r.add_post(f"{p}/kb/requests/{{id}}/resolve", kb_resolve)
     r.add_post(f"{p}/sweeps", sweep)
+    r.add_get(f"{p}/calendar", calendar)
     r.add_get(f"{p}/search", search)
     r.add_get(f"{p}/topics", topic_counts)
     r.add_get(f"{p}/calls/{{linkedid}}/topics", call_topics)

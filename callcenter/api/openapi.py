@@ -94,6 +94,8 @@ def document() -> dict[str, Any]:
                                  "properties": {"resolution": {"type": "string"}}},
             params=[_ID])},
         f"{P}/sweeps": {"post": _op("run the sweeper now (hotline office)")},
+        f"{P}/calendar": {"get": _op("working-day calendar: official and provisional years, "
+                                     "open tickets with provisional due times (hotline)")},
         f"{P}/search": {"get": _op(
             "search what was said in recorded calls (audited); hits carry offset_s; ranked "
             "among the newest `ranked_among_newest` matches (narrow by time for older)", params=[

@@ -3,7 +3,9 @@
 Seeds disagree on deadlines, so each city's rules are a profile in config/policies.toml. A
 span is written `2h`, `30min`, `3d` (calendar days) or `5wd` (working days):
 - hours and minutes run on the clock;
-- `Nd` ends at the end of the N-th calendar day after the start day;
+- `Nd` ends at the end of the N-th calendar day after the start day, or of the next working
+  day when that one is a rest day (a period ending on a holiday ends on the day after it,
+  民法典 §203);
 - `Nwd` ends at the end of the N-th working day after the start day (the day of receipt never
   counts, as in "自派单之日起 N 个工作日内"), so a working-day deadline always falls at the end
   of a working day.
@@ -62,16 +64,27 @@ class Span:
         return f"{self.amount}{self.unit}"
 
     def after(self, start: datetime, calendar: WorkCalendar, tz: ZoneInfo) -> datetime:
+        return self.deadline(start, calendar, tz).at
+
+    def deadline(self, start: datetime, calendar: WorkCalendar, tz: ZoneInfo) -> Deadline:
+        """The due time, and whether it rests on a day of a provisional calendar year."""
         if start.tzinfo is None:
             raise ValueError("deadlines are computed from aware datetimes only")
         if self.unit == "min":
-            return start + timedelta(minutes=self.amount)
+            return Deadline(start + timedelta(minutes=self.amount), False)
         if self.unit == "h":
-            return start + timedelta(hours=self.amount)
+            return Deadline(start + timedelta(hours=self.amount), False)
         local = start.astimezone(tz).date()
-        day = (local + timedelta(days=self.amount) if self.unit == "d"
+        day = (calendar.next_workday(local + timedelta(days=self.amount)) if self.unit == "d"
                else calendar.add_workdays(local, self.amount))
-        return datetime.combine(day, _END_OF_DAY, tz)
+        return Deadline(datetime.combine(day, _END_OF_DAY, tz),
+                        calendar.any_provisional(local + timedelta(days=1), day))
+
+
+@dataclass(frozen=True)
+class Deadline:
+    at: datetime
+    provisional: bool  # rests on a day whose year's arrangement is not published yet
 
 
 @dataclass(frozen=True)

@@ -45,11 +45,13 @@ def due_times(t: Ticket, ctx: RulesContext) -> DueTimes:
     if t.dispatched_at is None:
         return DueTimes(None, t.due_at, None, None)
     p = ctx.profile
+    # Stored at dispatch; computed only for tickets dispatched before they were stored.
     return DueTimes(
         first_contact=t.first_contact_due or ctx.after(p.first_contact, t.dispatched_at),
         completion=t.due_at,
-        extension_window=ctx.after(p.extension_request_within, t.dispatched_at),
-        return_window=ctx.after(p.return_within, t.dispatched_at))
+        extension_window=t.extension_until or ctx.after(p.extension_request_within,
+                                                        t.dispatched_at),
+        return_window=t.return_until or ctx.after(p.return_within, t.dispatched_at))
 
 
 def sla(t: Ticket, now: datetime, ctx: RulesContext) -> SlaState | None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from callcenter.domain.policy import PolicyProfile, Span, Urgency
+from callcenter.domain.policy import Deadline, PolicyProfile, Span, Urgency
 from callcenter.domain.replies import Callback, Kind, Reply, callback_problems, reply_problems
 from callcenter.domain.workdays import WorkCalendar
 
@@ -81,6 +81,23 @@ class RulesContext:
     def after(self, span: Span, start: datetime) -> datetime:
         return span.after(start, self.calendar, self.tz)
 
+    def deadline(self, span: Span, start: datetime) -> Deadline:
+        return span.deadline(start, self.calendar, self.tz)
+
+    def chain(self, start: datetime, spans: tuple[Span, ...]) -> Deadline:
+        """A deadline built span after span (a completion time and its extensions)."""
+        at, provisional = start, False
+        for span in spans:
+            d = self.deadline(span, at)
+            at, provisional = d.at, provisional or d.provisional
+        return Deadline(at, provisional)
+
+
+# The due times a ticket carries; those resting on a provisional calendar day are named in
+# Ticket.provisional until the year's arrangement is published and they are recomputed.
+FIRST_CONTACT, COMPLETION, EXTENSION_WINDOW, RETURN_WINDOW = (
+    "first_contact", "completion", "extension_window", "return_window")
+
 
 @dataclass(frozen=True)
 class Ticket:
@@ -95,8 +112,13 @@ class Ticket:
     designated: bool = False            # 指定单: the unit was named by the leadership
     first_contact_at: datetime | None = None
     due_at: datetime | None = None      # completion (or revisit) deadline, extensions included
+    due_from: datetime | None = None    # due_at is due_spans applied one after the other from here
+    due_spans: tuple[Span, ...] = ()
     due_soon_at: datetime | None = None  # from then on the SLA state is "due soon"
     first_contact_due: datetime | None = None
+    extension_until: datetime | None = None  # a unit may ask for more time until then
+    return_until: datetime | None = None     # ... and return the ticket until then
+    provisional: tuple[str, ...] = ()         # due times resting on a provisional calendar day
     pending_extension: Span | None = None
     extensions: tuple[Span, ...] = ()
     return_request: ReturnRequest | None = None
@@ -287,7 +309,10 @@ def apply(t: Ticket, cmd: Command, actor: Actor, now: datetime, ctx: RulesContex
                                 f"{t.status.value}")
     new, why = _decide(t, cmd, actor, now, ctx)
     entry = AuditEntry(now, actor, name, t.status, new.status, why)
-    return replace(new, history=(*t.history, entry))
+    # A due time that no longer binds anyone (first contact made, reply given) is no longer
+    # waiting for the calendar either.
+    pending = tuple(n for n in new.provisional if _still_matters(new, n))
+    return replace(new, history=(*t.history, entry), provisional=pending)
 
 
 def _decide(t: Ticket, cmd: Command, actor: Actor, now: datetime,
@@ -302,13 +327,18 @@ def _decide(t: Ticket, cmd: Command, actor: Actor, now: datetime,
         case Dispatch(lead, co, designated):
             if not lead or lead in co:
                 raise _refuse("dispatch", "one lead unit, not also among the co-units")
+            times = dispatch_times(now, t.urgency, ctx)
             t2 = replace(t, status=Status.DISPATCHED, lead_unit=lead, co_units=tuple(co),
                          designated=designated, dispatched_at=now,
-                         first_contact_due=ctx.after(p.first_contact, now),
+                         first_contact_due=times[FIRST_CONTACT].at,
+                         extension_until=times[EXTENSION_WINDOW].at,
+                         return_until=times[RETURN_WINDOW].at,
+                         provisional=tuple(n for n, d in times.items() if d.provisional),
                          first_contact_at=None, return_request=None, pending_extension=None,
                          extensions=())
-            return _due(t2, now, ctx.after(p.completion[t.urgency], now), ctx), \
-                f"lead {lead}" + (f", co {', '.join(co)}" if co else "")
+            t2 = _due(t2, now, (p.completion[t.urgency],), times[COMPLETION], ctx)
+            return t2, f"lead {lead}" + (f", co {', '.join(co)}" if co else "") \
+                + provisional_note(t2)
         case LogContact(note):
             if not note.strip():
                 raise _refuse("first_contact", "say how and what was agreed with the citizen")
@@ -323,13 +353,15 @@ def _decide(t: Ticket, cmd: Command, actor: Actor, now: datetime,
                 raise _refuse("extension", "no extension request is pending")
             if not approve:
                 return replace(t, pending_extension=None), f"refused: {reason}"
-            assert t.due_at is not None and t.dispatched_at is not None
-            due = ctx.after(t.pending_extension, t.due_at)
-            start = t.revisit_started_at or t.dispatched_at
-            return _due(replace(t, pending_extension=None,
-                                extensions=(*t.extensions, t.pending_extension)),
-                        start, due, ctx), \
-                f"approved {t.pending_extension}, due {due.isoformat()}"
+            assert t.due_at is not None and t.due_from is not None
+            # Extended from the due time already given, whatever the calendar says now.
+            step = ctx.deadline(t.pending_extension, t.due_at)
+            due = Deadline(step.at, step.provisional or COMPLETION in t.provisional)
+            t2 = _due(replace(t, pending_extension=None,
+                              extensions=(*t.extensions, t.pending_extension)),
+                      t.due_from, (*t.due_spans, t.pending_extension), due, ctx)
+            return t2, f"approved {t.pending_extension}, due {due.at.isoformat()}" \
+                + provisional_note(t2, (COMPLETION,))
         case RequestReturn(req):
             check_return_request(t, req, now, ctx)
             return replace(t, status=Status.RETURN_REQUESTED, return_request=req,
@@ -338,7 +370,8 @@ def _decide(t: Ticket, cmd: Command, actor: Actor, now: datetime,
             if approve:
                 return replace(t, status=Status.RETURNED, lead_unit=None, co_units=(),
                                due_at=None, due_soon_at=None, first_contact_due=None,
-                               resume_status=None), reason
+                               due_from=None, due_spans=(), extension_until=None,
+                               return_until=None, provisional=(), resume_status=None), reason
             if not reason.strip():
                 raise _refuse("return", "a refused return needs the reason for the unit")
             assert t.resume_status is not None
@@ -376,9 +409,11 @@ def _decide(t: Ticket, cmd: Command, actor: Actor, now: datetime,
             if cb.satisfied and cb.solved:
                 return t2, "satisfied"
             # A dissatisfied citizen sends the ticket back to the unit for review (回访复核).
-            return _to_revisit(t2, now, ctx), "dissatisfied: revisit"
+            t3 = _to_revisit(t2, now, ctx)
+            return t3, "dissatisfied: revisit" + provisional_note(t3, (COMPLETION,))
         case SendToRevisit(reason):
-            return _to_revisit(t, now, ctx), reason
+            t2 = _to_revisit(t, now, ctx)
+            return t2, reason + provisional_note(t2, (COMPLETION,))
         case Supervise(reason):
             return supervise(t, reason), reason
         case Chase(note):
@@ -408,13 +443,96 @@ def _decide(t: Ticket, cmd: Command, actor: Actor, now: datetime,
 
 def _to_revisit(t: Ticket, now: datetime, ctx: RulesContext) -> Ticket:
     t2 = replace(t, status=Status.REVISIT, revisits=t.revisits + 1, revisit_started_at=now)
-    return _due(t2, now, ctx.after(ctx.profile.revisit, now), ctx)
+    spans = (ctx.profile.revisit,)
+    return _due(t2, now, spans, ctx.chain(now, spans), ctx)
 
 
-def _due(t: Ticket, start: datetime, due: datetime, ctx: RulesContext) -> Ticket:
-    """Set the deadline and the moment it becomes "due soon" (the profile's last fraction)."""
-    soon = due - (due - start) * ctx.profile.due_soon
-    return replace(t, due_at=due, due_soon_at=soon)
+def dispatch_times(now: datetime, urgency: Urgency, ctx: RulesContext) -> dict[str, Deadline]:
+    p = ctx.profile
+    return {FIRST_CONTACT: ctx.deadline(p.first_contact, now),
+            COMPLETION: ctx.deadline(p.completion[urgency], now),
+            EXTENSION_WINDOW: ctx.deadline(p.extension_request_within, now),
+            RETURN_WINDOW: ctx.deadline(p.return_within, now)}
+
+
+def _due(t: Ticket, start: datetime, spans: tuple[Span, ...], due: Deadline,
+         ctx: RulesContext) -> Ticket:
+    """Set the deadline, what it is made of, and the moment it becomes "due soon" (the
+    profile's last fraction)."""
+    soon = due.at - (due.at - start) * ctx.profile.due_soon
+    others = tuple(n for n in t.provisional if n != COMPLETION)
+    return replace(t, due_at=due.at, due_soon_at=soon, due_from=start, due_spans=spans,
+                   provisional=tuple(sorted((*others, COMPLETION) if due.provisional
+                                            else others)))
+
+
+def _time_of(t: Ticket, name: str) -> datetime | None:
+    return {FIRST_CONTACT: t.first_contact_due, COMPLETION: t.due_at,
+            EXTENSION_WINDOW: t.extension_until, RETURN_WINDOW: t.return_until}[name]
+
+
+def provisional_note(t: Ticket, names: tuple[str, ...] | None = None) -> str:
+    """The audit text naming every due time that rests on a provisional calendar day."""
+    shown = [n for n in t.provisional if names is None or n in names]
+    if not shown:
+        return ""
+    times = ", ".join(f"{n} {_at.isoformat()}" for n in shown
+                      if (_at := _time_of(t, n)) is not None)
+    return f"; provisional (calendar year not yet published): {times}"
+
+
+def _still_matters(t: Ticket, name: str) -> bool:
+    if name == FIRST_CONTACT:
+        return t.first_contact_at is None and t.status in WITH_UNIT
+    if name == RETURN_WINDOW:
+        return t.status in ALLOWED[RequestReturn]
+    if name == EXTENSION_WINDOW:
+        return t.status in ALLOWED[RequestExtension]
+    return t.status in WITH_UNIT
+
+
+def recompute_deadlines(t: Ticket, actor: Actor, now: datetime,
+                        ctx: RulesContext) -> Ticket | None:
+    """The ticket with its provisional due times computed again on the calendar in `ctx`
+    (a year's arrangement was published), with one audit entry naming each old and new
+    time; None if nothing changes. A due time already given to the unit never moves
+    earlier."""
+    if not t.provisional:
+        return None
+    p, times, still = ctx.profile, {}, []
+    for name in t.provisional:
+        old = _time_of(t, name)
+        if old is None or not _still_matters(t, name) or t.dispatched_at is None:
+            continue
+        if name == COMPLETION:
+            assert t.due_from is not None
+            d = ctx.chain(t.due_from, t.due_spans)
+        else:
+            span = {FIRST_CONTACT: p.first_contact, EXTENSION_WINDOW: p.extension_request_within,
+                    RETURN_WINDOW: p.return_within}[name]
+            d = ctx.deadline(span, t.dispatched_at)
+        times[name] = max(old, d.at)
+        if d.provisional:
+            still.append(name)
+    if tuple(still) == t.provisional and all(_time_of(t, n) == at for n, at in times.items()):
+        return None
+    new = replace(t, first_contact_due=times.get(FIRST_CONTACT, t.first_contact_due),
+                  extension_until=times.get(EXTENSION_WINDOW, t.extension_until),
+                  return_until=times.get(RETURN_WINDOW, t.return_until), provisional=tuple(still))
+    if COMPLETION in times and t.due_from is not None:
+        due = times[COMPLETION]
+        new = replace(new, due_at=due,
+                      due_soon_at=due - (due - t.due_from) * p.due_soon)
+    moved = [f"{n} {old.isoformat()} -> {times[n].isoformat()}" for n in sorted(times)
+             if (old := _time_of(t, n)) is not None and old != times[n]]
+    kept = [n for n in sorted(times) if _time_of(t, n) == times[n]]
+    why = "calendar published: " + ("; ".join(moved) if moved else "no due time moved")
+    if kept:
+        why += f"; unchanged: {', '.join(kept)}"
+    if still:
+        why += f"; still provisional: {', '.join(still)}"
+    entry = AuditEntry(now, actor, "RecomputeDeadlines", t.status, t.status, why)
+    return replace(new, history=(*t.history, entry))
 
 
 def supervise(t: Ticket, reason: str) -> Ticket:
@@ -438,7 +556,7 @@ def check_extension_request(t: Ticket, span: Span, reason: str, now: datetime,
     if t.pending_extension is not None:
         raise _refuse("extension", "an extension request is already pending")
     assert t.dispatched_at is not None
-    window = ctx.after(p.extension_request_within, t.dispatched_at)
+    window = t.extension_until or ctx.after(p.extension_request_within, t.dispatched_at)
     if now > window:
         raise _refuse("extension", f"extension requests close {window.isoformat()} "
                       f"({p.extension_request_within} after dispatch)")
@@ -458,7 +576,7 @@ def check_return_request(t: Ticket, req: ReturnRequest, now: datetime,
     if req.suggested_unit == t.lead_unit:
         raise _refuse("return", "the suggested unit is the one returning the ticket")
     assert t.dispatched_at is not None
-    window = ctx.after(ctx.profile.return_within, t.dispatched_at)
+    window = t.return_until or ctx.after(ctx.profile.return_within, t.dispatched_at)
     if now > window:
         raise _refuse("return", f"returns close {window.isoformat()} "
                       f"({ctx.profile.return_within} after dispatch)")

@@ -17,6 +17,7 @@ from callcenter.domain.privacy import Role, Viewer, is_hotline
 from callcenter.domain.tickets import RulesContext
 from callcenter.search.cjk import query_words, segment
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
+from callcenter.services.rules import Rules, as_source
 from callcenter.storage import word_index
 from callcenter.storage.kb_tables import KbArticleRow, KbRequestRow, TicketKbRow
 from callcenter.storage.uow import UnitOfWork
@@ -36,11 +37,15 @@ def _article(r: KbArticleRow) -> dict[str, Any]:
 
 
 class KnowledgeBase:
-    def __init__(self, engine: Engine, ctx: RulesContext,
+    def __init__(self, engine: Engine, rules: Rules,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.engine = engine
-        self.ctx = ctx
+        self.rules = as_source(rules)
         self.clock = clock
+
+    @property
+    def ctx(self) -> RulesContext:
+        return self.rules()
 
     def save(self, article: Article, viewer: Viewer, article_id: int | None = None) -> int:
         problems = article_problems(article)

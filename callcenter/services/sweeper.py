@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from callcenter.domain.supervision import OVERDUE
 from callcenter.domain.tickets import WITH_UNIT, RulesContext, Supervise, apply
+from callcenter.services.calendar import CalendarService
+from callcenter.services.rules import Rules, as_source
 from callcenter.services.tickets import SYSTEM
-from callcenter.storage.ticket_tables import NoticeRow
+from callcenter.storage.notices import send_unit_notices
 from callcenter.storage.tickets_repo import ConcurrentUpdate, TicketsRepo
 from callcenter.storage.uow import UnitOfWork
 
@@ -33,18 +33,29 @@ class SweepReport:
     supervised: int = 0
     notices: int = 0
     conflicts: int = 0
+    recomputed: int = 0      # tickets whose provisional due times were computed again
+    office_notices: int = 0  # e.g. "next year's calendar is not published"
 
 
 class Sweeper:
-    def __init__(self, engine: Engine, ctx: RulesContext,
+    def __init__(self, engine: Engine, rules: Rules,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.engine = engine
-        self.ctx = ctx
+        self.rules = as_source(rules)
         self.clock = clock
+
+    @property
+    def ctx(self) -> RulesContext:
+        return self.rules()
 
     def run(self) -> SweepReport:
         now = self.clock()
         report = SweepReport()
+        # Deadlines first: a year published since the last sweep may have moved some.
+        calendar = CalendarService(self.engine, self.rules, self.clock)
+        again = calendar.recompute()
+        report.recomputed, report.conflicts = again.changed, again.conflicts
+        report.office_notices = int(calendar.notify_office())
         self._overdue(now, report)
         self._due_soon(now, report)
         self._first_contact(now, report)
@@ -109,10 +120,6 @@ class Sweeper:
         if not tickets:
             return 0
         day = now.astimezone(self.ctx.tz).date().isoformat()
-        rows = [{"ticket_id": tid, "unit": unit, "kind": kind, "day": day, "created_at": now,
-                 "text": f"#{tid} {text}"} for tid, unit in tickets]
-        dialect = s.get_bind().dialect.name
-        ins = (sqlite_insert if dialect == "sqlite" else pg_insert)(NoticeRow)
-        q = ins.on_conflict_do_nothing().returning(NoticeRow.id)
-        # Rows skipped on conflict return nothing, so the count is of notices really sent.
-        return sum(len(s.execute(q, rows[i:i + BATCH]).all()) for i in range(0, len(rows), BATCH))
+        return send_unit_notices(s, [{"ticket_id": tid, "unit": unit, "kind": kind, "day": day,
+                                      "created_at": now, "text": f"#{tid} {text}"}
+                                     for tid, unit in tickets])

@@ -35,6 +35,9 @@ def ticket_view(st: StoredTicket, viewer: Viewer, now: datetime,
         "due": {"first_contact": _iso(due.first_contact), "completion": _iso(due.completion),
                 "extension_window": _iso(due.extension_window),
                 "return_window": _iso(due.return_window)},
+        # Due times resting on a day of a calendar year not yet published (domain/workdays.py):
+        # they may move later, never earlier, once the year's arrangement is loaded.
+        "provisional": list(t.provisional),
         "sla": state.value if state is not None else None,
         "pending_extension": str(t.pending_extension) if t.pending_extension else None,
         "extensions": [str(s) for s in t.extensions],
@@ -59,7 +62,7 @@ def summary_view(st: StoredTicket, viewer: Viewer, now: datetime,
                  ctx: RulesContext) -> dict[str, Any]:
     full = ticket_view(st, viewer, now, ctx)
     keep = ("id", "status", "kind", "urgency", "category", "address", "lead_unit", "sla",
-            "supervised", "registered_at")
+            "supervised", "registered_at", "provisional")
     out = {k: full[k] for k in keep}
     out["due"] = full["due"]["completion"]
     phone = full["reporter"]["phone"]

@@ -37,6 +37,7 @@ from callcenter.domain.tickets import (
 )
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.services.kb import KnowledgeBase
+from callcenter.services.rules import Rules, as_source
 from callcenter.services.ticket_views import audit_view, summary_view, ticket_view
 from callcenter.services.units import UnitsDirectory
 from callcenter.storage.tickets_repo import StoredTicket, TicketsRepo
@@ -53,13 +54,17 @@ def actor_of(viewer: Viewer) -> Actor:
 
 
 class TicketService:
-    def __init__(self, engine: Engine, ctx: RulesContext,
+    def __init__(self, engine: Engine, rules: Rules,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.engine = engine
-        self.ctx = ctx
+        self.rules = as_source(rules)
         self.clock = clock
         self.units = UnitsDirectory(engine)
-        self.kb = KnowledgeBase(engine, ctx, clock)
+        self.kb = KnowledgeBase(engine, self.rules, clock)
+
+    @property
+    def ctx(self) -> RulesContext:
+        return self.rules()
 
     # -- writes ---------------------------------------------------------------------------
     def register(self, form: Registration, viewer: Viewer, linkedid: str | None = None) -> int:

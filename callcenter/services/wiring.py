@@ -6,6 +6,7 @@ from callcenter.config import ConfigError, Settings
 from callcenter.domain.policy import PolicyError, load_profiles
 from callcenter.domain.tickets import RulesContext
 from callcenter.domain.workdays import CalendarFileError, load_calendar
+from callcenter.services.rules import RulesSource
 from callcenter.services.tickets import TicketService
 from callcenter.storage.engine import make_engine, migrate
 
@@ -22,7 +23,12 @@ def rules_context(settings: Settings) -> RulesContext:
     return RulesContext(profiles[settings.policy], calendar, settings.tz)
 
 
+def rules_source(settings: Settings) -> RulesSource:
+    """The rules, with the calendar file watched (a running process sees a new year)."""
+    return RulesSource(rules_context(settings), settings.workdays_file)
+
+
 def ticket_service(settings: Settings) -> TicketService:
     engine = make_engine(settings.store_url)
     migrate(engine)
-    return TicketService(engine, rules_context(settings))
+    return TicketService(engine, rules_source(settings))

@@ -12,7 +12,8 @@ from callcenter.domain.replies import Callback, Kind, Reply
 from callcenter.domain.tickets import ReturnRequest, Status, Ticket
 
 _TIMES = ("registered_at", "dispatched_at", "first_contact_at", "due_at", "revisit_started_at",
-          "due_soon_at", "first_contact_due")
+          "due_soon_at", "first_contact_due", "due_from", "extension_until", "return_until")
+_SPANS = ("extensions", "due_spans")
 _SKIP = ("history", "id")
 
 
@@ -30,7 +31,7 @@ def encode(t: Ticket) -> str:
             v = v.isoformat() if v is not None else None
         elif f.name == "pending_extension":
             v = str(v) if v is not None else None
-        elif f.name == "extensions":
+        elif f.name in _SPANS:
             v = [str(s) for s in v]
         elif f.name in ("replies", "callbacks"):
             v = [x.__dict__ for x in v]
@@ -48,13 +49,21 @@ def decode(text: str, ticket_id: int) -> Ticket:
     assert registered is not None
     rr = d["return_request"]
     resume = d["resume_status"]
+    dispatched = _dt(d["dispatched_at"])
+    # States stored before due times were kept with their making start from dispatch.
+    due_from = _dt(d.get("due_from")) or (_dt(d["revisit_started_at"])
+                                          if d["status"] == Status.REVISIT.value else dispatched)
     return Ticket(
         id=ticket_id, kind=Kind(d["kind"]), urgency=Urgency(d["urgency"]),
         registered_at=registered, status=Status(d["status"]),
-        dispatched_at=_dt(d["dispatched_at"]), lead_unit=d["lead_unit"],
+        dispatched_at=dispatched, lead_unit=d["lead_unit"],
         co_units=tuple(d["co_units"]), designated=d["designated"],
         first_contact_at=_dt(d["first_contact_at"]), due_at=_dt(d["due_at"]),
         due_soon_at=_dt(d.get("due_soon_at")), first_contact_due=_dt(d.get("first_contact_due")),
+        due_from=due_from if d["due_at"] else None,
+        due_spans=tuple(Span.parse(s) for s in d.get("due_spans", [])),
+        extension_until=_dt(d.get("extension_until")), return_until=_dt(d.get("return_until")),
+        provisional=tuple(d.get("provisional", [])),
         pending_extension=Span.parse(d["pending_extension"]) if d["pending_extension"] else None,
         extensions=tuple(Span.parse(s) for s in d["extensions"]),
         return_request=ReturnRequest(**rr) if rr else None,

@@ -43,6 +43,8 @@ class TicketRow(Base):
     due_soon_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     first_contact_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
     supervised: Mapped[bool] = mapped_column(Boolean)
+    # Some due time rests on a calendar year not yet published (recomputed on reload).
+    provisional: Mapped[bool] = mapped_column(Boolean, index=True)
     state: Mapped[str] = mapped_column(Text)
 
 
@@ -114,5 +116,18 @@ class NoticeRow(Base):
     unit: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(24))  # overdue | due_soon | first_contact
     day: Mapped[str] = mapped_column(String(10))   # YYYY-MM-DD in the hotline's time zone
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class OfficeNoticeRow(Base):
+    """Notices to the hotline office itself (e.g. "the working-day calendar of 2027 is not
+    published"): at most one per kind and local day."""
+
+    __tablename__ = "office_notices"
+    __table_args__ = (UniqueConstraint("kind", "day"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    day: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     text: Mapped[str] = mapped_column(Text)

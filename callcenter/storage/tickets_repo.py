@@ -38,7 +38,8 @@ class StoredTicket:
 def _columns(t: Ticket) -> dict[str, object]:
     return {"status": t.status.value, "lead_unit": t.lead_unit, "due_at": t.due_at,
             "due_soon_at": t.due_soon_at, "first_contact_due": t.first_contact_due,
-            "supervised": t.supervised, "state": ticket_codec.encode(t)}
+            "supervised": t.supervised, "provisional": bool(t.provisional),
+            "state": ticket_codec.encode(t)}
 
 
 def _stored(row: TicketRow, history: tuple[AuditEntry, ...], calls: tuple[str, ...]
@@ -122,6 +123,12 @@ class TicketsRepo:
                 TicketUnitRow.unit == unit)
         if status is not None:
             q = q.where(TicketRow.status == status.value)
+        return [_stored(row, (), ()) for row in self.s.scalars(q)]
+
+    def provisional(self, after_id: int = 0, limit: int = 500) -> list[StoredTicket]:
+        """Tickets carrying a provisional due time, by id, in pages (without trails)."""
+        q = (select(TicketRow).where(TicketRow.provisional.is_(True), TicketRow.id > after_id)
+             .order_by(TicketRow.id).limit(limit))
         return [_stored(row, (), ()) for row in self.s.scalars(q)]
 
     def count_from_caller(self, phone: str, category: str, since: datetime,

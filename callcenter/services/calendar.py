@@ -1,0 +1,143 @@
+"""The working-day calendar as the hotline office watches it: which years are official and
+which provisional, the open tickets whose due times wait for a year's arrangement, and their
+recomputation once it is published (`callcenter calendar status|reload`,
+`GET /api/v1/calendar`, the sweeper's daily notice to the office).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from callcenter.domain.tickets import (
+    COMPLETION,
+    EXTENSION_WINDOW,
+    FIRST_CONTACT,
+    RETURN_WINDOW,
+    Actor,
+    RulesContext,
+    Ticket,
+    recompute_deadlines,
+)
+from callcenter.services.rules import Rules, as_source
+from callcenter.storage.notices import send_office_notice
+from callcenter.storage.tickets_repo import ConcurrentUpdate, TicketsRepo
+from callcenter.storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+CALENDAR = Actor("system", "calendar")
+WARN_DAYS = 60  # the next year unknown this close to its start is a problem to act on
+PAGE = 500
+
+
+def _times(t: Ticket) -> dict[str, datetime | None]:
+    return {FIRST_CONTACT: t.first_contact_due, COMPLETION: t.due_at,
+            EXTENSION_WINDOW: t.extension_until, RETURN_WINDOW: t.return_until}
+
+
+@dataclass
+class RecomputeReport:
+    changed: int = 0
+    conflicts: int = 0
+
+
+class CalendarService:
+    def __init__(self, engine: Engine, rules: Rules,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.engine = engine
+        self.rules = as_source(rules)
+        self.clock = clock
+
+    def status(self) -> dict[str, Any]:
+        """The facts and the problems; `ok` is False (exit status 1) while the next calendar
+        year is unknown and WARN_DAYS or fewer days away, or any open ticket carries a
+        provisional due time."""
+        ctx = self.rules()
+        today = self.clock().astimezone(ctx.tz).date()
+        nxt = today.year + 1
+        days_to_next = (date(nxt, 1, 1) - today).days
+        count, earliest = self._provisional_open(ctx)
+        official = ctx.calendar.official_years()
+        years = {today.year, nxt} | ({date.fromisoformat(earliest["at"][:10]).year}
+                                     if earliest else set())
+        problems = []
+        if not ctx.calendar.knows(nxt) and days_to_next <= WARN_DAYS:
+            problems.append(f"the working-day calendar of {nxt} is not published yet "
+                            f"({days_to_next} days away): add [years.{nxt}] to the workdays "
+                            f"file or install a newer chinesecalendar, then run "
+                            f"`callcenter calendar reload`")
+        if count:
+            problems.append(f"{count} open tickets carry provisional due times "
+                            f"(earliest {earliest['at'] if earliest else '?'})")
+        return {"today": today.isoformat(),
+                "official_years": {"first": official[0], "last": official[-1]} if official
+                else None,
+                "provisional_years": sorted(y for y in years if not ctx.calendar.knows(y)),
+                "next_year": {"year": nxt, "official": ctx.calendar.knows(nxt),
+                              "days_away": days_to_next},
+                "open_provisional_tickets": count, "earliest_provisional": earliest,
+                "ok": not problems, "problems": problems}
+
+    def _provisional_open(self, ctx: RulesContext) -> tuple[int, dict[str, Any] | None]:
+        count, best, after = 0, None, 0
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            while page := TicketsRepo(uow.session).provisional(after, PAGE):
+                after = page[-1].ticket.id or after
+                for st in page:
+                    count += 1
+                    times = _times(st.ticket)
+                    for name in st.ticket.provisional:
+                        at = times[name]
+                        if at is not None and (best is None or at < best[2]):
+                            best = (st.ticket.id, name, at)
+        if best is None:
+            return count, None
+        return count, {"ticket": best[0], "due": best[1],
+                       "at": best[2].astimezone(ctx.tz).isoformat()}
+
+    def recompute(self) -> RecomputeReport:
+        """Every open provisional due time computed again on the calendar in force, one audit
+        entry per changed ticket; safe to run in several processes at once."""
+        ctx, now, report, after = self.rules(), self.clock(), RecomputeReport(), 0
+        while True:
+            # The pure check on an unlocked read first: while no year a ticket waits for is
+            # published, a pass reads the provisional tickets and locks none of them.
+            with UnitOfWork(self.engine, read_only=True) as uow:
+                page = TicketsRepo(uow.session).provisional(after, PAGE)
+            if not page:
+                return report
+            after = page[-1].ticket.id or after
+            due = [st.ticket.id for st in page
+                   if recompute_deadlines(st.ticket, CALENDAR, now, ctx) is not None]
+            if not due:
+                continue
+            with UnitOfWork(self.engine) as uow:
+                repo = TicketsRepo(uow.session)
+                for tid in due:
+                    assert tid is not None
+                    try:
+                        with uow.session.begin_nested():
+                            st = repo.get(tid, for_update=True)
+                            t = None if st is None else recompute_deadlines(st.ticket, CALENDAR,
+                                                                            now, ctx)
+                            if st is None or t is None:
+                                continue
+                            repo.save(t, st.version, len(st.ticket.history))
+                            report.changed += 1
+                    except ConcurrentUpdate:
+                        report.conflicts += 1  # changed meanwhile; the next pass sees it
+
+    def notify_office(self) -> bool:
+        """The daily notice to the hotline office while the status is not ok; True if one
+        was sent now (at most one per local day)."""
+        status = self.status()
+        if status["ok"]:
+            return False
+        with UnitOfWork(self.engine) as uow:
+            return send_office_notice(uow.session, "calendar", status["today"], self.clock(),
+                                      "工作日历需要处理: " + "; ".join(status["problems"]))

@@ -1,0 +1,97 @@
+"""The rules context running processes use, with the working-day calendar read again when its
+file changes: a year's arrangement added to config/workdays.toml reaches the API and the
+sweeper within seconds, without a restart.
+
+`RulesSource()` costs one stat() of the file at most once a second; the file is read only
+when its size, time or inode changed, and the calendar replaced only when its text did. A
+file that no longer parses is logged and the calendar in force kept: a typo must not stop
+dispatching (`callcenter calendar reload` names the error to the person who made it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from threading import Lock
+
+from callcenter.domain.tickets import RulesContext
+from callcenter.domain.workdays import CalendarFileError, WorkCalendar, parse_calendar
+
+log = logging.getLogger(__name__)
+Rules = RulesContext | Callable[[], RulesContext]
+
+
+def as_source(rules: Rules) -> Callable[[], RulesContext]:
+    if isinstance(rules, RulesContext):
+        fixed = rules
+        return lambda: fixed
+    return rules
+
+
+class RulesSource:
+    def __init__(self, ctx: RulesContext, workdays_file: Path | None,
+                 check_every: float = 1.0,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.path = workdays_file
+        self.check_every = check_every
+        self.monotonic = monotonic
+        self.generation = 0           # bumped on every calendar change
+        self._ctx = ctx
+        self._text = self._read_text()
+        self._seen = self._signature()
+        self._checked = monotonic()
+        self._lock = Lock()
+
+    def __call__(self) -> RulesContext:
+        if self.monotonic() - self._checked >= self.check_every:
+            try:
+                self.reload()
+            except CalendarFileError as exc:
+                log.error("calendar file not reloaded, the one in force is kept: %s", exc)
+        return self._ctx
+
+    def reload(self) -> bool:
+        """Read the file again if it changed; True if the calendar changed. A bad file raises
+        CalendarFileError and leaves the calendar in force."""
+        with self._lock:
+            self._checked = self.monotonic()
+            sig = self._signature()
+            if sig == self._seen:
+                return False
+            self._seen = sig  # a bad file is reported once, not every second
+            text = self._read_text()
+            calendar = WorkCalendar() if text is None else parse_calendar(text, str(self.path))
+            if text == self._text:
+                return False
+            self._text = text
+            self._ctx = replace(self._ctx, calendar=calendar)
+            self.generation += 1
+            log.info("working-day calendar reloaded from %s (official years %s-%s)",
+                     self.path, min(calendar.official_years()), max(calendar.official_years()))
+            return True
+
+    def _signature(self) -> tuple[int, int, int] | None:
+        if self.path is None:
+            return None
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def _read_text(self) -> str | None:
+        if self.path is None or not self.path.exists():
+            return None
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CalendarFileError(f"{self.path}: {exc}") from exc
+
+
+def generation_of(source: Callable[[], RulesContext]) -> int:
+    """How many times the calendar behind `source` changed (0 for fixed rules)."""
+    return source.generation if isinstance(source, RulesSource) else 0

@@ -1,0 +1,43 @@
+"""Notices to units (chase, due soon, first contact) and to the hotline office, each at most
+once per key and local day: a row already sent is skipped by the store's unique key, so two
+sweepers at once cannot send one twice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from callcenter.storage.ticket_tables import NoticeRow, OfficeNoticeRow
+
+BATCH = 500
+
+
+def _insert_new(s: Session, table: type[NoticeRow] | type[OfficeNoticeRow],
+                rows: Sequence[dict[str, Any]]) -> int:
+    if not rows:
+        return 0
+    ins = (sqlite_insert if s.get_bind().dialect.name == "sqlite" else pg_insert)(table)
+    q = ins.on_conflict_do_nothing().returning(table.id)
+    # Rows skipped on conflict return nothing, so the count is of notices really sent.
+    return sum(len(s.execute(q, rows[i:i + BATCH]).all()) for i in range(0, len(rows), BATCH))
+
+
+def send_unit_notices(s: Session, rows: Sequence[dict[str, Any]]) -> int:
+    return _insert_new(s, NoticeRow, rows)
+
+
+def send_office_notice(s: Session, kind: str, day: str, now: datetime, text: str) -> bool:
+    return _insert_new(s, OfficeNoticeRow, [{"kind": kind, "day": day, "created_at": now,
+                                             "text": text}]) == 1
+
+
+def office_notices(s: Session, limit: int = 100) -> list[dict[str, Any]]:
+    rows = s.scalars(select(OfficeNoticeRow).order_by(OfficeNoticeRow.id.desc()).limit(limit))
+    return [{"kind": r.kind, "day": r.day, "at": r.created_at.isoformat(), "text": r.text}
+            for r in rows]
