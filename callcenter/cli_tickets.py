@@ -216,7 +216,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.cmd == "topics":
             return _topics(args, settings, svc.engine)
         if args.cmd == "calendar":
-            cal = CalendarService(svc.engine, svc.rules)
+            cal = CalendarService(svc.engine, svc.rules, svc.clock)
             if args.action == "reload":
                 report = cal.recompute()
                 print(f"calendar {settings.workdays_file} loaded (official years "
@@ -231,9 +231,9 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 _print_calendar(status)
             return 0 if status["ok"] else 1
         if args.cmd == "sweeper":
-            return _sweep_forever(Sweeper(svc.engine, svc.rules), args.every)
+            return _sweep_forever(Sweeper(svc.engine, svc.rules, svc.clock), args.every)
         if args.cmd == "sweep":
-            _print(asdict(Sweeper(svc.engine, svc.rules).run()))
+            _print(asdict(Sweeper(svc.engine, svc.rules, svc.clock).run()))
         elif args.cmd == "units":
             units = UnitsDirectory(svc.engine)
             if args.action == "load":

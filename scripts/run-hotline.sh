@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything, starts the sandbox Asterisk, loads the units directory and runs the
-# controller, the JSON API and one transcriber (SQLite store: one is all it takes).
+# controller, the JSON API, the sweeper (deadlines, supervision, notices, calendar changes) and
+# one transcriber (SQLite store: one is all it takes).
 # Stop with Ctrl-C; `callcenter sandbox stop` stops Asterisk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,5 +13,7 @@ callcenter api &
 api=$!
 callcenter transcriber --threads 1 &
 transcriber=$!
-trap 'kill $api $transcriber 2>/dev/null || true' EXIT
+callcenter sweeper &
+sweeper=$!
+trap 'kill $api $transcriber $sweeper 2>/dev/null || true' EXIT
 callcenter run

@@ -132,3 +132,46 @@ def test_openapi_describes_every_route_and_only_routes(service):
               if r.method != "HEAD"}
     described = {(m, path) for path, ops in document()["paths"].items() for m in ops}
     assert routes == described
+
+
+async def test_calendar_and_its_watcher(service, tmp_path):
+    import asyncio
+    from datetime import datetime
+
+    from tickets_support import TZ
+
+    from callcenter.services.rules import RulesSource
+
+    service.rules = RulesSource(CTX, tmp_path / "workdays.toml", check_every=0)
+    service.clock.now = datetime(2026, 12, 21, 9, tzinfo=TZ)
+    path = tmp_path / "tokens.toml"
+    office, unit = tokens.add(path, PEOPLE["office"]), tokens.add(path, PEOPLE["wuye"])
+    api = Api(service, Sweeper(service.engine, service.rules, service.clock), tokens.load(path))
+    api.watch_every = 0.05
+    client = TestClient(TestServer(make_app(api)))
+    await client.start_server()
+    try:
+        auth = {"Authorization": f"Bearer {office}"}
+        r = await client.post("/api/v1/tickets", json={**FORM, "urgency": "complex"},
+                              headers=auth)
+        tid = (await r.json())["id"]
+        r = await client.post(f"/api/v1/tickets/{tid}/commands/Dispatch",
+                              json={"lead_unit": "u-wuye"}, headers=auth)
+        t = await r.json()
+        assert r.status == 200 and t["provisional"] == ["completion", "extension_window"]
+        r = await client.get("/api/v1/calendar", headers=auth)
+        status = await r.json()
+        assert r.status == 200 and not status["ok"] and status["open_provisional_tickets"] == 1
+        r = await client.get("/api/v1/calendar",
+                             headers={"Authorization": f"Bearer {unit}"})
+        assert r.status == 403
+        (tmp_path / "workdays.toml").write_text('[years.2027]\nholidays = ["2027-01-01"]\n')
+        for _ in range(100):  # the running app recomputes on its own
+            r = await client.get(f"/api/v1/tickets/{tid}", headers=auth)
+            if (await r.json())["provisional"] == []:
+                break
+            await asyncio.sleep(0.05)
+        r = await client.get(f"/api/v1/tickets/{tid}/audit", headers=auth)
+        assert [a["action"] for a in (await r.json())["items"]][-1] == "RecomputeDeadlines"
+    finally:
+        await client.close()

@@ -60,3 +60,41 @@ def test_tickets_from_the_command_line(run, tmp_path):
     with pytest.raises(SystemExit) as exc:
         run("tickets", "show", "1", "--as", "nobody")
     assert exc.value.code == 2
+
+
+def test_calendar_status_and_reload_from_the_command_line(run, tmp_path, monkeypatch):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from callcenter.services import wiring
+
+    tz = ZoneInfo("Asia/Shanghai")
+    monkeypatch.setattr(wiring, "now", lambda: datetime(2026, 12, 1, 10, tzinfo=tz))
+    run("units", "load")
+    out = run("calendar", "status", expect=1).out
+    assert "next year 2027: provisional, 31 days away" in out and "problem:" in out
+    status = json.loads(run("calendar", "status", "--json", expect=1).out)
+    assert status["provisional_years"] == [2027] and not status["ok"]
+    # Dispatched on 12-21 a ticket's extension window reaches 2027.
+    monkeypatch.setattr(wiring, "now", lambda: datetime(2026, 12, 21, 10, tzinfo=tz))
+    form = tmp_path / "form.json"
+    form.write_text(json.dumps({
+        "kind": "complaint", "urgency": "urgent", "channel": "phone", "category": "漏水",
+        "matter": "楼上漏水", "demand": "维修", "address": "沈河区五爱街道和谐社区3号楼",
+        "reporter_name": "张三", "reporter_phone": "13812345678"}, ensure_ascii=False))
+    t = json.loads(run("tickets", "register", str(form), "--as", "agent:a1").out)
+    t = json.loads(run("tickets", "do", str(t["id"]), "Dispatch",
+                       '{"lead_unit": "hexie-property"}', "--as", "agent:a1").out)
+    assert t["provisional"] == ["extension_window"]
+    status = json.loads(run("calendar", "status", "--json", expect=1).out)
+    assert status["open_provisional_tickets"] == 1
+    assert status["earliest_provisional"]["due"] == "extension_window"
+    (tmp_path / "config" / "workdays.toml").write_text(
+        '[years.2027]\nholidays = ["2027-01-01"]\nworkdays = []\n')
+    assert "1 tickets recomputed" in run("calendar", "reload").out
+    out = run("calendar", "status").out
+    assert "open tickets with provisional due times: 0" in out and "problem" not in out
+    assert json.loads(run("tickets", "show", str(t["id"])).out)["provisional"] == []
+    (tmp_path / "config" / "workdays.toml").write_text('[years.2027]\nholidays = ["x"]\n')
+    err = run("calendar", "reload", expect=2).err
+    assert err.count("\n") == 1 and "'x' is not a YYYY-MM-DD date" in err

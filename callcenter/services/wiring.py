@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from callcenter.config import ConfigError, Settings
 from callcenter.domain.policy import PolicyError, load_profiles
 from callcenter.domain.tickets import RulesContext
@@ -9,6 +11,11 @@ from callcenter.domain.workdays import CalendarFileError, load_calendar
 from callcenter.services.rules import RulesSource
 from callcenter.services.tickets import TicketService
 from callcenter.storage.engine import make_engine, migrate
+
+
+def now() -> datetime:
+    """The clock of the CLI and the API (the one place a test moves it for them)."""
+    return datetime.now(UTC)
 
 
 def rules_context(settings: Settings) -> RulesContext:
@@ -31,4 +38,4 @@ def rules_source(settings: Settings) -> RulesSource:
 def ticket_service(settings: Settings) -> TicketService:
     engine = make_engine(settings.store_url)
     migrate(engine)
-    return TicketService(engine, rules_source(settings))
+    return TicketService(engine, rules_source(settings), lambda: now())
