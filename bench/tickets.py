@@ -26,7 +26,8 @@ from callcenter.domain.policy import Urgency, load_profiles
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.registration import Channel, Registration
 from callcenter.domain.replies import Kind
-from callcenter.domain.tickets import Actor, Dispatch, LogContact, RulesContext, Ticket, apply
+from callcenter.domain.tickets import Actor, Dispatch, LogContact, RulesContext, Ticket
+from callcenter.domain.transitions import apply
 from callcenter.domain.units import Unit
 from callcenter.domain.workdays import WorkCalendar
 from callcenter.services.sweeper import Sweeper

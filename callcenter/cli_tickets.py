@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from callcenter.config import Settings
-from callcenter.domain.privacy import Role, Viewer
+from callcenter.domain.privacy import Role, UnitRole, Viewer
 from callcenter.services.transcript_search import TEXT_FILTERS
 
 
 def add_parsers(sub: Any) -> None:
     def person(p: argparse.ArgumentParser) -> None:
         p.add_argument("--as", dest="who", default="supervisor:cli", type=_viewer,
-                       help="act as ROLE:ID[:UNIT] (agent, supervisor, unit)")
+                       help="act as ROLE:ID or unit:ID:UNIT[:staff|leader|head]")
 
     t = sub.add_parser("tickets", help="work orders: register, show, list, act, audit")
     ts = t.add_subparsers(dest="action", required=True)
@@ -150,16 +150,18 @@ def _viewer(text: str) -> Viewer:
     try:
         role = Role(parts[0])
         if role is Role.UNIT:
-            if len(parts) != 3:
+            if len(parts) not in (3, 4) or not parts[1] or not parts[2]:
                 raise ValueError
-            return Viewer(role, parts[1], parts[2])
+            return Viewer(role, parts[1], parts[2],
+                          UnitRole(parts[3]) if len(parts) == 4 else UnitRole.STAFF)
         if len(parts) != 2 or not parts[1]:
             raise ValueError
         return Viewer(role, parts[1])
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r}: ROLE:ID or unit:ID:UNIT, ROLE one of "
-            f"{', '.join(r.value for r in Role)}") from None
+            f"{text!r}: ROLE:ID or unit:ID:UNIT[:UNIT_ROLE], ROLE one of "
+            f"{', '.join(r.value for r in Role)}, UNIT_ROLE one of "
+            f"{', '.join(r.value for r in UnitRole)}") from None
 
 
 def _read_json(arg: str) -> Any:

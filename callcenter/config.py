@@ -76,6 +76,7 @@ class Settings:
     policy: str = "shanghai-2022"
     policies_file: Path = Path("config/policies.toml")
     workdays_file: Path = Path("config/workdays.toml")
+    replies_file: Path = Path("config/replies.toml")  # reply word lists (domain/replies.py)
     units_file: Path = Path("config/units.toml")
     api_host: str = "127.0.0.1"
     api_port: int = 8080
@@ -200,6 +201,8 @@ def load_settings(path: Path | None = None, root: Path | None = None) -> Setting
                                                           "config/policies.toml"))),
             workdays_file=_resolve(root, str(tickets.get("workdays_file",
                                                           "config/workdays.toml"))),
+            replies_file=_resolve(root, str(tickets.get("replies_file",
+                                                         "config/replies.toml"))),
             units_file=_resolve(root, str(tickets.get("units_file", "config/units.toml"))),
             api_host=str(api.get("host", "127.0.0.1")),
             api_port=int(api.get("port", 8080)),

@@ -7,11 +7,13 @@ from tickets_support import CTX
 from callcenter.api import tokens
 from callcenter.api.app import Api, make_app
 from callcenter.api.openapi import document
-from callcenter.domain.privacy import Role, Viewer
+from callcenter.domain.privacy import Role, UnitRole, Viewer
 from callcenter.services.sweeper import Sweeper
 
 PEOPLE = {"agent": Viewer(Role.AGENT, "agent-7"), "office": Viewer(Role.SUPERVISOR, "office-1"),
-          "wuye": Viewer(Role.UNIT, "li", "u-wuye"), "water": Viewer(Role.UNIT, "zhao", "u-water")}
+          "wuye": Viewer(Role.UNIT, "li", "u-wuye"), "water": Viewer(Role.UNIT, "zhao", "u-water"),
+          "leader": Viewer(Role.UNIT, "zhou", "u-wuye", UnitRole.LEADER),
+          "head": Viewer(Role.UNIT, "wang", "u-wuye", UnitRole.HEAD)}
 FORM = {"kind": "complaint", "urgency": "general", "channel": "phone", "category": "漏水",
         "matter": "楼上漏水到我家厨房", "demand": "尽快维修", "address": "翠竹社区3号楼",
         "reporter_name": "张三", "reporter_gender": "male", "reporter_phone": "13812345678"}
@@ -52,24 +54,46 @@ async def test_full_story_through_the_api(http, service):
     service.clock.advance(days=3)
     await http("wuye", "POST", f"/tickets/{tid}/commands/RequestExtension",
                {"span": "15d", "reason": "需更换立管"})
+    refused = await http("office", "POST", f"/tickets/{tid}/commands/DecideExtension",
+                         {"approve": True, "reason": "同意"}, 409)
+    assert refused["rule"] == "extension" and "leader" in refused["error"]
+    # The leader's agreement is the leader's, whatever the body says.
+    t = await http("leader", "POST", f"/tickets/{tid}/commands/AgreeExtension",
+                   {"signer": "someone-else"})
+    assert t["pending_extension"]["agreed_by"] == "u-wuye/zhou"
     t = await http("office", "POST", f"/tickets/{tid}/commands/DecideExtension",
                    {"approve": True, "reason": "同意"})
     assert t["extensions"] == ["15d"]
+    await http("office", "POST", f"/tickets/{tid}/commands/Supervise", {"reason": "群体投诉"})
     await http("wuye", "POST", f"/tickets/{tid}/commands/SubmitReply", {"reply": REPLY})
+    refused = await http("office", "POST", f"/tickets/{tid}/commands/AcceptReply", None, 409)
+    assert refused["rule"] == "head_signoff"
+    refused = await http("wuye", "POST", f"/tickets/{tid}/commands/SignOffHead",
+                         {"signer": "wang"}, 409)  # staff naming the head is still staff
+    assert refused["rule"] == "head_signoff"
+    t = await http("head", "POST", f"/tickets/{tid}/commands/SignOffHead", {"signer": "boss"})
+    assert t["head_signed_by"] == "u-wuye/wang"
+    t = await http("office", "POST", f"/tickets/{tid}/commands/AcceptReply")
+    assert t["status"] == "closed" and t["callback"]["sampled"]
     t = await http("agent", "POST", f"/tickets/{tid}/commands/RecordCallback", {"callback": {
         "first_contact_made": True, "solved": False, "attitude": 3, "speed": 2, "result": 2}})
     assert t["status"] == "revisit"
     await http("wuye", "POST", f"/tickets/{tid}/commands/SubmitReply", {"reply": REPLY})
-    await http("agent", "POST", f"/tickets/{tid}/commands/RecordCallback", {"callback": {
-        "first_contact_made": True, "solved": True, "attitude": 5, "speed": 4, "result": 5}})
-    t = await http("office", "POST", f"/tickets/{tid}/commands/Close")
+    t = await http("office", "POST", f"/tickets/{tid}/commands/AcceptReply")
     assert t["status"] == "closed" and t["calls"] == ["1795461234.1"]
+    for _ in range(3):
+        t = await http("agent", "POST", f"/tickets/{tid}/commands/RecordCallback",
+                       {"callback": {"reached": False}})
+    assert t["status"] == "called_back" and t["callback"]["outcome"] == "unreachable"
     trail = (await http("office", "GET", f"/tickets/{tid}/audit"))["items"]
     assert [(a["action"], a["to"]) for a in trail] == [
         ("Dispatch", "dispatched"), ("LogContact", "contacted"), ("StartWork", "in_progress"),
-        ("RequestExtension", "in_progress"), ("DecideExtension", "in_progress"),
-        ("SubmitReply", "replied"), ("RecordCallback", "revisit"), ("SubmitReply", "replied"),
-        ("RecordCallback", "called_back"), ("Close", "closed")]
+        ("RequestExtension", "in_progress"), ("AgreeExtension", "in_progress"),
+        ("DecideExtension", "in_progress"), ("Supervise", "in_progress"),
+        ("SubmitReply", "replied"), ("SignOffHead", "replied"), ("AcceptReply", "closed"),
+        ("RecordCallback", "revisit"), ("SubmitReply", "replied"), ("AcceptReply", "closed"),
+        ("RecordCallback", "closed"), ("RecordCallback", "closed"),
+        ("RecordCallback", "called_back")]
     assert trail[1]["actor"] == {"role": "unit", "id": "u-wuye/li"}
 
 
@@ -94,8 +118,8 @@ async def test_errors_are_clear(http):
     assert bad["fields"] == {"matter": "required"}
     await http(None, "GET", "/tickets", expect=401)
     t = await http("agent", "POST", "/tickets", FORM, 201)
-    await http("agent", "POST", f"/tickets/{t['id']}/commands/Close", None, 403)
-    refused = await http("office", "POST", f"/tickets/{t['id']}/commands/Close", None, 409)
+    await http("agent", "POST", f"/tickets/{t['id']}/commands/AcceptReply", None, 403)
+    refused = await http("office", "POST", f"/tickets/{t['id']}/commands/AcceptReply", None, 409)
     assert refused["rule"] == "state_machine"
     await http("wuye", "POST", f"/tickets/{t['id']}/commands/Dispatch",
                {"lead_unit": "u-wuye"}, 404)  # not dispatched to it: not visible

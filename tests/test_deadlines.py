@@ -157,7 +157,7 @@ def test_the_five_profiles_ship_and_shanghai_is_exact():
         "9wd", "1wd", "3wd")
 
 
-@pytest.mark.parametrize("bad", ["0wd", "5 weeks", "wd", "-1h", "99999d"])
+@pytest.mark.parametrize("bad", ["0d", "0h", "5 weeks", "wd", "-1h", "99999d"])
 def test_bad_spans_are_refused(bad):
     with pytest.raises(PolicyError):
         Span.parse(bad)

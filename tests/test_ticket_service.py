@@ -2,21 +2,38 @@
 
 
 import pytest
-from tickets_support import AGENT, FORM, OFFICE, OTHER, REPLY, STREET, WUYE
+from tickets_support import (
+    AGENT,
+    FORM,
+    OFFICE,
+    OTHER,
+    REPLY,
+    STREET,
+    TEAM_HEAD,
+    WUYE,
+    WUYE_HEAD,
+    WUYE_LEADER,
+)
 
 from callcenter.domain.policy import Span
 from callcenter.domain.privacy import HIDDEN
 from callcenter.domain.registration import Registration
 from callcenter.domain.replies import Callback, Kind
 from callcenter.domain.tickets import (
-    Close,
+    AcceptReply,
+    AgreeExtension,
     DecideExtension,
     Dispatch,
     LogContact,
+    ParkingForm,
     RecordCallback,
+    RecordParking,
     RequestExtension,
+    RequestParking,
+    SignParking,
     StartWork,
     SubmitReply,
+    TicketError,
 )
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.storage.tickets_repo import ConcurrentUpdate, TicketsRepo
@@ -32,26 +49,54 @@ def test_full_story_from_call_to_close_and_its_audit_trail(service):
     service.command(tid, StartWork(), WUYE)
     clock.advance(days=2)
     service.command(tid, RequestExtension(Span.parse("15d"), "需更换整段立管"), WUYE)
+    service.command(tid, AgreeExtension(), WUYE_LEADER)
     view = service.command(tid, DecideExtension(True, "同意"), OFFICE)
     assert view["extensions"] == ["15d"] and view["due"]["completion"].startswith("2026-03-24")
     clock.advance(days=5)
     service.command(tid, SubmitReply(REPLY), WUYE)
+    view = service.command(tid, AcceptReply(), OFFICE)
+    assert view["status"] == "closed" and view["callbacks"] == []  # no callback needed
     unhappy = Callback(first_contact_made=True, solved=False, attitude=4, speed=2, result=2)
     view = service.command(tid, RecordCallback(unhappy), AGENT)
     assert view["status"] == "revisit" and view["sla"] == "on_time"
     clock.advance(days=1)
     service.command(tid, SubmitReply(REPLY), WUYE)
-    service.command(tid, RecordCallback(Callback(True, True, 5, 5, 4)), AGENT)
-    view = service.command(tid, Close(), OFFICE)
-    assert view["status"] == "closed" and view["calls"] == ["1795461234.1"]
+    service.command(tid, AcceptReply(), OFFICE)
+    happy = Callback(first_contact_made=True, solved=True, attitude=5, speed=5, result=4)
+    view = service.command(tid, RecordCallback(happy), AGENT)
+    assert view["status"] == "called_back" and view["calls"] == ["1795461234.1"]
+    assert view["callback"] == {"sampled": True, "outcome": "satisfied"}
     story = [(a["action"], a["to"], a["actor"]["id"]) for a in service.audit(tid, OFFICE)]
     assert story == [
         ("Dispatch", "dispatched", "agent-7"), ("LogContact", "contacted", "u-wuye/li"),
         ("StartWork", "in_progress", "u-wuye/li"),
         ("RequestExtension", "in_progress", "u-wuye/li"),
+        ("AgreeExtension", "in_progress", "u-wuye/zhou"),
         ("DecideExtension", "in_progress", "office-1"), ("SubmitReply", "replied", "u-wuye/li"),
-        ("RecordCallback", "revisit", "agent-7"), ("SubmitReply", "replied", "u-wuye/li"),
-        ("RecordCallback", "called_back", "agent-7"), ("Close", "closed", "office-1")]
+        ("AcceptReply", "closed", "office-1"), ("RecordCallback", "revisit", "agent-7"),
+        ("SubmitReply", "replied", "u-wuye/li"), ("AcceptReply", "closed", "office-1"),
+        ("RecordCallback", "called_back", "agent-7")]
+
+
+def test_parking_signed_by_the_two_heads_then_recorded(service):
+    tid = service.register(FORM, AGENT)
+    service.command(tid, Dispatch("u-wuye"), AGENT)
+    service.command(tid, LogContact("x"), WUYE)
+    form = ParkingForm("要求拆除违建", "1998年建成", "不予拆除", "无法解决", "照片")
+    service.command(tid, RequestParking(form), WUYE)
+    with pytest.raises(TicketError, match="unit heads"):
+        service.command(tid, SignParking(), WUYE_LEADER)
+    with pytest.raises(NotFound):  # another unit's head does not even see it
+        service.command(tid, SignParking(), OTHER)
+    service.command(tid, SignParking(), WUYE_HEAD)
+    with pytest.raises(TicketError, match="already signed"):
+        service.command(tid, SignParking(), WUYE_HEAD)
+    view = service.command(tid, SignParking(), TEAM_HEAD)
+    assert view["parking_signers"] == ["unit_head=u-wuye/wang", "sub_unit_head=u-wuye-1/sun"]
+    assert view["reporter"]["phone"] != FORM.reporter_phone  # the lower unit sees no identity
+    with pytest.raises(Forbidden):
+        service.command(tid, RecordParking(), WUYE_HEAD)
+    assert service.command(tid, RecordParking("备案"), OFFICE)["status"] == "parked"
 
 
 def test_a_unit_cannot_read_another_units_ticket(service):
@@ -76,9 +121,11 @@ def test_identity_by_role_and_anonymous_reporter_never_shown_to_units(service):
     service.command(tid, Dispatch("u-wuye", ("u-street",)), AGENT)
     assert service.get(tid, AGENT)["reporter"]["phone"] == "13812345678"
     assert service.get(tid, WUYE)["reporter"] == {"name": "张三", "gender": "male",
-                                                  "phone": "13812345678"}
+                                                  "phone": "13812345678",
+                                                  "home_address": "翠竹社区5号楼101"}
     assert service.get(tid, STREET)["reporter"] == {"name": HIDDEN, "gender": HIDDEN,
-                                                    "phone": "138****5678"}
+                                                    "phone": "138****5678",
+                                                    "home_address": "翠竹社****"}
     assert service.list(WUYE)[0]["reporter_phone"] == "138****5678"
     assert service.get(tid, WUYE)["calls"] == []
 
@@ -87,8 +134,10 @@ def test_identity_by_role_and_anonymous_reporter_never_shown_to_units(service):
     aid = service.register(secret, AGENT)
     service.command(aid, Dispatch("u-wuye"), AGENT)
     shown = service.get(aid, WUYE)
-    assert shown["reporter"] == {"name": HIDDEN, "gender": HIDDEN, "phone": HIDDEN}
+    assert shown["reporter"] == {"name": HIDDEN, "gender": HIDDEN, "phone": HIDDEN,
+                                 "home_address": HIDDEN}
     assert "13812345678" not in str(shown) and "张三" not in str(shown)
+    assert "5号楼101" not in str(shown)
     assert "13812345678" not in str(service.list(WUYE)) and "5678" not in str(
         [t for t in service.list(WUYE) if t["id"] == aid])
     assert service.get(aid, OFFICE)["reporter"]["name"] == "张三"
@@ -131,22 +180,10 @@ def test_repeat_calls_send_to_revisit_at_3_and_supervision_at_5(service):
     service.command(tid, LogContact("x"), WUYE)
     service.command(tid, SubmitReply(REPLY), WUYE)
     assert service.add_call(tid, "c2", AGENT)["status"] == "replied"
-    assert service.add_call(tid, "c2", AGENT)["status"] == "replied"  # same call: no repeat
+    assert service.add_call(tid, "c2", AGENT)["repeats"] == 2  # same call: no repeat
     view = service.add_call(tid, "c3", AGENT)
-    assert view["status"] == "revisit" and not view["supervised"]
+    assert view["status"] == "revisit" and not view["supervised"] and view["repeats"] == 3
     service.add_call(tid, "c4", AGENT)
     view = service.add_call(tid, "c5", AGENT)
-    assert view["supervised"] and view["head_signoff_required"]
+    assert view["supervised"] and view["head_signoff_required"] and view["repeats"] == 5
     assert view["calls"] == ["c1", "c2", "c3", "c4", "c5"]
-
-
-def test_merge_keeps_both_histories_and_moves_calls(service):
-    a = service.register(FORM, AGENT, linkedid="m1")
-    b = service.register(FORM, AGENT, linkedid="m2")
-    service.command(a, Dispatch("u-wuye"), AGENT)
-    service.merge(b, a, AGENT, "同一漏水事项")
-    assert service.get(b, AGENT)["status"] == "merged"
-    assert service.get(b, AGENT)["merged_into"] == a
-    assert [x["action"] for x in service.audit(a, AGENT)] == ["Dispatch", "Absorb"]
-    assert [x["action"] for x in service.audit(b, AGENT)] == ["MergeInto"]
-    assert service.get(a, AGENT)["calls"] == ["m1", "m2"]

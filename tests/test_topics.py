@@ -168,5 +168,5 @@ async def test_topics_over_the_api_and_the_command_line(topics, service, tmp_pat
     assert main(["topics", "counts", "--since", "2026-03-01", "--until", "2026-03-05"]) == 0
     assert '"涨价"' in capsys.readouterr().out
     lists.write_text('[[topic]]\nname = "涨价"\nwords = []\n')
-    assert main(["topics", "check"]) == 1
+    assert main(["topics", "check"]) == 2
     assert "topic 1 (涨价): 1 or more keywords" in capsys.readouterr().err

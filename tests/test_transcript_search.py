@@ -237,4 +237,4 @@ async def test_a_calls_transcript_is_read_whole_within_the_same_access_and_audit
     capsys.readouterr()
     assert main(["transcript", "1.3", "--as", "agent:a1"]) == 0
     assert "物业费涨价了" in capsys.readouterr().out
-    assert main(["transcript", "9.9", "--as", "agent:a1"]) == 1
+    assert main(["transcript", "9.9", "--as", "agent:a1"]) == 2

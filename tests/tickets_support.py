@@ -5,29 +5,35 @@ from zoneinfo import ZoneInfo
 
 from callcenter.config import PROJECT_ROOT
 from callcenter.domain.policy import Urgency, load_profiles
-from callcenter.domain.privacy import Role, Viewer
+from callcenter.domain.privacy import Role, UnitRole, Viewer
 from callcenter.domain.registration import Channel, Gender, Registration
-from callcenter.domain.replies import Kind, Reply
+from callcenter.domain.replies import Kind, Reply, load_reply_rules
 from callcenter.domain.tickets import RulesContext
 from callcenter.domain.units import Unit
 from callcenter.domain.workdays import WorkCalendar
 
 TZ = ZoneInfo("Asia/Shanghai")
 CTX = RulesContext(load_profiles(PROJECT_ROOT / "config" / "policies.toml")["shanghai-2022"],
-                   WorkCalendar(), TZ)
+                   WorkCalendar(), TZ, load_reply_rules(PROJECT_ROOT / "config" / "replies.toml"))
 AGENT = Viewer(Role.AGENT, "agent-7")
 OFFICE = Viewer(Role.SUPERVISOR, "office-1")
 WUYE = Viewer(Role.UNIT, "li", unit="u-wuye")
+WUYE_LEADER = Viewer(Role.UNIT, "zhou", unit="u-wuye", unit_role=UnitRole.LEADER)
+WUYE_HEAD = Viewer(Role.UNIT, "wang", unit="u-wuye", unit_role=UnitRole.HEAD)
+# A unit below 和谐物业 in the directory (its parent): its head gives parking's 2nd signature.
+TEAM_HEAD = Viewer(Role.UNIT, "sun", unit="u-wuye-1", unit_role=UnitRole.HEAD)
 STREET = Viewer(Role.UNIT, "wang", unit="u-street")
 OTHER = Viewer(Role.UNIT, "zhao", unit="u-water")
 FORM = Registration(kind=Kind.COMPLAINT, urgency=Urgency.GENERAL, channel=Channel.PHONE,
                     category="漏水", matter="楼上漏水到我家厨房", demand="尽快维修",
                     address="高新区梧桐街道翠竹社区3号楼2单元", reporter_name="张三",
-                    reporter_gender=Gender.MALE, reporter_phone="13812345678")
+                    reporter_gender=Gender.MALE, reporter_phone="13812345678",
+                    home_address="翠竹社区5号楼101")
 REPLY = Reply("true", "reasonable", "solved", "yes", "经现场查看，漏水已修复。", "已修复。")
 
 
-UNITS = (Unit("u-wuye", "和谐物业"), Unit("u-street", "五爱街道"), Unit("u-water", "自来水公司"))
+UNITS = (Unit("u-wuye", "和谐物业"), Unit("u-street", "五爱街道"), Unit("u-water", "自来水公司"),
+         Unit("u-wuye-1", "和谐物业一分部", parent="u-wuye"))
 
 
 class Clock:

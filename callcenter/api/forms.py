@@ -23,7 +23,7 @@ from callcenter.services.errors import ValidationFailed
 # Merging changes two tickets at once and has its own use case (TicketService.merge).
 COMMANDS: dict[str, type] = {cls.__name__: cls for cls in typing.get_args(tickets.Command)
                              if cls not in (tickets.MergeInto, tickets.Absorb)}
-_NESTED = (Reply, Callback, tickets.ReturnRequest)
+_NESTED = (Reply, Callback, tickets.ReturnRequest, tickets.ParkingForm)
 _NAMES = vars(tickets) | {"Span": Span, "Reply": Reply, "Callback": Callback, "Kind": Kind,
                           "Channel": Channel, "Gender": Gender, "date": date}
 
@@ -114,11 +114,19 @@ def build(cls: type[T], body: Any, ignore: tuple[str, ...] = ()) -> T:
     return typing.cast(T, obj)
 
 
+# A signature is the authenticated person's: a name in the body of these commands is dropped,
+# so a client that still sends one signs as itself and cannot sign for anyone else.
+SIGNATURES = (tickets.SignParking, tickets.SignOffHead, tickets.AgreeExtension,
+              tickets.ApproveDispatch, tickets.AcceptReply)
+SIGNER_KEYS = ("signer", "signed_by", "by", "approver", "actor")
+
+
 def parse_command(name: str, body: Any) -> tickets.Command:
     cls = COMMANDS.get(name)
     if cls is None:
         raise ValidationFailed({"command": f"one of {', '.join(sorted(COMMANDS))}"})
-    return typing.cast(tickets.Command, build(cls, body))
+    ignore = SIGNER_KEYS if cls in SIGNATURES else ()
+    return typing.cast(tickets.Command, build(cls, body, ignore=ignore))
 
 
 def registration(body: Any) -> Registration:

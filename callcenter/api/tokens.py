@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 
 from callcenter import secret_files
-from callcenter.domain.privacy import Role, Viewer
+from callcenter.domain.privacy import Role, UnitRole, Viewer
 
 
 def _digest(token: str) -> str:
@@ -29,7 +29,8 @@ def load(path: Path) -> dict[str, Viewer]:
     out = {}
     for digest, t in data.get("tokens", {}).items():
         try:
-            out[digest] = Viewer(Role(t["role"]), str(t["id"]), t.get("unit"))
+            out[digest] = Viewer(Role(t["role"]), str(t["id"]), t.get("unit"),
+                                 UnitRole(t.get("unit_role", UnitRole.STAFF.value)))
         except (KeyError, ValueError) as exc:
             raise secret_files.SecretError(f"{path}: token {digest[:8]}…: {exc}") from exc
     return out
@@ -56,6 +57,7 @@ def _write(path: Path, tokens: dict[str, Viewer]) -> None:
         lines += [f'[tokens."{digest}"]', f'role = "{v.role.value}"', f'id = "{_safe(v.id)}"']
         if v.unit is not None:
             lines.append(f'unit = "{_safe(v.unit)}"')
+            lines.append(f'unit_role = "{v.unit_role.value}"')
     secret_files.write_private(path, "\n".join(lines) + "\n")
 
 

@@ -1,9 +1,12 @@
 """Which role may give which command to a ticket.
 
-The hotline's agents register, answer directly, dispatch and call back; the hotline office
-(supervisors) decides on requests, supervises, chases, sends to revisit, closes and archives;
-a unit acts only on tickets it leads (co-units read, the lead unit answers for the work), and
-its head signs off supervised tickets.
+The hotline's agents register, answer directly, dispatch (or propose, where a supervisor
+dispatches) and call back; the hotline office (supervisors) decides on requests, accepts or
+sends back replies, supervises, chases, sends to revisit and archives; a unit acts only on
+tickets it leads (co-units read, the lead unit answers for the work). Within the unit the
+person's role counts (domain/transitions.py names the rule): its leader agrees to extension
+requests, its head signs parking and signs off supervised tickets; the head of a unit below
+the lead unit gives parking its second signature.
 """
 
 from __future__ import annotations
@@ -11,18 +14,23 @@ from __future__ import annotations
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.tickets import (
     Absorb,
+    AcceptReply,
+    AgreeExtension,
     AnswerDirectly,
+    ApproveDispatch,
     Archive,
     Chase,
-    Close,
     Command,
     DecideExtension,
     DecideReturn,
     Dispatch,
     LogContact,
     MergeInto,
+    ProposeDispatch,
     RecordCallback,
+    RecordParking,
     RefuseParking,
+    RejectReply,
     RequestExtension,
     RequestParking,
     RequestReturn,
@@ -36,25 +44,31 @@ from callcenter.domain.tickets import (
 )
 
 HOTLINE = frozenset({Role.AGENT, Role.SUPERVISOR})
+AGENTS = frozenset({Role.AGENT})
 OFFICE = frozenset({Role.SUPERVISOR})
 LEAD_UNIT = frozenset({Role.UNIT})
 
 WHO: dict[type, frozenset[Role]] = {
-    AnswerDirectly: HOTLINE, Dispatch: HOTLINE, RecordCallback: HOTLINE,
-    MergeInto: HOTLINE, Absorb: HOTLINE,
+    AnswerDirectly: HOTLINE, Dispatch: HOTLINE, ProposeDispatch: AGENTS,
+    RecordCallback: HOTLINE, MergeInto: HOTLINE, Absorb: HOTLINE,
     LogContact: LEAD_UNIT, StartWork: LEAD_UNIT, RequestExtension: LEAD_UNIT,
-    RequestReturn: LEAD_UNIT, RequestParking: LEAD_UNIT, SubmitReply: LEAD_UNIT,
-    SignOffHead: LEAD_UNIT,
-    DecideExtension: OFFICE, DecideReturn: OFFICE, SignParking: OFFICE, RefuseParking: OFFICE,
-    Supervise: OFFICE, Chase: OFFICE, SendToRevisit: OFFICE, Close: OFFICE, Archive: OFFICE,
+    AgreeExtension: LEAD_UNIT, RequestReturn: LEAD_UNIT, RequestParking: LEAD_UNIT,
+    SubmitReply: LEAD_UNIT, SignOffHead: LEAD_UNIT, SignParking: LEAD_UNIT,
+    ApproveDispatch: OFFICE, DecideExtension: OFFICE, DecideReturn: OFFICE,
+    RecordParking: OFFICE, RefuseParking: OFFICE, AcceptReply: OFFICE, RejectReply: OFFICE,
+    Supervise: OFFICE, Chase: OFFICE, SendToRevisit: OFFICE, Archive: OFFICE,
 }
 
 
-def may_command(viewer: Viewer, cmd: Command, t: Ticket) -> str | None:
-    """None if allowed, else why not."""
+def may_command(viewer: Viewer, cmd: Command, t: Ticket,
+                parent_unit: str | None = None) -> str | None:
+    """None if allowed, else why not. `parent_unit` is the viewer's unit's parent in the
+    units directory (the unit below the lead unit signs parking too)."""
     roles = WHO[type(cmd)]
     if viewer.role not in roles:
         return f"{type(cmd).__name__} is for {', '.join(sorted(r.value for r in roles))}"
-    if viewer.role is Role.UNIT and viewer.unit != t.lead_unit:
+    if viewer.role is Role.UNIT and viewer.unit != t.lead_unit and not (
+            isinstance(cmd, SignParking) and parent_unit is not None
+            and parent_unit == t.lead_unit):
         return f"{type(cmd).__name__} is for the lead unit of the ticket"
     return None

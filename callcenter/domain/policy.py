@@ -45,6 +45,7 @@ class SlaState(StrEnum):
 
 
 _SPAN = re.compile(r"(\d{1,4})(min|h|d|wd)")
+# "0wd": the end of the same day if it is a working day, else of the next working day.
 _END_OF_DAY = time(23, 59, 59, 999999)
 
 
@@ -56,8 +57,8 @@ class Span:
     @classmethod
     def parse(cls, text: str) -> Span:
         m = _SPAN.fullmatch(text.strip())
-        if m is None or int(m.group(1)) == 0:
-            raise PolicyError(f"{text!r} is not a span like 2h, 30min, 3d or 5wd")
+        if m is None or (int(m.group(1)) == 0 and m.group(2) != "wd"):
+            raise PolicyError(f"{text!r} is not a span like 2h, 30min, 3d, 5wd or 0wd")
         return cls(int(m.group(1)), m.group(2))
 
     def __str__(self) -> str:
@@ -75,10 +76,15 @@ class Span:
         if self.unit == "h":
             return Deadline(start + timedelta(hours=self.amount), False)
         local = start.astimezone(tz).date()
-        day = (calendar.next_workday(local + timedelta(days=self.amount)) if self.unit == "d"
-               else calendar.add_workdays(local, self.amount))
+        if self.unit == "d":
+            day = calendar.next_workday(local + timedelta(days=self.amount))
+        elif self.amount == 0:
+            day = calendar.next_workday(local)
+        else:
+            day = calendar.add_workdays(local, self.amount)
+        first = local if self.amount == 0 else local + timedelta(days=1)
         return Deadline(datetime.combine(day, _END_OF_DAY, tz),
-                        calendar.any_provisional(local + timedelta(days=1), day))
+                        calendar.any_provisional(first, day))
 
 
 @dataclass(frozen=True)
@@ -100,10 +106,22 @@ class PolicyProfile:
     kb_correction: Span
     kb_not_found: Span
     due_soon: float                  # fraction of the allowed time left that counts as "due soon"
+    extension_limit: Span            # all extensions together end no later than due + this
+    dispatch_within: Span            # a registered or returned ticket is dispatched by then
+    dispatch_approval: bool          # an agent proposes, a supervisor dispatches (000 二(三)2)
+    callback_sample: float           # share of closed tickets called back (抽查回访)
+    callback_attempts: int           # unanswered callbacks before "unreachable"
+    # Targets that are not ticket deadlines (e.g. Shenyang's crew on site in 30 min), kept
+    # for the reports to measure.
+    service_targets: Mapping[str, Span]
+    assumed: frozenset[str]          # keys the source document does not state
 
 
 _REQUIRED = ("title", "completion", "revisit", "first_contact", "extension_request_within",
-             "extension_options", "return_within", "kb_correction", "kb_not_found")
+             "extension_options", "return_within", "kb_correction", "kb_not_found",
+             "extension_limit", "dispatch_within", "dispatch_approval", "callback_sample",
+             "callback_attempts", "assumed")
+_KEYS = frozenset(_REQUIRED) | {"due_soon", "service_targets", "source"}
 
 
 def _profile(name: str, t: Mapping[str, Any], where: str) -> PolicyProfile:
@@ -117,9 +135,27 @@ def _profile(name: str, t: Mapping[str, Any], where: str) -> PolicyProfile:
     options = t["extension_options"]
     if not isinstance(options, list) or not options:
         raise PolicyError(f"{where}: profile {name!r} extension_options must be a list of spans")
+    unknown = sorted(set(t) - _KEYS)
+    if unknown:
+        raise PolicyError(f"{where}: profile {name!r} has unknown keys {', '.join(unknown)}")
     due_soon = float(t.get("due_soon", 0.2))
     if not 0 < due_soon < 1:
         raise PolicyError(f"{where}: profile {name!r} due_soon must be between 0 and 1")
+    sample = t["callback_sample"]
+    if not isinstance(sample, int | float) or not 0 < sample <= 1:
+        raise PolicyError(f"{where}: profile {name!r} callback_sample must be in (0, 1]")
+    attempts = t["callback_attempts"]
+    if not isinstance(attempts, int) or isinstance(attempts, bool) or not 1 <= attempts <= 10:
+        raise PolicyError(f"{where}: profile {name!r} callback_attempts must be 1-10")
+    if not isinstance(t["dispatch_approval"], bool):
+        raise PolicyError(f"{where}: profile {name!r} dispatch_approval must be true or false")
+    assumed = t["assumed"]
+    targets = t.get("service_targets", {})
+    keys = (_KEYS - {"assumed", "source"}) | {f"completion.{u.value}" for u in Urgency}
+    if not isinstance(assumed, list) or not set(assumed) <= keys:
+        raise PolicyError(f"{where}: profile {name!r} assumed must list keys of the profile")
+    if not isinstance(targets, dict):
+        raise PolicyError(f"{where}: profile {name!r} service_targets must be a table")
     try:
         return PolicyProfile(
             name=name, title=str(t["title"]),
@@ -131,7 +167,12 @@ def _profile(name: str, t: Mapping[str, Any], where: str) -> PolicyProfile:
             return_within=Span.parse(str(t["return_within"])),
             kb_correction=Span.parse(str(t["kb_correction"])),
             kb_not_found=Span.parse(str(t["kb_not_found"])),
-            due_soon=due_soon)
+            due_soon=due_soon, extension_limit=Span.parse(str(t["extension_limit"])),
+            dispatch_within=Span.parse(str(t["dispatch_within"])),
+            dispatch_approval=t["dispatch_approval"], callback_sample=float(sample),
+            callback_attempts=attempts,
+            service_targets={str(k): Span.parse(str(v)) for k, v in targets.items()},
+            assumed=frozenset(assumed))
     except PolicyError as exc:
         raise PolicyError(f"{where}: profile {name!r}: {exc}") from exc
 

@@ -20,15 +20,26 @@ class Role(StrEnum):
     PUBLIC = "public"
 
 
+class UnitRole(StrEnum):
+    """A unit user's place in the unit: who may agree, sign and sign off (001 §六, §八, §十二)."""
+
+    STAFF = "staff"    # 经办人
+    LEADER = "leader"  # 分管领导: agrees to extension requests
+    HEAD = "head"      # 主要负责人: signs parking, signs off supervised and 5+-repeat tickets
+
+
 @dataclass(frozen=True)
 class Viewer:
     role: Role
     id: str
     unit: str | None = None  # the unit's code, for Role.UNIT
+    unit_role: UnitRole = UnitRole.STAFF
 
     def __post_init__(self) -> None:
         if (self.role is Role.UNIT) != (self.unit is not None):
             raise ValueError("a unit viewer names its unit, and only a unit viewer does")
+        if self.role is not Role.UNIT and self.unit_role is not UnitRole.STAFF:
+            raise ValueError("only a unit viewer has a role within a unit")
 
 
 HIDDEN = "（保密）"
@@ -46,25 +57,36 @@ def is_hotline(viewer: Viewer) -> bool:
     return viewer.role in (Role.AGENT, Role.SUPERVISOR)
 
 
+def mask_address(address: str) -> str:
+    """The first 3 characters (a district), the rest hidden, its length too: where, roughly,
+    not the door."""
+    if not address:
+        return ""
+    return address[:3] + "****" if len(address) > 3 else HIDDEN
+
+
 @dataclass(frozen=True)
 class IdentityView:
     name: str
     gender: str
     phone: str
+    home_address: str
 
 
 def identity_for(viewer: Viewer, *, lead_unit: str | None, co_units: tuple[str, ...],
-                 anonymous: bool, name: str, gender: str, phone: str) -> IdentityView:
+                 anonymous: bool, name: str, gender: str, phone: str,
+                 home_address: str = "") -> IdentityView:
     """The reporter's identity as this viewer may see it. (The matter's address is not
-    identity: it is where the unit must go, and every reader of the ticket sees it.)"""
+    identity: it is where the unit must go, and every reader of the ticket sees it. The
+    caller's home address is identity, masked like the phone number.)"""
     if is_hotline(viewer):
-        return IdentityView(name, gender, phone)
+        return IdentityView(name, gender, phone, home_address)
     if viewer.role is Role.UNIT and not anonymous:
         if viewer.unit == lead_unit:
-            return IdentityView(name, gender, phone)
+            return IdentityView(name, gender, phone, home_address)
         if viewer.unit in co_units:
-            return IdentityView(HIDDEN, HIDDEN, mask_number(phone))
-    return IdentityView(HIDDEN, HIDDEN, HIDDEN)
+            return IdentityView(HIDDEN, HIDDEN, mask_number(phone), mask_address(home_address))
+    return IdentityView(HIDDEN, HIDDEN, HIDDEN, HIDDEN)
 
 
 def may_read_ticket(viewer: Viewer, lead_unit: str | None, co_units: tuple[str, ...]) -> bool:

@@ -8,6 +8,7 @@ form by api/forms.py).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -32,7 +33,8 @@ class Gender(StrEnum):
 
 _PHONE = re.compile(r"\+?\d{3,20}")
 _LIMITS = {"reporter_name": 64, "address": 200, "category": 64, "matter": 2000,
-           "demand": 1000, "history": 2000, "other_opinions": 2000}
+           "demand": 1000, "history": 2000, "other_opinions": 2000, "home_address": 200,
+           "event_time": 64, "people_involved": 500}
 _REQUIRED = ("address", "category", "matter", "demand")
 
 
@@ -46,11 +48,16 @@ class Registration:
     demand: str            # 诉求
     address: str           # where the matter is (the unit goes there)
     reporter_name: str = ""
+    # The caller's own address (住址) is identity, kept apart from the place of the matter
+    # and shown only to those who may see who the caller is.
+    home_address: str = ""
     reporter_gender: Gender = Gender.UNKNOWN
     reporter_phone: str = ""
     history: str = ""          # 投诉历史
     other_opinions: str = ""   # 其他单位意见
     anonymous: bool = False    # caller asked to stay anonymous (保密)
+    event_time: str = ""       # 事发时间, as the caller says it ("上周三晚上", "2026-11-30 20:00")
+    people_involved: str = ""  # 涉及人员
 
 
 def problems(form: Registration) -> dict[str, str]:
@@ -65,8 +72,19 @@ def problems(form: Registration) -> dict[str, str]:
         out["reporter_phone"] = "digits only (3-20), optionally with a leading +"
     if not form.anonymous and form.channel is Channel.PHONE and not form.reporter_phone:
         out["reporter_phone"] = "required for a phone call that is not anonymous"
-    for name in ("reporter_name", "category", "matter", "demand", "address"):
+    for name in ("reporter_name", "category", "matter", "demand", "address", "home_address",
+                 "event_time", "people_involved", "history", "other_opinions"):
         if any(c in getattr(form, name) for c in "\x00\r"):
             out[name] = "control characters are not allowed"
     return out
 
+
+
+_NOT_KEY = re.compile(r"[\s\W_]+")
+
+
+def address_key(address: str) -> str:
+    """The place of a matter normalised for "same matter" (the repeat rule): width and case
+    folded (NFKC), spaces and punctuation dropped. "翠竹社区 3号楼" and "翠竹社区3号楼" are the
+    same place."""
+    return _NOT_KEY.sub("", unicodedata.normalize("NFKC", address)).lower()

@@ -7,8 +7,11 @@ it finds (empty when the reply is acceptable), so a form can show them all at on
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+from typing import Any
 
 
 class Kind(StrEnum):
@@ -35,13 +38,47 @@ DEMANDS = frozenset({"reasonable", "no_basis", "too_high", "other"})      # 诉�
 RESULTS = frozenset({"solved", "explained", "on_file", "too_high", "unsolved"})  # 处理结果
 SITE_VISITS = frozenset({"yes", "no", "no_site"})                          # 现场查看
 
-# Words that tell the citizen the matter is not solved yet (001 §九: 将, 计划解决, 预计 …).
-# Only phrases: single characters like 待 would flag 接待.
-NOT_SOLVED_WORDS = ("将", "计划解决", "预计", "拟于", "争取", "正在协调", "下一步")
 # Content for the hotline and the unit only, never for the published reply.
 INTERNAL_MARKERS = ("内部", "领导批示", "不予公开", "内部资料", "机密", "秘密", "身份证")
 _PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
 _ID_CARD = re.compile(r"\d{17}[\dXx]")
+
+
+class ReplyRulesError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ReplyRules:
+    """The configurable word lists of config/replies.toml."""
+
+    promises: tuple[str, ...] = ()    # phrases that promise instead of report (将于, 预计 …)
+    offending: tuple[str, ...] = ()   # words that judge or offend the citizen (无理取闹 …)
+    examples: tuple[tuple[str, bool], ...] = field(default=())  # (text, may be published)
+
+
+def load_reply_rules(path: Path) -> ReplyRules:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ReplyRulesError(f"{path}: {exc}") from exc
+
+    def words(section: str, key: str) -> tuple[str, ...]:
+        value: Any = data.get(section, {}).get(key)
+        if not isinstance(value, list) or not value or not all(
+                isinstance(w, str) and w.strip() for w in value):
+            raise ReplyRulesError(f"{path}: [{section}] {key} must be a list of words")
+        return tuple(value)
+
+    examples = []
+    for section in ("promises", "offending"):
+        for ex in data.get(section, {}).get("examples", []):
+            if not (isinstance(ex, dict) and isinstance(ex.get("text"), str)
+                    and isinstance(ex.get("ok"), bool)):
+                raise ReplyRulesError(f"{path}: [{section}] examples are {{text, ok}} tables")
+            examples.append((ex["text"], ex["ok"]))
+    return ReplyRules(words("promises", "phrases"), words("offending", "words"),
+                      tuple(examples))
 
 
 @dataclass(frozen=True)
@@ -52,10 +89,16 @@ class Reply:
     site_visit: str
     public_points: str          # 答复要点, may be published (masked)
     completion_report: str      # 办结汇报, internal
-    reason: str = ""            # required for untrue / no basis / too high / other
+    # Which part is true (partly true/adopted), why untrue / no basis / too high / other /
+    # unsolved: the office reads it before accepting.
+    reason: str = ""
+    evidence: str = ""          # what shows an "untrue" finding (records, photos, witnesses)
 
 
-def reply_problems(kind: Kind, reply: Reply) -> list[str]:
+PARTLY = frozenset({"partly_true", "partly_adopted"})
+
+
+def reply_problems(kind: Kind, reply: Reply, rules: ReplyRules) -> list[str]:
     """Structured determinations valid for the ticket's kind, consistent with each other."""
     problems = []
     if reply.fact not in FACT_CHOICES[kind]:
@@ -74,18 +117,29 @@ def reply_problems(kind: Kind, reply: Reply) -> list[str]:
     if needs_reason and not reply.reason.strip():
         problems.append("reason: 'untrue', 'no basis', 'too high' and 'other' need a written "
                         "reason")
+    if reply.fact in PARTLY and not reply.reason.strip():
+        problems.append("reason: a partly true or partly adopted finding says which part")
+    if reply.fact == "untrue" and not reply.evidence.strip():
+        problems.append("evidence: an 'untrue' finding names its evidence")
+    if reply.result == "unsolved" and not reply.reason.strip():
+        problems.append("reason: an unsolved result says why it cannot be solved (§五 杜绝未解决)")
     if not reply.public_points.strip():
         problems.append("public_points: the reply points to the citizen are empty")
     if not reply.completion_report.strip():
         problems.append("completion_report: the completion report is empty")
-    problems += lint_public_points(reply.public_points)
+    problems += lint_public_points(reply.public_points, rules)
+    problems += [f"completion_report: {w!r} judges or offends the citizen"
+                 for w in rules.offending if w in reply.completion_report]
     return problems
 
 
-def lint_public_points(text: str) -> list[str]:
-    """Words implying "not solved", and internal-only content, in the public reply points."""
-    problems = [f"public_points: {w!r} implies the matter is not solved"
-                for w in NOT_SOLVED_WORDS if w in text]
+def lint_public_points(text: str, rules: ReplyRules) -> list[str]:
+    """Phrases that promise instead of report, words that offend the citizen, and
+    internal-only content, in the public reply points."""
+    problems = [f"public_points: {w!r} promises instead of reporting what was done"
+                for w in rules.promises if w in text]
+    problems += [f"public_points: {w!r} judges or offends the citizen"
+                 for w in rules.offending if w in text]
     problems += [f"public_points: {w!r} is internal-only content"
                  for w in INTERNAL_MARKERS if w in text]
     if _PHONE.search(text) or _ID_CARD.search(text):
@@ -95,21 +149,32 @@ def lint_public_points(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Callback:
-    """The hotline's call back to the citizen (回访)."""
+    """The hotline's call back to the citizen on a closed ticket (回访, 001 §十一)."""
 
-    first_contact_made: bool
-    solved: bool
-    attitude: int   # satisfaction 1 (very dissatisfied) .. 5 (very satisfied)
-    speed: int
-    result: int
+    reached: bool = True             # False: nobody answered; the attempt is counted
+    first_contact_made: bool = False  # did the unit contact them first (先行联系)
+    solved: bool = False              # 诉求解决
+    explained: bool = False           # not solvable now, but explained and understood (§十一2)
+    attitude: int = 0   # satisfaction 1 (very dissatisfied) .. 5 (very satisfied)
+    speed: int = 0
+    result: int = 0
     note: str = ""
 
     @property
     def satisfied(self) -> bool:
-        return min(self.attitude, self.speed, self.result) >= 3
+        return self.reached and min(self.attitude, self.speed, self.result) >= 3
+
+    @property
+    def reopens(self) -> bool:
+        """Dissatisfied, or the matter neither solved nor explained: back for review."""
+        return self.reached and not (self.satisfied and (self.solved or self.explained))
 
 
 def callback_problems(cb: Callback) -> list[str]:
+    if not cb.reached:
+        return [f"{name}: a citizen not reached gives no answers"
+                for name in ("first_contact_made", "solved", "explained", "attitude", "speed",
+                             "result") if getattr(cb, name)]
     return [f"{name}: satisfaction must be 1-5, got {value}"
             for name, value in (("attitude", cb.attitude), ("speed", cb.speed),
                                 ("result", cb.result))

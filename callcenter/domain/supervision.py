@@ -1,4 +1,4 @@
-"""Due times, SLA state, repeats and the reasons a ticket comes under supervision (督办).
+"""Due times, SLA state and the reasons a ticket comes under supervision (督办).
 
 Pure functions of a ticket and the time; the sweeper applies them periodically.
 """
@@ -13,24 +13,8 @@ from callcenter.domain.policy import SlaState, sla_state
 from callcenter.domain.replies import contradictory
 from callcenter.domain.tickets import WITH_UNIT, RulesContext, Status, Ticket
 
-REPEATS_FOR_REVISIT = 3       # the same caller, same matter, same calendar year (001 §十二)
-REPEATS_FOR_SUPERVISION = 5   # ... and the unit head signs the close (001 §十四)
-
 OVERDUE = "overdue without approved extension"
 CONTRADICTORY = "contradictory replies"
-
-
-@dataclass(frozen=True)
-class RepeatEffect:
-    revisit: bool
-    supervise: bool
-
-
-def repeat_effect(repeats_this_year: int) -> RepeatEffect:
-    """What the n-th call of one caller on one matter in a calendar year does to its ticket
-    (the first call counts as 1)."""
-    return RepeatEffect(revisit=repeats_this_year >= REPEATS_FOR_REVISIT,
-                        supervise=repeats_this_year >= REPEATS_FOR_SUPERVISION)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from callcenter.domain.ticket_deadlines import recompute_deadlines
 from callcenter.domain.tickets import (
     COMPLETION,
     EXTENSION_WINDOW,
@@ -22,7 +23,6 @@ from callcenter.domain.tickets import (
     Actor,
     RulesContext,
     Ticket,
-    recompute_deadlines,
 )
 from callcenter.services.rules import Rules, as_source
 from callcenter.storage.notices import send_office_notice

@@ -16,11 +16,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from callcenter.domain.supervision import OVERDUE
-from callcenter.domain.tickets import WITH_UNIT, RulesContext, Supervise, apply
+from callcenter.domain.tickets import WITH_UNIT, RulesContext, Supervise
+from callcenter.domain.transitions import apply
 from callcenter.services.calendar import CalendarService
 from callcenter.services.rules import Rules, as_source
 from callcenter.services.tickets import SYSTEM
-from callcenter.storage.notices import send_unit_notices
+from callcenter.storage.notices import send_office_notice, send_unit_notices
 from callcenter.storage.tickets_repo import ConcurrentUpdate, TicketsRepo
 from callcenter.storage.uow import UnitOfWork
 
@@ -57,6 +58,7 @@ class Sweeper:
         report.recomputed, report.conflicts = again.changed, again.conflicts
         report.office_notices = int(calendar.notify_office())
         self._overdue(now, report)
+        self._dispatch_late(now, report)
         self._due_soon(now, report)
         self._first_contact(now, report)
         return report
@@ -99,6 +101,15 @@ class Sweeper:
                 after_id = found[-1][0]
                 report.notices += self._notices(uow.session, found, "overdue", now,
                                                 "工单已超期，请立即办理并反馈")
+
+    def _dispatch_late(self, now: datetime, report: SweepReport) -> None:
+        """Registered or returned tickets the hotline has not dispatched in time."""
+        day = now.astimezone(self.ctx.tz).date().isoformat()
+        with UnitOfWork(self.engine) as uow:
+            for tid in TicketsRepo(uow.session).dispatch_late(now):
+                report.office_notices += send_office_notice(
+                    uow.session, f"dispatch_late:{tid}", day, now,
+                    f"#{tid} 工单超时未派发，请尽快转办")
 
     def _due_soon(self, now: datetime, report: SweepReport) -> None:
         with UnitOfWork(self.engine) as uow:

@@ -20,7 +20,8 @@ def ticket_view(st: StoredTicket, viewer: Viewer, now: datetime,
     t, f = st.ticket, st.form
     who = identity_for(viewer, lead_unit=t.lead_unit, co_units=t.co_units, anonymous=f.anonymous,
                        name=f.reporter_name, gender=f.reporter_gender.value,
-                       phone=f.reporter_phone)
+                       phone=f.reporter_phone, home_address=f.home_address)
+    pe = t.pending_extension
     due = due_times(t, ctx)
     state = sla(t, now, ctx)
     return {
@@ -28,8 +29,13 @@ def ticket_view(st: StoredTicket, viewer: Viewer, now: datetime,
         "urgency": t.urgency.value, "channel": f.channel.value, "category": f.category,
         "matter": f.matter, "demand": f.demand, "address": f.address, "history": f.history,
         "other_opinions": f.other_opinions, "anonymous": f.anonymous,
-        "reporter": {"name": who.name, "gender": who.gender, "phone": who.phone},
-        "registered_at": _iso(t.registered_at), "dispatched_at": _iso(t.dispatched_at),
+        "event_time": f.event_time, "people_involved": f.people_involved,
+        "reporter": {"name": who.name, "gender": who.gender, "phone": who.phone,
+                     "home_address": who.home_address},
+        "registered_at": _iso(t.registered_at), "dispatch_due": _iso(t.dispatch_due),
+        "proposal": t.proposal.__dict__ | {"co_units": list(t.proposal.co_units)}
+        if t.proposal else None,
+        "dispatched_at": _iso(t.dispatched_at),
         "lead_unit": t.lead_unit, "co_units": list(t.co_units), "designated": t.designated,
         "first_contact_at": _iso(t.first_contact_at),
         "due": {"first_contact": _iso(due.first_contact), "completion": _iso(due.completion),
@@ -39,13 +45,20 @@ def ticket_view(st: StoredTicket, viewer: Viewer, now: datetime,
         # they may move later, never earlier, once the year's arrangement is loaded.
         "provisional": list(t.provisional),
         "sla": state.value if state is not None else None,
-        "pending_extension": str(t.pending_extension) if t.pending_extension else None,
+        "pending_extension": None if pe is None else {
+            "span": str(pe.span), "reason": pe.reason, "requested_by": pe.requested_by,
+            "agreed_by": pe.agreed_by},
         "extensions": [str(s) for s in t.extensions],
+        "return_request": t.return_request.__dict__ if t.return_request else None,
+        "parking": t.parking.__dict__ if t.parking else None,
+        "parking_signers": list(t.parking_signers),
         "supervised": t.supervised, "supervision_reasons": list(t.supervision_reasons),
-        "chases": t.chases, "revisits": t.revisits,
+        "chases": t.chases, "revisits": t.revisits, "repeats": t.repeats,
         "head_signoff_required": t.head_signoff_required, "head_signed_by": t.head_signed_by,
         "replies": [r.__dict__ for r in t.replies],
+        "closed_at": _iso(t.closed_at),
         "callbacks": [c.__dict__ | {"satisfied": c.satisfied} for c in t.callbacks],
+        "callback": {"sampled": t.callback_sampled, "outcome": t.callback_outcome},
         "answer": t.answer, "kb_article": t.kb_article, "merged_into": t.merged_into,
         # Call ids lead to recordings, which hold the caller's voice and number: hotline only.
         "calls": list(st.calls) if is_hotline(viewer) else [],

@@ -1,9 +1,10 @@
-"""Use cases of the work order: register, act, read, link calls, merge.
+"""Use cases of the work order: register, act, read, link calls, merge, callbacks to make.
 
 Every use case runs in one transaction, checks who may do it (domain/permissions.py,
 domain/privacy.py), applies the pure state machine and stores the result with its audit
 entries. A unit asking for a ticket it may not read gets `NotFound`, never a hint that the
-ticket exists.
+ticket exists. The actor of every command is the authenticated person (with their role in
+their unit), so approvals and signatures are theirs.
 """
 
 from __future__ import annotations
@@ -14,42 +15,50 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from callcenter.domain.permissions import may_command
 from callcenter.domain.privacy import Role, Viewer, is_hotline, may_read_ticket
 from callcenter.domain.registration import Registration, problems
-from callcenter.domain.supervision import CONTRADICTORY, repeat_effect, supervision_reasons
+from callcenter.domain.repeats import repeat_effect, same_citizen
+from callcenter.domain.supervision import CONTRADICTORY, supervision_reasons
+from callcenter.domain.ticket_deadlines import set_dispatch_due
 from callcenter.domain.tickets import (
     ALLOWED,
     Absorb,
     Actor,
     AnswerDirectly,
+    AuditEntry,
     Command,
+    DecideExtension,
     Dispatch,
     MergeInto,
     RulesContext,
     SendToRevisit,
+    SignParking,
     Status,
     SubmitReply,
     Supervise,
     Ticket,
-    apply,
 )
+from callcenter.domain.transitions import apply, supervise
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.services.kb import KnowledgeBase
 from callcenter.services.rules import Rules, as_source
 from callcenter.services.ticket_views import audit_view, summary_view, ticket_view
 from callcenter.services.units import UnitsDirectory
+from callcenter.storage.notices import send_office_notice, send_unit_notices
 from callcenter.storage.tickets_repo import StoredTicket, TicketsRepo
 from callcenter.storage.uow import UnitOfWork
 
 SYSTEM = Actor("system", "rules")
 
 
-def actor_of(viewer: Viewer) -> Actor:
+def actor_of(viewer: Viewer, parent_unit: str | None = None) -> Actor:
     # A unit acts as the unit; the person is kept in the id as unit/person.
     if viewer.role is Role.UNIT:
-        return Actor(viewer.role.value, f"{viewer.unit}/{viewer.id}")
+        return Actor(viewer.role.value, f"{viewer.unit}/{viewer.id}", viewer.unit,
+                     viewer.unit_role.value, parent_unit)
     return Actor(viewer.role.value, viewer.id)
 
 
@@ -73,13 +82,21 @@ class TicketService:
         errors = problems(form)
         if errors:
             raise ValidationFailed(errors)
-        t = Ticket(kind=form.kind, urgency=form.urgency, registered_at=self.clock())
+        now, ctx = self.clock(), self.ctx
+        t = set_dispatch_due(Ticket(kind=form.kind, urgency=form.urgency, registered_at=now),
+                             now, ctx)
         with UnitOfWork(self.engine) as uow:
-            return TicketsRepo(uow.session).add(t, form, viewer.id,
-                                                [linkedid] if linkedid else [])
+            repo = TicketsRepo(uow.session)
+            tid = repo.add(t, form, viewer.id, [linkedid] if linkedid else [])
+            st = repo.get(tid, for_update=True)
+            assert st is not None
+            counted = self._count_repeats(repo, st, now, ctx)
+            if counted is not st.ticket:
+                repo.save(counted, st.version, len(st.ticket.history))
+            return tid
 
     def command(self, ticket_id: int, cmd: Command, viewer: Viewer) -> dict[str, Any]:
-        now = self.clock()
+        now, ctx = self.clock(), self.ctx
         with UnitOfWork(self.engine) as uow:
             if isinstance(cmd, Dispatch):
                 unknown = self.units.missing(uow.session, [cmd.lead_unit, *cmd.co_units])
@@ -88,64 +105,112 @@ class TicketService:
                         "lead_unit" if cmd.lead_unit in unknown else "co_units":
                         f"not in the units directory: {', '.join(unknown)}"})
             repo = TicketsRepo(uow.session)
-            st = self._readable(repo, ticket_id, viewer, for_update=True)
-            why_not = may_command(viewer, cmd, st.ticket)
+            parent = self.units.parent_of(uow.session, viewer.unit)
+            st = repo.get(ticket_id, for_update=True)
+            # The head of a unit below the lead unit reads enough to sign its parking.
+            signs_below = isinstance(cmd, SignParking) and st is not None and \
+                parent is not None and parent == st.ticket.lead_unit
+            if st is None or not (signs_below or may_read_ticket(
+                    viewer, st.ticket.lead_unit, st.ticket.co_units)):
+                raise NotFound(f"no ticket {ticket_id}")
+            why_not = may_command(viewer, cmd, st.ticket, parent)
             if why_not:
                 raise Forbidden(why_not)
-            t = apply(st.ticket, cmd, actor_of(viewer), now, self.ctx)
+            t = apply(st.ticket, cmd, actor_of(viewer, parent), now, ctx)
             if isinstance(cmd, SubmitReply) and CONTRADICTORY in supervision_reasons(t, now):
-                t = apply(t, Supervise(CONTRADICTORY), SYSTEM, now, self.ctx)
+                t = apply(t, Supervise(CONTRADICTORY), SYSTEM, now, ctx)
             version = repo.save(t, st.version, len(st.ticket.history))
             if isinstance(cmd, AnswerDirectly) and cmd.kb_article is not None:
                 self.kb.link_ticket(uow.session, ticket_id, cmd.kb_article)
-            return ticket_view(replace(st, ticket=t, version=version), viewer, now, self.ctx)
+            self._tell(uow.session, t, cmd, now, ctx)
+            return ticket_view(replace(st, ticket=t, version=version), viewer, now, ctx)
+
+    def _tell(self, s: Session, t: Ticket, cmd: Command, now: datetime,
+              ctx: RulesContext) -> None:
+        """Notices a command owes: the unit tells the citizen of an approved extension (001
+        §六2); an unsolved reply is flagged to the office (§五 杜绝未解决)."""
+        day = now.astimezone(ctx.tz).date().isoformat()
+        if isinstance(cmd, DecideExtension) and cmd.approve and t.lead_unit and t.due_at:
+            send_unit_notices(s, [{
+                "ticket_id": t.id, "unit": t.lead_unit, "kind": "extension", "day": day,
+                "created_at": now, "text": f"#{t.id} 延期已批准，新的办结时限 "
+                f"{t.due_at.astimezone(ctx.tz):%Y-%m-%d %H:%M}，请及时告知反映人"}])
+        if isinstance(cmd, SubmitReply) and cmd.reply.result == "unsolved":
+            send_office_notice(s, f"unsolved:{t.id}", day, now,
+                               f"#{t.id} 承办单位答复为未解决：{cmd.reply.reason}")
 
     def add_call(self, ticket_id: int, linkedid: str, viewer: Viewer) -> dict[str, Any]:
         """A citizen calls again about a ticket: link the call and count the repeat."""
         if not is_hotline(viewer):
             raise Forbidden("only the hotline links calls to tickets")
-        now = self.clock()
+        now, ctx = self.clock(), self.ctx
         with UnitOfWork(self.engine) as uow:
             repo = TicketsRepo(uow.session)
             st = self._readable(repo, ticket_id, viewer, for_update=True)
-            if not repo.add_call(ticket_id, linkedid):
-                return ticket_view(st, viewer, now, self.ctx)
-            local = now.astimezone(self.ctx.tz)
-            year_start = datetime(local.year, 1, 1, tzinfo=self.ctx.tz)
-            year_end = datetime(local.year + 1, 1, 1, tzinfo=self.ctx.tz)
-            repeats = repo.count_from_caller(st.form.reporter_phone, st.form.category,
-                                             year_start, year_end) \
-                if st.form.reporter_phone else 1
-            t = self._repeat_rules(st.ticket, repeats, now)
+            if not repo.add_call(ticket_id, linkedid, now):
+                return ticket_view(st, viewer, now, ctx)
+            t = self._count_repeats(repo, st, now, ctx)
             version = repo.save(t, st.version, len(st.ticket.history)) \
                 if t is not st.ticket else st.version
             return ticket_view(replace(st, ticket=t, version=version, calls=(*st.calls, linkedid)),
-                               viewer, now, self.ctx)
+                               viewer, now, ctx)
 
-    def _repeat_rules(self, t: Ticket, repeats: int, now: datetime) -> Ticket:
-        effect = repeat_effect(repeats)
-        reason = f"{repeats} calls this year on this matter"
-        if effect.supervise and t.status in ALLOWED[Supervise] and not t.supervised:
-            t = apply(t, Supervise(reason), SYSTEM, now, self.ctx)
-        if effect.revisit and t.status in (Status.REPLIED, Status.CALLED_BACK):
-            t = apply(t, SendToRevisit(reason), SYSTEM, now, self.ctx)
+    def _count_repeats(self, repo: TicketsRepo, st: StoredTicket, now: datetime,
+                       ctx: RulesContext) -> Ticket:
+        """The ticket with this year's contacts on its matter counted (domain/repeats.py) and
+        their effect applied: the 3rd reopens a replied or closed ticket for review, the 5th
+        brings supervision and the unit head's sign-off."""
+        assert st.ticket.id is not None
+        local = now.astimezone(ctx.tz)
+        start = datetime(local.year, 1, 1, tzinfo=ctx.tz)
+        end = datetime(local.year + 1, 1, 1, tzinfo=ctx.tz)
+        n = max(1, repo.contacts(repo.matching(st.form, st.ticket.id, start, end), start, end))
+        t = st.ticket
+        if n == t.repeats:
+            return t
+        effect = repeat_effect(n)
+        reason = f"{n} calls this year on this matter"
+        t = replace(t, repeats=n)
+        if effect.supervise and not t.supervised:
+            if t.status in ALLOWED[Supervise]:
+                t = apply(t, Supervise(reason), SYSTEM, now, ctx)
+            elif t.status in (Status.REGISTERED, Status.RETURNED):
+                # Not with a unit yet: it carries supervision into its dispatch.
+                t = supervise(t, reason)
+                t = replace(t, history=(*t.history, AuditEntry(
+                    now, SYSTEM, "CountRepeats", t.status, t.status, reason)))
+        if effect.revisit and t.status in ALLOWED[SendToRevisit]:
+            t = apply(t, SendToRevisit(reason), SYSTEM, now, ctx)
         return t
 
     def merge(self, source_id: int, target_id: int, viewer: Viewer, reason: str) -> None:
-        """并单: the source ends as merged; both keep their histories; calls follow."""
-        now = self.clock()
+        """并单: the source ends as merged; both keep their histories; its calls move to the
+        target (none copied), with its supervision and revisits; the target's repeats are
+        counted again. Tickets of different citizens merge only by a supervisor."""
+        if not reason.strip():
+            raise ValidationFailed({"reason": "required"})
+        now, ctx = self.clock(), self.ctx
         with UnitOfWork(self.engine) as uow:
             repo = TicketsRepo(uow.session)
             src = self._readable(repo, source_id, viewer, for_update=True)
             dst = self._readable(repo, target_id, viewer, for_update=True)
-            for st, cmd in ((src, MergeInto(target_id, reason)), (dst, Absorb(source_id, reason))):
+            if not same_citizen(src.form, dst.form) and viewer.role is not Role.SUPERVISOR:
+                raise Forbidden("merge: tickets of different citizens are merged by a "
+                                "supervisor, with the reason")
+            absorb = Absorb(source_id, reason, src.ticket.supervision_reasons,
+                            src.ticket.revisits)
+            for st, cmd in ((src, MergeInto(target_id, reason)), (dst, absorb)):
                 why_not = may_command(viewer, cmd, st.ticket)
                 if why_not:
                     raise Forbidden(why_not)
-                t = apply(st.ticket, cmd, actor_of(viewer), now, self.ctx)
+                t = apply(st.ticket, cmd, actor_of(viewer), now, ctx)
                 repo.save(t, st.version, len(st.ticket.history))
-            for lid in src.calls:
-                repo.add_call(target_id, lid)
+            repo.move_calls(source_id, target_id)
+            survivor = repo.get(target_id, for_update=True)
+            assert survivor is not None
+            counted = self._count_repeats(repo, survivor, now, ctx)
+            if counted is not survivor.ticket:
+                repo.save(counted, survivor.version, len(survivor.ticket.history))
 
     # -- reads ----------------------------------------------------------------------------
     def get(self, ticket_id: int, viewer: Viewer) -> dict[str, Any]:
@@ -158,15 +223,25 @@ class TicketService:
             st = self._readable(TicketsRepo(uow.session), ticket_id, viewer)
             return audit_view(list(st.ticket.history))
 
+    def callbacks_due(self, viewer: Viewer, limit: int = 50,
+                      offset: int = 0) -> list[dict[str, Any]]:
+        """Closed tickets sampled for a satisfaction callback, not called back yet."""
+        if not is_hotline(viewer):
+            raise Forbidden("the hotline makes the callbacks")
+        now, ctx = self.clock(), self.ctx
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            page = TicketsRepo(uow.session).callbacks_due(min(limit, 500), offset)
+            return [summary_view(st, viewer, now, ctx) for st in page]
+
     def list(self, viewer: Viewer, status: Status | None = None, limit: int = 50,
              offset: int = 0) -> list[dict[str, Any]]:
         if viewer.role is Role.PUBLIC:
             raise Forbidden("the public reads published outcomes, not the ticket list")
-        now = self.clock()
+        now, ctx = self.clock(), self.ctx
         with UnitOfWork(self.engine, read_only=True) as uow:
             page = TicketsRepo(uow.session).page(
                 viewer.unit if viewer.role is Role.UNIT else None, status, min(limit, 500), offset)
-            return [summary_view(st, viewer, now, self.ctx) for st in page]
+            return [summary_view(st, viewer, now, ctx) for st in page]
 
     def _readable(self, repo: TicketsRepo, ticket_id: int, viewer: Viewer,
                   for_update: bool = False) -> StoredTicket:
@@ -174,4 +249,3 @@ class TicketService:
         if st is None or not may_read_ticket(viewer, st.ticket.lead_unit, st.ticket.co_units):
             raise NotFound(f"no ticket {ticket_id}")
         return st
-

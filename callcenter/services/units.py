@@ -106,6 +106,12 @@ class UnitsDirectory:
         found = set(s.scalars(select(UnitRow.code).where(UnitRow.code.in_(codes))))
         return [c for c in codes if c not in found]
 
+    def parent_of(self, s: Session, code: str | None) -> str | None:
+        """The unit one level up (None for a top unit, an unknown one or no unit)."""
+        if code is None:
+            return None
+        return s.scalar(select(UnitRow.parent).where(UnitRow.code == code))
+
     def propose(self, address: str, category: str) -> list[Proposal]:
         with UnitOfWork(self.engine, read_only=True) as uow:
             covs = [Coverage(r.unit, parse_area(r.area), r.category)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from callcenter.config import ConfigError, Settings
 from callcenter.domain.policy import PolicyError, load_profiles
+from callcenter.domain.replies import ReplyRulesError, load_reply_rules
 from callcenter.domain.tickets import RulesContext
 from callcenter.domain.workdays import CalendarFileError, load_calendar
 from callcenter.services.rules import RulesSource
@@ -22,12 +23,13 @@ def rules_context(settings: Settings) -> RulesContext:
     try:
         profiles = load_profiles(settings.policies_file)
         calendar = load_calendar(settings.workdays_file)
-    except (PolicyError, CalendarFileError) as exc:
+        replies = load_reply_rules(settings.replies_file)
+    except (PolicyError, CalendarFileError, ReplyRulesError) as exc:
         raise ConfigError(str(exc)) from exc
     if settings.policy not in profiles:
         raise ConfigError(f"tickets.policy {settings.policy!r} is not in "
                           f"{settings.policies_file} (there: {', '.join(profiles)})")
-    return RulesContext(profiles[settings.policy], calendar, settings.tz)
+    return RulesContext(profiles[settings.policy], calendar, settings.tz, replies)
 
 
 def rules_source(settings: Settings) -> RulesSource:

@@ -19,7 +19,10 @@ class TicketRow(Base):
     __tablename__ = "tickets"
     __table_args__ = (Index("ix_tickets_status_due", "status", "due_at"),
                       Index("ix_tickets_status_soon", "status", "due_soon_at"),
-                      Index("ix_tickets_status_contact", "status", "first_contact_due"))
+                      Index("ix_tickets_status_contact", "status", "first_contact_due"),
+                      Index("ix_tickets_matter", "category", "address_key"),
+                      Index("ix_tickets_status_dispatch", "status", "dispatch_due"),
+                      Index("ix_tickets_callback_due", "callback_due"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer)  # optimistic lock: bumped on every save
     status: Mapped[str] = mapped_column(String(24), index=True)
@@ -35,6 +38,10 @@ class TicketRow(Base):
     reporter_name: Mapped[str] = mapped_column(String(64))
     reporter_gender: Mapped[str] = mapped_column(String(8))
     reporter_phone: Mapped[str] = mapped_column(String(24), index=True)
+    home_address: Mapped[str] = mapped_column(String(200))   # identity (住址)
+    event_time: Mapped[str] = mapped_column(String(64))
+    people_involved: Mapped[str] = mapped_column(Text)
+    address_key: Mapped[str] = mapped_column(String(200))    # the place, normalised
     anonymous: Mapped[bool] = mapped_column(Boolean)
     registered_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     registered_by: Mapped[str] = mapped_column(String(64))
@@ -43,6 +50,9 @@ class TicketRow(Base):
     due_soon_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     first_contact_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
     supervised: Mapped[bool] = mapped_column(Boolean)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    dispatch_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    callback_due: Mapped[bool] = mapped_column(Boolean)  # closed, sampled, not called back
     # Some due time rests on a calendar year not yet published (recomputed on reload).
     provisional: Mapped[bool] = mapped_column(Boolean, index=True)
     state: Mapped[str] = mapped_column(Text)
@@ -82,6 +92,9 @@ class TicketCallRow(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"),
                                            primary_key=True)
     linkedid: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    # When the citizen called (the call's start, or when it was linked): repeats are counted
+    # in the calendar year of the call.
+    at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class UnitRow(Base):

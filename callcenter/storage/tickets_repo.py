@@ -11,14 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from callcenter.domain.policy import Urgency
-from callcenter.domain.registration import Channel, Gender, Registration
+from callcenter.domain.registration import Channel, Gender, Registration, address_key
 from callcenter.domain.replies import Kind
-from callcenter.domain.tickets import Actor, AuditEntry, Status, Ticket
+from callcenter.domain.tickets import FINISHED, TO_DISPATCH, Actor, AuditEntry, Status, Ticket
 from callcenter.storage import ticket_codec
+from callcenter.storage.tables import CallRow
 from callcenter.storage.ticket_tables import TicketAuditRow, TicketCallRow, TicketRow, TicketUnitRow
 
 
@@ -39,6 +40,8 @@ def _columns(t: Ticket) -> dict[str, object]:
     return {"status": t.status.value, "lead_unit": t.lead_unit, "due_at": t.due_at,
             "due_soon_at": t.due_soon_at, "first_contact_due": t.first_contact_due,
             "supervised": t.supervised, "provisional": bool(t.provisional),
+            "closed_at": t.closed_at, "dispatch_due": t.dispatch_due,
+            "callback_due": t.status is Status.CLOSED and t.callback_sampled,
             "state": ticket_codec.encode(t)}
 
 
@@ -50,7 +53,9 @@ def _stored(row: TicketRow, history: tuple[AuditEntry, ...], calls: tuple[str, .
         category=row.category, matter=row.matter, demand=row.demand, address=row.address,
         reporter_name=row.reporter_name, reporter_gender=Gender(row.reporter_gender),
         reporter_phone=row.reporter_phone, history=row.history_text,
-        other_opinions=row.other_opinions, anonymous=row.anonymous)
+        other_opinions=row.other_opinions, anonymous=row.anonymous,
+        home_address=row.home_address, event_time=row.event_time,
+        people_involved=row.people_involved)
     return StoredTicket(t, form, row.version, row.registered_by, calls)
 
 
@@ -66,6 +71,8 @@ class TicketsRepo:
             demand=form.demand, address=form.address, history_text=form.history,
             other_opinions=form.other_opinions, reporter_name=form.reporter_name,
             reporter_gender=form.reporter_gender.value, reporter_phone=form.reporter_phone,
+            home_address=form.home_address, event_time=form.event_time,
+            people_involved=form.people_involved, address_key=address_key(form.address),
             anonymous=form.anonymous, registered_at=t.registered_at,
             registered_by=registered_by, **_columns(t))
         self.s.add(row)
@@ -73,7 +80,7 @@ class TicketsRepo:
         self._write_audit(row.id, t.history, 0)
         self._write_units(row.id, t)
         for lid in linkedids:
-            self.add_call(row.id, lid)
+            self.add_call(row.id, lid, t.registered_at)
         return row.id
 
     def get(self, ticket_id: int, for_update: bool = False) -> StoredTicket | None:
@@ -99,13 +106,68 @@ class TicketsRepo:
         self._write_units(t.id, t)
         return version + 1
 
-    def add_call(self, ticket_id: int, linkedid: str) -> bool:
+    def add_call(self, ticket_id: int, linkedid: str, linked_at: datetime) -> bool:
+        """Link a call; it counts at the call's own start if the call log has it."""
         exists = self.s.scalar(select(func.count()).select_from(TicketCallRow).where(
             TicketCallRow.ticket_id == ticket_id, TicketCallRow.linkedid == linkedid))
         if exists:
             return False
-        self.s.execute(insert(TicketCallRow).values(ticket_id=ticket_id, linkedid=linkedid))
+        started = self.s.scalar(select(CallRow.started_at).where(CallRow.linkedid == linkedid))
+        self.s.execute(insert(TicketCallRow).values(ticket_id=ticket_id, linkedid=linkedid,
+                                                    at=started or linked_at))
         return True
+
+    def move_calls(self, source: int, target: int) -> int:
+        """并单: the source's calls become the target's (once each), none copied."""
+        have = set(self.s.scalars(select(TicketCallRow.linkedid).where(
+            TicketCallRow.ticket_id == target)))
+        moving = [lid for lid in self.s.scalars(select(TicketCallRow.linkedid).where(
+            TicketCallRow.ticket_id == source)) if lid not in have]
+        if moving:
+            self.s.execute(update(TicketCallRow).where(
+                TicketCallRow.ticket_id == source, TicketCallRow.linkedid.in_(moving))
+                .values(ticket_id=target))
+        self.s.execute(delete(TicketCallRow).where(TicketCallRow.ticket_id == source))
+        return len(moving)
+
+    def matching(self, form: Registration, ticket_id: int, year_start: datetime,
+                 year_end: datetime) -> list[int]:
+        """Ids of the tickets that are `ticket_id`'s matter for the year: the SQL mirror of
+        domain/repeats.same_matter (tests/test_repeats.py checks they agree)."""
+        citizen = []
+        if form.reporter_phone:
+            citizen.append(TicketRow.reporter_phone == form.reporter_phone)
+        if form.reporter_name and form.home_address:
+            citizen.append(and_(TicketRow.reporter_name == form.reporter_name,
+                                TicketRow.home_address == form.home_address))
+        same = TicketRow.id == ticket_id
+        if citizen:
+            finished = [s.value for s in FINISHED]
+            same = or_(same, and_(
+                or_(*citizen), TicketRow.category == form.category,
+                TicketRow.address_key == address_key(form.address),
+                TicketRow.status != Status.MERGED.value,
+                or_(TicketRow.status.not_in(finished),
+                    and_(TicketRow.closed_at >= year_start, TicketRow.closed_at < year_end))))
+        return sorted(self.s.scalars(select(TicketRow.id).where(same)))
+
+    def contacts(self, ticket_ids: Sequence[int], year_start: datetime,
+                 year_end: datetime) -> int:
+        """Calls of these tickets made in [year_start, year_end), plus each ticket registered
+        then without a call (one contact at its registration)."""
+        if not ticket_ids:
+            return 0
+        at = func.coalesce(TicketCallRow.at, TicketRow.registered_at)
+        calls = self.s.scalar(
+            select(func.count()).select_from(TicketCallRow)
+            .join(TicketRow, TicketRow.id == TicketCallRow.ticket_id)
+            .where(TicketCallRow.ticket_id.in_(ticket_ids), at >= year_start, at < year_end))
+        linked = select(TicketCallRow.ticket_id).where(TicketCallRow.ticket_id == TicketRow.id)
+        bare = self.s.scalar(
+            select(func.count()).select_from(TicketRow)
+            .where(TicketRow.id.in_(ticket_ids), TicketRow.registered_at >= year_start,
+                   TicketRow.registered_at < year_end, ~linked.exists()))
+        return int(calls or 0) + int(bare or 0)
 
     def audit(self, ticket_id: int) -> list[AuditEntry]:
         rows = self.s.scalars(select(TicketAuditRow).where(TicketAuditRow.ticket_id == ticket_id)
@@ -131,15 +193,6 @@ class TicketsRepo:
              .order_by(TicketRow.id).limit(limit))
         return [_stored(row, (), ()) for row in self.s.scalars(q)]
 
-    def count_from_caller(self, phone: str, category: str, since: datetime,
-                          until: datetime) -> int:
-        """Calls linked to tickets of this caller and category in [since, until)."""
-        q = (select(func.count()).select_from(TicketCallRow)
-             .join(TicketRow, TicketRow.id == TicketCallRow.ticket_id)
-             .where(TicketRow.reporter_phone == phone, TicketRow.category == category,
-                    TicketRow.registered_at >= since, TicketRow.registered_at < until))
-        return int(self.s.scalar(q) or 0)
-
     def overdue(self, now: datetime, statuses: Sequence[Status], limit: int, after_id: int = 0,
                 unsupervised_only: bool = False) -> list[tuple[int, str]]:
         """(id, lead unit) of tickets in these statuses past their deadline, by id, in pages."""
@@ -157,6 +210,18 @@ class TicketsRepo:
             TicketRow.status.in_([s.value for s in statuses]), TicketRow.due_soon_at <= now,
             TicketRow.due_at >= now)
         return [(i, u) for i, u in self.s.execute(q) if u]
+
+    def dispatch_late(self, now: datetime) -> list[int]:
+        """Registered or returned tickets not dispatched by their dispatch deadline."""
+        q = select(TicketRow.id).where(TicketRow.status.in_([s.value for s in TO_DISPATCH]),
+                                       TicketRow.dispatch_due < now).order_by(TicketRow.id)
+        return list(self.s.scalars(q))
+
+    def callbacks_due(self, limit: int = 100, offset: int = 0) -> list[StoredTicket]:
+        """Closed tickets sampled for a callback and not called back yet, oldest first."""
+        q = (select(TicketRow).where(TicketRow.callback_due.is_(True))
+             .order_by(TicketRow.closed_at, TicketRow.id).limit(limit).offset(offset))
+        return [_stored(row, (), ()) for row in self.s.scalars(q)]
 
     def first_contact_late(self, now: datetime) -> list[tuple[int, str]]:
         """(id, lead unit) of dispatched tickets whose first contact is overdue."""
