@@ -11,6 +11,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from callcenter import cli_speech, cli_tickets
 from callcenter.config import ConfigError, Settings, load_settings
 from callcenter.domain.privacy import mask_number
@@ -63,6 +65,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        # The statement and its parameters (phone numbers) stay out of the terminal.
+        print(f"error: the store did not answer ({type(exc).__name__}); check [store] url "
+              "or CALLCENTER_DB_URL", file=sys.stderr)
         return 1
 
 

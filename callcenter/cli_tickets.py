@@ -44,6 +44,13 @@ def add_parsers(sub: Any) -> None:
     do.add_argument("command")
     do.add_argument("body", nargs="?", default="{}")
     person(do)
+    cb = ts.add_parser("callbacks", help="closed tickets sampled for a satisfaction callback")
+    cb.add_argument("--limit", type=int, default=50)
+    person(cb)
+    nt = ts.add_parser("notices", help="notices to the hotline office (calendar, late "
+                                       "dispatch, unsolved replies)")
+    nt.add_argument("--limit", type=int, default=50)
+    person(nt)
     ac = ts.add_parser("add-call", help="link a repeat call to a ticket")
     ac.add_argument("id", type=int)
     ac.add_argument("linkedid")
@@ -165,8 +172,11 @@ def _viewer(text: str) -> Viewer:
 
 
 def _read_json(arg: str) -> Any:
-    text = sys.stdin.read() if arg == "-" else (
-        Path(arg).read_text(encoding="utf-8") if not arg.lstrip().startswith("{") else arg)
+    try:
+        text = sys.stdin.read() if arg == "-" else (
+            Path(arg).read_text(encoding="utf-8") if not arg.lstrip().startswith("{") else arg)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {arg}: {exc}") from exc
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -277,6 +287,10 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             elif args.action == "do":
                 _print(svc.command(args.id, forms.parse_command(args.command,
                                                                 _read_json(args.body)), who))
+            elif args.action == "callbacks":
+                _print(svc.callbacks_due(who, args.limit))
+            elif args.action == "notices":
+                _print(svc.office_notices(who, args.limit))
             elif args.action == "add-call":
                 _print(svc.add_call(args.id, args.linkedid, who))
             else:

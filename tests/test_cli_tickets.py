@@ -98,3 +98,38 @@ def test_calendar_status_and_reload_from_the_command_line(run, tmp_path, monkeyp
     (tmp_path / "config" / "workdays.toml").write_text('[years.2027]\nholidays = ["x"]\n')
     err = run("calendar", "reload", expect=2).err
     assert err.count("\n") == 1 and "'x' is not a YYYY-MM-DD date" in err
+
+
+def test_every_refusal_is_one_line_naming_the_rule_with_exit_2(run, tmp_path):
+    run("units", "load")
+    form = tmp_path / "form.json"
+    form.write_text(json.dumps({
+        "kind": "complaint", "urgency": "general", "channel": "phone", "category": "漏水",
+        "matter": "楼上漏水", "demand": "维修", "address": "沈河区五爱街道和谐社区3号楼",
+        "reporter_name": "张三", "reporter_phone": "13812345678"}, ensure_ascii=False))
+    tid = str(json.loads(run("tickets", "register", str(form), "--as", "agent:a1").out)["id"])
+    refusals = [
+        (("tickets", "do", tid, "AcceptReply"), "state_machine"),
+        (("tickets", "do", tid, "Dispatch", '{"lead_unit": "hexie-property"}',
+          "--as", "unit:li:hexie-property"), "Dispatch is for agent, supervisor"),
+        (("tickets", "show", tid, "--as", "unit:x:heat-station-3"), "no ticket"),
+        (("tickets", "do", tid, "Dispatch", '{"lead_unit": "nobody"}', "--as", "agent:a1"),
+         "lead_unit: not in the units directory"),
+        (("tickets", "do", tid, "Dispatch", '{"lead_unit": '), "not JSON"),
+        (("tickets", "register", str(tmp_path / "missing.json"), "--as", "agent:a1"),
+         "cannot read"),
+        (("tickets", "list", "--status", "bogus"), "bogus"),
+        (("tickets", "do", tid, "Explode"), "command: one of"),
+        (("tickets", "notices", "--as", "agent:a1"), "for the office"),
+    ]
+    run("tickets", "do", tid, "Dispatch", '{"lead_unit": "hexie-property"}', "--as", "agent:a1")
+    refusals.append((("tickets", "do", tid, "SignOffHead", "--as",
+                      "unit:li:hexie-property:leader"), "head_signoff"))
+    refusals.append((("tickets", "do", tid, "RequestReturn",
+                      '{"request": {"reason": "x", "event_time": "", "place": "", "people": "",'
+                      ' "suggested_unit": "heat-station-3", "policy_basis": ""}}',
+                      "--as", "unit:li:hexie-property"), "return: log the first contact"))
+    for argv, words in refusals:
+        err = run(*argv, expect=2).err
+        assert err.count("\n") == 1 and words in err and "Traceback" not in err, (argv, err)
+        assert err.startswith("refused: "), err

@@ -5,11 +5,18 @@ import threading
 from dataclasses import replace
 
 from sqlalchemy import select
-from tickets_support import AGENT, CTX, FORM, WUYE
+from tickets_support import AGENT, CTX, FORM, OFFICE, REPLY, WUYE, WUYE_LEADER
 
-from callcenter.domain.tickets import Dispatch, LogContact
+from callcenter.domain.policy import Span
+from callcenter.domain.tickets import (
+    DecideExtension,
+    Dispatch,
+    LogContact,
+    RequestExtension,
+    SubmitReply,
+)
 from callcenter.services.sweeper import Sweeper
-from callcenter.storage.ticket_tables import NoticeRow
+from callcenter.storage.ticket_tables import NoticeRow, OfficeNoticeRow
 from callcenter.storage.uow import UnitOfWork
 
 
@@ -86,3 +93,26 @@ def test_two_sweepers_at_once_supervise_once(service):
     for tid in ids:
         assert [a["action"] for a in service.audit(tid, AGENT)].count("Supervise") == 1
     assert len([n for n in _notices(service.engine) if n[1] == "overdue"]) == 20
+
+
+def test_late_dispatch_extension_and_unsolved_notices(service):
+    waiting = service.register(FORM, AGENT)
+    assert service.get(waiting, AGENT)["dispatch_due"].startswith("2026-03-02T23:59")
+    working = service.register(replace(FORM, reporter_phone="13900000001",
+                                       home_address="别处"), AGENT)
+    service.command(working, Dispatch("u-wuye"), AGENT)
+    service.command(working, LogContact("x"), WUYE)
+    # Asked by the unit's leader: agreed as it is asked.
+    service.command(working, RequestExtension(Span.parse("15d"), "招标"), WUYE_LEADER)
+    service.command(working, DecideExtension(True, "同意"), OFFICE)
+    assert [k for _, k, _ in _notices(service.engine)] == ["extension"]
+    service.command(working, SubmitReply(replace(REPLY, result="unsolved",
+                                                  reason="需业主大会表决")), WUYE)
+    service.clock.advance(days=1)
+    report = Sweeper(service.engine, CTX, service.clock).run()
+    assert report.office_notices == 1  # the registered ticket, not dispatched in time
+    with UnitOfWork(service.engine, read_only=True) as uow:
+        kinds = sorted(n.kind for n in uow.session.scalars(select(OfficeNoticeRow)))
+    assert kinds == [f"dispatch_late:{waiting}", f"unsolved:{working}"]
+    listed = service.office_notices(OFFICE)
+    assert {n["kind"] for n in listed} == set(kinds)

@@ -331,6 +331,15 @@ def make_app(api: Api) -> web.Application:
         return _json({"items": await run(api.topics.of_call, request.match_info["linkedid"],
                                          viewer(request))})
 
+    async def callbacks(request: web.Request) -> web.Response:
+        limit = _query_int(request, "limit", 50, 1, 500)
+        offset = _query_int(request, "offset", 0, 0, 10**9)
+        return _json({"items": await run(svc.callbacks_due, viewer(request), limit, offset)})
+
+    async def office_notices(request: web.Request) -> web.Response:
+        limit = _query_int(request, "limit", 50, 1, 500)
+        return _json({"items": await run(svc.office_notices, viewer(request), limit)})
+
     async def calendar(request: web.Request) -> web.Response:
         if viewer(request).role not in (Role.SUPERVISOR, Role.AGENT):
             raise Forbidden("the hotline watches the working-day calendar")
@@ -362,6 +371,8 @@ def make_app(api: Api) -> web.Application:
     r.add_post(f"{p}/kb/requests/{{id}}/resolve", kb_resolve)
     r.add_post(f"{p}/sweeps", sweep)
     r.add_get(f"{p}/calendar", calendar)
+    r.add_get(f"{p}/callbacks", callbacks)
+    r.add_get(f"{p}/office/notices", office_notices)
     r.add_get(f"{p}/search", search)
     r.add_get(f"{p}/topics", topic_counts)
     r.add_get(f"{p}/calls/{{linkedid}}/topics", call_topics)

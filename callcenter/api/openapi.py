@@ -94,6 +94,13 @@ def document() -> dict[str, Any]:
                                  "properties": {"resolution": {"type": "string"}}},
             params=[_ID])},
         f"{P}/sweeps": {"post": _op("run the sweeper now (hotline office)")},
+        f"{P}/callbacks": {"get": _op("closed tickets sampled for a satisfaction callback, "
+                                      "not called back yet (hotline)",
+                                      params=[_q("limit", {"type": "integer"}),
+                                              _q("offset", {"type": "integer"})])},
+        f"{P}/office/notices": {"get": _op("notices to the hotline office: calendar, late "
+                                           "dispatch, unsolved replies (office)",
+                                           params=[_q("limit", {"type": "integer"})])},
         f"{P}/calendar": {"get": _op("working-day calendar: official and provisional years, "
                                      "open tickets with provisional due times (hotline)")},
         f"{P}/search": {"get": _op(

@@ -47,7 +47,7 @@ from callcenter.services.kb import KnowledgeBase
 from callcenter.services.rules import Rules, as_source
 from callcenter.services.ticket_views import audit_view, summary_view, ticket_view
 from callcenter.services.units import UnitsDirectory
-from callcenter.storage.notices import send_office_notice, send_unit_notices
+from callcenter.storage.notices import office_notices, send_office_notice, send_unit_notices
 from callcenter.storage.tickets_repo import StoredTicket, TicketsRepo
 from callcenter.storage.uow import UnitOfWork
 
@@ -232,6 +232,13 @@ class TicketService:
         with UnitOfWork(self.engine, read_only=True) as uow:
             page = TicketsRepo(uow.session).callbacks_due(min(limit, 500), offset)
             return [summary_view(st, viewer, now, ctx) for st in page]
+
+    def office_notices(self, viewer: Viewer, limit: int = 50) -> list[dict[str, Any]]:
+        """What the sweeper and the rules told the hotline office, newest first."""
+        if viewer.role is not Role.SUPERVISOR:
+            raise Forbidden("notices to the hotline office are for the office")
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            return office_notices(uow.session, min(limit, 500))
 
     def list(self, viewer: Viewer, status: Status | None = None, limit: int = 50,
              offset: int = 0) -> list[dict[str, Any]]:
