@@ -153,3 +153,27 @@ def test_year_end_edges_on_a_provisional_year():
     assert cal.add_workdays(date(2026, 12, 31), 1) == date(2027, 1, 4)
     assert cal.any_provisional(date(2026, 12, 31), date(2027, 1, 1))
     assert not cal.any_provisional(date(2026, 1, 1), date(2026, 12, 31))
+
+
+def test_kb_requests_and_revisits_work_past_the_published_calendar(service):
+    from tickets_support import REPLY, WUYE
+
+    from callcenter.domain.kb import RequestKind
+    from callcenter.domain.replies import Callback
+    from callcenter.domain.tickets import AcceptReply, LogContact, RecordCallback, SubmitReply
+
+    service.clock.now = _at(2026, 12, 28)
+    service.kb.request(RequestKind.NOT_FOUND, "电梯年检由谁负责？", AGENT, unit="u-wuye")
+    (req,) = service.kb.open_requests(AGENT)
+    assert req["provisional"] and req["due_at"].startswith("2027-01-05")
+    tid = _dispatch(service, Urgency.GENERAL, _at(2026, 12, 21))["id"]
+    service.clock.now = _at(2026, 12, 30)
+    service.command(tid, LogContact("x"), WUYE)
+    service.command(tid, SubmitReply(REPLY), WUYE)
+    service.command(tid, AcceptReply(), OFFICE)
+    unhappy = Callback(first_contact_made=True, solved=False, attitude=2, speed=2, result=2)
+    view = service.command(tid, RecordCallback(unhappy), AGENT)
+    # 12-31, then 1-4 and 1-5 (1-1 New Year's Day, the weekend): provisional.
+    assert view["status"] == "revisit" and view["due"]["completion"].startswith("2027-01-05")
+    assert view["provisional"] == ["completion"]
+    assert "provisional" in service.audit(tid, AGENT)[-1]["why"]

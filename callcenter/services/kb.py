@@ -145,10 +145,16 @@ class KnowledgeBase:
             q = q.where(KbRequestRow.unit == viewer.unit)
         elif not is_hotline(viewer):
             raise Forbidden("requests are for the hotline and units")
+        ctx = self.ctx
         with UnitOfWork(self.engine, read_only=True) as uow:
             return [{"id": r.id, "kind": r.kind, "unit": r.unit, "text": r.text,
                      "article_id": r.article_id, "due_at": r.due_at.isoformat(),
-                     "overdue": now > r.due_at} for r in uow.session.scalars(q)]
+                     "overdue": now > r.due_at,
+                     # Resting on a calendar year not published yet: may come a day later.
+                     "provisional": ctx.calendar.any_provisional(
+                         r.created_at.astimezone(ctx.tz).date(),
+                         r.due_at.astimezone(ctx.tz).date())}
+                    for r in uow.session.scalars(q)]
 
     # -- which articles answered which tickets --------------------------------------------
     def link_ticket(self, s: Session, ticket_id: int, article_id: int) -> None:
