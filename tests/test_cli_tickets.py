@@ -24,16 +24,21 @@ def run(tmp_path, monkeypatch, capsys):
     return call
 
 
+def _form(tmp_path, urgency):
+    form = tmp_path / "form.json"
+    form.write_text(json.dumps({
+        "kind": "complaint", "urgency": urgency, "channel": "phone", "category": "漏水",
+        "matter": "楼上漏水", "demand": "维修", "address": "沈河区五爱街道和谐社区3号楼",
+        "reporter_name": "张三", "reporter_phone": "13812345678"}, ensure_ascii=False))
+    return form
+
+
 def test_tickets_from_the_command_line(run, tmp_path):
     assert load_settings(tmp_path / "config" / "hotline.toml").store_url == \
         f"sqlite:///{tmp_path}/var/callcenter.db"
     assert "4 units from" in run("units", "load").out
     assert "4 units kept" in run("units", "load", "--if-empty").out
-    form = tmp_path / "form.json"
-    form.write_text(json.dumps({
-        "kind": "complaint", "urgency": "general", "channel": "phone", "category": "漏水",
-        "matter": "楼上漏水", "demand": "维修", "address": "沈河区五爱街道和谐社区3号楼",
-        "reporter_name": "张三", "reporter_phone": "13812345678"}, ensure_ascii=False))
+    form = _form(tmp_path, "general")
     t = json.loads(run("tickets", "register", str(form), "--as", "agent:a1").out)
     proposal = json.loads(run("units", "propose", t["address"], "漏水").out)
     assert proposal[0]["unit"] == "hexie-property"
@@ -77,11 +82,7 @@ def test_calendar_status_and_reload_from_the_command_line(run, tmp_path, monkeyp
     assert status["provisional_years"] == [2027] and not status["ok"]
     # Dispatched on 12-21 a ticket's extension window reaches 2027.
     monkeypatch.setattr(wiring, "now", lambda: datetime(2026, 12, 21, 10, tzinfo=tz))
-    form = tmp_path / "form.json"
-    form.write_text(json.dumps({
-        "kind": "complaint", "urgency": "urgent", "channel": "phone", "category": "漏水",
-        "matter": "楼上漏水", "demand": "维修", "address": "沈河区五爱街道和谐社区3号楼",
-        "reporter_name": "张三", "reporter_phone": "13812345678"}, ensure_ascii=False))
+    form = _form(tmp_path, "urgent")
     t = json.loads(run("tickets", "register", str(form), "--as", "agent:a1").out)
     t = json.loads(run("tickets", "do", str(t["id"]), "Dispatch",
                        '{"lead_unit": "hexie-property"}', "--as", "agent:a1").out)
@@ -102,11 +103,7 @@ def test_calendar_status_and_reload_from_the_command_line(run, tmp_path, monkeyp
 
 def test_every_refusal_is_one_line_naming_the_rule_with_exit_2(run, tmp_path):
     run("units", "load")
-    form = tmp_path / "form.json"
-    form.write_text(json.dumps({
-        "kind": "complaint", "urgency": "general", "channel": "phone", "category": "漏水",
-        "matter": "楼上漏水", "demand": "维修", "address": "沈河区五爱街道和谐社区3号楼",
-        "reporter_name": "张三", "reporter_phone": "13812345678"}, ensure_ascii=False))
+    form = _form(tmp_path, "general")
     tid = str(json.loads(run("tickets", "register", str(form), "--as", "agent:a1").out)["id"])
     refusals = [
         (("tickets", "do", tid, "AcceptReply"), "state_machine"),
