@@ -1,12 +1,13 @@
-"""Work orders at scale: create+dispatch through the service layer, and the sweeper over a
-store of open tickets.
+"""Work orders at scale: create+dispatch through the service layer, the sweeper over a store
+of open tickets, and the recomputation of provisional due times when a year is published.
 
     python3 bench/tickets.py [--open 1000000] [--create 2000] [--url postgresql://...]
 
 The open tickets are written in bulk (Core executemany of rows made by the real domain code
 and codec, not through the service, which would take hours); 1 % of them are overdue, 2 % due
-soon and 1 % still waiting for first contact. Prints rows, times, peak RSS and what the sweep
-did; run it on a fresh database.
+soon, 1 % still waiting for first contact and 1 % carry a provisional due time (dispatched at
+the end of December, due in a year not yet published). Prints rows, times, peak RSS and what
+the sweep and the recomputation did; run it on a fresh database.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from callcenter.domain.replies import Kind
 from callcenter.domain.tickets import Actor, Dispatch, LogContact, RulesContext, Ticket
 from callcenter.domain.transitions import apply
 from callcenter.domain.units import Unit
-from callcenter.domain.workdays import WorkCalendar
+from callcenter.domain.workdays import WorkCalendar, parse_calendar
+from callcenter.services.calendar import CalendarService
 from callcenter.services.sweeper import Sweeper
 from callcenter.services.tickets import TicketService
 from callcenter.storage import ticket_codec
@@ -46,6 +48,9 @@ FORM = Registration(kind=Kind.COMPLAINT, urgency=Urgency.GENERAL, channel=Channe
                     address="高新区梧桐街道翠竹社区3号楼2单元", reporter_name="张三",
                     reporter_phone="13812345678")
 NOW = datetime(2026, 6, 15, 10, tzinfo=UTC)  # a Monday
+PROVISIONAL_AT = datetime(2026, 12, 28, 10, tzinfo=UTC)  # 5 working days reach into 2027
+YEAR_2027 = parse_calendar('[years.2027]\nholidays = ["2027-01-01", "2027-01-04"]\n'
+                           'workdays = ["2027-01-09"]\n', "bench")
 
 
 def rss_mb() -> float:
@@ -55,7 +60,9 @@ def rss_mb() -> float:
 def create_and_dispatch(svc: TicketService, n: int) -> float:
     t = time.perf_counter()
     for i in range(n):
-        tid = svc.register(FORM, AGENT)
+        # Each ticket its own citizen: the repeat count reads the citizen's matter.
+        tid = svc.register(replace(FORM, reporter_phone=f"138{i:08d}",
+                                   home_address=f"翠竹社区{i}号"), AGENT)
         svc.command(tid, Dispatch(UNITS[i % len(UNITS)].code), AGENT)
     return n / (time.perf_counter() - t)
 
@@ -69,32 +76,39 @@ def _template(dispatched: datetime, contacted: bool) -> Ticket:
 
 
 def fill(engine: object, n: int) -> float:
-    """n open tickets: 1 % overdue, 2 % due soon, 1 % not yet contacted, the rest on time."""
+    """n open tickets: 1 % overdue, 2 % due soon, 1 % not yet contacted, 1 % provisional, the
+    rest on time."""
     kinds = {
         "overdue": _template(NOW - timedelta(days=10), True),
         "soon": _template(NOW - timedelta(days=6, hours=12), True),
         "uncontacted": _template(NOW - timedelta(days=2), False),
+        "provisional": _template(PROVISIONAL_AT, True),
         "fine": _template(NOW - timedelta(hours=1), True),
     }
+    assert kinds["provisional"].provisional
     states = {k: ticket_codec.encode(t) for k, t in kinds.items()}
     base = {"version": 1, "kind": "complaint", "urgency": "general", "channel": "phone",
             "category": FORM.category, "matter": FORM.matter, "demand": FORM.demand,
             "address": FORM.address, "history_text": "", "other_opinions": "",
             "reporter_name": FORM.reporter_name, "reporter_gender": "unknown",
             "reporter_phone": FORM.reporter_phone, "anonymous": False,
-            "registered_by": "bench", "supervised": False}
+            "registered_by": "bench", "supervised": False, "home_address": "",
+            "event_time": "", "people_involved": "", "address_key": FORM.address,
+            "closed_at": None, "dispatch_due": None, "callback_due": False}
     t0 = time.perf_counter()
     batch = 20_000
     for start in range(0, n, batch):
         rows, units = [], []
         for i in range(start, min(start + batch, n)):
             k = ("overdue" if i % 100 == 0 else "soon" if i % 100 in (1, 2)
-                 else "uncontacted" if i % 100 == 3 else "fine")
+                 else "uncontacted" if i % 100 == 3 else "provisional" if i % 100 == 4
+                 else "fine")
             t = kinds[k]
             unit = UNITS[i % len(UNITS)].code
             rows.append({**base, "id": i + 1, "status": t.status.value, "lead_unit": unit,
                          "registered_at": t.registered_at, "due_at": t.due_at,
                          "due_soon_at": t.due_soon_at, "first_contact_due": t.first_contact_due,
+                         "provisional": bool(t.provisional),
                          "state": states[k].replace('"u000"', f'"{unit}"')})
             units.append({"ticket_id": i + 1, "unit": unit, "role": "lead"})
         with UnitOfWork(engine) as uow:  # type: ignore[arg-type]
@@ -135,6 +149,15 @@ def main() -> None:
         again = Sweeper(engine, TZ_CTX, clock=lambda: NOW).run()
         print(f"[{store}] second sweep (nothing to do): {time.perf_counter() - t:.1f} s; "
               f"supervised {again.supervised}, notices {again.notices}")
+        t = time.perf_counter()
+        idle = CalendarService(engine, TZ_CTX, clock=lambda: NOW).recompute()
+        print(f"[{store}] recompute, no year published: {time.perf_counter() - t:.1f} s; "
+              f"changed {idle.changed:,}")
+        published = replace(TZ_CTX, calendar=YEAR_2027)
+        t = time.perf_counter()
+        done = CalendarService(engine, published, clock=lambda: NOW).recompute()
+        print(f"[{store}] recompute, 2027 published: {time.perf_counter() - t:.1f} s; "
+              f"changed {done.changed:,} provisional tickets; peak RSS {rss_mb():.0f} MB")
         engine.dispose()
 
 

@@ -88,11 +88,10 @@ class TicketService:
         with UnitOfWork(self.engine) as uow:
             repo = TicketsRepo(uow.session)
             tid = repo.add(t, form, viewer.id, [linkedid] if linkedid else [])
-            st = repo.get(tid, for_update=True)
-            assert st is not None
-            counted = self._count_repeats(repo, st, now, ctx)
-            if counted is not st.ticket:
-                repo.save(counted, st.version, len(st.ticket.history))
+            t = replace(t, id=tid)
+            counted = self._count_repeats(repo, t, form, now, ctx)
+            if counted is not t:
+                repo.save(counted, 1, 0)  # the row just added: version 1, no audit yet
             return tid
 
     def command(self, ticket_id: int, cmd: Command, viewer: Viewer) -> dict[str, Any]:
@@ -149,23 +148,22 @@ class TicketService:
             st = self._readable(repo, ticket_id, viewer, for_update=True)
             if not repo.add_call(ticket_id, linkedid, now):
                 return ticket_view(st, viewer, now, ctx)
-            t = self._count_repeats(repo, st, now, ctx)
+            t = self._count_repeats(repo, st.ticket, st.form, now, ctx)
             version = repo.save(t, st.version, len(st.ticket.history)) \
                 if t is not st.ticket else st.version
             return ticket_view(replace(st, ticket=t, version=version, calls=(*st.calls, linkedid)),
                                viewer, now, ctx)
 
-    def _count_repeats(self, repo: TicketsRepo, st: StoredTicket, now: datetime,
+    def _count_repeats(self, repo: TicketsRepo, t: Ticket, form: Registration, now: datetime,
                        ctx: RulesContext) -> Ticket:
         """The ticket with this year's contacts on its matter counted (domain/repeats.py) and
         their effect applied: the 3rd reopens a replied or closed ticket for review, the 5th
         brings supervision and the unit head's sign-off."""
-        assert st.ticket.id is not None
+        assert t.id is not None
         local = now.astimezone(ctx.tz)
         start = datetime(local.year, 1, 1, tzinfo=ctx.tz)
         end = datetime(local.year + 1, 1, 1, tzinfo=ctx.tz)
-        n = max(1, repo.contacts(repo.matching(st.form, st.ticket.id, start, end), start, end))
-        t = st.ticket
+        n = max(1, repo.contacts(repo.matching(form, t.id, start, end), start, end))
         if n == t.repeats:
             return t
         effect = repeat_effect(n)
@@ -208,7 +206,7 @@ class TicketService:
             repo.move_calls(source_id, target_id)
             survivor = repo.get(target_id, for_update=True)
             assert survivor is not None
-            counted = self._count_repeats(repo, survivor, now, ctx)
+            counted = self._count_repeats(repo, survivor.ticket, survivor.form, now, ctx)
             if counted is not survivor.ticket:
                 repo.save(counted, survivor.version, len(survivor.ticket.history))
 
