@@ -81,10 +81,16 @@ async def test_full_story_through_the_api(http, service):
     await http("wuye", "POST", f"/tickets/{tid}/commands/SubmitReply", {"reply": REPLY})
     t = await http("office", "POST", f"/tickets/{tid}/commands/AcceptReply")
     assert t["status"] == "closed" and t["calls"] == ["1795461234.1"]
+    due = (await http("agent", "GET", "/callbacks"))["items"]
+    assert [x["id"] for x in due] == [tid]
+    await http("wuye", "GET", "/callbacks", expect=403)
     for _ in range(3):
         t = await http("agent", "POST", f"/tickets/{tid}/commands/RecordCallback",
                        {"callback": {"reached": False}})
     assert t["status"] == "called_back" and t["callback"]["outcome"] == "unreachable"
+    assert (await http("agent", "GET", "/callbacks"))["items"] == []
+    assert isinstance((await http("office", "GET", "/office/notices"))["items"], list)
+    await http("agent", "GET", "/office/notices", expect=403)
     trail = (await http("office", "GET", f"/tickets/{tid}/audit"))["items"]
     assert [(a["action"], a["to"]) for a in trail] == [
         ("Dispatch", "dispatched"), ("LogContact", "contacted"), ("StartWork", "in_progress"),

@@ -130,3 +130,31 @@ def test_every_refusal_is_one_line_naming_the_rule_with_exit_2(run, tmp_path):
         err = run(*argv, expect=2).err
         assert err.count("\n") == 1 and words in err and "Traceback" not in err, (argv, err)
         assert err.startswith("refused: "), err
+
+
+def test_the_sweeper_runs_until_sigterm_and_exits_cleanly(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    shutil.copytree(PROJECT_ROOT / "config", tmp_path / "config")
+    env = {k: v for k, v in os.environ.items() if k != "CALLCENTER_DB_URL"}
+    env["CALLCENTER_HOME"] = str(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "callcenter", "--config", str(tmp_path / "config" / "hotline.toml"),
+         "sweeper", "--every", "0.2"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        seen = ""
+        while "sweeping every" not in seen and time.monotonic() < deadline:
+            seen += proc.stderr.readline()
+        assert "sweeping every" in seen, seen
+        time.sleep(0.5)  # a few sweeps
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert "sweeper stopped" in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
