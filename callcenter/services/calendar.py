@@ -25,7 +25,7 @@ from callcenter.domain.tickets import (
     Ticket,
 )
 from callcenter.services.rules import Rules, as_source
-from callcenter.storage.notices import send_office_notice
+from callcenter.storage.notices import office_notice_sent, send_office_notice
 from callcenter.storage.tickets_repo import ConcurrentUpdate, TicketsRepo
 from callcenter.storage.uow import UnitOfWork
 
@@ -135,9 +135,19 @@ class CalendarService:
     def notify_office(self) -> bool:
         """The daily notice to the hotline office while the status is not ok; True if one
         was sent now (at most one per local day)."""
+        now, ctx = self.clock(), self.rules()
+        local = now.astimezone(ctx.tz).date()
+        nxt = local.year + 1
+        soon_unknown = not ctx.calendar.knows(nxt) and (date(nxt, 1, 1) - local).days <= WARN_DAYS
+        # Cheap questions first: a sweep runs every few seconds, the notice once a day.
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            if office_notice_sent(uow.session, "calendar", local.isoformat()):
+                return False
+            if not soon_unknown and not TicketsRepo(uow.session).count_provisional():
+                return False
         status = self.status()
         if status["ok"]:
             return False
         with UnitOfWork(self.engine) as uow:
-            return send_office_notice(uow.session, "calendar", status["today"], self.clock(),
+            return send_office_notice(uow.session, "calendar", status["today"], now,
                                       "工作日历需要处理: " + "; ".join(status["problems"]))

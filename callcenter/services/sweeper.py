@@ -19,7 +19,7 @@ from callcenter.domain.supervision import OVERDUE
 from callcenter.domain.tickets import WITH_UNIT, RulesContext, Supervise
 from callcenter.domain.transitions import apply
 from callcenter.services.calendar import CalendarService
-from callcenter.services.rules import Rules, as_source
+from callcenter.services.rules import Rules, as_source, generation_of
 from callcenter.services.tickets import SYSTEM
 from callcenter.storage.notices import send_office_notice, send_unit_notices
 from callcenter.storage.tickets_repo import ConcurrentUpdate, TicketsRepo
@@ -44,6 +44,7 @@ class Sweeper:
         self.engine = engine
         self.rules = as_source(rules)
         self.clock = clock
+        self._recomputed_for: int | None = None  # calendar generation last recomputed for
 
     @property
     def ctx(self) -> RulesContext:
@@ -52,10 +53,17 @@ class Sweeper:
     def run(self) -> SweepReport:
         now = self.clock()
         report = SweepReport()
-        # Deadlines first: a year published since the last sweep may have moved some.
+        # Deadlines first: a year published since the last sweep may have moved some. A
+        # process recomputes at its first sweep (a newer package, a file changed while it
+        # was down) and whenever the calendar file changes.
         calendar = CalendarService(self.engine, self.rules, self.clock)
-        again = calendar.recompute()
-        report.recomputed, report.conflicts = again.changed, again.conflicts
+        self.rules()  # reading the rules is what re-reads a changed calendar file
+        generation = generation_of(self.rules)
+        if generation != self._recomputed_for:
+            again = calendar.recompute()
+            report.recomputed, report.conflicts = again.changed, again.conflicts
+            if not again.conflicts:
+                self._recomputed_for = generation
         report.office_notices = int(calendar.notify_office())
         self._overdue(now, report)
         self._dispatch_late(now, report)

@@ -37,6 +37,11 @@ def send_office_notice(s: Session, kind: str, day: str, now: datetime, text: str
                                              "text": text}]) == 1
 
 
+def office_notice_sent(s: Session, kind: str, day: str) -> bool:
+    return s.scalar(select(OfficeNoticeRow.id).where(OfficeNoticeRow.kind == kind,
+                                                     OfficeNoticeRow.day == day)) is not None
+
+
 def office_notices(s: Session, limit: int = 100) -> list[dict[str, Any]]:
     rows = s.scalars(select(OfficeNoticeRow).order_by(OfficeNoticeRow.id.desc()).limit(limit))
     return [{"kind": r.kind, "day": r.day, "at": r.created_at.isoformat(), "text": r.text}

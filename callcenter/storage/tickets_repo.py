@@ -187,6 +187,10 @@ class TicketsRepo:
             q = q.where(TicketRow.status == status.value)
         return [_stored(row, (), ()) for row in self.s.scalars(q)]
 
+    def count_provisional(self) -> int:
+        return int(self.s.scalar(select(func.count()).select_from(TicketRow).where(
+            TicketRow.provisional.is_(True))) or 0)
+
     def provisional(self, after_id: int = 0, limit: int = 500) -> list[StoredTicket]:
         """Tickets carrying a provisional due time, by id, in pages (without trails)."""
         q = (select(TicketRow).where(TicketRow.provisional.is_(True), TicketRow.id > after_id)
