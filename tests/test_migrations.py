@@ -60,3 +60,50 @@ def test_models_and_migrations_agree(store_url):
     migrate(engine)
     command.check(alembic_config(engine))  # raises if a model differs from the migrations
     engine.dispose()
+
+
+def test_tickets_stored_by_the_old_flow_read_back_in_the_new_one(store_url):
+    from datetime import UTC, datetime
+
+    from callcenter.domain.policy import Urgency
+    from callcenter.domain.replies import Kind
+    from callcenter.domain.tickets import Status, Ticket
+    from callcenter.storage import ticket_codec
+    from callcenter.storage.tickets_repo import TicketsRepo
+    from callcenter.storage.uow import UnitOfWork
+
+    engine = make_engine(store_url)
+    cfg = alembic_config(engine)
+    command.upgrade(cfg, "0009")
+    at = datetime(2026, 3, 2, 2, tzinfo=UTC)
+    state = json.loads(ticket_codec.encode(Ticket(Kind.COMPLAINT, Urgency.GENERAL, at,
+                                                  dispatched_at=at, due_at=at,
+                                                  lead_unit="u-wuye")))
+    for new in ("due_from", "due_spans", "extension_until", "return_until", "provisional",
+                "dispatch_due", "proposal", "parking", "closed_at", "callback_sampled",
+                "callback_outcome", "repeats"):
+        state.pop(new)
+    # As the called-back flow stored it: waiting for the office after a callback, an
+    # extension request as a bare span, a return request with its contact flag.
+    state |= {"status": "called_back", "pending_extension": "15d",
+              "return_request": {"reason": "不属职责", "contact_logged": True,
+                                 "suggested_unit": "u-street"}}
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO tickets (version, status, kind, urgency, channel, category, matter,"
+            " demand, address, history_text, other_opinions, reporter_name, reporter_gender,"
+            " reporter_phone, anonymous, registered_at, registered_by, lead_unit, due_at,"
+            " supervised, provisional, state) VALUES (1, 'called_back', 'complaint', 'general',"
+            " 'phone', '漏水', 'm', 'd', '翠竹社区 3号楼', '', '', '张三', 'male', '138', false,"
+            " :t, 'a', 'u-wuye', :t, false, false, :s)"),
+            {"t": at, "s": json.dumps(state, ensure_ascii=False, sort_keys=True)})
+    command.upgrade(cfg, "head")
+    with UnitOfWork(engine, read_only=True) as uow:
+        (tid,) = uow.session.execute(text("SELECT id FROM tickets")).scalars()
+        st = TicketsRepo(uow.session).get(tid)
+        key = uow.session.execute(text("SELECT address_key FROM tickets")).scalar_one()
+    assert st.ticket.status is Status.REPLIED  # the office accepts the reply now
+    assert st.ticket.pending_extension.agreed_by is not None
+    assert st.ticket.return_request.suggested_unit == "u-street"
+    assert st.ticket.due_from == at and st.ticket.repeats == 1 and key == "翠竹社区3号楼"
+    engine.dispose()
