@@ -101,3 +101,49 @@ def test_encoded_action_is_one_frame():
     frame = ami_actions.queue_add("hotline", "PJSIP/seat8001", "8001").encode("cc-1")
     assert frame.endswith(b"\r\n\r\n") and frame.count(b"\r\n\r\n") == 1
     assert b"ActionID: cc-1\r\n" in frame
+
+
+@pytest.mark.parametrize("name", ["Ping\n", "Ping\r\n", "Ping\nAction: Hangup"])
+def test_action_and_field_names_match_whole(name):
+    with pytest.raises(UnsafeActionError):
+        ami_actions.action(name)
+    with pytest.raises(UnsafeActionError):
+        ami_actions.action("Originate", {name: "x"})
+    with pytest.raises(UnsafeActionError):
+        ami_actions.action("Originate", variables={name: "x"})
+
+
+def test_a_comma_in_a_variable_value_is_refused():
+    with pytest.raises(UnsafeActionError, match="comma"):
+        ami_actions.originate("PJSIP/8001", "hotline", "s",
+                              variables={"CC_NOTE": "a,CC_ROUTE=evil"})
+    ok = ami_actions.originate("PJSIP/8001", "hotline", "s", variables={"CC_NOTE": "张三 来电"})
+    assert ("Variable", "CC_NOTE=张三 来电") in ok.fields
+
+
+def test_an_unterminated_message_is_cut_off():
+    p = AmiParser(max_message=64 * 1024)
+    p.feed(b"Asterisk Call Manager/9.0.0\r\n")
+    chunk = b"X" * 4096
+    with pytest.raises(Exception, match="longer than 65536") as exc:
+        for _ in range(100):
+            p.feed(chunk)
+    assert type(exc.value).__name__ == "AmiProtocolError" and p.pending == 0
+    # Under the cap, a long message in many reads is still one message.
+    big = AmiParser()
+    big.feed(b"Asterisk Call Manager/9.0.0\r\n")
+    for _ in range(200):
+        assert big.feed(b"Output: " + b"y" * 4088 + b"\r\n") == []
+    (msg,) = big.feed(b"\r\n")
+    assert len(msg["Output"]) == 200 * 4088 + 199 and big.pending == 0
+    # A separator split across reads is still found.
+    p2 = AmiParser()
+    assert p2.feed(b"Response: Success\r\n\r") == []
+    assert p2.feed(b"\n") == [{"Response": "Success"}]
+
+
+def test_a_bare_cr_in_a_value_does_not_split_the_stored_message():
+    msg = parse_message(b"Event: Newchannel\r\nCallerIDName: a\rb\r\nUniqueid: 1.1")
+    assert msg == {"Event": "Newchannel", "CallerIDName": "a b", "Uniqueid": "1.1"}
+    again = parse_message(wire_text(msg).encode())
+    assert again == msg

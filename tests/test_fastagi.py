@@ -72,3 +72,29 @@ def test_quote_arg_escapes_and_refuses():
     for bad in ("x\ny", "x\ry", "x\x00"):
         with pytest.raises(UnsafeAgiArgument):
             quote_arg(bad)
+
+
+async def test_a_command_longer_than_res_agi_reads_is_refused_unsent():
+    sent: list[bytes] = []
+
+    async def handler(req: AgiRequest, session: AgiSession) -> None:
+        with pytest.raises(UnsafeAgiArgument, match="2047"):
+            await session.set_variable("CC_NOTE", "话" * 700)  # 2,100 bytes of UTF-8
+        await session.set_variable("CC_NOTE", "话" * 600)
+
+    server = FastAgiServer(handler, port=0)
+    await server.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.bound_port)
+        writer.write(HEADER)
+        await writer.drain()
+        sent.append(await asyncio.wait_for(reader.readline(), 5))
+        writer.write(b"200 result=1\n")
+        await writer.drain()
+        await reader.read()
+        writer.close()
+    finally:
+        await server.stop()
+    (line,) = sent
+    assert line.startswith(b'SET VARIABLE "CC_NOTE" "') and len(line) <= 2047
+    assert line.decode().count("话") == 600  # the refused one never reached the socket

@@ -12,7 +12,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+# Matched whole (fullmatch): "$" alone also matches before a trailing newline, and "Ping\n"
+# would put a blank line, the end of a frame, inside the action.
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_()]{0,63}")
 _FORBIDDEN = ("\r", "\n", "\x00")
 
 
@@ -42,17 +45,21 @@ def _check(label: str, value: str) -> str:
 
 def action(name: str, fields: Mapping[str, str | int] | None = None,
            variables: Mapping[str, str] | None = None) -> Action:
-    if not _KEY.match(name):
+    if not _KEY.fullmatch(name):
         raise UnsafeActionError(f"action name {name!r} is not a plain AMI name")
     out: list[tuple[str, str]] = []
     for key, value in (fields or {}).items():
-        if not _KEY.match(key) or key.lower() == "actionid":
+        if not _KEY.fullmatch(key) or key.lower() == "actionid":
             raise UnsafeActionError(f"field name {key!r} is not allowed")
         out.append((key, _check(key, str(value))))
     for key, value in (variables or {}).items():
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_()]{0,63}", key):
+        if not _VARIABLE.fullmatch(key):
             raise UnsafeActionError(f"variable name {key!r} is not allowed")
-        out.append(("Variable", f"{key}={_check(key, value)}"))
+        if "," in _check(key, value):
+            # Asterisk splits a Variable header at commas into several variables.
+            raise UnsafeActionError(f"{key}: a comma would split the value into another "
+                                    "variable; refused before sending")
+        out.append(("Variable", f"{key}={value}"))
     return Action(name, tuple(out))
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from callcenter.telephony import ami_actions
 from callcenter.telephony.ami_actions import Action
-from callcenter.telephony.ami_parse import AmiParser, Message
+from callcenter.telephony.ami_parse import AmiParser, AmiProtocolError, Message
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,16 @@ class _Protocol(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        for msg in self.parser.feed(data):
+        try:
+            messages = self.parser.feed(data)
+        except AmiProtocolError as exc:
+            # A peer that never ends its message is cut off; the client logs in again and
+            # resyncs from Asterisk's live state.
+            log.error("AMI: %s; disconnecting", exc)
+            if self.transport is not None:
+                self.transport.abort()
+            return
+        for msg in messages:
             self.client._dispatch(msg)
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -22,14 +22,22 @@ _BANNER = b"Asterisk Call Manager/"
 
 _EVENT = b"Event: "
 _ACTION_ID = b"\r\nActionID: "
+MAX_MESSAGE = 1 << 20  # one AMI message; the largest real ones (CoreShowChannels) are KBs
+
+
+class AmiProtocolError(ValueError):
+    """The peer broke the framing (a message past MAX_MESSAGE): disconnect and resync."""
 
 
 class AmiParser:
-    __slots__ = ("_buf", "_wanted", "banner", "skipped")
+    __slots__ = ("_buf", "_scanned", "_wanted", "banner", "max_message", "skipped")
 
-    def __init__(self, wanted: Iterable[str] | None = None) -> None:
+    def __init__(self, wanted: Iterable[str] | None = None,
+                 max_message: int = MAX_MESSAGE) -> None:
         """wanted: event names to parse; None parses everything."""
         self._buf = bytearray()
+        self._scanned = 0  # bytes of the buffer already searched for the end of a message
+        self.max_message = max_message
         self._wanted = None if wanted is None else frozenset(n.encode() for n in wanted)
         self.banner: str | None = None
         self.skipped = 0
@@ -43,6 +51,9 @@ class AmiParser:
             if buf.startswith(_BANNER):
                 end = buf.find(b"\r\n")
                 if end < 0:
+                    if len(buf) > self.max_message:
+                        del buf[:]
+                        raise AmiProtocolError("an AMI banner without its line end")
                     return []
                 self.banner = buf[len(_BANNER):end].decode("ascii", "replace")
                 del buf[: end + 2]
@@ -52,8 +63,11 @@ class AmiParser:
         start = 0
         find = buf.find
         wanted = self._wanted
+        # Only new bytes (and the 3 before them, a separator may straddle reads) are searched:
+        # an unterminated message is not rescanned from its start on every read.
+        frm = max(0, self._scanned - 3)
         while True:
-            end = find(_SEP, start)
+            end = find(_SEP, frm)
             if end < 0:
                 break
             if end > start:
@@ -62,12 +76,17 @@ class AmiParser:
                     name = bytes(buf[start + 7:eol if eol >= 0 else end])
                     if name not in wanted and find(_ACTION_ID, start, end) < 0:
                         self.skipped += 1
-                        start = end + 4
+                        start = frm = end + 4
                         continue
                 out.append(parse_message(bytes(buf[start:end])))
-            start = end + 4
+            start = frm = end + 4
         if start:
             del buf[:start]
+        self._scanned = len(buf)
+        if len(buf) > self.max_message:
+            del buf[:]
+            self._scanned = 0
+            raise AmiProtocolError(f"an AMI message longer than {self.max_message} bytes")
         return out
 
     @property
@@ -78,10 +97,13 @@ class AmiParser:
 def parse_message(raw: bytes) -> Message:
     """One message, without its terminating blank line, into a dict.
 
-    A header that repeats (ChanVariable, Output) keeps every value, joined by newlines.
+    A header that repeats (ChanVariable, Output) keeps every value, joined by newlines. A bare
+    CR inside a value becomes a space: stored as wire text, it would split the message in two
+    when read back, and every later save would grow the trail.
     """
     msg: Message = {}
     for line in raw.decode("utf-8", "replace").split("\r\n"):
+        line = line.replace("\r", " ")
         key, sep, value = line.partition(": ")
         if not sep:
             key, sep, value = line.partition(":")

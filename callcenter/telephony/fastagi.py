@@ -19,6 +19,9 @@ from urllib.parse import urlsplit
 log = logging.getLogger(__name__)
 
 
+MAX_COMMAND = 2047  # bytes with the newline: res_agi's buffer is 2,048 with its NUL
+
+
 class AgiError(RuntimeError):
     pass
 
@@ -68,8 +71,12 @@ class AgiSession:
         verb = words[0]
         if not verb.replace(" ", "").isalpha():
             raise UnsafeAgiArgument(f"AGI verb {verb!r} is not a plain word")
-        line = " ".join([verb, *(quote_arg(w) for w in words[1:])]) + "\n"
-        self._writer.write(line.encode("utf-8"))
+        line = (" ".join([verb, *(quote_arg(w) for w in words[1:])]) + "\n").encode("utf-8")
+        if len(line) > MAX_COMMAND:
+            # res_agi reads a command 2,048 bytes at a time: a longer one would arrive as two.
+            raise UnsafeAgiArgument(f"{verb}: {len(line)} bytes, more than the {MAX_COMMAND} "
+                                    "an AGI command may have; nothing was sent")
+        self._writer.write(line)
         await self._writer.drain()
         reply = await asyncio.wait_for(self._reader.readline(), self._timeout)
         text = reply.decode("utf-8", "replace").strip()
