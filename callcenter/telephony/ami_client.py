@@ -81,6 +81,11 @@ class _Protocol(asyncio.Protocol):
             self.client._dispatch(msg)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        # Actions in flight fail now with AmiDisconnected, not at their time-out: a drop during
+        # the post-login resync used to hold the next login for 30 s. (A connection already
+        # replaced by a newer one leaves the newer one's actions alone.)
+        if self.client._proto in (self, None):
+            self.client._fail_pending()
         if not self.closed.done():
             self.closed.set_result(None)
 
