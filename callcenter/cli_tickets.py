@@ -199,10 +199,14 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from callcenter.storage.tickets_repo import ConcurrentUpdate
 
     if args.cmd == "api-token":
-        if args.action == "add":
-            print(tokens.add(settings.api_tokens_file, args.person))
-        else:
-            print(f"revoked {tokens.revoke(settings.api_tokens_file, args.id)} token(s)")
+        try:
+            if args.action == "add":
+                print(tokens.add(settings.api_tokens_file, args.person))
+            else:
+                print(f"revoked {tokens.revoke(settings.api_tokens_file, args.id)} token(s)")
+        except ValueError as exc:
+            print(f"refused: api-token: {exc}", file=sys.stderr)
+            return 2
         return 0
     svc = ticket_service(settings)
     try:
@@ -377,7 +381,7 @@ def _serve(settings: Settings, svc: Any) -> int:
     from callcenter.services.sweeper import Sweeper
 
     app = make_app(Api(svc, Sweeper(svc.engine, svc.rules, svc.clock),
-                       tokens.load(settings.api_tokens_file)))
+                       tokens.TokenFile(settings.api_tokens_file)))
     print(f"API on http://{settings.api_host}:{settings.api_port}/api/v1/openapi.json")
     web.run_app(app, host=settings.api_host, port=settings.api_port, print=None)
     return 0

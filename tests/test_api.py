@@ -205,3 +205,51 @@ async def test_calendar_and_its_watcher(service, tmp_path):
         assert [a["action"] for a in (await r.json())["items"]][-1] == "RecomputeDeadlines"
     finally:
         await client.close()
+
+
+async def test_token_changes_take_effect_without_a_restart(service, tmp_path, caplog):
+    import os
+
+    path = tmp_path / "tokens.toml"
+    first = tokens.add(path, PEOPLE["agent"])
+    app = make_app(Api(service, Sweeper(service.engine, CTX, service.clock),
+                       tokens.TokenFile(path)))
+    client = TestClient(TestServer(app))
+    await client.start_server()
+
+    async def status(token):
+        r = await client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {token}"})
+        return r.status
+
+    try:
+        assert await status(first) == 200
+        later = tokens.add(path, PEOPLE["office"])
+        assert await status(later) == 200  # known at once
+        tokens.revoke(path, "agent-7")
+        assert await status(first) == 401  # revoked at once
+        # An entry broken by hand is skipped and logged; the others still work.
+        text = path.read_text()
+        path.write_text(text + '[tokens."abc"]\nrole = "emperor"\nid = "x"\n')
+        os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 10**9))
+        assert await status(later) == 200
+        assert "token abc… skipped" in caplog.text
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize("bad", ["a\x1bb", "a\tb", "a\x7fb", 'a"b'])
+def test_api_token_add_refuses_control_characters(tmp_path, bad, capsys, monkeypatch):
+    import shutil
+
+    from callcenter import cli
+    from callcenter.config import PROJECT_ROOT
+
+    shutil.copytree(PROJECT_ROOT / "config", tmp_path / "config")
+    monkeypatch.setenv("CALLCENTER_HOME", str(tmp_path))
+    argv = ["--config", str(tmp_path / "config" / "hotline.toml"), "api-token", "add"]
+    assert cli.main([*argv, "agent:good"]) == 0
+    capsys.readouterr()
+    assert cli.main([*argv, f"agent:{bad}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("refused: api-token:") and err.count("\n") == 1
+    assert len(tokens.load(tmp_path / "var" / "api-tokens.toml")) == 1  # the file still reads

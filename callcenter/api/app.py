@@ -17,7 +17,7 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +26,7 @@ from aiohttp import web
 
 from callcenter.api import forms
 from callcenter.api.openapi import document
-from callcenter.api.tokens import viewer_for
+from callcenter.api.tokens import Tokens, viewer_for
 from callcenter.domain.kb import RequestKind
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.tickets import Status, TicketError
@@ -49,7 +49,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class Api:
     tickets: TicketService
     sweeper: Sweeper
-    tokens: dict[str, Viewer]
+    tokens: Tokens | Mapping[str, Viewer]  # a TokenFile in the running API
     transcripts: TranscriptSearch = field(init=False)  # over the tickets' store
     topics: Topics = field(init=False)
     calendar: CalendarService = field(init=False)
