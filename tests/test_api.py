@@ -253,3 +253,33 @@ def test_api_token_add_refuses_control_characters(tmp_path, bad, capsys, monkeyp
     err = capsys.readouterr().err
     assert err.startswith("refused: api-token:") and err.count("\n") == 1
     assert len(tokens.load(tmp_path / "var" / "api-tokens.toml")) == 1  # the file still reads
+
+
+async def test_private_headers_and_hostile_bodies(service, tmp_path):
+    path = tmp_path / "tokens.toml"
+    agent = tokens.add(path, PEOPLE["agent"])
+    client = TestClient(TestServer(make_app(Api(service, Sweeper(service.engine, CTX),
+                                                tokens.load(path)))))
+    await client.start_server()
+    auth = {"Authorization": f"Bearer {agent}", "Content-Type": "application/json"}
+    try:
+        for r in (await client.get("/api/v1/tickets", headers=auth),
+                  await client.get("/api/v1/tickets")):  # answers and refusals alike
+            assert r.headers["Cache-Control"] == "no-store"
+            assert r.headers["X-Content-Type-Options"] == "nosniff"
+            assert r.headers["Referrer-Policy"] == "no-referrer"
+        deep = "[" * 100_000 + "]" * 100_000
+        r = await client.post("/api/v1/tickets", data=deep, headers=auth)
+        assert r.status == 400 and "nested" in (await r.json())["error"]
+        r = await client.post("/api/v1/tickets", data='{"kind": ' + "9" * 5000 + "}",
+                              headers=auth)
+        assert r.status == 400
+        t = await (await client.post("/api/v1/tickets", json=FORM, headers=auth)).json()
+        r = await client.post(f"/api/v1/tickets/{t['id']}/commands/AnswerDirectly",
+                              json={"answer": "已解答", "kb_article": 2**40}, headers=auth)
+        assert r.status == 422 and "kb_article" in (await r.json())["fields"]
+        r = await client.post(f"/api/v1/tickets/{t['id']}/merge",
+                              json={"into": 2**40, "reason": "x"}, headers=auth)
+        assert r.status == 422
+    finally:
+        await client.close()

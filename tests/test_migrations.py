@@ -107,3 +107,21 @@ def test_tickets_stored_by_the_old_flow_read_back_in_the_new_one(store_url):
     assert st.ticket.return_request.suggested_unit == "u-street"
     assert st.ticket.due_from == at and st.ticket.repeats == 1 and key == "翠竹社区3号楼"
     engine.dispose()
+
+
+def test_the_sqlite_store_is_not_readable_by_others(tmp_path):
+    import os
+    import stat
+
+    db = tmp_path / "store" / "calls.db"
+    engine = make_engine(f"sqlite:///{db}")
+    migrate(engine)
+    for f in [db, *db.parent.glob("calls.db-*")]:
+        assert stat.S_IMODE(os.stat(f).st_mode) & 0o007 == 0, f
+    assert stat.S_IMODE(os.stat(db.parent).st_mode) & 0o007 == 0
+    engine.dispose()
+    old = tmp_path / "old.db"
+    old.write_bytes(b"")
+    old.chmod(0o644)
+    make_engine(f"sqlite:///{old}").dispose()
+    assert stat.S_IMODE(os.stat(old).st_mode) == 0o640

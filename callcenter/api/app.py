@@ -140,8 +140,11 @@ async def _body(request: web.Request) -> Any:
         return {}
     try:
         return await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise web.HTTPBadRequest(text=json.dumps({"error": f"body is not JSON: {exc}"}),
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # ValueError covers JSONDecodeError and integers of more digits than Python reads;
+        # RecursionError a body nested deeper than the parser goes.
+        message = "too deeply nested" if isinstance(exc, RecursionError) else str(exc)
+        raise web.HTTPBadRequest(text=json.dumps({"error": f"body is not JSON: {message}"}),
                                  content_type="application/json") from exc
 
 
@@ -155,8 +158,17 @@ async def _watch_calendar(api: Api) -> None:
             log.error("calendar watch failed: %s", type(exc).__name__)
 
 
+async def _private_headers(request: web.Request, response: web.StreamResponse) -> None:
+    # Answers carry tickets, numbers and transcripts: never cached, never sniffed into
+    # something else, and no page that links out tells where it came from.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+
+
 def make_app(api: Api) -> web.Application:
     app = web.Application(middlewares=[errors], client_max_size=256 * 1024)
+    app.on_response_prepare.append(_private_headers)
     svc = api.tickets
 
     async def calendar_watcher(app: web.Application) -> AsyncIterator[None]:
@@ -229,7 +241,7 @@ def make_app(api: Api) -> web.Application:
         errors_: dict[str, str] = {}
         into = body.get("into") if isinstance(body, dict) else None
         reason = body.get("reason") if isinstance(body, dict) else None
-        if not isinstance(into, int) or isinstance(into, bool):
+        if not isinstance(into, int) or isinstance(into, bool) or not 0 < into < 2**31:
             errors_["into"] = "the id of the ticket that stays"
         if not isinstance(reason, str) or not reason.strip():
             errors_["reason"] = "required"
@@ -281,7 +293,8 @@ def make_app(api: Api) -> web.Application:
             raise ValidationFailed({"kind": "not_found or correction"}) from None
         text, unit, article_id = body.get("text"), body.get("unit"), body.get("article_id")
         if not isinstance(text, str) or (unit is not None and not isinstance(unit, str)) or (
-                article_id is not None and not isinstance(article_id, int)):
+                article_id is not None and not (isinstance(article_id, int)
+                                                and 0 < article_id < 2**31)):
             raise ValidationFailed({"body": "text: string, unit: string, article_id: integer"})
         rid = await run(svc.kb.request, kind, text, who, unit, article_id)
         return _json({"id": rid}, 201)

@@ -44,8 +44,9 @@ def _value(tp: Any, v: Any, where: str, errors: dict[str, str]) -> Any:
             errors[where] = "true or false"
         return v
     if tp is int:
-        if not isinstance(v, int) or isinstance(v, bool):
-            errors[where] = "an integer"
+        # The store's integers are 32-bit: a larger one would fail there, not here.
+        if not isinstance(v, int) or isinstance(v, bool) or not -2**31 <= v < 2**31:
+            errors[where] = f"an integer from {-2**31} to {2**31 - 1}"
         return v
     if tp is str:
         if not isinstance(v, str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ def make_engine(url: str) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_file(path)
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -49,6 +50,20 @@ def make_engine(url: str) -> Engine:
     # went from 70 to 160 ms at a million utterances. Plan every statement for its values.
     return create_engine(url, pool_pre_ping=True,
                          connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
+
+
+def _private_file(path: Path) -> None:
+    """The store holds phone numbers and transcripts: owner and group only. SQLite gives its
+    -wal and -shm files the database file's mode, so creating this one right is enough."""
+    if str(path) == ":memory:":
+        return
+    path.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o640))
+    except FileExistsError:
+        mode = path.stat().st_mode
+        if mode & 0o007 and path.stat().st_uid == os.getuid():
+            os.chmod(path, mode & 0o770)  # an older store others could read
 
 
 def alembic_config(engine: Engine) -> Config:
