@@ -6,14 +6,13 @@ import argparse
 import asyncio
 import contextlib
 import json
-import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from callcenter import cli_speech, cli_tickets
+from callcenter import cli_speech, cli_tickets, logs
 from callcenter.config import ConfigError, Settings, load_settings
 from callcenter.domain.privacy import mask_number
 from callcenter.domain.topics import TopicsError
@@ -56,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure()
     try:
         settings = load_settings(args.config)
         return _dispatch(args, settings)

@@ -20,7 +20,8 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         _private_file(path)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # Statement parameters are phone numbers and transcripts: never in an error's text.
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -48,7 +49,7 @@ def make_engine(url: str) -> Engine:
     # psycopg prepares a statement after 5 runs, and PostgreSQL then may switch to a generic
     # plan that ignores how common a word or a seat is: transcript search with a seat filter
     # went from 70 to 160 ms at a million utterances. Plan every statement for its values.
-    return create_engine(url, pool_pre_ping=True,
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True,
                          connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
 
 
