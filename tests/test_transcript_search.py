@@ -118,7 +118,7 @@ def test_a_unit_searches_only_calls_of_its_tickets_and_every_search_is_audited(s
         audit = uow.session.scalars(select(SearchAuditRow).order_by(SearchAuditRow.id)).all()
     assert [(a.person, a.query) for a in audit][-1] == ("office-1", "供暖")
     assert '"speaker": "agent"' in audit[-1].filters and "1.1" in audit[-1].results
-    assert len(audit) == 5  # every search that ran is recorded; the refused one did not run
+    assert len(audit) == 6  # every search, the refused one (caller filter by a unit) too
 
 
 def test_filters_by_unit_kind_and_category_of_the_calls_tickets(search, service):
@@ -217,8 +217,11 @@ async def test_a_calls_transcript_is_read_whole_within_the_same_access_and_audit
     assert theirs["caller"] == "138****5678" and theirs["tickets"] == [tid]
     with UnitOfWork(service.engine, read_only=True) as uow:
         audit = uow.session.scalars(select(SearchAuditRow).order_by(SearchAuditRow.id)).all()
+    # The refused read is audited too (before the ticket made it the unit's call).
     assert [(a.person, a.query) for a in audit] == [("agent-7", "transcript 1.1"),
+                                                   ("li", "transcript 1.2"),
                                                    ("li", "transcript 1.2")]
+    assert "NotFound" in audit[1].results
 
     path = tmp_path / "tokens.toml"
     token = tokens.add(path, WUYE)
@@ -238,3 +241,60 @@ async def test_a_calls_transcript_is_read_whole_within_the_same_access_and_audit
     assert main(["transcript", "1.3", "--as", "agent:a1"]) == 0
     assert "物业费涨价了" in capsys.readouterr().out
     assert main(["transcript", "9.9", "--as", "agent:a1"]) == 2
+
+
+def _say(service, linkedid, lines, caller="13812345678"):
+    """A stored call whose citizen side said `lines` (start, text)."""
+    engine = service.engine
+    with UnitOfWork(engine) as uow:
+        add_call(uow.session, linkedid, T0, "8001", caller=caller)
+    queue = TranscriptionQueue(engine, "w")
+    queue.enqueue_pending()
+    while (job := queue.claim()) is not None:
+        said = [Segment("citizen", start, start + 2.0, t, segment(t), 0.9)
+                for start, t in lines] if job.kind == "citizen" else []
+        assert queue.finish(job, said, 10.0)
+
+
+def test_units_never_read_identity_in_what_was_said(service):
+    from callcenter.domain.privacy import HIDDEN
+    from callcenter.domain.tickets import Dispatch
+
+    _say(service, "2.1", [(1.0, "我叫张三，电话13812345678，身份证41010519900101123X，漏水"),
+                          (4.0, "手机号是幺三八 一二三四 五六七八，楼上漏水")])
+    tid = service.register(FORM, AGENT, linkedid="2.1")
+    service.command(tid, Dispatch("u-wuye", ("u-street",)), AGENT)
+    search = TranscriptSearch(service.engine, service.clock)
+    hotline = " ".join(h["snippet"] for h in search.search("漏水", OFFICE))
+    assert "13812345678" in hotline and "张三" in hotline and "幺三八" in hotline
+    from tickets_support import STREET
+
+    for unit in (WUYE, STREET):
+        said = " ".join(h["snippet"] for h in search.search("漏水", unit))
+        whole = " ".join(g["text"] for g in search.transcript("2.1", unit)["segments"])
+        for text_ in (said, whole):
+            assert "【漏水】" in said
+            for secret in ("13812345678", "41010519900101123X", "张三", "幺三八", "五六七八"):
+                assert secret not in text_, (unit.unit, secret, text_)
+        assert HIDDEN in whole
+
+    # An anonymous citizen's number is not shown to the unit at all, not even masked.
+    _say(service, "2.2", [(1.0, "举报小区违建")], caller="13900001111")
+    aid = service.register(replace(FORM, anonymous=True, kind=Kind.REPORT,
+                                   reporter_phone="13900001111"), AGENT, linkedid="2.2")
+    service.command(aid, Dispatch("u-wuye"), AGENT)
+    (hit,) = search.search("违建", WUYE)
+    assert hit["caller"] == HIDDEN and search.transcript("2.2", WUYE)["caller"] == HIDDEN
+    assert search.search("违建", OFFICE)[0]["caller"] == "13900001111"
+
+
+def test_refused_searches_and_reads_are_audited(search, service):
+    with pytest.raises(Forbidden):
+        search.search("漏水", WUYE, Filters(caller="13812345678"))
+    with pytest.raises(NotFound):
+        search.transcript("1.1", OTHER)
+    with UnitOfWork(service.engine, read_only=True) as uow:
+        audit = uow.session.scalars(select(SearchAuditRow).order_by(SearchAuditRow.id)).all()
+    assert [(a.person, a.query) for a in audit[-2:]] == [("li", "漏水"), ("zhao", "transcript 1.1")]
+    assert '"refused": "Forbidden"' in audit[-2].results
+    assert '"refused": "NotFound"' in audit[-1].results

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -94,3 +96,18 @@ def may_read_ticket(viewer: Viewer, lead_unit: str | None, co_units: tuple[str, 
         return True
     return viewer.role is Role.UNIT and viewer.unit is not None and (
         viewer.unit == lead_unit or viewer.unit in co_units)
+
+
+# What a citizen says can carry identity too: numbers read out (in digits or in Chinese
+# numerals, 幺三八…), ID-card numbers and their own name.
+_SPOKEN_DIGITS = "0-9０-９零〇一二三四五六七八九幺两"
+_SPOKEN_NUMBER = re.compile(rf"[{_SPOKEN_DIGITS}](?:[\s-]*[{_SPOKEN_DIGITS}]){{6,}}[xX]?")
+
+
+def mask_speech(text: str, names: Iterable[str] = ()) -> str:
+    """Transcript text for a role that may not see identity: every run of 7 or more spoken
+    digits (a phone or ID-card number) and the reporter's name hidden."""
+    out = _SPOKEN_NUMBER.sub(lambda m: "*" * len(m.group(0)), text)
+    for name in sorted({n for n in names if len(n.strip()) >= 2}, key=len, reverse=True):
+        out = out.replace(name, HIDDEN)
+    return out

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, Select, insert, select, text
 from sqlalchemy.orm import Session
 
-from callcenter.domain.privacy import Role, Viewer, is_hotline, mask_number
+from callcenter.domain.privacy import HIDDEN, Role, Viewer, is_hotline, mask_number, mask_speech
 from callcenter.domain.replies import Kind
 from callcenter.search.cjk import query_words, score
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
@@ -73,6 +73,14 @@ class TranscriptSearch:
 
     def search(self, query: str, viewer: Viewer, filters: Filters = Filters(),
                limit: int = 20) -> list[dict[str, Any]]:
+        try:
+            return self._search(query, viewer, filters, limit)
+        except (Forbidden, ValidationFailed) as exc:
+            self._audit_refusal(viewer, query, filters, exc)
+            raise
+
+    def _search(self, query: str, viewer: Viewer, filters: Filters,
+                limit: int) -> list[dict[str, Any]]:
         if viewer.role is Role.PUBLIC:
             raise Forbidden("recordings are not public")
         if filters.caller and not is_hotline(viewer):
@@ -105,20 +113,29 @@ class TranscriptSearch:
                 select(SegmentRow, CallRow).join(CallRow, CallRow.id == SegmentRow.call_id)
                 .where(SegmentRow.id.in_(best)))}
             rows = [found[i] for i in best]
-            tickets = _tickets(s, {c.linkedid for _, c in rows}, viewer)
+            calls = {c.linkedid for _, c in rows}
+            tickets = _tickets(s, calls, viewer)
+            who = _identities(s, calls)
             hits = [{"call": c.linkedid, "segment": g.id, "speaker": g.speaker,
                      "offset_s": g.start_s, "end_s": g.end_s,
-                     "snippet": highlight(g.text, words),
+                     "snippet": highlight(_said(g.text, viewer, who.get(c.linkedid)), words),
                      "started_at": c.started_at.isoformat(), "seat": c.seat,
                      "tickets": tickets.get(c.linkedid, []),
-                     "caller": c.caller_number if is_hotline(viewer)
-                     else mask_number(c.caller_number)} for g, c in rows]
+                     "caller": _caller(c.caller_number, viewer, who.get(c.linkedid))}
+                    for g, c in rows]
             self._audit(s, viewer, query, filters, [[h["call"], h["segment"]] for h in hits])
             return hits
 
     def transcript(self, linkedid: str, viewer: Viewer) -> dict[str, Any]:
         """Everything said in one call, both sides in time order (audited like a search):
         where a hit lands, the conversation around it."""
+        try:
+            return self._transcript(linkedid, viewer)
+        except (Forbidden, NotFound) as exc:
+            self._audit_refusal(viewer, f"transcript {linkedid}", Filters(), exc)
+            raise
+
+    def _transcript(self, linkedid: str, viewer: Viewer) -> dict[str, Any]:
         if viewer.role is Role.PUBLIC:
             raise Forbidden("recordings are not public")
         with UnitOfWork(self.engine) as uow:
@@ -133,22 +150,67 @@ class TranscriptSearch:
                                   .order_by(SegmentRow.start_s, SegmentRow.id)))
             self._audit(s, viewer, f"transcript {linkedid}", Filters(),
                         [[linkedid, g.id] for g in segs])
+            who = _identities(s, {linkedid}).get(linkedid)
             return {"call": linkedid, "started_at": call.started_at.isoformat(),
                     "seat": call.seat,
                     "tickets": _tickets(s, {linkedid}, viewer).get(linkedid, []),
-                    "caller": call.caller_number if is_hotline(viewer)
-                    else mask_number(call.caller_number),
+                    "caller": _caller(call.caller_number, viewer, who),
                     "segments": [{"segment": g.id, "speaker": g.speaker, "start_s": g.start_s,
-                                  "end_s": g.end_s, "text": g.text, "conf": g.conf}
+                                  "end_s": g.end_s, "text": _said(g.text, viewer, who),
+                                  "conf": g.conf}
                                  for g in segs]}
 
     def _audit(self, s: Session, viewer: Viewer, query: str, filters: Filters,
-               results: list[list[Any]]) -> None:
+               results: list[list[Any]] | dict[str, str]) -> None:
         s.execute(insert(SearchAuditRow).values(
             at=self.clock(), role=viewer.role.value, person=viewer.id, query=query,
             filters=json.dumps({k: str(v) for k, v in filters.__dict__.items() if v},
                                ensure_ascii=False),
-            results=json.dumps(results)))
+            results=json.dumps(results, ensure_ascii=False)))
+
+
+    def _audit_refusal(self, viewer: Viewer, query: str, filters: Filters,
+                       exc: Exception) -> None:
+        """A refused search or read is audited too, in its own transaction."""
+        with UnitOfWork(self.engine) as uow:
+            self._audit(uow.session, viewer, query[:500], filters,
+                        {"refused": type(exc).__name__, "why": str(exc)[:200]})
+
+
+@dataclass(frozen=True)
+class _Identity:
+    names: tuple[str, ...]  # reporters of the call's tickets
+    anonymous: bool          # one of them asked to stay anonymous
+
+
+def _identities(s: Session, linkedids: set[str]) -> dict[str, _Identity]:
+    if not linkedids:
+        return {}
+    rows = s.execute(select(TicketCallRow.linkedid, TicketRow.reporter_name, TicketRow.anonymous)
+                     .join(TicketRow, TicketRow.id == TicketCallRow.ticket_id)
+                     .where(TicketCallRow.linkedid.in_(linkedids)))
+    names: dict[str, set[str]] = {}
+    anonymous: set[str] = set()
+    for lid, name, anon in rows:
+        names.setdefault(lid, set()).add(name)
+        if anon:
+            anonymous.add(lid)
+    return {lid: _Identity(tuple(n), lid in anonymous) for lid, n in names.items()}
+
+
+def _said(text_: str, viewer: Viewer, who: _Identity | None) -> str:
+    """What was said as this viewer may read it: units never read identity in speech."""
+    if is_hotline(viewer):
+        return text_
+    return mask_speech(text_, who.names if who else ())
+
+
+def _caller(number: str, viewer: Viewer, who: _Identity | None) -> str:
+    if is_hotline(viewer):
+        return number
+    if who is not None and who.anonymous:
+        return HIDDEN  # an anonymous citizen's number is not shown even masked
+    return mask_number(number)
 
 
 def _calls_of_tickets(*where: ColumnElement[bool]) -> Select[str]:
