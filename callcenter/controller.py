@@ -25,6 +25,7 @@ from callcenter.telephony.tracker import CallTracker
 from callcenter.telephony.variables import AGI_SETTABLE, RECOVERABLE, USEREVENT_NAME
 
 log = logging.getLogger(__name__)
+HANDED_KEPT = 50_000  # late events come seconds after a call, not days: a day's calls is plenty
 
 
 @dataclass
@@ -44,6 +45,9 @@ class Controller:
         self.agi = FastAgiServer(self._agi, s.agi_host, s.agi_port,
                                  answer_timeout=s.agi_timeout_ms / 1000)
         self._to_save: asyncio.Queue[str] = asyncio.Queue()
+        # Calls this process handed to the store (saved or being saved), newest last: a late
+        # event of one of them is merged at once, even before its first save has committed.
+        self._handed: dict[str, None] = {}
         self._checks: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -117,8 +121,12 @@ class Controller:
 
     def on_event(self, msg: Message) -> None:
         lid = msg.get("Linkedid", "")
-        fragment = bool(lid) and lid not in self.tracker.calls and msg.get("Event") not in (
-            "Newchannel", "CoreShowChannel")
+        # A call's own start (its citizen's Newchannel) or a resync snapshot opens a call; any
+        # other event of a call not held, a new leg's Newchannel included, is a fragment.
+        opens = msg.get("Event") == "CoreShowChannel" or (
+            msg.get("Event") == "Newchannel" and msg.get("Uniqueid") == lid)
+        fragment = bool(lid) and lid not in self.tracker.calls and (
+            not opens or lid in self._handed)
         done = self.tracker.feed(msg)
         loop = asyncio.get_running_loop()
         if fragment and lid in self.tracker.calls and lid not in done:
@@ -132,6 +140,9 @@ class Controller:
             loop.call_later(self.grace, self._to_save.put_nowait, call)
 
     async def _merge_if_stored(self, lid: str) -> None:
+        if lid in self._handed:
+            asyncio.get_running_loop().call_later(self.grace, self._to_save.put_nowait, lid)
+            return
         try:
             stored = await asyncio.to_thread(self.call_log.exists, lid)
         except Exception:
@@ -146,6 +157,11 @@ class Controller:
             while not self._to_save.empty():
                 batch.append(self._to_save.get_nowait())
             calls = {lid: evs for lid in dict.fromkeys(batch) if (evs := self.tracker.pop(lid))}
+            for lid in calls:
+                self._handed.pop(lid, None)
+                self._handed[lid] = None
+            while len(self._handed) > HANDED_KEPT:
+                del self._handed[next(iter(self._handed))]
             try:
                 if calls:
                     await asyncio.to_thread(self.call_log.save, calls)

@@ -3,10 +3,14 @@
 import asyncio
 import json
 import socket
+import tempfile
 from pathlib import Path
 
+import hypothesis
+from hypothesis import strategies as st
+
 from callcenter.controller import Controller
-from callcenter.domain.calls import wire_text
+from callcenter.domain.calls import CALL_EVENTS, build_record, wire_text
 from callcenter.telephony.tracker import CallTracker
 
 TRACE = json.loads((Path(__file__).parent / "data" / "answered_call.json").read_text())
@@ -46,3 +50,48 @@ async def test_late_event_merges_into_a_call_an_earlier_process_stored(settings,
         assert "1.999" in c.tracker.calls and lid not in c.tracker.calls
     finally:
         await c.stop()
+
+
+def _record_of(c, lid):
+    return build_record(lid, {wire_text(e): e for e in c.call_log.trail(lid)})
+
+
+async def _settle(c, lid, n_events, timeout=10.0):
+    for _ in range(int(timeout / 0.05)):
+        if len(c.call_log.trail(lid)) == n_events and not c.tracker.calls:
+            return
+        await asyncio.sleep(0.05)
+
+
+CALL = [e for e in TRACE if e.get("Linkedid") and e["Event"] in CALL_EVENTS]
+
+
+@hypothesis.settings(max_examples=15, deadline=None,
+                     suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture])
+@hypothesis.given(order=st.permutations(CALL), gap_ms=st.sampled_from([0, 5, 20, 40]))
+def test_the_stored_call_does_not_depend_on_how_far_apart_events_arrive(settings, order,
+                                                                         gap_ms):
+    """Events of one answered call in any order, spaced up to 4x the grace: the stored record
+    is the fold of all of them (the live path is as order-blind as the fold)."""
+    lid = CALL[0]["Linkedid"]
+    expected = build_record(lid, {wire_text(e): e for e in CALL})
+    assert expected.disposition.value == "answered"
+
+    async def run(store: Path) -> None:
+        c = Controller(settings.with_overrides(store_url=f"sqlite:///{store}",
+                                               ami_port=_closed_port(), agi_port=0),
+                       grace=0.01)
+        await c.start()
+        try:
+            for e in order:
+                c.on_event(dict(e))
+                await asyncio.sleep(gap_ms / 1000)
+            await _settle(c, lid, len(CALL))
+            assert _record_of(c, lid) == expected
+            (row,) = c.call_log.list()
+            assert row.disposition == "answered"
+        finally:
+            await c.stop()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        asyncio.run(run(Path(tmp) / "calls.db"))
