@@ -65,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        # A port already taken, a folder not writable: say which, without a traceback.
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except SQLAlchemyError as exc:
         # The statement and its parameters (phone numbers) stay out of the terminal.
         print(f"error: the store did not answer ({type(exc).__name__}); check [store] url "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import time
 from dataclasses import dataclass, field
 
@@ -50,21 +51,38 @@ class Controller:
         self._handed: dict[str, None] = {}
         self._checks: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
+        self._checkpoints: set[str] = set()  # answered calls to store once while under way
+        self._stopping = False
 
     async def start(self) -> None:
         await asyncio.to_thread(migrate, self.engine)
+        # Calls stored under way by an earlier run (stopped, or killed after a checkpoint) are
+        # held again: the first resync finds each live (and follows it) or gone (completes it).
+        for lid, trail in (await asyncio.to_thread(self.call_log.in_progress)).items():
+            self.tracker.give_back(trail)
+            self._handed[lid] = None
         await self.agi.start()
         self._tasks = [asyncio.create_task(self.ami.run(), name="ami"),
                        asyncio.create_task(consume(self.ami.events, self.on_event), name="events"),
                        asyncio.create_task(self._persister(), name="persist")]
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = 30.0) -> None:
+        """Store every call held, then let go: finished ones as they are, live ones as
+        in-progress records the next run's resync completes. Nothing held is dropped."""
+        self._stopping = True
         await self.agi.stop()
         await self.ami.stop()
-        # Let what is already due reach the store before the loop goes.
-        await asyncio.sleep(0)
-        while not self._to_save.empty():
-            await asyncio.sleep(0.05)
+        try:
+            await asyncio.wait_for(self.ami.events.join(), timeout)  # events read, not lost
+        except TimeoutError:
+            log.error("stopping: AMI events still unhandled after %.0f s", timeout)
+        self._checkpoints.clear()
+        for lid in list(self.tracker.calls):
+            self._to_save.put_nowait(lid)
+        try:
+            await asyncio.wait_for(self._to_save.join(), timeout)
+        except TimeoutError:
+            log.error("stopping: %d calls not stored", len(self.tracker.calls))
         for t in [*self._tasks, *self._checks]:
             t.cancel()
         for t in [*self._tasks, *self._checks]:
@@ -136,8 +154,15 @@ class Controller:
             task = loop.create_task(self._merge_if_stored(lid))
             self._checks.add(task)
             task.add_done_callback(self._checks.discard)
+        if msg.get("Event") == "AgentConnect" and lid in self.tracker.calls and \
+                lid not in done and lid not in self._handed:
+            # A checkpoint of the answered call: a controller killed before the citizen hangs
+            # up still leaves a record for the next run to complete.
+            self._checkpoints.add(lid)
+            self._to_save.put_nowait(lid)
         for call in done:
-            loop.call_later(self.grace, self._to_save.put_nowait, call)
+            # Stored at once; anything later is merged into it (late legs, see _handed).
+            self._to_save.put_nowait(call)
 
     async def _merge_if_stored(self, lid: str) -> None:
         if lid in self._handed:
@@ -149,6 +174,7 @@ class Controller:
             log.exception("looking up call %s failed; its events wait for the next resync", lid)
             return
         if stored:
+            self._handed[lid] = None
             asyncio.get_running_loop().call_later(self.grace, self._to_save.put_nowait, lid)
 
     async def _persister(self) -> None:
@@ -156,7 +182,15 @@ class Controller:
             batch = [await self._to_save.get()]
             while not self._to_save.empty():
                 batch.append(self._to_save.get_nowait())
-            calls = {lid: evs for lid in dict.fromkeys(batch) if (evs := self.tracker.pop(lid))}
+            calls = {}
+            for lid in dict.fromkeys(batch):
+                if lid in self._checkpoints and not self.tracker.is_complete(lid):
+                    evs = self.tracker.copy(lid)  # still under way: stored, and still held
+                else:
+                    evs = self.tracker.pop(lid)
+                self._checkpoints.discard(lid)
+                if evs:
+                    calls[lid] = evs
             for lid in calls:
                 self._handed.pop(lid, None)
                 self._handed[lid] = None
@@ -170,18 +204,26 @@ class Controller:
                 log.exception("storing %d calls failed; will retry", len(calls))
                 for lid, trail in calls.items():
                     self.tracker.give_back(trail)
-                    asyncio.get_running_loop().call_later(5, self._to_save.put_nowait, lid)
+                    if not self._stopping:
+                        asyncio.get_running_loop().call_later(5, self._to_save.put_nowait, lid)
             finally:
                 for _ in batch:
                     self._to_save.task_done()
 
 
 async def run_forever(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT, then store everything held and return (exit status 0)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     controller = Controller(settings)
     await controller.start()
     log.info("controller running: AMI %s:%s, FastAGI %s:%s", settings.ami_host,
              settings.ami_port, settings.agi_host, settings.agi_port)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        log.info("controller stopping: storing %d calls held", len(controller.tracker.calls))
     finally:
         await controller.stop()
+    log.info("controller stopped")

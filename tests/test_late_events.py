@@ -95,3 +95,84 @@ def test_the_stored_call_does_not_depend_on_how_far_apart_events_arrive(settings
 
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(run(Path(tmp) / "calls.db"))
+
+
+async def test_stop_stores_every_call_held_and_the_next_run_completes_them(settings, tmp_path):
+    lid = CALL[0]["Linkedid"]
+    upto = next(i for i, e in enumerate(CALL) if e["Event"] == "AgentConnect")
+    live = CALL[:upto + 1]   # answered, not hung up yet
+    url = f"sqlite:///{tmp_path / 'calls.db'}"
+
+    def controller():
+        return Controller(settings.with_overrides(store_url=url, ami_port=_closed_port(),
+                                                  agi_port=0), grace=0.05)
+
+    c = controller()
+    await c.start()
+    for e in live:
+        c.on_event(dict(e))
+    await asyncio.sleep(0.2)  # the checkpoint at answer
+    (row,) = c.call_log.list()
+    assert row.disposition == "in_progress" and row.answered_at is not None
+    more = CALL[upto + 1:upto + 3]
+    for e in more:
+        c.on_event(dict(e))
+    await c.stop()  # what arrived since the checkpoint is stored too
+    assert len(c.call_log.trail(lid)) == len(live) + len(more)
+    (row,) = c.call_log.list()
+    assert row.disposition == "in_progress"
+
+    # The next run holds it again; its first resync finds it gone: completed, not lost.
+    c2 = controller()
+    await c2.start()
+    try:
+        assert lid in c2.tracker.calls
+        c2.on_event({"Event": "CoreShowChannelsComplete", "ActionID": "cc-2",
+                     "EventList": "Complete", "ListItems": "0",
+                     "Timestamp": "1795469999.000000"})
+        for _ in range(100):
+            (row,) = c2.call_log.list()
+            if row.disposition != "in_progress":
+                break
+            await asyncio.sleep(0.05)
+        assert row.disposition == "answered" and not c2.tracker.calls
+        assert len(c2.call_log.list()) == 1
+    finally:
+        await c2.stop()
+
+
+def test_the_controller_stops_on_sigterm_storing_what_it_holds(sandbox_home, tmp_path):
+    """The real process: SIGTERM with a call under way ends with exit 0 and its record."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sqlalchemy import select
+
+    from callcenter.storage.engine import make_engine
+    from callcenter.storage.tables import CallRow
+
+    url = f"sqlite:///{tmp_path / 'calls.db'}"
+    env = {**os.environ, "CALLCENTER_DB_URL": url, "CALLCENTER_AMI_PORT": str(_closed_port()),
+           "CALLCENTER_AGI_PORT": str(_closed_port())}
+    argv = [sys.executable, "-m", "callcenter", "--config",
+            str(sandbox_home / "config" / "hotline.toml"), "run"]
+    proc = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        seen = ""
+        deadline = time.monotonic() + 30
+        while "controller running" not in seen and time.monotonic() < deadline:
+            seen += proc.stderr.readline()
+        assert "controller running" in seen, seen
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert "controller stopped" in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(select(CallRow)).all() == []  # nothing held, nothing invented
+    engine.dispose()

@@ -21,6 +21,9 @@ class Disposition(StrEnum):
     ABANDONED_QUEUE = "abandoned_queue"
     ABANDONED_IVR = "abandoned_ivr"
     FAILED = "failed"
+    # Stored while under way (the controller stopped, or a checkpoint at answer): the next
+    # resync completes it, live or gone.
+    IN_PROGRESS = "in_progress"
 
 
 class HungUpBy(StrEnum):
@@ -221,7 +224,10 @@ def build_record(linkedid: str, trail: Trail, seat_prefix: str = "seat") -> Call
     else:
         hung = HungUpBy.UNKNOWN
 
-    if answered is not None:
+    gone = facts("gone")  # a resync found the call over while we were away
+    if hangup is None and not gone:
+        disposition, why = Disposition.IN_PROGRESS, "under way when stored"
+    elif answered is not None:
         disposition, why = Disposition.ANSWERED, ""
     elif joined is not None and hung is HungUpBy.CITIZEN:
         disposition, why = Disposition.ABANDONED_QUEUE, "citizen hung up while queued"

@@ -106,6 +106,14 @@ class CallLog:
                         "error": facts.error})
         return out
 
+    def in_progress(self, limit: int = 10_000) -> dict[str, Trail]:
+        """Trails of the calls stored while under way, to be held again at start."""
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            repo = CallsRepo(uow.session)
+            ids = repo.in_progress_ids(limit)
+            trails = repo.trails_of(list(ids.values()))
+            return {lid: trails[cid] for lid, cid in ids.items() if cid in trails}
+
     def exists(self, linkedid: str) -> bool:
         with UnitOfWork(self.engine, read_only=True) as uow:
             return linkedid in CallsRepo(uow.session).ids_of([linkedid])

@@ -78,6 +78,8 @@ class TranscriptionQueue:
                  .outerjoin(TranscriptionJobRow,
                             TranscriptionJobRow.recording_id == RecordingRow.id)
                  .where(RecordingRow.kind.in_(list(SPEAKERS)), CallRow.answered_at.is_not(None),
+                        # a call under way is still being recorded
+                        CallRow.disposition != "in_progress",
                         TranscriptionJobRow.recording_id.is_(None)))
             if since is not None:
                 q = q.where(CallRow.started_at >= since)

@@ -51,6 +51,11 @@ class CallsRepo:
             out.update((lid, cid) for lid, cid in self.s.execute(q))
         return out
 
+    def in_progress_ids(self, limit: int) -> dict[str, int]:
+        q = (select(CALLS.c.linkedid, CALLS.c.id)
+             .where(CALLS.c.disposition == "in_progress").order_by(CALLS.c.id).limit(limit))
+        return {lid: cid for lid, cid in self.s.execute(q)}
+
     def trails_of(self, call_ids: Sequence[int]) -> dict[int, Trail]:
         """Stored trails by call id."""
         out: dict[int, Trail] = {cid: {} for cid in call_ids}

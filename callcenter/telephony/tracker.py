@@ -57,14 +57,30 @@ class CallTracker:
     def _snapshot_done(self, event: Event) -> list[str]:
         present = self._snapshot.pop(event.get("ActionID", ""), set())
         taken_at = timestamp(event)
-        return [lid for lid, call in self.calls.items()
+        gone = [lid for lid, call in self.calls.items()
                 if lid not in present and is_gone(call.last_seen, taken_at)]
+        for lid in gone:
+            # The record says the call is over though no hang-up was seen (not in progress).
+            fact = {"Event": "UserEvent", "UserEvent": USEREVENT_NAME, "Fact": "gone",
+                    "Origin": "resync", "Uniqueid": lid, "Linkedid": lid,
+                    "Timestamp": event.get("Timestamp", f"{taken_at:.6f}")}
+            self.calls[lid].events.setdefault(wire_text(fact), fact)
+        return gone
 
     def has_fact(self, linkedid: str, fact: str) -> bool:
         call = self.calls.get(linkedid)
         return call is not None and any(
             e.get("Event") == "UserEvent" and e.get("UserEvent") == USEREVENT_NAME
             and e.get("Fact") == fact for e in call.events.values())
+
+    def is_complete(self, linkedid: str) -> bool:
+        call = self.calls.get(linkedid)
+        return call is not None and linkedid in call.dead and call.seen <= call.dead
+
+    def copy(self, linkedid: str) -> dict[str, Event]:
+        """The call's trail so far, left held (a checkpoint of a call under way)."""
+        call = self.calls.get(linkedid)
+        return dict(call.events) if call is not None else {}
 
     def pop(self, linkedid: str) -> dict[str, Event]:
         """The call's trail, handed over to be stored."""
