@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/setup-host.sh
 ruff check callcenter tests bench
 mypy
+lint-imports
 python3 -m pytest -q "$@"

@@ -134,17 +134,23 @@ def test_every_refusal_is_one_line_naming_the_rule_with_exit_2(run, tmp_path):
 
 def test_the_sweeper_runs_until_sigterm_and_exits_cleanly(tmp_path):
     import os
-    import signal
     import subprocess
     import sys
-    import time
 
     shutil.copytree(PROJECT_ROOT / "config", tmp_path / "config")
     env = {k: v for k, v in os.environ.items() if k != "CALLCENTER_DB_URL"}
     env["CALLCENTER_HOME"] = str(tmp_path)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "callcenter", "--config", str(tmp_path / "config" / "hotline.toml"),
-         "sweeper", "--every", "0.2"], env=env, stderr=subprocess.PIPE, text=True)
+    with subprocess.Popen(
+            [sys.executable, "-m", "callcenter", "--config",
+             str(tmp_path / "config" / "hotline.toml"), "sweeper", "--every", "0.2"],
+            env=env, stderr=subprocess.PIPE, text=True) as proc:
+        _sigterm(proc)
+
+
+def _sigterm(proc):
+    import signal
+    import time
+
     try:
         deadline = time.monotonic() + 30
         seen = ""

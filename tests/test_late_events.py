@@ -144,10 +144,8 @@ async def test_stop_stores_every_call_held_and_the_next_run_completes_them(setti
 def test_the_controller_stops_on_sigterm_storing_what_it_holds(sandbox_home, tmp_path):
     """The real process: SIGTERM with a call under way ends with exit 0 and its record."""
     import os
-    import signal
     import subprocess
     import sys
-    import time
 
     from sqlalchemy import select
 
@@ -159,7 +157,18 @@ def test_the_controller_stops_on_sigterm_storing_what_it_holds(sandbox_home, tmp
            "CALLCENTER_AGI_PORT": str(_closed_port())}
     argv = [sys.executable, "-m", "callcenter", "--config",
             str(sandbox_home / "config" / "hotline.toml"), "run"]
-    proc = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True)
+    with subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True) as proc:
+        _term_after_start(proc)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(select(CallRow)).all() == []  # nothing held, nothing invented
+    engine.dispose()
+
+
+def _term_after_start(proc):
+    import signal
+    import time
+
     try:
         seen = ""
         deadline = time.monotonic() + 30
@@ -172,7 +181,3 @@ def test_the_controller_stops_on_sigterm_storing_what_it_holds(sandbox_home, tmp
     finally:
         if proc.poll() is None:
             proc.kill()
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        assert conn.execute(select(CallRow)).all() == []  # nothing held, nothing invented
-    engine.dispose()

@@ -130,8 +130,9 @@ async def test_a_spoken_call_is_transcribed_and_found_where_it_was_said(
     print(f"source: {expected}\ncall:   {heard}\nCER {error:.3f}; samples equal {same:.4f}")
     assert error < MAX_CER
 
-    talk = detect_nonsilent(AudioSegment.from_file(settings.recording_root / leg.path),
-                            min_silence_len=300, silence_thresh=-40)
+    with (settings.recording_root / leg.path).open("rb") as f:  # pydub leaves its own open
+        talk = detect_nonsilent(AudioSegment.from_file(f), min_silence_len=300,
+                                silence_thresh=-40)
     span = (talk[0][0] / 1000 - 0.3, talk[-1][1] / 1000 + 0.3)
     word = max((w for g in segs for w in g.text.split() if w.isalpha()), key=len)
     hits = search.search(word, AGENT)

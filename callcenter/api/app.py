@@ -29,7 +29,7 @@ from callcenter.api.openapi import document
 from callcenter.api.tokens import Tokens, viewer_for
 from callcenter.domain.kb import RequestKind
 from callcenter.domain.privacy import Role, Viewer
-from callcenter.domain.tickets import Status, TicketError
+from callcenter.domain.tickets import ConcurrentUpdate, Status, TicketError
 from callcenter.services.calendar import CalendarService
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.services.rules import generation_of
@@ -38,7 +38,6 @@ from callcenter.services.tickets import TicketService
 from callcenter.services.topics import Topics
 from callcenter.services.transcript_search import TEXT_FILTERS, WINDOW, Filters, TranscriptSearch
 from callcenter.services.transcription_queue import TranscriptionQueue
-from callcenter.storage.tickets_repo import ConcurrentUpdate
 
 log = logging.getLogger(__name__)
 _LINKEDID = re.compile(r"\d{1,20}\.\d{1,10}")

@@ -320,3 +320,25 @@ def is_gone(last_seen: float, snapshot_at: float) -> bool:
 
 
 GRACE = timedelta(seconds=2)
+
+
+def parse_message(raw: bytes) -> dict[str, str]:
+    """One message, without its terminating blank line, into a dict.
+
+    A header that repeats (ChanVariable, Output) keeps every value, joined by newlines. A bare
+    CR inside a value becomes a space: stored as wire text, it would split the message in two
+    when read back, and every later save would grow the trail.
+    """
+    msg: dict[str, str] = {}
+    for line in raw.decode("utf-8", "replace").split("\r\n"):
+        line = line.replace("\r", " ")
+        key, sep, value = line.partition(": ")
+        if not sep:
+            key, sep, value = line.partition(":")
+            if not sep:
+                continue
+        if key in msg:
+            msg[key] = msg[key] + "\n" + value
+        else:
+            msg[key] = value
+    return msg

@@ -62,6 +62,10 @@ class IllegalTransition(TicketError):
     pass
 
 
+class ConcurrentUpdate(RuntimeError):
+    """Someone saved the ticket since it was read: read it again and retry."""
+
+
 @dataclass(frozen=True)
 class Actor:
     """The authenticated person a command comes from: signatures and approvals are theirs."""

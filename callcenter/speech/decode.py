@@ -63,7 +63,8 @@ def load_model(path: Path) -> vosk.Model:
 
 def to_pcm(path: Path) -> bytes:
     """16 kHz mono 16-bit little-endian samples of any audio file."""
-    audio = AudioSegment.from_file(str(path))
+    with path.open("rb") as f:  # pydub leaves a file it opened itself unclosed
+        audio = AudioSegment.from_file(f)
     return bytes(audio.set_channels(1).set_frame_rate(RATE).set_sample_width(2).raw_data)
 
 

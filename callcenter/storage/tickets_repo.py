@@ -17,14 +17,20 @@ from sqlalchemy.orm import Session
 from callcenter.domain.policy import Urgency
 from callcenter.domain.registration import Channel, Gender, Registration, address_key
 from callcenter.domain.replies import Kind
-from callcenter.domain.tickets import FINISHED, TO_DISPATCH, Actor, AuditEntry, Status, Ticket
+from callcenter.domain.tickets import (
+    FINISHED,
+    TO_DISPATCH,
+    Actor,
+    AuditEntry,
+    ConcurrentUpdate,
+    Status,
+    Ticket,
+)
 from callcenter.storage import ticket_codec
 from callcenter.storage.tables import CallRow
 from callcenter.storage.ticket_tables import TicketAuditRow, TicketCallRow, TicketRow, TicketUnitRow
 
-
-class ConcurrentUpdate(RuntimeError):
-    pass
+__all__ = ["ConcurrentUpdate", "StoredTicket", "TicketsRepo"]
 
 
 @dataclass(frozen=True)

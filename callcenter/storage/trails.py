@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import zlib
 
-from callcenter.domain.calls import Event, Trail
-from callcenter.telephony.ami_parse import parse_message
+from callcenter.domain.calls import Event, Trail, parse_message
 
 _SEP = "\r\n\r\n"
 

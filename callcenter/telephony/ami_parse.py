@@ -15,7 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+# The parse of one message is the inverse of domain.calls.wire_text and lives beside it:
+# the stored trail reads its events back with it, without depending on telephony.
+from callcenter.domain.calls import parse_message
+
 Message = dict[str, str]
+__all__ = ["MAX_MESSAGE", "AmiParser", "AmiProtocolError", "Message", "parse_message"]
 _SEP = b"\r\n\r\n"
 _BANNER = b"Asterisk Call Manager/"
 
@@ -92,25 +97,3 @@ class AmiParser:
     @property
     def pending(self) -> int:
         return len(self._buf)
-
-
-def parse_message(raw: bytes) -> Message:
-    """One message, without its terminating blank line, into a dict.
-
-    A header that repeats (ChanVariable, Output) keeps every value, joined by newlines. A bare
-    CR inside a value becomes a space: stored as wire text, it would split the message in two
-    when read back, and every later save would grow the trail.
-    """
-    msg: Message = {}
-    for line in raw.decode("utf-8", "replace").split("\r\n"):
-        line = line.replace("\r", " ")
-        key, sep, value = line.partition(": ")
-        if not sep:
-            key, sep, value = line.partition(":")
-            if not sep:
-                continue
-        if key in msg:
-            msg[key] = msg[key] + "\n" + value
-        else:
-            msg[key] = value
-    return msg
