@@ -154,7 +154,7 @@ def test_the_controller_stops_on_sigterm_storing_what_it_holds(sandbox_home, tmp
 
     url = f"sqlite:///{tmp_path / 'calls.db'}"
     env = {**os.environ, "CALLCENTER_DB_URL": url, "CALLCENTER_AMI_PORT": str(_closed_port()),
-           "CALLCENTER_AGI_PORT": str(_closed_port())}
+           "CALLCENTER_AGI_PORT": str(_closed_port()), "CALLCENTER_HOME": str(sandbox_home)}
     argv = [sys.executable, "-m", "callcenter", "--config",
             str(sandbox_home / "config" / "hotline.toml"), "run"]
     with subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True) as proc:
