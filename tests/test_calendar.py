@@ -177,3 +177,12 @@ def test_kb_requests_and_revisits_work_past_the_published_calendar(service):
     assert view["status"] == "revisit" and view["due"]["completion"].startswith("2027-01-05")
     assert view["provisional"] == ["completion"]
     assert "provisional" in service.audit(tid, AGENT)[-1]["why"]
+
+
+def test_status_counts_a_registered_tickets_provisional_dispatch_deadline(service, source):
+    service.clock.now = _at(2027, 3, 6)  # a Saturday of a year not published
+    tid = service.register(FORM, AGENT)
+    assert service.get(tid, AGENT)["provisional"] == ["dispatch"]
+    status = CalendarService(service.engine, source, service.clock).status()
+    assert status["open_provisional_tickets"] == 1
+    assert status["earliest_provisional"]["due"] == "dispatch"

@@ -32,7 +32,7 @@ from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.tickets import ConcurrentUpdate, Status, TicketError
 from callcenter.services.calendar import CalendarService
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
-from callcenter.services.rules import generation_of
+from callcenter.services.rules import current_generation, generation_of
 from callcenter.services.sweeper import Sweeper
 from callcenter.services.tickets import TicketService
 from callcenter.services.topics import Topics
@@ -63,8 +63,7 @@ class Api:
     def watch_calendar_once(self, seen: int) -> int:
         """Recompute provisional due times if the calendar changed since generation `seen`;
         returns the generation now in force."""
-        self.tickets.ctx  # noqa: B018 -- reading the rules is what re-reads a changed file
-        generation = generation_of(self.tickets.rules)
+        generation = current_generation(self.tickets.rules)
         if generation != seen:
             report = self.calendar.recompute()
             log.info("calendar changed: %d tickets recomputed", report.changed)

@@ -44,9 +44,13 @@ def set_due(t: Ticket, start: datetime, spans: tuple[Span, ...], due: Deadline,
             ctx: RulesContext) -> Ticket:
     """Set the deadline, what it is made of, and the moment it becomes "due soon" (the
     profile's last fraction)."""
-    soon = due.at - (due.at - start) * ctx.profile.due_soon
-    return replace(t, due_at=due.at, due_soon_at=soon, due_from=start, due_spans=spans,
-                   provisional=with_provisional(t, COMPLETION, due.provisional))
+    return replace(t, due_at=due.at, due_soon_at=_soon(start, due.at, ctx), due_from=start,
+                   due_spans=spans, provisional=with_provisional(t, COMPLETION, due.provisional))
+
+
+def _soon(start: datetime, due: datetime, ctx: RulesContext) -> datetime:
+    """From then on the SLA state is "due soon": the profile's last fraction of the time."""
+    return due - (due - start) * ctx.profile.due_soon
 
 
 def set_dispatch_due(t: Ticket, start: datetime, ctx: RulesContext) -> Ticket:
@@ -131,8 +135,7 @@ def recompute_deadlines(t: Ticket, actor: Actor, now: datetime,
                   dispatch_due=times.get(DISPATCH, t.dispatch_due), provisional=tuple(still))
     if COMPLETION in times and t.due_from is not None:
         due = times[COMPLETION]
-        new = replace(new, due_at=due, due_soon_at=due - (due - t.due_from)
-                      * ctx.profile.due_soon)
+        new = replace(new, due_at=due, due_soon_at=_soon(t.due_from, due, ctx))
     moved = [f"{n} {old.isoformat()} -> {times[n].isoformat()}" for n in sorted(times)
              if (old := time_of(t, n)) is not None and old != times[n]]
     kept = [n for n in sorted(times) if time_of(t, n) == times[n]]

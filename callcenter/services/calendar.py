@@ -14,15 +14,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from callcenter.domain.ticket_deadlines import recompute_deadlines
+from callcenter.domain.ticket_deadlines import recompute_deadlines, time_of
 from callcenter.domain.tickets import (
-    COMPLETION,
-    EXTENSION_WINDOW,
-    FIRST_CONTACT,
-    RETURN_WINDOW,
     Actor,
     RulesContext,
-    Ticket,
 )
 from callcenter.services.rules import Rules, as_source
 from callcenter.storage.notices import office_notice_sent, send_office_notice
@@ -35,9 +30,11 @@ WARN_DAYS = 60  # the next year unknown this close to its start is a problem to 
 PAGE = 500
 
 
-def _times(t: Ticket) -> dict[str, datetime | None]:
-    return {FIRST_CONTACT: t.first_contact_due, COMPLETION: t.due_at,
-            EXTENSION_WINDOW: t.extension_until, RETURN_WINDOW: t.return_until}
+def _next_year(ctx: RulesContext, today: date) -> tuple[int, int, bool]:
+    """Next calendar year, days until it starts, and whether it is unknown and that close."""
+    nxt = today.year + 1
+    days = (date(nxt, 1, 1) - today).days
+    return nxt, days, not ctx.calendar.knows(nxt) and days <= WARN_DAYS
 
 
 @dataclass
@@ -59,14 +56,13 @@ class CalendarService:
         provisional due time."""
         ctx = self.rules()
         today = self.clock().astimezone(ctx.tz).date()
-        nxt = today.year + 1
-        days_to_next = (date(nxt, 1, 1) - today).days
+        nxt, days_to_next, soon_unknown = _next_year(ctx, today)
         count, earliest = self._provisional_open(ctx)
         official = ctx.calendar.official_years()
         years = {today.year, nxt} | ({date.fromisoformat(earliest["at"][:10]).year}
                                      if earliest else set())
         problems = []
-        if not ctx.calendar.knows(nxt) and days_to_next <= WARN_DAYS:
+        if soon_unknown:
             problems.append(f"the working-day calendar of {nxt} is not published yet "
                             f"({days_to_next} days away): add [years.{nxt}] to the workdays "
                             f"file or install a newer chinesecalendar, then run "
@@ -90,9 +86,8 @@ class CalendarService:
                 after = page[-1].ticket.id or after
                 for st in page:
                     count += 1
-                    times = _times(st.ticket)
                     for name in st.ticket.provisional:
-                        at = times[name]
+                        at = time_of(st.ticket, name)
                         if at is not None and (best is None or at < best[2]):
                             best = (st.ticket.id, name, at)
         if best is None:
@@ -137,8 +132,7 @@ class CalendarService:
         was sent now (at most one per local day)."""
         now, ctx = self.clock(), self.rules()
         local = now.astimezone(ctx.tz).date()
-        nxt = local.year + 1
-        soon_unknown = not ctx.calendar.knows(nxt) and (date(nxt, 1, 1) - local).days <= WARN_DAYS
+        _, _, soon_unknown = _next_year(ctx, local)
         # Cheap questions first: a sweep runs every few seconds, the notice once a day.
         with UnitOfWork(self.engine, read_only=True) as uow:
             if office_notice_sent(uow.session, "calendar", local.isoformat()):

@@ -95,3 +95,9 @@ class RulesSource:
 def generation_of(source: Callable[[], RulesContext]) -> int:
     """How many times the calendar behind `source` changed (0 for fixed rules)."""
     return source.generation if isinstance(source, RulesSource) else 0
+
+
+def current_generation(source: Callable[[], RulesContext]) -> int:
+    """The generation after the file has been looked at (reading the rules re-reads it)."""
+    source()
+    return generation_of(source)

@@ -19,7 +19,7 @@ from callcenter.domain.supervision import OVERDUE
 from callcenter.domain.tickets import WITH_UNIT, RulesContext, Supervise
 from callcenter.domain.transitions import apply
 from callcenter.services.calendar import CalendarService
-from callcenter.services.rules import Rules, as_source, generation_of
+from callcenter.services.rules import Rules, as_source, current_generation
 from callcenter.services.tickets import SYSTEM
 from callcenter.storage.notices import send_office_notice, send_unit_notices
 from callcenter.storage.tickets_repo import ConcurrentUpdate, TicketsRepo
@@ -57,8 +57,7 @@ class Sweeper:
         # process recomputes at its first sweep (a newer package, a file changed while it
         # was down) and whenever the calendar file changes.
         calendar = CalendarService(self.engine, self.rules, self.clock)
-        self.rules()  # reading the rules is what re-reads a changed calendar file
-        generation = generation_of(self.rules)
+        generation = current_generation(self.rules)
         if generation != self._recomputed_for:
             again = calendar.recompute()
             report.recomputed, report.conflicts = again.changed, again.conflicts
