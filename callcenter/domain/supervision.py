@@ -48,7 +48,30 @@ def sla(t: Ticket, now: datetime, ctx: RulesContext) -> SlaState | None:
     return sla_state(now, start, t.due_at, ctx.profile.due_soon)
 
 
+def overdue(t: Ticket, now: datetime) -> bool:
+    """The unit holds the ticket and its completion deadline has passed. A pending (not yet
+    approved) extension request does not stop the clock. `TicketsRepo.overdue` mirrors this
+    in SQL; tests/test_rule_mirrors.py checks both select the same tickets."""
+    return t.status in WITH_UNIT and t.due_at is not None and now > t.due_at
+
+
+def due_soon(t: Ticket, now: datetime) -> bool:
+    """In the last share of its time (the profile's `due_soon`), not yet overdue. Mirrored
+    by `TicketsRepo.due_soon`."""
+    return (t.status in WITH_UNIT and t.due_soon_at is not None and t.due_at is not None
+            and t.due_soon_at <= now <= t.due_at)
+
+
+def awaiting_first_contact(t: Ticket, now: datetime) -> bool:
+    """The unit holds the ticket, has not contacted the citizen yet and its first-contact
+    time has passed: the unit is chased. Mirrored by `TicketsRepo.awaiting_first_contact`."""
+    return (t.status in WITH_UNIT and t.first_contact_at is None
+            and t.first_contact_due is not None and now > t.first_contact_due)
+
+
 def first_contact_late(t: Ticket, now: datetime, ctx: RulesContext) -> bool:
+    """Whether the first contact was (or, not made yet, is) late: the 先行联系 figure of a
+    ticket, whatever its status now."""
     due = due_times(t, ctx).first_contact
     if due is None:
         return False
@@ -58,8 +81,7 @@ def first_contact_late(t: Ticket, now: datetime, ctx: RulesContext) -> bool:
 def supervision_reasons(t: Ticket, now: datetime) -> list[str]:
     """Reasons the sweeper finds on its own; chases and repeats are counted as they happen."""
     reasons = []
-    # A pending (not yet approved) extension request does not stop the clock.
-    if t.status in WITH_UNIT and t.due_at is not None and now > t.due_at:
+    if overdue(t, now):
         reasons.append(OVERDUE)
     if any(contradictory(a, b) for a, b in combinations(t.replies, 2)):
         reasons.append(CONTRADICTORY)

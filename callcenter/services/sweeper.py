@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from callcenter.domain.supervision import OVERDUE
-from callcenter.domain.tickets import WITH_UNIT, RulesContext, Supervise
+from callcenter.domain.supervision import OVERDUE, overdue
+from callcenter.domain.tickets import RulesContext, Supervise
 from callcenter.domain.transitions import apply
 from callcenter.services.calendar import CalendarService
 from callcenter.services.rules import Rules, as_source, current_generation
@@ -76,7 +76,7 @@ class Sweeper:
         after_id = 0
         while True:
             with UnitOfWork(self.engine, read_only=True) as uow:
-                ids = TicketsRepo(uow.session).overdue(now, sorted(WITH_UNIT), BATCH, after_id,
+                ids = TicketsRepo(uow.session).overdue(now, BATCH, after_id,
                                                        unsupervised_only=True)
             if not ids:
                 break
@@ -89,7 +89,7 @@ class Sweeper:
                     try:
                         with uow.session.begin_nested():
                             st = repo.get(tid, for_update=True)
-                            if st is None or st.ticket.status not in WITH_UNIT \
+                            if st is None or not overdue(st.ticket, now) \
                                     or st.ticket.supervised:
                                 continue
                             t = apply(st.ticket, Supervise(OVERDUE), SYSTEM, now, self.ctx)
@@ -101,8 +101,7 @@ class Sweeper:
         after_id = 0
         while True:
             with UnitOfWork(self.engine) as uow:
-                found = TicketsRepo(uow.session).overdue(now, sorted(WITH_UNIT), BATCH * 10,
-                                                         after_id)
+                found = TicketsRepo(uow.session).overdue(now, BATCH * 10, after_id)
                 if not found:
                     return
                 after_id = found[-1][0]
@@ -120,13 +119,13 @@ class Sweeper:
 
     def _due_soon(self, now: datetime, report: SweepReport) -> None:
         with UnitOfWork(self.engine) as uow:
-            found = TicketsRepo(uow.session).due_soon(now, sorted(WITH_UNIT))
+            found = TicketsRepo(uow.session).due_soon(now)
             report.notices += self._notices(uow.session, found, "due_soon", now,
                                             "工单即将到期，请抓紧办理")
 
     def _first_contact(self, now: datetime, report: SweepReport) -> None:
         with UnitOfWork(self.engine) as uow:
-            found = TicketsRepo(uow.session).first_contact_late(now)
+            found = TicketsRepo(uow.session).awaiting_first_contact(now)
             report.notices += self._notices(uow.session, found, "first_contact", now,
                                             "请尽快与市民先行联系")
 

@@ -49,6 +49,7 @@ class TicketRow(Base):
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     due_soon_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     first_contact_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    first_contact_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     supervised: Mapped[bool] = mapped_column(Boolean)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     dispatch_due: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from callcenter.domain.policy import Urgency
@@ -20,6 +20,7 @@ from callcenter.domain.replies import Kind
 from callcenter.domain.tickets import (
     FINISHED,
     TO_DISPATCH,
+    WITH_UNIT,
     Actor,
     AuditEntry,
     ConcurrentUpdate,
@@ -45,10 +46,15 @@ class StoredTicket:
 def _columns(t: Ticket) -> dict[str, object]:
     return {"status": t.status.value, "lead_unit": t.lead_unit, "due_at": t.due_at,
             "due_soon_at": t.due_soon_at, "first_contact_due": t.first_contact_due,
+            "first_contact_at": t.first_contact_at,
             "supervised": t.supervised, "provisional": bool(t.provisional),
             "closed_at": t.closed_at, "dispatch_due": t.dispatch_due,
             "callback_due": t.status is Status.CLOSED and t.callback_sampled,
             "state": ticket_codec.encode(t)}
+
+
+def _with_unit() -> ColumnElement[bool]:
+    return TicketRow.status.in_(sorted(s.value for s in WITH_UNIT))
 
 
 def _stored(row: TicketRow, history: tuple[AuditEntry, ...], calls: tuple[str, ...]
@@ -203,23 +209,23 @@ class TicketsRepo:
              .order_by(TicketRow.id).limit(limit))
         return [_stored(row, (), ()) for row in self.s.scalars(q)]
 
-    def overdue(self, now: datetime, statuses: Sequence[Status], limit: int, after_id: int = 0,
+    def overdue(self, now: datetime, limit: int, after_id: int = 0,
                 unsupervised_only: bool = False) -> list[tuple[int, str]]:
-        """(id, lead unit) of tickets in these statuses past their deadline, by id, in pages."""
+        """(id, lead unit) of tickets past their deadline, by id, in pages; the SQL form of
+        `domain.supervision.overdue`."""
         q = (select(TicketRow.id, TicketRow.lead_unit)
-             .where(TicketRow.status.in_([s.value for s in statuses]), TicketRow.due_at < now,
-                    TicketRow.id > after_id)
+             .where(_with_unit(), TicketRow.due_at < now, TicketRow.id > after_id)
              .order_by(TicketRow.id).limit(limit))
         if unsupervised_only:
             q = q.where(TicketRow.supervised.is_(False))
         return [(i, u or "") for i, u in self.s.execute(q)]
 
-    def due_soon(self, now: datetime, statuses: Sequence[Status]) -> list[tuple[int, str]]:
-        """(id, lead unit) of tickets past their "due soon" moment but not yet due."""
+    def due_soon(self, now: datetime) -> list[tuple[int, str]]:
+        """(id, lead unit) of tickets past their "due soon" moment but not yet due; the SQL
+        form of `domain.supervision.due_soon`."""
         q = select(TicketRow.id, TicketRow.lead_unit).where(
-            TicketRow.status.in_([s.value for s in statuses]), TicketRow.due_soon_at <= now,
-            TicketRow.due_at >= now)
-        return [(i, u) for i, u in self.s.execute(q) if u]
+            _with_unit(), TicketRow.due_soon_at <= now, TicketRow.due_at >= now)
+        return [(i, u or "") for i, u in self.s.execute(q)]
 
     def dispatch_late(self, now: datetime) -> list[int]:
         """Registered or returned tickets not dispatched by their dispatch deadline."""
@@ -233,11 +239,12 @@ class TicketsRepo:
              .order_by(TicketRow.closed_at, TicketRow.id).limit(limit).offset(offset))
         return [_stored(row, (), ()) for row in self.s.scalars(q)]
 
-    def first_contact_late(self, now: datetime) -> list[tuple[int, str]]:
-        """(id, lead unit) of dispatched tickets whose first contact is overdue."""
+    def awaiting_first_contact(self, now: datetime) -> list[tuple[int, str]]:
+        """(id, lead unit) of tickets whose unit has not contacted the citizen by the first
+        contact time; the SQL form of `domain.supervision.awaiting_first_contact`."""
         q = select(TicketRow.id, TicketRow.lead_unit).where(
-            TicketRow.status == Status.DISPATCHED.value, TicketRow.first_contact_due < now)
-        return [(i, u) for i, u in self.s.execute(q) if u]
+            _with_unit(), TicketRow.first_contact_at.is_(None), TicketRow.first_contact_due < now)
+        return [(i, u or "") for i, u in self.s.execute(q)]
 
     def _write_audit(self, ticket_id: int, entries: Sequence[AuditEntry], first_seq: int) -> None:
         if not entries:
