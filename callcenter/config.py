@@ -6,12 +6,13 @@ root (bootstrap / cli) only.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo
 
 from callcenter import secret_files
@@ -49,7 +50,9 @@ class Settings:
     ami_host: str = "127.0.0.1"
     ami_port: int = 5038
     ami_user: str = "callcenter"
-    ami_secret_file: Path | None = None
+    ami_secret_file: Path = Path("var/ami.secret")
+    # Who may log in to AMI (manager.conf permit); beyond loopback only with a reason below.
+    ami_permit: str = "127.0.0.1/32"
     seat_secrets_file: Path = Path("var/seat-secrets.toml")
     sip_port: int = 5060
     agi_host: str = "127.0.0.1"
@@ -57,6 +60,10 @@ class Settings:
     agi_timeout_ms: int = 3000
     rtp_start: int = 10000
     rtp_end: int = 10999
+    # AMI and FastAGI (which has no authentication) listen beyond loopback only when these
+    # say why (e.g. "Asterisk runs on pbx-1; firewall allows only 10.0.0.5").
+    ami_beyond_loopback: str = ""
+    agi_beyond_loopback: str = ""
     queue_name: str = "hotline"
     queue_strategy: str = "rrmemory"
     queue_ring_timeout: int = 15
@@ -81,6 +88,7 @@ class Settings:
     api_host: str = "127.0.0.1"
     api_port: int = 8080
     api_tokens_file: Path = Path("var/api-tokens.toml")
+    api_beyond_loopback: str = ""  # the API beyond loopback: why (behind which TLS proxy)
     speech_model: Path | None = None  # a Vosk model directory; else found (speech/model.py)
     topics_file: Path = Path("config/topics.toml")  # hot-topic keywords (domain/topics.py)
 
@@ -96,8 +104,6 @@ class Settings:
                 return secret_files.check(env, "CALLCENTER_AMI_SECRET")
             except secret_files.SecretError as exc:
                 raise ConfigError(str(exc)) from exc
-        if self.ami_secret_file is None:
-            raise ConfigError("asterisk.ami_secret_file: no AMI secret configured")
         try:
             return secret_files.ami_secret(self.ami_secret_file)
         except secret_files.SecretError as exc:
@@ -125,16 +131,61 @@ def _resolve(root: Path, value: str) -> Path:
     return path if path.is_absolute() else root / path
 
 
-_ENV: dict[str, tuple[str, type]] = {
-    "CALLCENTER_DB_URL": ("store_url", str),
-    "CALLCENTER_AMI_PORT": ("ami_port", int),
-    "CALLCENTER_AGI_PORT": ("agi_port", int),
-    "CALLCENTER_SIP_PORT": ("sip_port", int),
-    "CALLCENTER_RECORDINGS": ("recording_root", Path),
-    "CALLCENTER_SANDBOX_CACHE": ("sandbox_cache_dir", Path),
-    "CALLCENTER_STATE_DIR": ("sandbox_state_dir", Path),
-    "CALLCENTER_TOPICS": ("topics_file", Path),
+# Where each setting lives in config/hotline.toml. Its default is the dataclass field's above,
+# written nowhere else; paths are taken relative to the project folder.
+_FILE: dict[str, tuple[str, str]] = {
+    "number": ("hotline", "number"), "timezone": ("hotline", "timezone"),
+    "language": ("hotline", "language"),
+    **{name: ("asterisk", name) for name in (
+        "profile", "ami_host", "ami_port", "ami_user", "ami_permit", "ami_secret_file",
+        "seat_secrets_file", "sip_port", "agi_host", "agi_port", "agi_timeout_ms",
+        "rtp_start", "rtp_end", "ami_beyond_loopback", "agi_beyond_loopback")},
+    **{f"queue_{key}": ("queue", key) for key in (
+        "strategy", "ring_timeout", "retry", "max_wait", "wrapup")},
+    "queue_name": ("queue", "name"),
+    "trunk_sandbox_port": ("trunk", "sandbox_port"),
+    "menu_enabled": ("ivr", "menu_enabled"), "menu_timeout": ("ivr", "menu_timeout"),
+    "recording_root": ("recordings", "root"),
+    "asterisk_recording_root": ("recordings", "asterisk_root"),
+    "store_url": ("store", "url"),
+    "sandbox_cache_dir": ("sandbox", "cache_dir"), "sandbox_state_dir": ("sandbox", "state_dir"),
+    **{name: ("tickets", name) for name in (
+        "policy", "policies_file", "workdays_file", "replies_file", "units_file")},
+    "api_host": ("api", "host"), "api_port": ("api", "port"),
+    "api_tokens_file": ("api", "tokens_file"),
+    "api_beyond_loopback": ("api", "beyond_loopback"),
+    "speech_model": ("speech", "model"), "topics_file": ("speech", "topics_file"),
 }
+
+# The environment, read here and nowhere else (the AMI secret: Settings.ami_secret).
+_ENV: dict[str, str] = {
+    "CALLCENTER_DB_URL": "store_url",
+    "CALLCENTER_AMI_PORT": "ami_port",
+    "CALLCENTER_AGI_PORT": "agi_port",
+    "CALLCENTER_SIP_PORT": "sip_port",
+    "CALLCENTER_RECORDINGS": "recording_root",
+    "CALLCENTER_SANDBOX_CACHE": "sandbox_cache_dir",
+    "CALLCENTER_STATE_DIR": "sandbox_state_dir",
+    "CALLCENTER_TOPICS": "topics_file",
+    "CALLCENTER_VOSK_MODEL": "speech_model",
+}
+
+
+def _convert(root: Path, name: str, kind: Any, raw: Any) -> Any:
+    if kind in (Path, Path | None):
+        return _resolve(root, str(raw))
+    if kind is bool:
+        if not isinstance(raw, bool):
+            raise ConfigError(f"{name} must be true or false, got {raw!r}")
+        return raw
+    if kind is int:
+        if isinstance(raw, bool):
+            raise ConfigError(f"{name} must be a whole number, got {raw!r}")
+        try:
+            return int(raw)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+    return str(raw)
 
 
 def load_settings(path: Path | None = None, root: Path | None = None) -> Settings:
@@ -150,76 +201,37 @@ def load_settings(path: Path | None = None, root: Path | None = None) -> Setting
     prompts: dict[str, str] = {}
     if prompts_path.exists():
         prompts = dict(_section(tomllib.loads(prompts_path.read_text("utf-8")), "prompts"))
-
-    hot, ast = _section(data, "hotline"), _section(data, "asterisk")
-    queue, trunk = _section(data, "queue"), _section(data, "trunk")
-    ivr, rec = _section(data, "ivr"), _section(data, "recordings")
-    store, sandbox = _section(data, "store"), _section(data, "sandbox")
-    tickets, api = _section(data, "tickets"), _section(data, "api")
-    speech = _section(data, "speech")
+    known: dict[str, set[str]] = {"seats": set()}
+    for section, key in _FILE.values():
+        known.setdefault(section, set()).add(key)
+    for section in data:
+        if section not in known:
+            raise ConfigError(f"{path}: unknown section [{section}] (known: "
+                              f"{', '.join(sorted(known))})")
+        unknown = sorted(set(_section(data, section)) - known[section]) \
+            if section != "seats" else []
+        if unknown:
+            raise ConfigError(f"{path}: unknown setting {section}.{unknown[0]}")
+    kinds = get_type_hints(Settings)
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        if f.name in _FILE:
+            section, key = _FILE[f.name]
+            raw = _section(data, section).get(key)
+            if raw is not None:
+                values[f.name] = _convert(root, f"{section}.{key}", kinds[f.name], raw)
+            elif isinstance(f.default, Path):
+                values[f.name] = _resolve(root, str(f.default))
+    for var, name in _ENV.items():
+        if os.environ.get(var):
+            values[name] = _convert(root, var, kinds[name], os.environ[var])
     seats = tuple(_seat(i, s) for i, s in enumerate(data.get("seats", [])))
-    try:
-        settings = Settings(
-            project_root=root,
-            number=str(hot.get("number", "12345")),
-            timezone=str(hot.get("timezone", "Asia/Shanghai")),
-            language=str(hot.get("language", "zh")),
-            profile=str(ast.get("profile", "sandbox")),
-            ami_host=str(ast.get("ami_host", "127.0.0.1")),
-            ami_port=int(ast.get("ami_port", 5038)),
-            ami_user=str(ast.get("ami_user", "callcenter")),
-            ami_secret_file=_resolve(root, str(ast.get("ami_secret_file", "var/ami.secret"))),
-            seat_secrets_file=_resolve(root, str(ast.get("seat_secrets_file",
-                                                          "var/seat-secrets.toml"))),
-            sip_port=int(ast.get("sip_port", 5060)),
-            agi_host=str(ast.get("agi_host", "127.0.0.1")),
-            agi_port=int(ast.get("agi_port", 4573)),
-            agi_timeout_ms=int(ast.get("agi_timeout_ms", 3000)),
-            rtp_start=int(ast.get("rtp_start", 10000)),
-            rtp_end=int(ast.get("rtp_end", 10999)),
-            queue_name=str(queue.get("name", "hotline")),
-            queue_strategy=str(queue.get("strategy", "rrmemory")),
-            queue_ring_timeout=int(queue.get("ring_timeout", 15)),
-            queue_retry=int(queue.get("retry", 2)),
-            queue_max_wait=int(queue.get("max_wait", 300)),
-            queue_wrapup=int(queue.get("wrapup", 5)),
-            trunk_sandbox_port=int(trunk.get("sandbox_port", 5070)),
-            seats=seats,
-            menu_enabled=bool(ivr.get("menu_enabled", False)),
-            menu_timeout=int(ivr.get("menu_timeout", 5)),
-            recording_root=_resolve(root, str(rec.get("root", "recordings"))),
-            asterisk_recording_root=str(rec.get("asterisk_root",
-                                                "/var/spool/asterisk/hotline-rec")),
-            store_url=str(store.get("url", "sqlite:///var/callcenter.db")),
-            sandbox_cache_dir=_resolve(root, str(sandbox.get("cache_dir",
-                                                              "/var/cache/callcenter"))),
-            sandbox_state_dir=_resolve(root, str(sandbox.get("state_dir",
-                                                              "/var/lib/callcenter/sandbox"))),
-            prompts=prompts,
-            policy=str(tickets.get("policy", "shanghai-2022")),
-            policies_file=_resolve(root, str(tickets.get("policies_file",
-                                                          "config/policies.toml"))),
-            workdays_file=_resolve(root, str(tickets.get("workdays_file",
-                                                          "config/workdays.toml"))),
-            replies_file=_resolve(root, str(tickets.get("replies_file",
-                                                         "config/replies.toml"))),
-            units_file=_resolve(root, str(tickets.get("units_file", "config/units.toml"))),
-            api_host=str(api.get("host", "127.0.0.1")),
-            api_port=int(api.get("port", 8080)),
-            api_tokens_file=_resolve(root, str(api.get("tokens_file", "var/api-tokens.toml"))),
-            speech_model=_resolve(root, str(speech["model"])) if speech.get("model") else None,
-            topics_file=_resolve(root, str(speech.get("topics_file", "config/topics.toml"))),
-        )
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
-    changes: dict[str, Any] = {}
-    for var, (attr, kind) in _ENV.items():
-        if var in os.environ:
-            raw = os.environ[var]
-            changes[attr] = _resolve(root, raw) if kind is Path else kind(raw)
-    settings = replace(settings, **changes)
+    settings = Settings(project_root=root, seats=seats, prompts=prompts, **values)
     settings = replace(settings, store_url=_anchor_sqlite(root, settings.store_url))
-    validate(settings)
+    try:
+        validate(settings)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
     return settings
 
 
@@ -272,3 +284,41 @@ def validate(s: Settings) -> None:
         ZoneInfo(s.timezone)
     except Exception as exc:
         raise ConfigError(f"hotline.timezone {s.timezone!r} is not a known time zone") from exc
+    _check_listeners(s)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name may resolve anywhere
+
+
+def _check_listeners(s: Settings) -> None:
+    """Nothing listens beyond loopback unless a setting says why: FastAGI has no
+    authentication at all, AMI and the API carry citizens' numbers."""
+    try:
+        permit = ipaddress.ip_network(s.ami_permit, strict=False)
+    except ValueError as exc:
+        raise ConfigError(f"asterisk.ami_permit {s.ami_permit!r} is not an address or "
+                          "network") from exc
+    loopback = (permit.subnet_of(ipaddress.IPv4Network("127.0.0.0/8"))
+                if isinstance(permit, ipaddress.IPv4Network)
+                else permit == ipaddress.IPv6Network("::1/128"))
+    if not loopback and not s.ami_beyond_loopback.strip():
+        raise ConfigError(f"asterisk.ami_permit {s.ami_permit!r} is beyond loopback: set "
+                          "asterisk.ami_beyond_loopback to say why (and what protects it)")
+    checks = (("asterisk.ami_host", s.ami_host, "asterisk.ami_beyond_loopback",
+               s.ami_beyond_loopback),
+              ("asterisk.agi_host", s.agi_host, "asterisk.agi_beyond_loopback",
+               s.agi_beyond_loopback),
+              ("api.host", s.api_host, "api.beyond_loopback", s.api_beyond_loopback))
+    for name, host, reason_name, reason in checks:
+        if any(c in host for c in "\r\n;[] "):
+            raise ConfigError(f"{name} {host!r} may not contain spaces, newlines, ';' or "
+                              "brackets")
+        if not is_loopback(host) and not reason.strip():
+            raise ConfigError(f"{name} {host!r} is beyond loopback: set {reason_name} to say "
+                              "why (and what protects it)")

@@ -66,7 +66,7 @@ def test_transcribe_pending_then_a_call_again(home, capsys):
 
 def test_a_missing_model_is_a_clear_error(home, capsys, monkeypatch):
     monkeypatch.setattr(model_mod, "PACKAGES", ())
-    monkeypatch.delenv(model_mod.ENV, raising=False)
+    monkeypatch.delenv("CALLCENTER_VOSK_MODEL", raising=False)
     cfg = home / "config" / "hotline.toml"
     assert cli.main(["--config", str(cfg), "transcriber", "--once"]) == 1
     assert "no Vosk model found" in capsys.readouterr().err

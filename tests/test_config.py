@@ -1,0 +1,86 @@
+"""Settings: defaults written once, every key known, nothing beyond loopback without a why."""
+
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from callcenter.config import PROJECT_ROOT, ConfigError, Settings, load_settings
+from callcenter.telephony import render
+
+
+def _load(tmp_path: Path, text: str) -> Settings:
+    (tmp_path / "hotline.toml").write_text(text, encoding="utf-8")
+    return load_settings(tmp_path / "hotline.toml", root=tmp_path)
+
+
+def test_an_empty_file_gives_the_dataclass_defaults(tmp_path, monkeypatch):
+    for var in ("CALLCENTER_DB_URL", "CALLCENTER_AMI_PORT", "CALLCENTER_RECORDINGS",
+                "CALLCENTER_VOSK_MODEL", "CALLCENTER_TOPICS"):
+        monkeypatch.delenv(var, raising=False)
+    loaded = _load(tmp_path, "")
+    default = Settings(project_root=tmp_path)
+    for f in fields(Settings):
+        want = getattr(default, f.name)
+        if isinstance(want, Path) and not want.is_absolute():
+            want = tmp_path / want
+        if f.name == "store_url":
+            want = f"sqlite:///{tmp_path}/var/callcenter.db"
+        assert getattr(loaded, f.name) == want, f.name
+
+
+def test_the_shipped_file_states_only_known_settings():
+    shipped = load_settings(PROJECT_ROOT / "config" / "hotline.toml", root=PROJECT_ROOT)
+    assert shipped.ami_secret_file == PROJECT_ROOT / "var" / "ami.secret"
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("[asterisk]\nami_prot = 5038\n", "asterisk.ami_prot"),
+    ("[astrisk]\nami_port = 5038\n", "[astrisk]"),
+    ("[asterisk]\nami_port = \"many\"\n", "asterisk.ami_port"),
+    ("[ivr]\nmenu_enabled = \"yes\"\n", "ivr.menu_enabled"),
+])
+def test_a_misspelt_or_mistyped_setting_is_named(tmp_path, text, named):
+    with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace("]", r"\]")):
+        _load(tmp_path, text)
+
+
+def test_an_environment_override_of_the_wrong_type_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("CALLCENTER_AMI_PORT", "5038x")
+    with pytest.raises(ConfigError, match="CALLCENTER_AMI_PORT"):
+        _load(tmp_path, "")
+    monkeypatch.setenv("CALLCENTER_AMI_PORT", "25038")
+    assert _load(tmp_path, "").ami_port == 25038
+
+
+@pytest.mark.parametrize(("section", "key", "value", "why"), [
+    ("asterisk", "agi_host", "0.0.0.0", "asterisk.agi_beyond_loopback"),
+    ("asterisk", "ami_host", "10.0.0.2", "asterisk.ami_beyond_loopback"),
+    ("asterisk", "ami_permit", "10.0.0.0/8", "asterisk.ami_beyond_loopback"),
+    ("asterisk", "agi_host", "pbx.example", "asterisk.agi_beyond_loopback"),
+    ("api", "host", "::", "api.beyond_loopback"),
+])
+def test_listening_beyond_loopback_needs_a_stated_reason(tmp_path, section, key, value, why):
+    text = f'[{section}]\n{key} = "{value}"\n'
+    with pytest.raises(ConfigError, match=why):
+        _load(tmp_path, text)
+    reason = why.split(".", 1)[1]
+    settings = _load(tmp_path, text + f'{reason} = "Asterisk on pbx-1; firewall: 10.0.0.5 only"\n')
+    assert str(getattr(settings, key if section == "asterisk" else f"api_{key}")) == value
+
+
+def test_loopback_addresses_need_no_reason(tmp_path):
+    s = _load(tmp_path, '[asterisk]\nagi_host = "127.0.0.2"\nami_permit = "127.0.0.1"\n'
+                        '[api]\nhost = "::1"\n')
+    assert (s.agi_host, s.api_host) == ("127.0.0.2", "::1")
+
+
+def test_the_ami_permit_reaches_manager_conf_normalised(tmp_path):
+    s = _load(tmp_path, '[asterisk]\nami_permit = "10.0.0.0/8"\n'
+                        'ami_beyond_loopback = "controller on 10.0.0.5"\n')
+    text = render.fill((render.TEMPLATE_DIR / "manager.conf").read_text("utf-8"),
+                       render.values(s, "secret", {}))
+    assert "permit = 10.0.0.0/8\n" in text and "write = agent,reporting\n" in text
+    with pytest.raises(ConfigError, match="not an address"):
+        _load(tmp_path, '[asterisk]\nami_permit = "10.0.0.0/8\\npermit=0.0.0.0/0"\n'
+                        'ami_beyond_loopback = "x"\n')
