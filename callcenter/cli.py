@@ -80,10 +80,15 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from callcenter import sandbox
 
     if args.cmd == "run":
+        from callcenter import bootstrap
         from callcenter.controller import run_forever
 
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(run_forever(settings))
+        hotline = bootstrap.build(settings)
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(run_forever(settings, hotline.controller()))
+        finally:
+            hotline.close()
         return 0
     if args.cmd == "sandbox":
         instance = sandbox.default_instance(settings)
@@ -152,13 +157,13 @@ def _seat_secrets(settings: Settings, show: str | None) -> int:
 
 
 def _calls(settings: Settings, args: argparse.Namespace) -> int:
-    from callcenter.services.call_log import CallLog
-    from callcenter.storage.engine import make_engine, migrate
+    from callcenter import bootstrap
 
-    engine = make_engine(settings.store_url)
-    migrate(engine)
-    rows = CallLog(engine, settings.recording_root, settings.asterisk_recording_root).list(
-        args.since, args.limit)
+    hotline = bootstrap.build(settings)
+    try:
+        rows = hotline.call_log.list(args.since, args.limit)
+    finally:
+        hotline.close()
     items = []
     for r in rows:
         items.append({

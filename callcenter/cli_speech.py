@@ -18,9 +18,12 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from callcenter.config import Settings
+
+if TYPE_CHECKING:
+    from callcenter.bootstrap import Hotline
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +51,7 @@ def add_parsers(sub: Any) -> None:
 
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from callcenter.domain.topics import read_toml as read_topics
-    from callcenter.services.transcriber import Transcriber
-    from callcenter.services.transcription_queue import TranscriptionQueue
-    from callcenter.speech.decode import load_model
-    from callcenter.speech.model import find_model
-    from callcenter.storage.calls_repo import CallsRepo
-    from callcenter.storage.engine import make_engine, migrate
-    from callcenter.storage.uow import UnitOfWork
+    from callcenter import bootstrap
 
     if not 1 <= args.threads <= 16:
         print("--threads must be 1-16", file=sys.stderr)
@@ -63,10 +59,21 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if not 1 <= args.lease <= 86400:
         print("--lease must be 1-86400 seconds", file=sys.stderr)
         return 2
-    engine = make_engine(settings.store_url)
-    migrate(engine)
+    hotline = bootstrap.build(settings)
+    try:
+        return _dispatch(args, settings, hotline)
+    finally:
+        hotline.close()
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings, hotline: Hotline) -> int:
+    from callcenter.domain.topics import read_toml as read_topics
+    from callcenter.services.transcriber import Transcriber
+    from callcenter.speech.decode import load_model
+    from callcenter.speech.model import find_model
+
     worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-    queue = TranscriptionQueue(engine, worker, lease=timedelta(seconds=args.lease))
+    queue = hotline.transcription_queue(worker, timedelta(seconds=args.lease))
     if args.cmd == "transcribe" and args.problems:
         problems = queue.problems()
         for p in problems:
@@ -77,13 +84,11 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     topics = read_topics(settings.topics_file)  # a bad file stops here, before any work
     if args.cmd == "transcribe":
         if args.call:
-            with UnitOfWork(engine, read_only=True) as uow:
-                ids = CallsRepo(uow.session).ids_of([args.call])
-            if args.call not in ids:
+            call_id = hotline.call_log.id_of(args.call)
+            if call_id is None:
                 print(f"no call {args.call}", file=sys.stderr)
                 return 1
-            queued = queue.requeue(ids[args.call]) or queue.enqueue_pending(
-                call_id=ids[args.call])
+            queued = queue.requeue(call_id) or queue.enqueue_pending(call_id=call_id)
         elif args.since:
             queued = queue.enqueue_pending(args.since) + queue.requeue(since=args.since)
         else:

@@ -13,11 +13,15 @@ import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from callcenter.config import Settings
 from callcenter.domain.privacy import Role, UnitRole, Viewer
 from callcenter.services.transcript_search import TEXT_FILTERS
+
+if TYPE_CHECKING:
+    from callcenter.bootstrap import Hotline
+    from callcenter.services.topics import Topics
 
 
 def add_parsers(sub: Any) -> None:
@@ -188,14 +192,12 @@ def _print(data: Any) -> None:
 
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from callcenter import bootstrap
     from callcenter.api import forms, tokens
     from callcenter.domain.kb import RequestKind
     from callcenter.domain.tickets import Status, TicketError
-    from callcenter.services.calendar import CalendarService
     from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
-    from callcenter.services.sweeper import Sweeper
-    from callcenter.services.units import UnitsDirectory, read_csv, read_toml
-    from callcenter.services.wiring import ticket_service
+    from callcenter.services.units import read_csv, read_toml
     from callcenter.storage.tickets_repo import ConcurrentUpdate
 
     if args.cmd == "api-token":
@@ -208,14 +210,15 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             print(f"refused: api-token: {exc}", file=sys.stderr)
             return 2
         return 0
-    svc = ticket_service(settings)
+    hotline = bootstrap.build(settings)
+    svc = hotline.tickets
     try:
         if args.cmd == "api":
-            return _serve(settings, svc)
+            return _serve(settings, hotline)
         if args.cmd == "search":
-            from callcenter.services.transcript_search import Filters, TranscriptSearch
+            from callcenter.services.transcript_search import Filters
 
-            hits = TranscriptSearch(svc.engine).search(
+            hits = hotline.search().search(
                 args.query, args.who,
                 Filters(args.since, args.until, **{k: getattr(args, k) for k in TEXT_FILTERS}),
                 args.limit)
@@ -225,14 +228,12 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{h['call']}  {h['offset_s']:7.1f}s  {h['speaker']:8} {h['snippet']}")
             return 0
         if args.cmd == "transcript":
-            from callcenter.services.transcript_search import TranscriptSearch
-
-            _print(TranscriptSearch(svc.engine).transcript(args.linkedid, args.who))
+            _print(hotline.search().transcript(args.linkedid, args.who))
             return 0
         if args.cmd == "topics":
-            return _topics(args, settings, svc.engine)
+            return _topics(args, settings, hotline.topics())
         if args.cmd == "calendar":
-            cal = CalendarService(svc.engine, svc.rules, svc.clock)
+            cal = hotline.calendar()
             if args.action == "reload":
                 report = cal.recompute()
                 print(f"calendar {settings.workdays_file} loaded (official years "
@@ -247,11 +248,11 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 _print_calendar(status)
             return 0 if status["ok"] else 1
         if args.cmd == "sweeper":
-            return _sweep_forever(Sweeper(svc.engine, svc.rules, svc.clock), args.every)
+            return _sweep_forever(hotline.sweeper(), args.every)
         if args.cmd == "sweep":
-            _print(asdict(Sweeper(svc.engine, svc.rules, svc.clock).run()))
+            _print(asdict(hotline.sweeper().run()))
         elif args.cmd == "units":
-            units = UnitsDirectory(svc.engine)
+            units = hotline.units()
             if args.action == "load":
                 if args.if_empty and units.units():
                     print(f"{len(units.units())} units kept")
@@ -312,7 +313,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         print(f"refused: {exc}", file=sys.stderr)
         return 2
     finally:
-        svc.engine.dispose()
+        hotline.close()
 
 
 def _print_calendar(status: dict[str, Any]) -> None:
@@ -355,11 +356,9 @@ def _sweep_forever(sweeper: Any, every: float) -> int:
     return 0
 
 
-def _topics(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
+def _topics(args: argparse.Namespace, settings: Settings, topics: Topics) -> int:
     from callcenter.domain.topics import read_toml as read_topics
-    from callcenter.services.topics import Topics
 
-    topics = Topics(engine, settings.tz)
     if args.action == "counts":
         _print(topics.counts(args.who, args.since, args.until, args.period))
     elif args.action == "call":
@@ -373,15 +372,12 @@ def _topics(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
     return 0
 
 
-def _serve(settings: Settings, svc: Any) -> int:
+def _serve(settings: Settings, hotline: Hotline) -> int:
     from aiohttp import web
 
-    from callcenter.api import tokens
-    from callcenter.api.app import Api, make_app
-    from callcenter.services.sweeper import Sweeper
+    from callcenter.api.app import make_app
 
-    app = make_app(Api(svc, Sweeper(svc.engine, svc.rules, svc.clock),
-                       tokens.TokenFile(settings.api_tokens_file)))
+    app = make_app(hotline.api())
     print(f"API on http://{settings.api_host}:{settings.api_port}/api/v1/openapi.json")
     web.run_app(app, host=settings.api_host, port=settings.api_port, print=None)
     return 0

@@ -3,16 +3,19 @@
 import asyncio
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from callcenter import simulate
 from callcenter.config import Settings
-from callcenter.controller import Controller
 from callcenter.storage.tables import CallRow
 from callcenter.storage.uow import UnitOfWork
 
 _ports = iter(range(25100, 25400, 3))
+
+if TYPE_CHECKING:
+    from callcenter.controller import Controller
 
 
 def place_call(settings: Settings, caller: str, hold_ms: int, key: str | None = None,
@@ -28,10 +31,10 @@ async def finish(call: simulate.Sipp, timeout: float = 90) -> None:
     assert rc == 0, f"SIPp citizen failed ({rc}): {call.errors()[:1500]}"
 
 
-async def stored_calls(controller: Controller, expect: int, timeout: float = 20) -> list[CallRow]:
+async def stored_calls(controller: "Controller", expect: int, timeout: float = 20) -> list[CallRow]:
     deadline = time.monotonic() + timeout
     while True:
-        with UnitOfWork(controller.engine, read_only=True) as uow:
+        with UnitOfWork(controller.call_log.engine, read_only=True) as uow:
             rows = list(uow.session.scalars(select(CallRow)).all())
             if (len(rows) >= expect and all(r.ended_at for r in rows)) or \
                     time.monotonic() > deadline:

@@ -11,13 +11,14 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from tickets_support import CTX, UNITS, Clock
 
 from callcenter import sandbox, simulate
+from callcenter.bootstrap import standalone_controller
 from callcenter.config import Settings, load_settings
-from callcenter.controller import Controller
 from callcenter.services.tickets import TicketService
 from callcenter.storage.engine import make_engine, migrate
 
@@ -70,6 +71,9 @@ recorded = "通话录音。"
 busy = "座席忙。"
 menu = "请按键。"
 """
+
+if TYPE_CHECKING:
+    from callcenter.controller import Controller
 
 
 @pytest.fixture(scope="session")
@@ -176,7 +180,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 async def controller(settings: Settings, asterisk: sandbox.Instance,
                      store_url: str) -> AsyncIterator[Controller]:
-    c = Controller(settings.with_overrides(store_url=store_url), grace=1.0)
+    c = standalone_controller(settings.with_overrides(store_url=store_url), grace=1.0)
     await c.start()
     await asyncio.wait_for(c.ami.connected.wait(), 10)
     yield c

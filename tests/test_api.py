@@ -5,8 +5,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from tickets_support import CTX
 
 from callcenter.api import tokens
-from callcenter.api.app import Api, make_app
+from callcenter.api.app import make_app
 from callcenter.api.openapi import document
+from callcenter.bootstrap import api_over
 from callcenter.domain.privacy import Role, UnitRole, Viewer
 from callcenter.services.sweeper import Sweeper
 
@@ -25,7 +26,8 @@ REPLY = {"fact": "true", "demand": "reasonable", "result": "solved", "site_visit
 async def http(service, tmp_path):
     path = tmp_path / "tokens.toml"
     issued = {name: tokens.add(path, v) for name, v in PEOPLE.items()}
-    app = make_app(Api(service, Sweeper(service.engine, CTX, service.clock), tokens.load(path)))
+    app = make_app(api_over(service, Sweeper(service.engine, CTX, service.clock),
+                            tokens.load(path)))
     client = TestClient(TestServer(app))
     await client.start_server()
 
@@ -157,7 +159,7 @@ def test_openapi_document_is_valid_openapi_3_1():
 
 
 def test_openapi_describes_every_route_and_only_routes(service):
-    app = make_app(Api(service, Sweeper(service.engine, CTX), {}))
+    app = make_app(api_over(service, Sweeper(service.engine, CTX), {}))
     routes = {(r.method.lower(), r.resource.canonical) for r in app.router.routes()
               if r.method != "HEAD"}
     described = {(m, path) for path, ops in document()["paths"].items() for m in ops}
@@ -176,7 +178,8 @@ async def test_calendar_and_its_watcher(service, tmp_path):
     service.clock.now = datetime(2026, 12, 21, 9, tzinfo=TZ)
     path = tmp_path / "tokens.toml"
     office, unit = tokens.add(path, PEOPLE["office"]), tokens.add(path, PEOPLE["wuye"])
-    api = Api(service, Sweeper(service.engine, service.rules, service.clock), tokens.load(path))
+    api = api_over(service, Sweeper(service.engine, service.rules, service.clock),
+                   tokens.load(path))
     api.watch_every = 0.05
     client = TestClient(TestServer(make_app(api)))
     await client.start_server()
@@ -212,7 +215,7 @@ async def test_token_changes_take_effect_without_a_restart(service, tmp_path, ca
 
     path = tmp_path / "tokens.toml"
     first = tokens.add(path, PEOPLE["agent"])
-    app = make_app(Api(service, Sweeper(service.engine, CTX, service.clock),
+    app = make_app(api_over(service, Sweeper(service.engine, CTX, service.clock),
                        tokens.TokenFile(path)))
     client = TestClient(TestServer(app))
     await client.start_server()
@@ -258,7 +261,7 @@ def test_api_token_add_refuses_control_characters(tmp_path, bad, capsys, monkeyp
 async def test_private_headers_and_hostile_bodies(service, tmp_path):
     path = tmp_path / "tokens.toml"
     agent = tokens.add(path, PEOPLE["agent"])
-    client = TestClient(TestServer(make_app(Api(service, Sweeper(service.engine, CTX),
+    client = TestClient(TestServer(make_app(api_over(service, Sweeper(service.engine, CTX),
                                                 tokens.load(path)))))
     await client.start_server()
     auth = {"Authorization": f"Bearer {agent}", "Content-Type": "application/json"}

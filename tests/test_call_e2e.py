@@ -10,7 +10,7 @@ import wave
 import pytest
 from call_support import finish, place_call, stored_calls
 
-from callcenter.controller import Controller
+from callcenter.bootstrap import standalone_controller
 
 pytestmark = pytest.mark.asterisk
 
@@ -65,7 +65,8 @@ async def test_caller_who_hangs_up_in_queue_is_abandoned(controller, settings, a
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 async def test_menu_choice_is_stored_on_the_call(settings, asterisk, seat_phones, store_url):
-    c = Controller(settings.with_overrides(store_url=store_url, menu_enabled=True), grace=1.0)
+    c = standalone_controller(settings.with_overrides(store_url=store_url, menu_enabled=True),
+                              grace=1.0)
     await c.start()
     try:
         await asyncio.wait_for(c.ami.connected.wait(), 10)
@@ -85,7 +86,7 @@ async def test_menu_choice_is_stored_on_the_call(settings, asterisk, seat_phones
 async def test_controller_down_fallback_still_reaches_a_seat(settings, asterisk, seat_phones,
                                                              store_url):
     # Make sure the seats are members, as a controller that ran before would have left them.
-    first = Controller(settings.with_overrides(store_url=store_url), grace=1.0)
+    first = standalone_controller(settings.with_overrides(store_url=store_url), grace=1.0)
     await first.start()
     await asyncio.wait_for(first.ami.connected.wait(), 10)
     await asyncio.sleep(0.5)
@@ -93,7 +94,7 @@ async def test_controller_down_fallback_still_reaches_a_seat(settings, asterisk,
 
     call = place_call(settings, "13700137000", hold_ms=12000)
     await asyncio.sleep(6)  # AGI refused -> fallback -> prompts -> queue -> a seat answers
-    later = Controller(settings.with_overrides(store_url=store_url), grace=1.0)
+    later = standalone_controller(settings.with_overrides(store_url=store_url), grace=1.0)
     await later.start()
     try:
         await finish(call)

@@ -71,17 +71,17 @@ def test_calendar_status_and_reload_from_the_command_line(run, tmp_path, monkeyp
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from callcenter.services import wiring
+    from callcenter import bootstrap
 
     tz = ZoneInfo("Asia/Shanghai")
-    monkeypatch.setattr(wiring, "now", lambda: datetime(2026, 12, 1, 10, tzinfo=tz))
+    monkeypatch.setattr(bootstrap, "system_clock", lambda: datetime(2026, 12, 1, 10, tzinfo=tz))
     run("units", "load")
     out = run("calendar", "status", expect=1).out
     assert "next year 2027: provisional, 31 days away" in out and "problem:" in out
     status = json.loads(run("calendar", "status", "--json", expect=1).out)
     assert status["provisional_years"] == [2027] and not status["ok"]
     # Dispatched on 12-21 a ticket's extension window reaches 2027.
-    monkeypatch.setattr(wiring, "now", lambda: datetime(2026, 12, 21, 10, tzinfo=tz))
+    monkeypatch.setattr(bootstrap, "system_clock", lambda: datetime(2026, 12, 21, 10, tzinfo=tz))
     form = _form(tmp_path, "urgent")
     t = json.loads(run("tickets", "register", str(form), "--as", "agent:a1").out)
     t = json.loads(run("tickets", "do", str(t["id"]), "Dispatch",

@@ -1,4 +1,6 @@
-"""Every variable the dialplan uses is declared in the one constants module."""
+"""Every name the dialplan shares with the controller — variables, contexts, UserEvent facts
+and their fields, the FastAGI script — is declared in the one constants module, and every
+declaration is used."""
 
 import re
 
@@ -36,3 +38,36 @@ def test_rendered_dialplan_has_no_marks_left():
     for name in ("extensions.conf", "queues.conf", "pjsip.conf", "manager.conf"):
         out = fill((DIALPLAN / name).read_text(), vals)
         assert "{{" not in out
+
+
+def _code() -> str:
+    text = (DIALPLAN / "extensions.conf").read_text()
+    return "\n".join(line.split(";", 1)[0] for line in text.splitlines())
+
+
+def test_every_context_is_declared_and_every_declared_context_exists():
+    code = _code()
+    defined = set(re.findall(r"^\[([A-Za-z0-9_-]+)\]", code, re.M))
+    reached = set(re.findall(r"(?:Goto|GotoIf\(.*?\?)\(?([a-z][a-z0-9_-]*),[^,)]+,", code))
+    reached |= set(re.findall(r"include => ([A-Za-z0-9_-]+)", code))
+    assert defined == variables.CONTEXTS
+    assert len(reached) >= 5 and reached <= variables.CONTEXTS, reached
+    assert all(c.startswith(variables.CONTEXT_PREFIX) for c in defined)
+    assert variables.CONTEXT_INBOUND in defined
+
+
+def test_every_fact_and_field_the_dialplan_reports_is_declared():
+    found: dict[str, set[str]] = {}
+    for name, body in re.findall(r"UserEvent\(([A-Za-z]+),([^)\n]*)\)", _code()):
+        assert name == variables.USEREVENT_NAME
+        fields = dict(part.strip().split(": ", 1) for part in body.split(","))
+        found.setdefault(fields.pop("Fact"), set()).update(fields)
+    assert found == {str(k): set(v) for k, v in variables.DIALPLAN_FACTS.items()}
+    for fact, fields in variables.RECOVERABLE.items():
+        assert set(fields) <= variables.DIALPLAN_FACTS[fact]
+
+
+def test_the_fastagi_script_is_the_one_the_controller_answers():
+    s = Settings(project_root=PROJECT_ROOT)
+    out = fill((DIALPLAN / "extensions.conf").read_text(), values(s, "secret123", {}))
+    assert re.findall(r"AGI\(agi://[^/]+/([a-z]+)\)", out) == [variables.AGI_SCRIPT_ROUTE]

@@ -9,7 +9,7 @@ from pathlib import Path
 import hypothesis
 from hypothesis import strategies as st
 
-from callcenter.controller import Controller
+from callcenter.bootstrap import standalone_controller
 from callcenter.domain.calls import CALL_EVENTS, build_record, wire_text
 from callcenter.telephony.tracker import CallTracker
 
@@ -29,8 +29,8 @@ async def test_late_event_merges_into_a_call_an_earlier_process_stored(settings,
         tracker.feed(e)
     ((lid, trail),) = tracker.drain().items()
     # No Asterisk: the AMI port is closed, so only what on_event is given happens.
-    c = Controller(settings.with_overrides(store_url=url, ami_port=_closed_port(), agi_port=0),
-                   grace=0.1)
+    c = standalone_controller(
+        settings.with_overrides(store_url=url, ami_port=_closed_port(), agi_port=0), grace=0.1)
     await c.start()
     try:
         await asyncio.to_thread(c.call_log.save, {lid: trail})  # as a previous run left it
@@ -78,9 +78,9 @@ def test_the_stored_call_does_not_depend_on_how_far_apart_events_arrive(settings
     assert expected.disposition.value == "answered"
 
     async def run(store: Path) -> None:
-        c = Controller(settings.with_overrides(store_url=f"sqlite:///{store}",
-                                               ami_port=_closed_port(), agi_port=0),
-                       grace=0.01)
+        c = standalone_controller(settings.with_overrides(store_url=f"sqlite:///{store}",
+                                                          ami_port=_closed_port(), agi_port=0),
+                                  grace=0.01)
         await c.start()
         try:
             for e in order:
@@ -104,8 +104,8 @@ async def test_stop_stores_every_call_held_and_the_next_run_completes_them(setti
     url = f"sqlite:///{tmp_path / 'calls.db'}"
 
     def controller():
-        return Controller(settings.with_overrides(store_url=url, ami_port=_closed_port(),
-                                                  agi_port=0), grace=0.05)
+        return standalone_controller(settings.with_overrides(
+            store_url=url, ami_port=_closed_port(), agi_port=0), grace=0.05)
 
     c = controller()
     await c.start()

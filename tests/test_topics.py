@@ -131,13 +131,14 @@ async def test_topics_over_the_api_and_the_command_line(topics, service, tmp_pat
     from aiohttp.test_utils import TestClient, TestServer
 
     from callcenter.api import tokens
-    from callcenter.api.app import Api, make_app
+    from callcenter.api.app import make_app
+    from callcenter.bootstrap import api_over
     from callcenter.services.sweeper import Sweeper
 
     path = tmp_path / "tokens.toml"
     auth = {"Authorization": f"Bearer {tokens.add(path, AGENT)}"}
     unit = {"Authorization": f"Bearer {tokens.add(path, WUYE)}"}
-    client = TestClient(TestServer(make_app(Api(service, Sweeper(service.engine, service.ctx),
+    client = TestClient(TestServer(make_app(api_over(service, Sweeper(service.engine, service.ctx),
                                                 tokens.load(path)))))
     await client.start_server()
     try:

@@ -60,12 +60,13 @@ async def test_search_over_the_api_and_the_command_line(search, service, tmp_pat
     from aiohttp.test_utils import TestClient, TestServer
 
     from callcenter.api import tokens
-    from callcenter.api.app import Api, make_app
+    from callcenter.api.app import make_app
+    from callcenter.bootstrap import api_over
     from callcenter.services.sweeper import Sweeper
 
     path = tmp_path / "tokens.toml"
     token = tokens.add(path, AGENT)
-    app = make_app(Api(service, Sweeper(service.engine, service.ctx), tokens.load(path)))
+    app = make_app(api_over(service, Sweeper(service.engine, service.ctx), tokens.load(path)))
     client = TestClient(TestServer(app))
     await client.start_server()
     try:
@@ -199,7 +200,8 @@ async def test_a_calls_transcript_is_read_whole_within_the_same_access_and_audit
     from aiohttp.test_utils import TestClient, TestServer
 
     from callcenter.api import tokens
-    from callcenter.api.app import Api, make_app
+    from callcenter.api.app import make_app
+    from callcenter.bootstrap import api_over
     from callcenter.cli import main
     from callcenter.domain.tickets import Dispatch
     from callcenter.services.sweeper import Sweeper
@@ -225,7 +227,7 @@ async def test_a_calls_transcript_is_read_whole_within_the_same_access_and_audit
 
     path = tmp_path / "tokens.toml"
     token = tokens.add(path, WUYE)
-    client = TestClient(TestServer(make_app(Api(service, Sweeper(service.engine, service.ctx),
+    client = TestClient(TestServer(make_app(api_over(service, Sweeper(service.engine, service.ctx),
                                                 tokens.load(path)))))
     await client.start_server()
     try:

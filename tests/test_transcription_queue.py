@@ -151,7 +151,8 @@ async def test_the_office_sees_flagged_recordings_over_the_api(service, tmp_path
     from tickets_support import AGENT, OFFICE
 
     from callcenter.api import tokens
-    from callcenter.api.app import Api, make_app
+    from callcenter.api.app import make_app
+    from callcenter.bootstrap import api_over
     from callcenter.services.sweeper import Sweeper
 
     with UnitOfWork(service.engine) as uow:
@@ -161,7 +162,7 @@ async def test_the_office_sees_flagged_recordings_over_the_api(service, tmp_path
     assert queue.flag(queue.claim(), "flagged", "SHA-256 mismatch: stored 00, file ff")
     path = tmp_path / "tokens.toml"
     office, agent = tokens.add(path, OFFICE), tokens.add(path, AGENT)
-    client = TestClient(TestServer(make_app(Api(service, Sweeper(service.engine, service.ctx),
+    client = TestClient(TestServer(make_app(api_over(service, Sweeper(service.engine, service.ctx),
                                                 tokens.load(path)))))
     await client.start_server()
     try:

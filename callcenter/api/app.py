@@ -18,7 +18,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,19 +46,15 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @dataclass
 class Api:
+    """The services the API serves, built by callcenter/bootstrap.py (`api_over`)."""
+
     tickets: TicketService
     sweeper: Sweeper
     tokens: Tokens | Mapping[str, Viewer]  # a TokenFile in the running API
-    transcripts: TranscriptSearch = field(init=False)  # over the tickets' store
-    topics: Topics = field(init=False)
-    calendar: CalendarService = field(init=False)
+    transcripts: TranscriptSearch
+    topics: Topics
+    calendar: CalendarService
     watch_every: float = 10.0  # seconds between looks at the calendar file
-
-    def __post_init__(self) -> None:
-        engine, clock = self.tickets.engine, self.tickets.clock
-        self.transcripts = TranscriptSearch(engine, clock)
-        self.topics = Topics(engine, self.tickets.ctx.tz)
-        self.calendar = CalendarService(engine, self.tickets.rules, clock)
 
     def watch_calendar_once(self, seen: int) -> int:
         """Recompute provisional due times if the calendar changed since generation `seen`;

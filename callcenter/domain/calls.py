@@ -15,6 +15,19 @@ from enum import StrEnum
 
 Event = Mapping[str, str]
 
+# What the dialplan (and the controller, for a call found gone) reports about a call as
+# UserEvent(CallCenter, Fact: ...). telephony/variables.py shares these names with dialplan/.
+USEREVENT_NAME = "CallCenter"
+
+
+class Fact(StrEnum):
+    START = "start"
+    ROUTE = "route"
+    FALLBACK = "fallback"
+    IVR = "ivr"
+    SYSTEM_HANGUP = "system_hangup"
+    GONE = "gone"  # made by the controller: a resync found the call over, unseen
+
 
 class Disposition(StrEnum):
     ANSWERED = "answered"
@@ -138,7 +151,7 @@ def build_record(linkedid: str, trail: Trail, seat_prefix: str = "seat") -> Call
     for e in mine:
         name = e.get("Event", "")
         by_name.setdefault(name, []).append(e)
-        if name == "UserEvent" and e.get("UserEvent") == "CallCenter":
+        if name == "UserEvent" and e.get("UserEvent") == USEREVENT_NAME:
             by_fact.setdefault(e.get("Fact", ""), []).append(e)
 
     def first(name: str) -> Event | None:
@@ -162,16 +175,16 @@ def build_record(linkedid: str, trail: Trail, seat_prefix: str = "seat") -> Call
         started = min((timestamp(e) for e in evs), default=0.0)
     source = newchannel or snapshot or (mine[0] if mine else {})
     caller = source.get("CallerIDNum", "")
-    start_fact = facts("start")
+    start_fact = facts(Fact.START)
     dialled = (start_fact[0].get("Dialled") if start_fact else None) or (
         newchannel.get("Exten", "") if newchannel else "")
 
     hangup = last("Hangup")
     ended = timestamp(hangup) if hangup is not None else None
-    ivr = facts("ivr")
-    route = facts("route")
-    fallback = bool(facts("fallback"))
-    system_hangup = facts("system_hangup")
+    ivr = facts(Fact.IVR)
+    route = facts(Fact.ROUTE)
+    fallback = bool(facts(Fact.FALLBACK))
+    system_hangup = facts(Fact.SYSTEM_HANGUP)
 
     join = first("QueueCallerJoin")
     entry = first("QueueEntry")  # resync: the citizen was waiting when we came back
@@ -224,7 +237,7 @@ def build_record(linkedid: str, trail: Trail, seat_prefix: str = "seat") -> Call
     else:
         hung = HungUpBy.UNKNOWN
 
-    gone = facts("gone")  # a resync found the call over while we were away
+    gone = facts(Fact.GONE)  # a resync found the call over while we were away
     if hangup is None and not gone:
         disposition, why = Disposition.IN_PROGRESS, "under way when stored"
     elif answered is not None:

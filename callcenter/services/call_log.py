@@ -114,9 +114,12 @@ class CallLog:
             trails = repo.trails_of(list(ids.values()))
             return {lid: trails[cid] for lid, cid in ids.items() if cid in trails}
 
-    def exists(self, linkedid: str) -> bool:
+    def id_of(self, linkedid: str) -> int | None:
         with UnitOfWork(self.engine, read_only=True) as uow:
-            return linkedid in CallsRepo(uow.session).ids_of([linkedid])
+            return CallsRepo(uow.session).ids_of([linkedid]).get(linkedid)
+
+    def exists(self, linkedid: str) -> bool:
+        return self.id_of(linkedid) is not None
 
     def trail(self, linkedid: str) -> list[Event]:
         """The call's raw AMI events in arrival order, for audit; empty if no such call."""

@@ -6,10 +6,12 @@ template has been validated by config.validate(); an unknown mark is an error, n
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 
 from callcenter.config import PROJECT_ROOT, Settings
+from callcenter.telephony import variables
 
 TEMPLATE_DIR = PROJECT_ROOT / "dialplan"
 _MARK = re.compile(r"\{\{([a-z_]+)\}\}")
@@ -84,6 +86,7 @@ def values(settings: Settings, ami_secret: str, seat_secrets: dict[str, str]) ->
         "rec_root": settings.asterisk_recording_root.rstrip("/"),
         "agi_host": settings.agi_host,
         "agi_port": str(settings.agi_port),
+        "agi_script": variables.AGI_SCRIPT_ROUTE,
         "prelude_prompts": "&".join(f"hotline/{p}" for p in prelude) or "silence/1",
         "menu_timeout": str(settings.menu_timeout),
         "queue": settings.queue_name,
@@ -95,6 +98,8 @@ def values(settings: Settings, ami_secret: str, seat_secrets: dict[str, str]) ->
         "ami_host": settings.ami_host,
         "ami_port": str(settings.ami_port),
         "ami_user": settings.ami_user,
+        # Validated by config; written normalised, so nothing but an address reaches the file.
+        "ami_permit": str(ipaddress.ip_network(settings.ami_permit, strict=False)),
         "ami_secret": ami_secret,
         "sip_port": str(settings.sip_port),
         "rtp_start": str(settings.rtp_start),

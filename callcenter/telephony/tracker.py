@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from callcenter.domain.calls import CALL_EVENTS, Event, Trail, is_gone, timestamp, wire_text
-from callcenter.telephony.variables import USEREVENT_NAME
+from callcenter.telephony.variables import USEREVENT_NAME, Fact
 
 
 @dataclass
@@ -61,7 +61,7 @@ class CallTracker:
                 if lid not in present and is_gone(call.last_seen, taken_at)]
         for lid in gone:
             # The record says the call is over though no hang-up was seen (not in progress).
-            fact = {"Event": "UserEvent", "UserEvent": USEREVENT_NAME, "Fact": "gone",
+            fact = {"Event": "UserEvent", "UserEvent": USEREVENT_NAME, "Fact": Fact.GONE.value,
                     "Origin": "resync", "Uniqueid": lid, "Linkedid": lid,
                     "Timestamp": event.get("Timestamp", f"{taken_at:.6f}")}
             self.calls[lid].events.setdefault(wire_text(fact), fact)

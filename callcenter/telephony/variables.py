@@ -1,10 +1,14 @@
 """The one module of names the dialplan and the controller share.
 
-A test reads every `${NAME}` and `Set(NAME=...)` in dialplan/ and fails if NAME is neither
-declared here nor one of Asterisk's own variables listed below.
+Tests read dialplan/ and fail on any `${NAME}`/`Set(NAME=...)` not declared here (nor one of
+Asterisk's own), any context, UserEvent fact or fact field not declared here, and any
+declaration the dialplan no longer uses. The fact names are the call model's
+(domain/calls.py), re-exported so this module holds the whole vocabulary.
 """
 
 from typing import Final
+
+from callcenter.domain.calls import USEREVENT_NAME, Fact
 
 # Set by the dialplan.
 CC_REC_BASE: Final = "CC_REC_BASE"      # recording path without extension, as Asterisk sees it
@@ -24,13 +28,24 @@ ASTERISK_BUILTINS: Final = frozenset({
     "STRFTIME", "CHANNEL", "IF",
 })
 
-# The facts the dialplan reports with UserEvent(CallCenter, Fact: ...).
-USEREVENT_NAME: Final = "CallCenter"
-FACT_START: Final = "start"
-FACT_ROUTE: Final = "route"
-FACT_FALLBACK: Final = "fallback"
-FACT_IVR: Final = "ivr"
-FACT_SYSTEM_HANGUP: Final = "system_hangup"
+# The facts the dialplan reports with UserEvent(CallCenter, Fact: ...), with their fields.
+__all__ = ["USEREVENT_NAME", "Fact"]
+FACT_START: Final = Fact.START
+FACT_ROUTE: Final = Fact.ROUTE
+FACT_FALLBACK: Final = Fact.FALLBACK
+FACT_IVR: Final = Fact.IVR
+FACT_SYSTEM_HANGUP: Final = Fact.SYSTEM_HANGUP
+DIALPLAN_FACTS: Final = {FACT_START: frozenset({"Dialled", "Recording"}),
+                         FACT_FALLBACK: frozenset({"Status"}), FACT_ROUTE: frozenset({"Route"}),
+                         FACT_IVR: frozenset({"Choice"}), FACT_SYSTEM_HANGUP: frozenset({"Reason"})}
+
+# The dialplan's contexts. A channel in one of them is a citizen's call of the hotline.
+CONTEXT_PREFIX: Final = "hotline-"
+CONTEXT_INBOUND: Final = "hotline-inbound"
+CONTEXTS: Final = frozenset({CONTEXT_INBOUND, "hotline-fallback", "hotline-prelude",
+                             "hotline-menu", "hotline-queue", "hotline-seats"})
+# The FastAGI script the dialplan asks (agi://host:port/<script>).
+AGI_SCRIPT_ROUTE: Final = "route"
 
 # Facts the controller reads back with Getvar when it meets a call it did not see start.
 RECOVERABLE: Final = {FACT_START: {"Dialled": CC_DIALLED, "Recording": CC_REC_BASE},

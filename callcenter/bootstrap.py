@@ -1,0 +1,160 @@
+"""The composition root: every part of the hotline is built here, from `Settings`, once.
+
+The CLI, the controller, the API and the workers receive what they use by constructor;
+nothing else builds an engine, reads the rules files or chooses a clock. A `Hotline` owns
+the one engine of its process and disposes of it in `close()`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
+
+from callcenter.config import ConfigError, Settings
+from callcenter.domain.calls import GRACE
+from callcenter.domain.policy import PolicyError, load_profiles
+from callcenter.domain.privacy import Viewer
+from callcenter.domain.replies import ReplyRulesError, load_reply_rules
+from callcenter.domain.tickets import RulesContext
+from callcenter.domain.workdays import CalendarFileError, load_calendar
+from callcenter.services.calendar import CalendarService
+from callcenter.services.call_log import CallLog
+from callcenter.services.routing import RoutingPolicy
+from callcenter.services.rules import RulesSource
+from callcenter.services.sweeper import Sweeper
+from callcenter.services.tickets import TicketService
+from callcenter.services.topics import Topics
+from callcenter.services.transcript_search import TranscriptSearch
+from callcenter.services.transcription_queue import LEASE, TranscriptionQueue
+from callcenter.services.units import UnitsDirectory
+from callcenter.storage.engine import make_engine, migrate
+
+if TYPE_CHECKING:
+    from callcenter.api.app import Api
+    from callcenter.api.tokens import Tokens
+    from callcenter.controller import AmiPort, Controller
+
+
+def system_clock() -> datetime:
+    """The clock of every process: the one place a test of the CLI moves it (or hands its
+    own to `build`)."""
+    return datetime.now(UTC)
+
+
+def _looked_up_clock() -> datetime:
+    return system_clock()  # looked up at each call, so a moved clock is seen
+
+
+def rules_context(settings: Settings) -> RulesContext:
+    try:
+        profiles = load_profiles(settings.policies_file)
+        calendar = load_calendar(settings.workdays_file)
+        replies = load_reply_rules(settings.replies_file)
+    except (PolicyError, CalendarFileError, ReplyRulesError) as exc:
+        raise ConfigError(str(exc)) from exc
+    if settings.policy not in profiles:
+        raise ConfigError(f"tickets.policy {settings.policy!r} is not in "
+                          f"{settings.policies_file} (there: {', '.join(profiles)})")
+    return RulesContext(profiles[settings.policy], calendar, settings.tz, replies)
+
+
+def api_over(tickets: TicketService, sweeper: Sweeper | None,
+             tokens: Tokens | Mapping[str, Viewer]) -> Api:
+    """The API's services over one ticket service's store, rules and clock."""
+    from callcenter.api.app import Api
+
+    engine, rules, clock = tickets.engine, tickets.rules, tickets.clock
+    return Api(tickets=tickets, sweeper=sweeper or Sweeper(engine, rules, clock), tokens=tokens,
+               transcripts=TranscriptSearch(engine, clock), topics=Topics(engine, tickets.ctx.tz),
+               calendar=CalendarService(engine, rules, clock))
+
+
+@dataclass
+class Hotline:
+    settings: Settings
+    engine: Engine
+    clock: Callable[[], datetime] = _looked_up_clock
+    _rules: RulesSource | None = field(default=None, repr=False)
+
+    @property
+    def rules(self) -> RulesSource:
+        """The rules, with the calendar file watched (a running process sees a new year).
+        Read on first use: the controller and the transcriber never need them."""
+        if self._rules is None:
+            self._rules = RulesSource(rules_context(self.settings), self.settings.workdays_file)
+        return self._rules
+
+    @functools.cached_property
+    def tickets(self) -> TicketService:
+        return TicketService(self.engine, self.rules, self.clock)
+
+    @functools.cached_property
+    def call_log(self) -> CallLog:
+        s = self.settings
+        return CallLog(self.engine, s.recording_root, s.asterisk_recording_root)
+
+    def sweeper(self) -> Sweeper:
+        return Sweeper(self.engine, self.rules, self.clock)
+
+    def calendar(self) -> CalendarService:
+        return CalendarService(self.engine, self.rules, self.clock)
+
+    def units(self) -> UnitsDirectory:
+        return self.tickets.units
+
+    def search(self) -> TranscriptSearch:
+        return TranscriptSearch(self.engine, self.clock)
+
+    def topics(self) -> Topics:
+        return Topics(self.engine, self.settings.tz)
+
+    def transcription_queue(self, worker: str, lease: timedelta = LEASE) -> TranscriptionQueue:
+        return TranscriptionQueue(self.engine, worker, self.clock, lease)
+
+    def api(self) -> Api:
+        from callcenter.api.tokens import TokenFile
+
+        return api_over(self.tickets, self.sweeper(), TokenFile(self.settings.api_tokens_file))
+
+    def controller(self, ami: AmiPort | None = None, grace: float = GRACE.total_seconds(),
+                   on_stopped: Callable[[], None] | None = None) -> Controller:
+        """The controller with the real AMI client, unless a test hands in its own."""
+        from callcenter.controller import Controller, RouteAnswers
+        from callcenter.telephony.ami_client import AmiClient
+        from callcenter.telephony.call_service import CallService
+        from callcenter.telephony.fastagi import FastAgiServer
+        from callcenter.telephony.tracker import CallTracker
+
+        s = self.settings
+        if ami is None:
+            ami = AmiClient(s.ami_host, s.ami_port, s.ami_user, s.ami_secret(),
+                            resync_queue=s.queue_name, wanted=CallTracker.WANTS)
+        agi = FastAgiServer(RouteAnswers(RoutingPolicy(s.menu_enabled)), s.agi_host, s.agi_port,
+                            answer_timeout=s.agi_timeout_ms / 1000)
+        return Controller(s, ami, agi, CallService(self.call_log, grace), on_stopped)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build(settings: Settings, clock: Callable[[], datetime] = _looked_up_clock) -> Hotline:
+    """The hotline of one process: its engine made and the store migrated, once."""
+    engine = make_engine(settings.store_url)
+    try:
+        migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Hotline(settings, engine, clock)
+
+
+def standalone_controller(settings: Settings, ami: AmiPort | None = None,
+                          grace: float = GRACE.total_seconds()) -> Controller:
+    """A controller that owns its hotline: stopping it disposes of the engine too."""
+    hotline = build(settings)
+    return hotline.controller(ami, grace, on_stopped=hotline.close)
