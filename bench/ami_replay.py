@@ -17,6 +17,7 @@ from pathlib import Path
 
 from panoramisk.ami_protocol import AMIProtocol
 
+from callcenter.domain.calls import Trail
 from callcenter.services.call_log import CallLog
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.telephony.ami_parse import AmiParser
@@ -73,7 +74,7 @@ def pipeline(stream: bytes, url: str, batch: int = 200) -> float:
     log = CallLog(engine, Path("/nonexistent"), "/var/spool/asterisk/hotline-rec",
                   measure_files=False)
     parser, tracker = AmiParser(CallTracker.WANTS), CallTracker()
-    pending: dict[str, list[dict[str, str]]] = {}
+    pending: dict[str, Trail] = {}
     t = time.perf_counter()
     for i in range(0, len(stream), CHUNK):
         for msg in parser.feed(stream[i:i + CHUNK]):

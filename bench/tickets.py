@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 
 from callcenter.config import PROJECT_ROOT
 from callcenter.domain.policy import Urgency, load_profiles
@@ -135,7 +135,7 @@ def main() -> None:
               f"({args.create} tickets)")
         # Rows from the bulk fill use ids above those the service made.
         with UnitOfWork(engine) as uow:
-            uow.session.execute(TicketRow.__table__.delete())
+            uow.session.execute(delete(TicketRow))
         filled = fill(engine, args.open)
         print(f"[{store}] bulk fill of {args.open:,} open tickets: {filled:.1f} s")
         before = rss_mb()

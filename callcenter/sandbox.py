@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -174,6 +175,75 @@ def _is_mounted(path: Path) -> bool:
                if len(line.split()) > 1)
 
 
+# Asterisk in the sandbox runs as this host account: its recordings are owned by nobody else
+# (the Debian root's own `asterisk` uid is, on the host, whoever happens to have it).
+HOST_USER = "callcenter-asterisk"
+# Where the Asterisk packages leave files owned by their user.
+_ASTERISK_DIRS = ("etc/asterisk", "var/lib/asterisk", "var/spool/asterisk", "var/log/asterisk",
+                  "var/cache/asterisk", "run/asterisk", "usr/share/asterisk")
+
+
+def host_account() -> tuple[int, int]:
+    """The sandbox's own host user and group (uid, gid), created on first use."""
+    try:
+        entry = pwd.getpwnam(HOST_USER)
+    except KeyError:
+        _run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir",
+              "/nonexistent", "--shell", "/usr/sbin/nologin", HOST_USER])
+        entry = pwd.getpwnam(HOST_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
+def _chown_from(top: Path, old: tuple[int, int], new: tuple[int, int]) -> None:
+    """Give what `old` owns under `top` (user and group apart) to `new`."""
+    if not top.exists():
+        return
+    for path in [top, *top.rglob("*")]:
+        st = path.lstat()
+        uid = new[0] if st.st_uid == old[0] else -1
+        gid = new[1] if st.st_gid == old[1] else -1
+        if uid != -1 or gid != -1:
+            os.lchown(path, uid, gid)
+
+
+def _entries_with(path: Path, field: int, value: int, but: str) -> list[str]:
+    return [line.split(":")[0] for line in path.read_text().splitlines()
+            if line.count(":") >= 3 and line.split(":")[field] == str(value)
+            and line.split(":")[0] != but]
+
+
+def adopt_host_account(settings: Settings, instance: Instance) -> None:
+    """Make the root's `asterisk` user the host's HOST_USER (same uid and gid), and hand it
+    what the old ids owned in the instance and in the recordings folder."""
+    new = host_account()
+    old = instance.asterisk_uid_gid()
+    if old == new:
+        return
+    passwd, group = instance.merged / "etc/passwd", instance.merged / "etc/group"
+    clash = _entries_with(passwd, 2, new[0], "asterisk") + \
+        _entries_with(group, 2, new[1], "asterisk")
+    if clash:
+        raise SandboxError(f"host user {HOST_USER} has uid/gid {new}, taken inside the sandbox "
+                           f"root by {', '.join(clash)}")
+    lines = []
+    for line in passwd.read_text().splitlines():
+        f = line.split(":")
+        if f[0] == "asterisk":
+            f[2], f[3] = str(new[0]), str(new[1])
+        lines.append(":".join(f))
+    passwd.write_text("\n".join(lines) + "\n")
+    lines = []
+    for line in group.read_text().splitlines():
+        f = line.split(":")
+        if f[0] == "asterisk":
+            f[2] = str(new[1])
+        lines.append(":".join(f))
+    group.write_text("\n".join(lines) + "\n")
+    for d in _ASTERISK_DIRS:
+        _chown_from(instance.merged / d, old, new)
+    _chown_from(settings.recording_root, old, new)
+
+
 def mount(settings: Settings, instance: Instance) -> None:
     """Overlay the cached root, mount /proc and bind the recordings folder inside it."""
     root = base_root(settings)
@@ -189,6 +259,7 @@ def mount(settings: Settings, instance: Instance) -> None:
     rec_inside = instance.merged / settings.asterisk_recording_root.lstrip("/")
     rec_inside.mkdir(parents=True, exist_ok=True)
     settings.recording_root.mkdir(parents=True, exist_ok=True)
+    adopt_host_account(settings, instance)
     uid, gid = instance.asterisk_uid_gid()
     # Asterisk drops to its own user inside the chroot; the folder must be its to write.
     os.chown(settings.recording_root, uid, gid)

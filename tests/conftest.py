@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from tickets_support import CTX, UNITS, Clock
@@ -74,6 +75,39 @@ menu = "请按键。"
 
 if TYPE_CHECKING:
     from callcenter.controller import Controller
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--capture-traces", metavar="DIR", type=Path,
+                     help="save the AMI events each controller of the end-to-end tests handled "
+                          "as DIR/<test>.json (how tests/traces/ is refreshed)")
+
+
+@pytest.fixture
+def record_trace(request: pytest.FixtureRequest) -> Iterator[Callable[[Any, str], None]]:
+    """`record_trace(controller, name)` before `start()`: with --capture-traces, every event
+    the controller handles is saved, in the order it handled them."""
+    out: Path | None = request.config.getoption("--capture-traces")
+    saved: list[tuple[str, list[dict[str, str]]]] = []
+
+    def record(controller: Any, name: str) -> None:
+        if out is None:
+            return
+        events: list[dict[str, str]] = []
+        handle = controller.on_event
+
+        def on_event(msg: dict[str, str]) -> None:
+            events.append(dict(msg))
+            handle(msg)
+
+        controller.on_event = on_event
+        saved.append((name, events))
+
+    yield record
+    for name, events in saved:
+        assert out is not None
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{name}.json").write_text(json.dumps(events, ensure_ascii=False, indent=0) + "\n")
 
 
 @pytest.fixture(scope="session")
@@ -178,9 +212,11 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def controller(settings: Settings, asterisk: sandbox.Instance,
-                     store_url: str) -> AsyncIterator[Controller]:
+async def controller(settings: Settings, asterisk: sandbox.Instance, store_url: str,
+                     record_trace: Callable[[Any, str], None],
+                     request: pytest.FixtureRequest) -> AsyncIterator[Controller]:
     c = standalone_controller(settings.with_overrides(store_url=store_url), grace=1.0)
+    record_trace(c, request.node.name)
     await c.start()
     await asyncio.wait_for(c.ami.connected.wait(), 10)
     yield c

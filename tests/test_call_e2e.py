@@ -63,6 +63,16 @@ async def test_caller_who_hangs_up_in_queue_is_abandoned(controller, settings, a
     assert 1.0 < row.wait_s < 6.0
 
 
+async def test_caller_who_hangs_up_during_the_prompts_is_abandoned_in_ivr(controller, settings,
+                                                                          asterisk):
+    call = place_call(settings, "13300133000", hold_ms=800)
+    await finish(call)
+    (row,) = await stored_calls(controller, 1)
+    assert row.disposition == "abandoned_ivr" and row.hung_up_by == "citizen"
+    assert row.queue is None and row.queue_joined_at is None and row.answered_at is None
+    assert row.seat is None and row.route == "queue"
+
+
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 async def test_menu_choice_is_stored_on_the_call(settings, asterisk, seat_phones, store_url):
     c = standalone_controller(settings.with_overrides(store_url=store_url, menu_enabled=True),
@@ -84,7 +94,7 @@ async def test_menu_choice_is_stored_on_the_call(settings, asterisk, seat_phones
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 async def test_controller_down_fallback_still_reaches_a_seat(settings, asterisk, seat_phones,
-                                                             store_url):
+                                                             store_url, record_trace, request):
     # Make sure the seats are members, as a controller that ran before would have left them.
     first = standalone_controller(settings.with_overrides(store_url=store_url), grace=1.0)
     await first.start()
@@ -95,6 +105,7 @@ async def test_controller_down_fallback_still_reaches_a_seat(settings, asterisk,
     call = place_call(settings, "13700137000", hold_ms=12000)
     await asyncio.sleep(6)  # AGI refused -> fallback -> prompts -> queue -> a seat answers
     later = standalone_controller(settings.with_overrides(store_url=store_url), grace=1.0)
+    record_trace(later, request.node.name)
     await later.start()
     try:
         await finish(call)

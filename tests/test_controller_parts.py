@@ -3,6 +3,7 @@ sends on login, what it reads back for calls it did not see start, what it store
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from callcenter import bootstrap
@@ -22,7 +23,7 @@ class ScriptedAmi:
         self.events: asyncio.Queue[dict[str, str]] = asyncio.Queue()
         self.connected = asyncio.Event()
         self.snapshot: list[dict[str, str]] = []
-        self.on_login = None
+        self.on_login: Callable[[], Awaitable[None]] | None = None
         self.sent: list[Action] = []
         self.getvar = getvar
         self._stop = asyncio.Event()

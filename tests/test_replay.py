@@ -3,6 +3,7 @@
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -17,7 +18,7 @@ TRACE = json.loads((Path(__file__).parent / "data" / "answered_call.json").read_
 ROOT = "/var/spool/asterisk/hotline-rec"
 
 
-def _store(url: str, batches: list[list[dict[str, str]]]) -> dict:
+def _store(url: str, batches: list[list[dict[str, str]]]) -> dict[str, Any]:
     engine = make_engine(url)
     migrate(engine)
     log = CallLog(engine, Path("/nonexistent"), ROOT, measure_files=False)
@@ -28,7 +29,7 @@ def _store(url: str, batches: list[list[dict[str, str]]]) -> dict:
         log.save(tracker.drain())
     with UnitOfWork(engine, read_only=True) as uow:
         calls = uow.session.scalars(select(CallRow)).all()
-        snapshot = {
+        snapshot: dict[str, Any] = {
             c.linkedid: {k: getattr(c, k) for k in CallRow.__table__.c.keys() if k != "id"}  # noqa: SIM118
             for c in calls}
         snapshot["legs"] = sorted((g.uniqueid, g.channel, g.role, g.started_at, g.ended_at,

@@ -22,6 +22,7 @@ from callcenter.domain.tickets import (
     ApproveDispatch,
     Archive,
     Chase,
+    Command,
     DecideExtension,
     DecideReturn,
     Dispatch,
@@ -103,7 +104,7 @@ def _viewer(a: Actor) -> Viewer:
 
 PARK = ParkingForm("诉求", "事实", "政策", "结论", "证据")
 RET = ReturnRequest("不属职责", "3月1日", "3号楼", "住户", "u3", "条例")
-FORWARD = {
+FORWARD: dict[Status, list[tuple[Command, Actor]]] = {
     Status.REGISTERED: [(Dispatch("u1"), AGENT), (Dispatch("u2", ("u3",), designated=True),
                                                   OFFICE)],
     Status.DISPATCHED: [(LogContact("电话联系"), STAFF), (Chase("催"), OFFICE),
@@ -154,7 +155,8 @@ class TicketMachine(RuleBasedStateMachine):
         # Mostly-valid commands for the current status, so deep states are reached too.
         options = FORWARD.get(self.ticket.status)
         if options:
-            self.step(*data.draw(st.sampled_from(options)), minutes)
+            cmd, actor = data.draw(st.sampled_from(options))
+            self.step(cmd, actor, minutes)
 
     def step(self, cmd, actor, minutes):
         self.now += timedelta(minutes=minutes)
@@ -241,8 +243,9 @@ def test_the_machine_reaches_every_status():
                 break
             cmd, actor = rnd.choice(options)
             if t.status in (Status.REGISTERED, Status.DISPATCHED) and rnd.random() < 0.1:
-                cmd, actor = rnd.choice([(AnswerDirectly("已解答", None), AGENT),
-                                         (MergeInto(2, "同一事项"), AGENT)])
+                rare: list[tuple[Command, Actor]] = [(AnswerDirectly("已解答", None), AGENT),
+                                                     (MergeInto(2, "同一事项"), AGENT)]
+                cmd, actor = rnd.choice(rare)
             now += timedelta(minutes=rnd.randint(0, 300))
             try:
                 t = apply(t, cmd, actor, now, CTX)

@@ -55,7 +55,7 @@ def test_one_job_per_leg_of_answered_calls(engine):
 def test_two_workers_share_the_work_without_overlap(engine):
     a, b = TranscriptionQueue(engine, "a"), TranscriptionQueue(engine, "b")
     a.enqueue_pending()
-    taken = {"a": [], "b": []}
+    taken: dict[str, list[int]] = {"a": [], "b": []}
 
     def work(q):
         while (job := q.claim()) is not None:
