@@ -18,7 +18,8 @@ TRACES = Path(__file__).parent / "traces"
 
 
 def _trace(name: str) -> list[dict[str, str]]:
-    return json.loads((TRACES / f"{name}.json").read_text(encoding="utf-8"))
+    events: list[dict[str, str]] = json.loads((TRACES / f"{name}.json").read_text("utf-8"))
+    return events
 
 
 async def _replay(events: list[dict[str, str]], tmp_path: Path) -> CallLog:
