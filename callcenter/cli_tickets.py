@@ -195,10 +195,9 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from callcenter import bootstrap
     from callcenter.api import forms, tokens
     from callcenter.domain.kb import RequestKind
-    from callcenter.domain.tickets import Status, TicketError
+    from callcenter.domain.tickets import ConcurrentUpdate, Status, TicketError
     from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
     from callcenter.services.units import read_csv, read_toml
-    from callcenter.storage.tickets_repo import ConcurrentUpdate
 
     if args.cmd == "api-token":
         try:

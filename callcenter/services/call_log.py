@@ -12,14 +12,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from callcenter.domain.calls import CallRecord, Event, Trail, build_record, recording_relpath
 from callcenter.services.recording_files import sha256_file
 from callcenter.storage.calls_repo import CallsRepo
-from callcenter.storage.tables import CallRow
 from callcenter.storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from callcenter.storage.tables import CallRow
 
 # MixMonitor's three files: the mix, what the citizen said (r), what the citizen heard (t).
 RECORDING_KINDS = {"mix": "", "citizen": "-in", "seat": "-out"}

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, insert, or_, select, update
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from callcenter.domain.kb import Article, RequestKind, article_problems
@@ -18,9 +18,11 @@ from callcenter.domain.tickets import RulesContext
 from callcenter.search.cjk import query_words, segment
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.services.rules import Rules, as_source
-from callcenter.storage import word_index
-from callcenter.storage.kb_tables import KbArticleRow, KbRequestRow, TicketKbRow
+from callcenter.storage.kb_repo import KbRepo
 from callcenter.storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from callcenter.storage.kb_tables import KbArticleRow
 
 
 def _may_edit(viewer: Viewer, owner_unit: str) -> bool:
@@ -56,25 +58,18 @@ class KnowledgeBase:
         values = {**asdict(article), "updated_at": self.clock(),
                   "words": segment(f"{article.question} {article.answer}")}
         with UnitOfWork(self.engine) as uow:
-            s = uow.session
-            if article_id is None:
-                article_id = int(s.execute(insert(KbArticleRow).values(**values)
-                                           .returning(KbArticleRow.id)).scalar_one())
-            else:
-                row = s.get(KbArticleRow, article_id)
+            repo = KbRepo(uow.session)
+            if article_id is not None:
+                row = repo.article(article_id)
                 if row is None:
                     raise NotFound(f"no article {article_id}")
                 if not _may_edit(viewer, row.owner_unit):
                     raise Forbidden("only the hotline office or the owner unit edits it")
-                s.execute(update(KbArticleRow).where(KbArticleRow.id == article_id)
-                          .values(**values))
-            word_index.drop(s, word_index.KB, [article_id])
-            word_index.put(s, word_index.KB, [(article_id, values["words"])])
-        return article_id
+            return repo.save_article(values, article_id)
 
     def get(self, article_id: int) -> dict[str, Any]:
         with UnitOfWork(self.engine, read_only=True) as uow:
-            row = uow.session.get(KbArticleRow, article_id)
+            row = KbRepo(uow.session).article(article_id)
             if row is None:
                 raise NotFound(f"no article {article_id}")
             return _article(row)
@@ -89,14 +84,9 @@ class KnowledgeBase:
         today = self.clock().astimezone(self.ctx.tz).date()
         limit = max(1, min(limit, 100))
         with UnitOfWork(self.engine, read_only=True) as uow:
-            s = uow.session
-            q = word_index.ranked(s, word_index.KB, select(KbArticleRow), KbArticleRow.id,
-                                  words)
-            if not include_expired:
-                q = q.where(KbArticleRow.valid_from <= today,
-                            or_(KbArticleRow.valid_to.is_(None), KbArticleRow.valid_to >= today))
             out = []
-            for r in s.scalars(q.limit(limit)):
+            for r in KbRepo(uow.session).search(words, None if include_expired else today,
+                                                limit):
                 valid = r.valid_from <= today and (r.valid_to is None or today <= r.valid_to)
                 out.append(_article(r) | {"valid": valid})
             return out
@@ -110,9 +100,9 @@ class KnowledgeBase:
             raise ValidationFailed({"text": "required"})
         now = self.clock()
         with UnitOfWork(self.engine) as uow:
-            s = uow.session
+            repo = KbRepo(uow.session)
             if kind is RequestKind.CORRECTION:
-                row = s.get(KbArticleRow, article_id) if article_id is not None else None
+                row = repo.article(article_id) if article_id is not None else None
                 if row is None:
                     raise ValidationFailed({"article_id": "a correction names an article"})
                 unit = row.owner_unit
@@ -121,14 +111,14 @@ class KnowledgeBase:
                 span = self.ctx.profile.kb_not_found
             if not unit:
                 raise ValidationFailed({"unit": "say which unit should answer"})
-            return int(s.execute(insert(KbRequestRow).values(
+            return repo.add_request(
                 kind=kind.value, article_id=article_id, unit=unit, text=text_,
                 created_by=viewer.id, created_at=now, due_at=self.ctx.after(span, now),
-                resolution="").returning(KbRequestRow.id)).scalar_one())
+                resolution="")
 
     def resolve(self, request_id: int, resolution: str, viewer: Viewer) -> None:
         with UnitOfWork(self.engine) as uow:
-            row = uow.session.get(KbRequestRow, request_id)
+            row = KbRepo(uow.session).request(request_id)
             if row is None or not (_may_edit(viewer, row.unit)):
                 raise NotFound(f"no request {request_id}")
             if row.resolved_at is not None:
@@ -139,11 +129,7 @@ class KnowledgeBase:
 
     def open_requests(self, viewer: Viewer) -> list[dict[str, Any]]:
         now = self.clock()
-        q = select(KbRequestRow).where(KbRequestRow.resolved_at.is_(None)).order_by(
-            KbRequestRow.due_at)
-        if viewer.role is Role.UNIT:
-            q = q.where(KbRequestRow.unit == viewer.unit)
-        elif not is_hotline(viewer):
+        if viewer.role is not Role.UNIT and not is_hotline(viewer):
             raise Forbidden("requests are for the hotline and units")
         ctx = self.ctx
         with UnitOfWork(self.engine, read_only=True) as uow:
@@ -154,18 +140,17 @@ class KnowledgeBase:
                      "provisional": ctx.calendar.any_provisional(
                          r.created_at.astimezone(ctx.tz).date(),
                          r.due_at.astimezone(ctx.tz).date())}
-                    for r in uow.session.scalars(q)]
+                    for r in KbRepo(uow.session).open_requests(
+                        viewer.unit if viewer.role is Role.UNIT else None)]
 
     # -- which articles answered which tickets --------------------------------------------
     def link_ticket(self, s: Session, ticket_id: int, article_id: int) -> None:
         """Inside the caller's transaction (the ticket's)."""
-        if s.get(KbArticleRow, article_id) is None:
+        repo = KbRepo(s)
+        if repo.article(article_id) is None:
             raise ValidationFailed({"kb_article": f"no article {article_id}"})
-        exists = s.get(TicketKbRow, (ticket_id, article_id))
-        if exists is None:
-            s.add(TicketKbRow(ticket_id=ticket_id, article_id=article_id))
+        repo.link_ticket(ticket_id, article_id)
 
     def tickets_answered_by(self, article_id: int) -> list[int]:
         with UnitOfWork(self.engine, read_only=True) as uow:
-            return list(uow.session.scalars(select(TicketKbRow.ticket_id).where(
-                TicketKbRow.article_id == article_id).order_by(TicketKbRow.ticket_id)))
+            return KbRepo(uow.session).tickets_answered_by(article_id)

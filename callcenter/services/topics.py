@@ -11,15 +11,13 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from callcenter.domain.privacy import Viewer, is_hotline
 from callcenter.domain.topics import Topic, spot
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.services.transcription_queue import SPEAKERS
-from callcenter.storage.tables import CallRow, RecordingRow
-from callcenter.storage.topic_spots import put_spots
-from callcenter.storage.transcript_tables import SegmentRow, TopicSpotRow
+from callcenter.storage.topics_repo import TopicsRepo
 from callcenter.storage.uow import UnitOfWork
 
 PERIODS = ("day", "week", "month")
@@ -47,12 +45,11 @@ class Topics:
         """The call's topic tags in time order, each with who said the word and when."""
         self._hotline(viewer)
         with UnitOfWork(self.engine, read_only=True) as uow:
-            s = uow.session
-            call_id = s.scalar(select(CallRow.id).where(CallRow.linkedid == linkedid))
+            repo = TopicsRepo(uow.session)
+            call_id = repo.call_id(linkedid)
             if call_id is None:
                 raise NotFound(f"no call {linkedid}")
-            rows = s.scalars(select(TopicSpotRow).where(TopicSpotRow.call_id == call_id)
-                             .order_by(TopicSpotRow.start_s, TopicSpotRow.id))
+            rows = repo.of_call(call_id)
             return [{"topic": r.topic, "word": r.word, "speaker": r.speaker,
                      "start_s": r.start_s, "end_s": r.end_s} for r in rows]
 
@@ -66,11 +63,7 @@ class Topics:
         if until <= since:
             raise ValidationFailed({"until": "after since"})
         with UnitOfWork(self.engine, read_only=True) as uow:
-            rows = uow.session.execute(
-                select(TopicSpotRow.topic, CallRow.started_at, func.count())
-                .join(CallRow, CallRow.id == TopicSpotRow.call_id)
-                .where(CallRow.started_at >= since, CallRow.started_at < until)
-                .group_by(TopicSpotRow.topic, TopicSpotRow.call_id, CallRow.started_at))
+            rows = TopicsRepo(uow.session).mentions(since, until)
             table: dict[tuple[date, str], list[int]] = {}
             for topic, started, mentions in rows:
                 key = (period_start(started.astimezone(self.tz).date(), period), topic)
@@ -84,25 +77,13 @@ class Topics:
         """Spot the current keyword lists in stored transcripts again; returns how many
         recordings were gone through. Safe to interrupt: each batch is whole."""
         with UnitOfWork(self.engine, read_only=True) as uow:
-            q = (select(RecordingRow.id, RecordingRow.call_id, RecordingRow.kind)
-                 .join(CallRow, CallRow.id == RecordingRow.call_id)
-                 .where(RecordingRow.id.in_(select(SegmentRow.recording_id)))
-                 .order_by(RecordingRow.id))
-            if since is not None:
-                q = q.where(CallRow.started_at >= since)
-            recordings = [(rid, cid, kind) for rid, cid, kind in uow.session.execute(q)]
+            recordings = TopicsRepo(uow.session).transcribed(since)
         for i in range(0, len(recordings), _BATCH):
             batch = recordings[i:i + _BATCH]
             with UnitOfWork(self.engine) as uow:
-                s = uow.session
-                said: dict[int, list[tuple[str, float, float]]] = {}
-                for rid, text, start, end in s.execute(
-                        select(SegmentRow.recording_id, SegmentRow.text, SegmentRow.start_s,
-                               SegmentRow.end_s)
-                        .where(SegmentRow.recording_id.in_([r[0] for r in batch]))
-                        .order_by(SegmentRow.recording_id, SegmentRow.start_s)):
-                    said.setdefault(rid, []).append((text, start, end))
+                repo = TopicsRepo(uow.session)
+                said = repo.said([r[0] for r in batch])
                 for rid, call_id, kind in batch:
-                    put_spots(s, rid, call_id, SPEAKERS.get(kind, kind),
-                              spot(said.get(rid, []), topics))
+                    repo.put_spots(rid, call_id, SPEAKERS.get(kind, kind),
+                                   spot(said.get(rid, []), topics))
         return len(recordings)

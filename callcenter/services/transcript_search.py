@@ -14,17 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
 from callcenter.domain.privacy import HIDDEN, Role, Viewer, is_hotline, mask_number, mask_speech
 from callcenter.domain.replies import Kind
 from callcenter.search.cjk import query_words, score
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
-from callcenter.storage import word_index
-from callcenter.storage.tables import CallRow
-from callcenter.storage.ticket_tables import TicketCallRow, TicketRow, TicketUnitRow
-from callcenter.storage.transcript_tables import SearchAuditRow, SegmentRow
+from callcenter.storage.transcripts_repo import Scope, TranscriptsRepo
 from callcenter.storage.uow import UnitOfWork
 
 # Relevance is ranked among the newest WINDOW matching utterances that pass the filters:
@@ -98,24 +94,14 @@ class TranscriptSearch:
             raise ValidationFailed({"q": "1-200 characters with at least one word"})
         limit = max(1, min(limit, 100))
         with UnitOfWork(self.engine) as uow:
-            s = uow.session
-            if s.get_bind().dialect.name == "postgresql":
-                # The window is found by walking the newest utterances; on two cores, parallel
-                # workers cost more to start (10 ms) than they save.
-                s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-            q = (select(SegmentRow.id, SegmentRow.words)
-                 .join(CallRow, CallRow.id == SegmentRow.call_id))
-            for cond in _conditions(filters, viewer):
-                q = q.where(cond)
-            q = word_index.newest(s, word_index.SEGMENTS, q, SegmentRow.id, words)
-            best = _best([(i, w) for i, w in s.execute(q.limit(WINDOW))], words)[:limit]
-            found = {g.id: (g, c) for g, c in s.execute(
-                select(SegmentRow, CallRow).join(CallRow, CallRow.id == SegmentRow.call_id)
-                .where(SegmentRow.id.in_(best)))}
+            repo = TranscriptsRepo(uow.session)
+            best = _best(repo.newest_matching(words, _scope(filters, viewer), WINDOW),
+                         words)[:limit]
+            found = repo.with_calls(best)
             rows = [found[i] for i in best]
             calls = {c.linkedid for _, c in rows}
-            tickets = _tickets(s, calls, viewer)
-            who = _identities(s, calls)
+            tickets = repo.tickets_of(calls, _unit_of(viewer))
+            who = _identities(repo, calls)
             hits = [{"call": c.linkedid, "segment": g.id, "speaker": g.speaker,
                      "offset_s": g.start_s, "end_s": g.end_s,
                      "snippet": highlight(_said(g.text, viewer, who.get(c.linkedid)), words),
@@ -123,7 +109,8 @@ class TranscriptSearch:
                      "tickets": tickets.get(c.linkedid, []),
                      "caller": _caller(c.caller_number, viewer, who.get(c.linkedid))}
                     for g, c in rows]
-            self._audit(s, viewer, query, filters, [[h["call"], h["segment"]] for h in hits])
+            self._audit(repo, viewer, query, filters,
+                        [[h["call"], h["segment"]] for h in hits])
             return hits
 
     def transcript(self, linkedid: str, viewer: Viewer) -> dict[str, Any]:
@@ -139,41 +126,36 @@ class TranscriptSearch:
         if viewer.role is Role.PUBLIC:
             raise Forbidden("recordings are not public")
         with UnitOfWork(self.engine) as uow:
-            s = uow.session
-            q = select(CallRow).where(CallRow.linkedid == linkedid)
-            for cond in _conditions(Filters(), viewer):
-                q = q.where(cond)
-            call = s.scalar(q)
+            repo = TranscriptsRepo(uow.session)
+            call = repo.call(linkedid, _scope(Filters(), viewer))
             if call is None:  # also when it is not the viewer's to read
                 raise NotFound(f"no call {linkedid}")
-            segs = list(s.scalars(select(SegmentRow).where(SegmentRow.call_id == call.id)
-                                  .order_by(SegmentRow.start_s, SegmentRow.id)))
-            self._audit(s, viewer, f"transcript {linkedid}", Filters(),
+            segs = repo.segments_of(call.id)
+            self._audit(repo, viewer, f"transcript {linkedid}", Filters(),
                         [[linkedid, g.id] for g in segs])
-            who = _identities(s, {linkedid}).get(linkedid)
+            who = _identities(repo, {linkedid}).get(linkedid)
             return {"call": linkedid, "started_at": call.started_at.isoformat(),
                     "seat": call.seat,
-                    "tickets": _tickets(s, {linkedid}, viewer).get(linkedid, []),
+                    "tickets": repo.tickets_of({linkedid}, _unit_of(viewer)).get(linkedid, []),
                     "caller": _caller(call.caller_number, viewer, who),
                     "segments": [{"segment": g.id, "speaker": g.speaker, "start_s": g.start_s,
                                   "end_s": g.end_s, "text": _said(g.text, viewer, who),
                                   "conf": g.conf}
                                  for g in segs]}
 
-    def _audit(self, s: Session, viewer: Viewer, query: str, filters: Filters,
+    def _audit(self, repo: TranscriptsRepo, viewer: Viewer, query: str, filters: Filters,
                results: list[list[Any]] | dict[str, str]) -> None:
-        s.execute(insert(SearchAuditRow).values(
-            at=self.clock(), role=viewer.role.value, person=viewer.id, query=query,
-            filters=json.dumps({k: str(v) for k, v in filters.__dict__.items() if v},
-                               ensure_ascii=False),
-            results=json.dumps(results, ensure_ascii=False)))
+        repo.audit(self.clock(), viewer.role.value, viewer.id, query,
+                   json.dumps({k: str(v) for k, v in filters.__dict__.items() if v},
+                              ensure_ascii=False),
+                   json.dumps(results, ensure_ascii=False))
 
 
     def _audit_refusal(self, viewer: Viewer, query: str, filters: Filters,
                        exc: Exception) -> None:
         """A refused search or read is audited too, in its own transaction."""
         with UnitOfWork(self.engine) as uow:
-            self._audit(uow.session, viewer, query[:500], filters,
+            self._audit(TranscriptsRepo(uow.session), viewer, query[:500], filters,
                         {"refused": type(exc).__name__, "why": str(exc)[:200]})
 
 
@@ -183,12 +165,8 @@ class _Identity:
     anonymous: bool          # one of them asked to stay anonymous
 
 
-def _identities(s: Session, linkedids: set[str]) -> dict[str, _Identity]:
-    if not linkedids:
-        return {}
-    rows = s.execute(select(TicketCallRow.linkedid, TicketRow.reporter_name, TicketRow.anonymous)
-                     .join(TicketRow, TicketRow.id == TicketCallRow.ticket_id)
-                     .where(TicketCallRow.linkedid.in_(linkedids)))
+def _identities(repo: TranscriptsRepo, linkedids: set[str]) -> dict[str, _Identity]:
+    rows = repo.reporters(linkedids)
     names: dict[str, set[str]] = {}
     anonymous: set[str] = set()
     for lid, name, anon in rows:
@@ -213,51 +191,16 @@ def _caller(number: str, viewer: Viewer, who: _Identity | None) -> str:
     return mask_number(number)
 
 
-def _calls_of_tickets(*where: ColumnElement[bool]) -> Select[str]:
-    return (select(TicketCallRow.linkedid)
-            .join(TicketRow, TicketRow.id == TicketCallRow.ticket_id).where(*where))
+def _unit_of(viewer: Viewer) -> str | None:
+    return (viewer.unit or "") if viewer.role is Role.UNIT else None
 
 
-def _conditions(f: Filters, viewer: Viewer) -> list[ColumnElement[bool]]:
-    out: list[ColumnElement[bool]] = []
-    if f.since:
-        out.append(CallRow.started_at >= f.since)
-    if f.until:
-        out.append(CallRow.started_at < f.until)
-    if f.seat:
-        out.append(CallRow.seat == f.seat)
-    if f.speaker:
-        out.append(SegmentRow.speaker == f.speaker)
-    if f.caller:
-        out.append(CallRow.caller_number == f.caller)
-    if f.kind:
-        out.append(CallRow.linkedid.in_(_calls_of_tickets(TicketRow.kind == f.kind)))
-    if f.category:
-        out.append(CallRow.linkedid.in_(_calls_of_tickets(TicketRow.category == f.category)))
+def _scope(f: Filters, viewer: Viewer) -> Scope:
     units = [f.unit] if f.unit else []
     if viewer.role is Role.UNIT:
         units.append(viewer.unit or "")  # a unit sees only its own calls, whatever it asks
-    for unit in units:
-        out.append(CallRow.linkedid.in_(
-            select(TicketCallRow.linkedid)
-            .join(TicketUnitRow, TicketUnitRow.ticket_id == TicketCallRow.ticket_id)
-            .where(TicketUnitRow.unit == unit)))
-    return out
-
-
-def _tickets(s: Session, linkedids: set[str], viewer: Viewer) -> dict[str, list[int]]:
-    """The tickets each call belongs to, as far as the viewer may see them."""
-    if not linkedids:
-        return {}
-    q = select(TicketCallRow.linkedid, TicketCallRow.ticket_id).where(
-        TicketCallRow.linkedid.in_(linkedids))
-    if viewer.role is Role.UNIT:
-        q = q.where(TicketCallRow.ticket_id.in_(
-            select(TicketUnitRow.ticket_id).where(TicketUnitRow.unit == viewer.unit)))
-    out: dict[str, list[int]] = {}
-    for lid, tid in s.execute(q.order_by(TicketCallRow.ticket_id)):
-        out.setdefault(lid, []).append(tid)
-    return out
+    return Scope(f.since, f.until, f.seat, f.speaker, f.caller, f.kind, f.category,
+                 tuple(units))
 
 
 def _best(window: Sequence[tuple[int, str]], words: list[str]) -> list[int]:

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from callcenter.domain.units import (
@@ -25,7 +25,7 @@ from callcenter.domain.units import (
     parse_area,
     propose,
 )
-from callcenter.storage.ticket_tables import UnitAreaRow, UnitRow
+from callcenter.storage.units_repo import UnitsRepo
 from callcenter.storage.uow import UnitOfWork
 
 CSV_COLUMNS = ("code", "name", "parent", "contact", "phone", "duty_phone", "office_hours",
@@ -85,35 +85,21 @@ class UnitsDirectory:
         if problems:
             raise DirectoryError("; ".join(problems))
         with UnitOfWork(self.engine) as uow:
-            s = uow.session
-            s.execute(delete(UnitAreaRow))
-            s.execute(delete(UnitRow))
-            if units:
-                s.execute(insert(UnitRow), [u.__dict__ for u in units])
-            if coverages:
-                s.execute(insert(UnitAreaRow), [
-                    {"unit": c.unit, "area": "/".join(c.area), "category": c.category}
-                    for c in coverages])
+            UnitsRepo(uow.session).replace(units, coverages)
 
     def units(self) -> list[Unit]:
         with UnitOfWork(self.engine, read_only=True) as uow:
-            rows = uow.session.scalars(select(UnitRow).order_by(UnitRow.code))
-            return [Unit(r.code, r.name, r.parent, r.contact, r.phone, r.duty_phone,
-                         r.office_hours) for r in rows]
+            return UnitsRepo(uow.session).all()
 
     def missing(self, s: Session, codes: list[str]) -> list[str]:
         """Of these unit codes, those not in the directory (inside the caller's transaction)."""
-        found = set(s.scalars(select(UnitRow.code).where(UnitRow.code.in_(codes))))
-        return [c for c in codes if c not in found]
+        return UnitsRepo(s).missing(codes)
 
     def parent_of(self, s: Session, code: str | None) -> str | None:
         """The unit one level up (None for a top unit, an unknown one or no unit)."""
-        if code is None:
-            return None
-        return s.scalar(select(UnitRow.parent).where(UnitRow.code == code))
+        return None if code is None else UnitsRepo(s).parent_of(code)
 
     def propose(self, address: str, category: str) -> list[Proposal]:
         with UnitOfWork(self.engine, read_only=True) as uow:
-            covs = [Coverage(r.unit, parse_area(r.area), r.category)
-                    for r in uow.session.scalars(select(UnitAreaRow))]
+            covs = UnitsRepo(uow.session).coverages()
         return propose(address, category, covs)
