@@ -21,6 +21,7 @@ from callcenter.domain.calls import Trail
 from callcenter.services.call_log import CallLog
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.telephony.ami_parse import AmiParser
+from callcenter.telephony.call_facts import record_of
 from callcenter.telephony.tracker import CallTracker
 
 TRACE = json.loads((Path(__file__).parent.parent / "tests/data/answered_call.json").read_text())
@@ -71,7 +72,7 @@ def our_parse(stream: bytes) -> tuple[float, list[dict[str, str]]]:
 def pipeline(stream: bytes, url: str, batch: int = 200) -> float:
     engine = make_engine(url)
     migrate(engine)
-    log = CallLog(engine, Path("/nonexistent"), "/var/spool/asterisk/hotline-rec",
+    log = CallLog(engine, Path("/nonexistent"), "/var/spool/asterisk/hotline-rec", record_of,
                   measure_files=False)
     parser, tracker = AmiParser(CallTracker.WANTS), CallTracker()
     pending: dict[str, Trail] = {}

@@ -96,7 +96,9 @@ class Hotline:
     @functools.cached_property
     def call_log(self) -> CallLog:
         s = self.settings
-        return CallLog(self.engine, s.recording_root, s.asterisk_recording_root)
+        from callcenter.telephony.call_facts import record_of
+
+        return CallLog(self.engine, s.recording_root, s.asterisk_recording_root, record_of)
 
     def sweeper(self) -> Sweeper:
         return Sweeper(self.engine, self.rules, self.clock)

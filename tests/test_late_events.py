@@ -10,7 +10,8 @@ import hypothesis
 from hypothesis import strategies as st
 
 from callcenter.bootstrap import standalone_controller
-from callcenter.domain.calls import CALL_EVENTS, build_record, wire_text
+from callcenter.domain.calls import wire_text
+from callcenter.telephony.call_facts import CALL_EVENTS, record_of
 from callcenter.telephony.tracker import CallTracker
 
 TRACE = json.loads((Path(__file__).parent / "data" / "answered_call.json").read_text())
@@ -53,7 +54,7 @@ async def test_late_event_merges_into_a_call_an_earlier_process_stored(settings,
 
 
 def _record_of(c, lid):
-    return build_record(lid, {wire_text(e): e for e in c.call_log.trail(lid)})
+    return record_of(lid, {wire_text(e): e for e in c.call_log.trail(lid)})
 
 
 async def _settle(c, lid, n_events, timeout=10.0):
@@ -74,7 +75,7 @@ def test_the_stored_call_does_not_depend_on_how_far_apart_events_arrive(settings
     """Events of one answered call in any order, spaced up to 4x the grace: the stored record
     is the fold of all of them (the live path is as order-blind as the fold)."""
     lid = CALL[0]["Linkedid"]
-    expected = build_record(lid, {wire_text(e): e for e in CALL})
+    expected = record_of(lid, {wire_text(e): e for e in CALL})
     assert expected.disposition.value == "answered"
 
     async def run(store: Path) -> None:

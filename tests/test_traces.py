@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from callcenter.domain.calls import Disposition, build_record, wire_text
+from callcenter.domain.calls import Disposition, wire_text
 from callcenter.services.call_log import CallLog
 from callcenter.storage.engine import make_engine, migrate
+from callcenter.telephony.call_facts import record_of
 from callcenter.telephony.call_service import CallService
 
 TRACES = Path(__file__).parent / "traces"
@@ -25,7 +26,8 @@ def _trace(name: str) -> list[dict[str, str]]:
 async def _replay(events: list[dict[str, str]], tmp_path: Path) -> CallLog:
     engine = make_engine(f"sqlite:///{tmp_path / 'calls.db'}")
     migrate(engine)
-    log = CallLog(engine, tmp_path, "/var/spool/asterisk/hotline-rec", measure_files=False)
+    log = CallLog(engine, tmp_path, "/var/spool/asterisk/hotline-rec", record_of,
+                  measure_files=False)
     calls = CallService(log, grace=0.05)
     await calls.start()
     for e in events:
@@ -53,7 +55,7 @@ async def test_a_captured_trace_replays_to_one_complete_record(name, tmp_path):
     # The live path stored every event of the call, and the record is their fold.
     mine = {wire_text(e): e for e in events if e.get("Linkedid") == row.linkedid}
     assert {wire_text(e) for e in log.trail(row.linkedid)} == set(mine)
-    assert build_record(row.linkedid, mine).disposition.value == row.disposition
+    assert record_of(row.linkedid, mine).disposition.value == row.disposition
 
 
 async def test_abandoned_in_queue(tmp_path):

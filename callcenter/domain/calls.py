@@ -1,14 +1,18 @@
-"""The call record, folded from the AMI events of one call (one Linkedid).
+"""The call record, folded from the facts of one call (one Linkedid).
 
-Pure: no I/O, no clock. `build_record` depends on the *set* of events only — each fact is
-taken as the earliest or latest of its kind by Asterisk's own timestamps — so events replayed,
-duplicated or received out of order give the same record. Resync snapshots (CoreShowChannel,
-QueueEntry) only fill in what real events do not say.
+Pure: no I/O, no clock, no AMI: telephony/call_facts.py translates Asterisk's events into the
+facts below. `build_record` depends on the *set* of facts only — each is taken as the earliest
+or latest of its kind by Asterisk's own timestamps — so events replayed, duplicated or received
+out of order give the same record. Snapshots taken at a resync only fill in what the call's
+own facts do not say.
+
+The event trail (`Trail`, wire text) is what the store keeps for audit; it is kept here, beside
+its parser, so that storage needs no telephony.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -47,13 +51,34 @@ class HungUpBy(StrEnum):
     UNKNOWN = "unknown"
 
 
-# Events the tracker keeps for a call; everything else about a channel is noise for the record.
-CALL_EVENTS = frozenset({
-    "Newchannel", "Hangup", "HangupRequest", "SoftHangupRequest", "MixMonitorStart",
-    "MixMonitorStop", "UserEvent", "QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon",
-    "AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer", "DialBegin", "DialEnd",
-    "BridgeEnter", "BridgeLeave", "CoreShowChannel", "QueueEntry",
-})
+class What(StrEnum):
+    """What a call fact says. Each carries the values named beside it."""
+
+    CHANNEL_START = "channel_start"        # channel, caller, exten, seat (a seat's channel)
+    CHANNEL_SNAPSHOT = "channel_snapshot"  # as start, plus duration_s so far and bridged
+    CHANNEL_END = "channel_end"            # channel, cause, seat
+    HANGUP_REQUEST = "hangup_request"      # the channel's own side asked to hang up
+    QUEUE_JOIN = "queue_join"              # queue
+    QUEUE_WAITING = "queue_waiting"        # queue, wait_s so far (a snapshot)
+    AGENT_CONNECT = "agent_connect"        # queue, seat
+    AGENT_COMPLETE = "agent_complete"      # by: a HungUpBy value
+    QUEUE_ABANDON = "queue_abandon"
+    DIALPLAN = "dialplan"                  # fact: a Fact, plus that fact's fields
+    OTHER = "other"                        # anything else of the call: only its time counts
+
+
+@dataclass(frozen=True, order=True)
+class CallFact:
+    at: float          # Asterisk's own time of it (epoch seconds)
+    what: What
+    uniqueid: str      # the channel it is about
+    values: tuple[tuple[str, str], ...] = ()
+
+    def get(self, key: str, default: str = "") -> str:
+        for k, v in self.values:
+            if k == key:
+                return v
+        return default
 
 
 # One call's events keyed by their wire text: the set the record is folded from. The text is
@@ -73,24 +98,8 @@ def wire_text(event: Event) -> str:
     return "\r\n".join(map(": ".join, items))
 
 
-def timestamp(event: Event) -> float:
-    try:
-        return float(event.get("Timestamp", "0"))
-    except ValueError:
-        return 0.0
-
-
 def at(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
-
-
-def _duration_s(text: str) -> float:
-    """CoreShowChannel's Duration, HH:MM:SS."""
-    try:
-        h, m, s = (int(x) for x in text.split(":"))
-    except ValueError:
-        return 0.0
-    return float(h * 3600 + m * 60 + s)
 
 
 @dataclass(frozen=True)
@@ -126,118 +135,108 @@ class CallRecord:
     legs: tuple[Leg, ...] = field(default=())
 
 
-def _sorted(trail: Trail) -> list[Event]:
-    def key(item: tuple[str, Event]) -> tuple[float, str, str]:
-        return timestamp(item[1]), item[1].get("Event", ""), item[0]
-    return [e for _, e in sorted(trail.items(), key=key)]
+def _seconds(text: str) -> float:
+    try:
+        return float(text or 0)
+    except ValueError:
+        return 0.0
 
 
-def _seat_of(event: Event, seat_prefix: str) -> str | None:
-    name = event.get("MemberName") or ""
-    if name:
-        return name
-    iface = event.get("Interface", "")
-    tail = iface.rsplit("/", 1)[-1]
-    return tail.removeprefix(seat_prefix) or None
-
-
-def build_record(linkedid: str, trail: Trail, seat_prefix: str = "seat") -> CallRecord:
-    evs = _sorted(trail)
-    mine = [e for e in evs if e.get("Uniqueid") == linkedid]
-    # One pass to index the citizen's events by name (and our facts by kind); every lookup
+def build_record(linkedid: str, facts: Iterable[CallFact]) -> CallRecord:
+    fs = sorted(set(facts))
+    mine = [f for f in fs if f.uniqueid == linkedid]
+    # One pass to index the citizen's facts by kind (and the dialplan's by name); every lookup
     # below is then a dict hit, in time order.
-    by_name: dict[str, list[Event]] = {}
-    by_fact: dict[str, list[Event]] = {}
-    for e in mine:
-        name = e.get("Event", "")
-        by_name.setdefault(name, []).append(e)
-        if name == "UserEvent" and e.get("UserEvent") == USEREVENT_NAME:
-            by_fact.setdefault(e.get("Fact", ""), []).append(e)
+    by_what: dict[What, list[CallFact]] = {}
+    by_fact: dict[str, list[CallFact]] = {}
+    for f in mine:
+        by_what.setdefault(f.what, []).append(f)
+        if f.what is What.DIALPLAN:
+            by_fact.setdefault(f.get("fact"), []).append(f)
 
-    def first(name: str) -> Event | None:
-        found = by_name.get(name)
+    def first(what: What) -> CallFact | None:
+        found = by_what.get(what)
         return found[0] if found else None
 
-    def last(name: str) -> Event | None:
-        found = by_name.get(name)
+    def last(what: What) -> CallFact | None:
+        found = by_what.get(what)
         return found[-1] if found else None
 
-    def facts(fact: str) -> list[Event]:
+    def facts_of(fact: Fact) -> list[CallFact]:
         return by_fact.get(fact, [])
 
-    newchannel = first("Newchannel")
-    snapshot = first("CoreShowChannel")
-    if newchannel is not None:
-        started = timestamp(newchannel)
+    start = first(What.CHANNEL_START)
+    snapshot = first(What.CHANNEL_SNAPSHOT)
+    if start is not None:
+        started = start.at
     elif snapshot is not None:
-        started = timestamp(snapshot) - _duration_s(snapshot.get("Duration", ""))
+        started = snapshot.at - _seconds(snapshot.get("duration_s"))
     else:
-        started = min((timestamp(e) for e in evs), default=0.0)
-    source = newchannel or snapshot or (mine[0] if mine else {})
-    caller = source.get("CallerIDNum", "")
-    start_fact = facts(Fact.START)
-    dialled = (start_fact[0].get("Dialled") if start_fact else None) or (
-        newchannel.get("Exten", "") if newchannel else "")
+        started = min((f.at for f in fs), default=0.0)
+    source = start or snapshot or (mine[0] if mine else None)
+    caller = source.get("caller") if source is not None else ""
+    start_fact = facts_of(Fact.START)
+    dialled = (start_fact[0].get("Dialled") if start_fact else "") or (
+        start.get("exten") if start is not None else "")
 
-    hangup = last("Hangup")
-    ended = timestamp(hangup) if hangup is not None else None
-    ivr = facts(Fact.IVR)
-    route = facts(Fact.ROUTE)
-    fallback = bool(facts(Fact.FALLBACK))
-    system_hangup = facts(Fact.SYSTEM_HANGUP)
+    hangup = last(What.CHANNEL_END)
+    ended = hangup.at if hangup is not None else None
+    ivr = facts_of(Fact.IVR)
+    route = facts_of(Fact.ROUTE)
+    fallback = bool(facts_of(Fact.FALLBACK))
+    system_hangup = facts_of(Fact.SYSTEM_HANGUP)
 
-    join = first("QueueCallerJoin")
-    entry = first("QueueEntry")  # resync: the citizen was waiting when we came back
-    connect = first("AgentConnect")
-    complete = first("AgentComplete")
-    abandon = first("QueueCallerAbandon")
-    joined = timestamp(join) if join is not None else (
-        timestamp(entry) - float(entry.get("Wait", "0") or 0) if entry is not None else None)
-    queue = (join or entry or connect or {}).get("Queue")
+    join = first(What.QUEUE_JOIN)
+    entry = first(What.QUEUE_WAITING)  # resync: the citizen was waiting when we came back
+    connect = first(What.AGENT_CONNECT)
+    complete = first(What.AGENT_COMPLETE)
+    abandon = first(What.QUEUE_ABANDON)
+    joined = join.at if join is not None else (
+        entry.at - _seconds(entry.get("wait_s")) if entry is not None else None)
+    queued = join or entry or connect
+    queue = (queued.get("queue") or None) if queued is not None else None
 
     seat: str | None = None
     answered: float | None = None
     if connect is not None:
-        answered = timestamp(connect)
-        seat = _seat_of(connect, seat_prefix)
+        answered = connect.at
+        seat = connect.get("seat") or None
     else:
-        # Resync after the controller missed AgentConnect: the citizen's snapshot shows a bridge
-        # with a seat's channel of the same call.
-        for e in evs:
-            if (e.get("Event") == "CoreShowChannel" and e.get("Uniqueid") != linkedid
-                    and e.get("Channel", "").startswith(f"PJSIP/{seat_prefix}")
-                    and e.get("BridgeId")):
-                answered = timestamp(e) - _duration_s(e.get("Duration", ""))
-                seat = e["Channel"].split("/", 1)[1].rsplit("-", 1)[0].removeprefix(seat_prefix)
+        # Resync after the controller missed AgentConnect: a seat's channel of the same call
+        # was seen bridged.
+        for f in fs:
+            if f.what is What.CHANNEL_SNAPSHOT and f.uniqueid != linkedid and f.get("seat") \
+                    and f.get("bridged"):
+                answered = f.at - _seconds(f.get("duration_s"))
+                seat = f.get("seat")
                 break
 
     wait: float | None = None
     if joined is not None:
         left = answered if answered is not None else (
-            timestamp(abandon) if abandon is not None else ended)
+            abandon.at if abandon is not None else ended)
         if left is not None:
             wait = round(max(left - joined, 0.0), 3)
 
     talk: float | None = None
     if answered is not None:
-        end_talk = timestamp(complete) if complete is not None else ended
+        end_talk = complete.at if complete is not None else ended
         if end_talk is not None:
             talk = round(max(end_talk - answered, 0.0), 3)
 
     if complete is not None:
-        reason = complete.get("Reason", "")
-        hung = {"caller": HungUpBy.CITIZEN, "agent": HungUpBy.SEAT,
-                "transfer": HungUpBy.TRANSFER}.get(reason, HungUpBy.UNKNOWN)
+        by = complete.get("by")
+        hung = HungUpBy(by) if by in set(HungUpBy) else HungUpBy.UNKNOWN
     elif system_hangup:
         hung = HungUpBy.SYSTEM
-    elif abandon is not None or first("HangupRequest") is not None:
+    elif abandon is not None or first(What.HANGUP_REQUEST) is not None:
         hung = HungUpBy.CITIZEN
     elif hangup is not None:
         hung = HungUpBy.SYSTEM
     else:
         hung = HungUpBy.UNKNOWN
 
-    gone = facts(Fact.GONE)  # a resync found the call over while we were away
+    gone = facts_of(Fact.GONE)  # a resync found the call over while we were away
     if hangup is None and not gone:
         disposition, why = Disposition.IN_PROGRESS, "under way when stored"
     elif answered is not None:
@@ -248,17 +247,17 @@ def build_record(linkedid: str, trail: Trail, seat_prefix: str = "seat") -> Call
         disposition, why = Disposition.ABANDONED_IVR, "citizen hung up before the queue"
     else:
         disposition = Disposition.FAILED
-        why = system_hangup[0].get("Reason", "") if system_hangup else (
-            f"hangup cause {hangup.get('Cause')}" if hangup is not None else "no end seen")
+        why = system_hangup[0].get("Reason") if system_hangup else (
+            f"hangup cause {hangup.get('cause')}" if hangup is not None else "no end seen")
 
     return CallRecord(
         linkedid=linkedid,
         caller_number=caller,
-        dialled_number=dialled or "",
+        dialled_number=dialled,
         started_at=at(started),
         ended_at=at(ended) if ended is not None else None,
-        ivr_choice=ivr[0].get("Choice") if ivr else None,
-        route=route[0].get("Route") if route else None,
+        ivr_choice=(ivr[0].get("Choice") or None) if ivr else None,
+        route=(route[0].get("Route") or None) if route else None,
         fallback=fallback,
         queue=queue,
         queue_joined_at=at(joined) if joined is not None else None,
@@ -269,34 +268,35 @@ def build_record(linkedid: str, trail: Trail, seat_prefix: str = "seat") -> Call
         hung_up_by=hung,
         disposition=disposition,
         disposition_reason=why,
-        recording_base=start_fact[0].get("Recording") if start_fact else None,
-        legs=_legs(evs, linkedid, seat_prefix),
+        recording_base=(start_fact[0].get("Recording") or None) if start_fact else None,
+        legs=_legs(fs, linkedid),
     )
 
 
-def _legs(evs: list[Event], linkedid: str, seat_prefix: str) -> tuple[Leg, ...]:
+_CHANNEL = (What.CHANNEL_START, What.CHANNEL_SNAPSHOT, What.CHANNEL_END)
+
+
+def _legs(fs: list[CallFact], linkedid: str) -> tuple[Leg, ...]:
     legs: dict[str, dict[str, object]] = {}
-    for e in evs:
-        uid = e.get("Uniqueid")
-        if not uid or e.get("Event") not in ("Newchannel", "Hangup", "CoreShowChannel"):
+    for f in fs:
+        if not f.uniqueid or f.what not in _CHANNEL:
             continue
-        leg = legs.setdefault(uid, {"channel": e.get("Channel", "")})
-        ts = timestamp(e)
-        if e["Event"] == "Newchannel":
-            leg["started"] = ts
-        elif e["Event"] == "CoreShowChannel":
-            leg.setdefault("snap_started", ts - _duration_s(e.get("Duration", "")))
+        leg = legs.setdefault(f.uniqueid, {"channel": f.get("channel"), "seat": ""})
+        leg["seat"] = leg["seat"] or f.get("seat")
+        if f.what is What.CHANNEL_START:
+            leg["started"] = f.at
+        elif f.what is What.CHANNEL_SNAPSHOT:
+            leg.setdefault("snap_started", f.at - _seconds(f.get("duration_s")))
         else:
-            leg["ended"] = ts
-            leg["cause"] = int(e["Cause"]) if e.get("Cause", "").isdigit() else None
+            leg["ended"] = f.at
+            cause = f.get("cause")
+            leg["cause"] = int(cause) if cause.isdigit() else None
     out = []
     for uid, leg in sorted(legs.items()):
-        channel = str(leg["channel"])
-        role = "citizen" if uid == linkedid else (
-            "seat" if channel.startswith(f"PJSIP/{seat_prefix}") else "other")
+        role = "citizen" if uid == linkedid else ("seat" if leg["seat"] else "other")
         started = leg.get("started", leg.get("snap_started"))
         ended = leg.get("ended")
-        out.append(Leg(uid, channel, role,
+        out.append(Leg(uid, str(leg["channel"]), role,
                        at(float(started)) if isinstance(started, float) else None,
                        at(float(ended)) if isinstance(ended, float) else None,
                        _int_or_none(leg.get("cause"))))

@@ -8,7 +8,7 @@ row with the same content. Recording files are measured here (size, duration, SH
 from __future__ import annotations
 
 import wave
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from callcenter.domain.calls import CallRecord, Event, Trail, build_record, recording_relpath
+from callcenter.domain.calls import CallRecord, Event, Trail, recording_relpath
 from callcenter.services.recording_files import sha256_file
 from callcenter.storage.calls_repo import CallsRepo
 from callcenter.storage.uow import UnitOfWork
@@ -52,10 +52,16 @@ def measure(path: Path) -> FileFacts:
     return FileFacts(size, round(duration, 3), digest, "")
 
 
+# Folds a call's stored trail into its record (telephony/call_facts.record_of: the call log
+# stores AMI trails but does not read them itself).
+Fold = Callable[[str, Trail], CallRecord]
+
+
 class CallLog:
     def __init__(self, engine: Engine, recording_root: Path, asterisk_recording_root: str,
-                 measure_files: bool = True) -> None:
+                 fold: Fold, measure_files: bool = True) -> None:
         self.engine = engine
+        self.fold = fold
         self.recording_root = recording_root
         self.asterisk_root = asterisk_recording_root
         self.measure_files = measure_files
@@ -78,9 +84,9 @@ class CallLog:
                     merged = {**known, **trail}
                     if len(merged) > len(known):
                         grown[ids[lid]] = merged
-                    seen.append(build_record(lid, merged))
+                    seen.append(self.fold(lid, merged))
                 else:
-                    fresh.append(build_record(lid, trail))
+                    fresh.append(self.fold(lid, trail))
             repo.update_calls(seen, ids)
             ids.update(repo.insert_calls(fresh))
             records = seen + fresh

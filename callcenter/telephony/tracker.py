@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from callcenter.domain.calls import CALL_EVENTS, Event, Trail, is_gone, timestamp, wire_text
+from callcenter.domain.calls import Event, Trail, is_gone, wire_text
+from callcenter.telephony.call_facts import CALL_EVENTS, timestamp
 from callcenter.telephony.variables import USEREVENT_NAME, Fact
 
 

@@ -1,0 +1,124 @@
+"""Asterisk's AMI events of a call, translated into the call model's facts (domain/calls.py).
+
+The only place that knows which AMI event and header says what about a call: channel names
+of seats, queue events, our dialplan's UserEvents. The call log folds a call's stored trail
+through `record_of`, handed to it by the composition root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from callcenter.domain.calls import (
+    USEREVENT_NAME,
+    CallFact,
+    CallRecord,
+    Event,
+    HungUpBy,
+    Trail,
+    What,
+    build_record,
+)
+
+# Events the tracker keeps for a call; everything else about a channel is noise for the record.
+CALL_EVENTS = frozenset({
+    "Newchannel", "Hangup", "HangupRequest", "SoftHangupRequest", "MixMonitorStart",
+    "MixMonitorStop", "UserEvent", "QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon",
+    "AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer", "DialBegin", "DialEnd",
+    "BridgeEnter", "BridgeLeave", "CoreShowChannel", "QueueEntry",
+})
+SEAT_PREFIX = "seat"  # seats are PJSIP endpoints seat<id> (config.Seat.endpoint)
+# AgentComplete's Reason: who ended the conversation.
+_ENDED_BY = {"caller": HungUpBy.CITIZEN, "agent": HungUpBy.SEAT, "transfer": HungUpBy.TRANSFER}
+# Our UserEvents' fields the record reads (telephony/variables.DIALPLAN_FACTS, and Origin).
+_FACT_FIELDS = ("Dialled", "Recording", "Choice", "Route", "Reason", "Status", "Origin")
+
+
+def timestamp(event: Event) -> float:
+    try:
+        return float(event.get("Timestamp", "0"))
+    except ValueError:
+        return 0.0
+
+
+def duration_s(text: str) -> float:
+    """CoreShowChannel's Duration, HH:MM:SS."""
+    try:
+        h, m, s = (int(x) for x in text.split(":"))
+    except ValueError:
+        return 0.0
+    return float(h * 3600 + m * 60 + s)
+
+
+def seat_of_channel(channel: str) -> str:
+    """PJSIP/seat8001-0000001a -> 8001; '' for any other channel."""
+    tech, _, rest = channel.partition("/")
+    if tech != "PJSIP" or not rest.startswith(SEAT_PREFIX):
+        return ""
+    return rest.rsplit("-", 1)[0].removeprefix(SEAT_PREFIX)
+
+
+def _seat_of_member(event: Event) -> str:
+    name = event.get("MemberName") or ""
+    if name:
+        return name
+    return event.get("Interface", "").rsplit("/", 1)[-1].removeprefix(SEAT_PREFIX)
+
+
+def _values(**values: str) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in values.items() if v))
+
+
+def fact_of(e: Event) -> CallFact | None:
+    """The fact one event states about its call; None for an event of no call. Every fact
+    keeps the channel's caller number: a call met only in pieces still has its caller."""
+    what_values = _what(e)
+    if what_values is None:
+        return None
+    what, values = what_values
+    caller = e.get("CallerIDNum", "")
+    return CallFact(timestamp(e), what, e.get("Uniqueid", ""),
+                    _values(caller=caller, **values) if caller else _values(**values))
+
+
+def _what(e: Event) -> tuple[What, dict[str, str]] | None:
+    name, channel = e.get("Event", ""), e.get("Channel", "")
+    if name == "Newchannel":
+        return What.CHANNEL_START, {"channel": channel, "exten": e.get("Exten", ""),
+                                    "seat": seat_of_channel(channel)}
+    if name == "CoreShowChannel":
+        return What.CHANNEL_SNAPSHOT, {
+            "channel": channel, "seat": seat_of_channel(channel),
+            "duration_s": str(duration_s(e.get("Duration", ""))),
+            "bridged": "yes" if e.get("BridgeId") else ""}
+    if name == "Hangup":
+        return What.CHANNEL_END, {"channel": channel, "cause": e.get("Cause", ""),
+                                  "seat": seat_of_channel(channel)}
+    if name == "HangupRequest":
+        return What.HANGUP_REQUEST, {}
+    if name == "QueueCallerJoin":
+        return What.QUEUE_JOIN, {"queue": e.get("Queue", "")}
+    if name == "QueueEntry":
+        return What.QUEUE_WAITING, {"queue": e.get("Queue", ""), "wait_s": e.get("Wait", "")}
+    if name == "AgentConnect":
+        return What.AGENT_CONNECT, {"queue": e.get("Queue", ""), "seat": _seat_of_member(e)}
+    if name == "AgentComplete":
+        return What.AGENT_COMPLETE, {
+            "by": _ENDED_BY.get(e.get("Reason", ""), HungUpBy.UNKNOWN).value}
+    if name == "QueueCallerAbandon":
+        return What.QUEUE_ABANDON, {}
+    if name == "UserEvent" and e.get("UserEvent") == USEREVENT_NAME:
+        return What.DIALPLAN, {"fact": e.get("Fact", ""),
+                               **{k: e.get(k, "") for k in _FACT_FIELDS}}
+    if name in CALL_EVENTS and e.get("Linkedid"):
+        return What.OTHER, {}
+    return None
+
+
+def facts_of(events: Iterable[Event]) -> list[CallFact]:
+    return [f for f in map(fact_of, events) if f is not None]
+
+
+def record_of(linkedid: str, trail: Trail) -> CallRecord:
+    """The call's record from its stored event trail."""
+    return build_record(linkedid, facts_of(trail.values()))
