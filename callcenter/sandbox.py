@@ -272,12 +272,16 @@ def start(settings: Settings, instance: Instance, wait: float = 60) -> int:
     """Start Asterisk in the instance (already rendered); returns its pid."""
     if instance.pid() is not None:
         raise SandboxError(f"sandbox already running (pid {instance.pid()})")
-    log = instance.log_file.open("ab")
-    proc = subprocess.Popen(
-        ["chroot", str(instance.merged), "/usr/sbin/asterisk", "-f", "-n",
-         "-U", "asterisk", "-G", "asterisk"],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-    )
+    with instance.log_file.open("ab") as log:  # Asterisk keeps its own copy of the handle
+        proc = subprocess.Popen(
+            ["chroot", str(instance.merged), "/usr/sbin/asterisk", "-f", "-n",
+             "-U", "asterisk", "-G", "asterisk"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    # Asterisk outlives this call (and, from the CLI, this process): the handle is kept so
+    # that `stop` reaps it here, not the garbage collector while it still runs.
+    _STARTED[proc.pid] = proc
     instance.pid_file.write_text(str(proc.pid))
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
@@ -313,7 +317,15 @@ def stop(instance: Instance, wait: float = 20) -> bool:
     return pid is not None
 
 
+_STARTED: dict[int, subprocess.Popen[bytes]] = {}
+
+
 def _reap(pid: int) -> None:
+    proc = _STARTED.get(pid)
+    if proc is not None:
+        if proc.poll() is not None:
+            del _STARTED[pid]
+        return
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
 
