@@ -250,6 +250,8 @@ def mount(settings: Settings, instance: Instance) -> None:
     upper, work = instance.state_dir / "upper", instance.state_dir / "work"
     for d in (upper, work, instance.merged):
         d.mkdir(parents=True, exist_ok=True)
+    # The instance's state (its log names callers) is the owner's and the group's only.
+    os.chmod(instance.state_dir, 0o750)  # noqa: S103 -- owner root, group only
     if not _is_mounted(instance.merged):
         _run(["mount", "-t", "overlay", "overlay", "-o",
               f"lowerdir={root},upperdir={upper},workdir={work}", str(instance.merged)])
@@ -272,7 +274,9 @@ def start(settings: Settings, instance: Instance, wait: float = 60) -> int:
     """Start Asterisk in the instance (already rendered); returns its pid."""
     if instance.pid() is not None:
         raise SandboxError(f"sandbox already running (pid {instance.pid()})")
-    with instance.log_file.open("ab") as log:  # Asterisk keeps its own copy of the handle
+    fd = os.open(instance.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+    os.fchmod(fd, 0o640)  # also a log an older version created world-readable
+    with os.fdopen(fd, "ab") as log:  # Asterisk keeps its own copy of the handle
         proc = subprocess.Popen(
             ["chroot", str(instance.merged), "/usr/sbin/asterisk", "-f", "-n",
              "-U", "asterisk", "-G", "asterisk"],

@@ -19,6 +19,9 @@ def test_asterisk_and_its_recordings_belong_to_the_sandbox_user(settings, asteri
     uids = next(line.split()[1:] for line in status.splitlines() if line.startswith("Uid:"))
     assert set(uids) == {str(me.pw_uid)}, "Asterisk does not run as the sandbox's own user"
     assert asterisk.asterisk_uid_gid() == (me.pw_uid, me.pw_gid)
+    # The instance's state and log (which names callers) are not world-readable.
+    assert asterisk.state_dir.stat().st_mode & 0o777 == 0o750
+    assert asterisk.log_file.stat().st_mode & 0o777 == 0o640
 
 
 def _root(tmp_path: Path, passwd: str, group: str) -> sandbox.Instance:
