@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 Event = Mapping[str, str]
 
@@ -67,8 +68,10 @@ class What(StrEnum):
     OTHER = "other"                        # anything else of the call: only its time counts
 
 
-@dataclass(frozen=True, order=True)
-class CallFact:
+class CallFact(NamedTuple):
+    """One thing known about a call. A tuple: immutable, hashable, and ordered by its
+    content (time first), so a set of facts sorts the same however it arrived."""
+
     at: float          # Asterisk's own time of it (epoch seconds)
     what: What
     uniqueid: str      # the channel it is about

@@ -7,7 +7,8 @@ through `record_of`, handed to it by the composition root.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from operator import itemgetter
 
 from callcenter.domain.calls import (
     USEREVENT_NAME,
@@ -65,54 +66,65 @@ def _seat_of_member(event: Event) -> str:
     return event.get("Interface", "").rsplit("/", 1)[-1].removeprefix(SEAT_PREFIX)
 
 
-def _values(**values: str) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted((k, v) for k, v in values.items() if v))
+def _channel_start(e: Event) -> tuple[What, dict[str, str]]:
+    channel = e.get("Channel", "")
+    return What.CHANNEL_START, {"channel": channel, "exten": e.get("Exten", ""),
+                                "seat": seat_of_channel(channel)}
+
+
+def _channel_snapshot(e: Event) -> tuple[What, dict[str, str]]:
+    channel = e.get("Channel", "")
+    return What.CHANNEL_SNAPSHOT, {"channel": channel, "seat": seat_of_channel(channel),
+                                   "duration_s": str(duration_s(e.get("Duration", ""))),
+                                   "bridged": "yes" if e.get("BridgeId") else ""}
+
+
+def _channel_end(e: Event) -> tuple[What, dict[str, str]]:
+    channel = e.get("Channel", "")
+    return What.CHANNEL_END, {"channel": channel, "cause": e.get("Cause", ""),
+                              "seat": seat_of_channel(channel)}
+
+
+def _dialplan(e: Event) -> tuple[What, dict[str, str]] | None:
+    if e.get("UserEvent") != USEREVENT_NAME:
+        return None
+    return What.DIALPLAN, {"fact": e.get("Fact", ""), **{k: e.get(k, "") for k in _FACT_FIELDS}}
+
+
+_SAID = itemgetter(1)
+# AMI event name -> what it says about its call, and with which values.
+_TRANSLATE: dict[str, Callable[[Event], tuple[What, dict[str, str]] | None]] = {
+    "Newchannel": _channel_start,
+    "CoreShowChannel": _channel_snapshot,
+    "Hangup": _channel_end,
+    "HangupRequest": lambda e: (What.HANGUP_REQUEST, {}),
+    "QueueCallerJoin": lambda e: (What.QUEUE_JOIN, {"queue": e.get("Queue", "")}),
+    "QueueEntry": lambda e: (What.QUEUE_WAITING, {"queue": e.get("Queue", ""),
+                                                  "wait_s": e.get("Wait", "")}),
+    "AgentConnect": lambda e: (What.AGENT_CONNECT, {"queue": e.get("Queue", ""),
+                                                    "seat": _seat_of_member(e)}),
+    "AgentComplete": lambda e: (What.AGENT_COMPLETE, {
+        "by": _ENDED_BY.get(e.get("Reason", ""), HungUpBy.UNKNOWN).value}),
+    "QueueCallerAbandon": lambda e: (What.QUEUE_ABANDON, {}),
+    "UserEvent": _dialplan,
+}
 
 
 def fact_of(e: Event) -> CallFact | None:
     """The fact one event states about its call; None for an event of no call. Every fact
     keeps the channel's caller number: a call met only in pieces still has its caller."""
-    what_values = _what(e)
-    if what_values is None:
-        return None
-    what, values = what_values
-    caller = e.get("CallerIDNum", "")
+    name = e.get("Event", "")
+    translate = _TRANSLATE.get(name)
+    found = translate(e) if translate is not None else None
+    if found is None:
+        if name not in CALL_EVENTS or not e.get("Linkedid"):
+            return None
+        found = What.OTHER, {}
+    what, values = found
+    values["caller"] = e.get("CallerIDNum", "")
+    # Values left empty are left out (in C: this runs for every event of every call stored).
     return CallFact(timestamp(e), what, e.get("Uniqueid", ""),
-                    _values(caller=caller, **values) if caller else _values(**values))
-
-
-def _what(e: Event) -> tuple[What, dict[str, str]] | None:
-    name, channel = e.get("Event", ""), e.get("Channel", "")
-    if name == "Newchannel":
-        return What.CHANNEL_START, {"channel": channel, "exten": e.get("Exten", ""),
-                                    "seat": seat_of_channel(channel)}
-    if name == "CoreShowChannel":
-        return What.CHANNEL_SNAPSHOT, {
-            "channel": channel, "seat": seat_of_channel(channel),
-            "duration_s": str(duration_s(e.get("Duration", ""))),
-            "bridged": "yes" if e.get("BridgeId") else ""}
-    if name == "Hangup":
-        return What.CHANNEL_END, {"channel": channel, "cause": e.get("Cause", ""),
-                                  "seat": seat_of_channel(channel)}
-    if name == "HangupRequest":
-        return What.HANGUP_REQUEST, {}
-    if name == "QueueCallerJoin":
-        return What.QUEUE_JOIN, {"queue": e.get("Queue", "")}
-    if name == "QueueEntry":
-        return What.QUEUE_WAITING, {"queue": e.get("Queue", ""), "wait_s": e.get("Wait", "")}
-    if name == "AgentConnect":
-        return What.AGENT_CONNECT, {"queue": e.get("Queue", ""), "seat": _seat_of_member(e)}
-    if name == "AgentComplete":
-        return What.AGENT_COMPLETE, {
-            "by": _ENDED_BY.get(e.get("Reason", ""), HungUpBy.UNKNOWN).value}
-    if name == "QueueCallerAbandon":
-        return What.QUEUE_ABANDON, {}
-    if name == "UserEvent" and e.get("UserEvent") == USEREVENT_NAME:
-        return What.DIALPLAN, {"fact": e.get("Fact", ""),
-                               **{k: e.get(k, "") for k in _FACT_FIELDS}}
-    if name in CALL_EVENTS and e.get("Linkedid"):
-        return What.OTHER, {}
-    return None
+                    tuple(filter(_SAID, values.items())))
 
 
 def facts_of(events: Iterable[Event]) -> list[CallFact]:
