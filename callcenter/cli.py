@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("simulate", help="SIPp citizens call the sandbox line; SIPp seats answer")
     sim.add_argument("--calls", type=int, default=3)
     sim.add_argument("--hold", type=float, default=25.0,
-                     help="seconds each citizen stays on, prompts (about 12 s) included")
+                     help="seconds each citizen stays on, prompts (about 7 s) included")
     sim.add_argument("--key", help="menu key the citizens press (menu must be enabled)")
     return p
 

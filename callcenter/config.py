@@ -70,10 +70,12 @@ class Settings:
     queue_retry: int = 2
     queue_max_wait: int = 300
     queue_wrapup: int = 5
+    queue_emergency_every: int = 30  # seconds between emergency advices in the queue; 0: never
     trunk_sandbox_port: int = 5070
     seats: tuple[Seat, ...] = ()
     menu_enabled: bool = False
     menu_timeout: int = 5
+    prompt_rate: int = 200  # espeak-ng words per minute for the generated prompts
     recording_root: Path = Path("recordings")
     asterisk_recording_root: str = "/var/spool/asterisk/hotline-rec"
     store_url: str = "sqlite:///var/callcenter.db"
@@ -141,10 +143,11 @@ _FILE: dict[str, tuple[str, str]] = {
         "seat_secrets_file", "sip_port", "agi_host", "agi_port", "agi_timeout_ms",
         "rtp_start", "rtp_end", "ami_beyond_loopback", "agi_beyond_loopback")},
     **{f"queue_{key}": ("queue", key) for key in (
-        "strategy", "ring_timeout", "retry", "max_wait", "wrapup")},
+        "strategy", "ring_timeout", "retry", "max_wait", "wrapup", "emergency_every")},
     "queue_name": ("queue", "name"),
     "trunk_sandbox_port": ("trunk", "sandbox_port"),
     "menu_enabled": ("ivr", "menu_enabled"), "menu_timeout": ("ivr", "menu_timeout"),
+    "prompt_rate": ("ivr", "prompt_rate"),
     "recording_root": ("recordings", "root"),
     "asterisk_recording_root": ("recordings", "asterisk_root"),
     "store_url": ("store", "url"),
@@ -284,6 +287,11 @@ def validate(s: Settings) -> None:
         ZoneInfo(s.timezone)
     except Exception as exc:
         raise ConfigError(f"hotline.timezone {s.timezone!r} is not a known time zone") from exc
+    if not 80 <= s.prompt_rate <= 450:
+        raise ConfigError(f"ivr.prompt_rate must be 80-450 words per minute, got {s.prompt_rate}")
+    if not 0 <= s.queue_emergency_every <= 3600:
+        raise ConfigError("queue.emergency_every must be 0-3600 seconds, got "
+                          f"{s.queue_emergency_every}")
     _check_listeners(s)
 
 

@@ -389,7 +389,8 @@ def prepare(settings: Settings, instance: Instance) -> None:
         os.chown(path, 0, gid)
         os.chmod(path, 0o640)
     sounds = instance.merged / "usr/share/asterisk/sounds" / settings.language / "hotline"
-    prompts.build(settings.prompts, settings.sandbox_cache_dir / "prompts", sounds)
+    prompts.build(settings.prompts, settings.sandbox_cache_dir / "prompts", sounds,
+                  settings.prompt_rate)
     for path in sounds.iterdir():
         os.chown(path, uid, gid)
 

@@ -11,6 +11,9 @@ import pytest
 from call_support import finish, place_call, stored_calls
 
 from callcenter.bootstrap import standalone_controller
+from callcenter.config import PROJECT_ROOT, load_settings
+from callcenter.speech import prompts
+from callcenter.telephony import render
 
 pytestmark = pytest.mark.asterisk
 
@@ -147,3 +150,54 @@ async def test_ami_drop_mid_call_reconnects_and_records_once(controller, seat_ph
     assert row.caller_number == "13600136000"
     assert row.disposition == "answered" and row.seat in ("8001", "8002")
     assert row.ended_at is not None
+
+
+async def test_with_the_shipped_prompts_a_seat_rings_within_8_s_of_answer(controller, settings,
+                                                                           seat_phones,
+                                                                           asterisk):
+    shipped = load_settings(PROJECT_ROOT / "config" / "hotline.toml", root=PROJECT_ROOT)
+    sounds = asterisk.merged / "usr/share/asterisk/sounds" / settings.language / "hotline"
+    cache = settings.sandbox_cache_dir / "prompts"
+    prompts.build(shipped.prompts, cache, sounds, shipped.prompt_rate)
+    try:
+        call = place_call(settings, "13200132000", hold_ms=12000)
+        await finish(call)
+        (row,) = await stored_calls(controller, 1)
+    finally:
+        prompts.build(settings.prompts, cache, sounds, settings.prompt_rate)
+    trail = controller.call_log.trail(row.linkedid)
+    answered = min(float(e["Timestamp"]) for e in trail
+                   if e.get("Event") == "Newchannel" and e["Uniqueid"] == row.linkedid)
+    rung = min(float(e["Timestamp"]) for e in trail if e.get("Event") == "AgentCalled")
+    # Greeting and recording notice only (about 6.7 s at 200 words per minute), then a seat.
+    assert 5.0 < rung - answered < 8.0, rung - answered
+    assert row.disposition == "answered"
+
+
+async def test_the_emergency_advice_is_spoken_while_waiting_in_the_queue(controller, settings,
+                                                                        asterisk):
+    # No seat answers; the advice comes every 6 s of waiting instead of the shipped 30 s.
+    advice = {"emergency": "紧急请拨一一零。"}
+    advising = settings.with_overrides(prompts={**settings.prompts, **advice},
+                                       queue_emergency_every=6)
+    etc = asterisk.merged / "etc/asterisk"
+    sounds = asterisk.merged / "usr/share/asterisk/sounds" / settings.language / "hotline"
+    prompts.build(advice, settings.sandbox_cache_dir / "prompts", sounds, settings.prompt_rate)
+    log = asterisk.merged / "var/log/asterisk/queue-test.log"
+    render.render(advising, etc, settings.ami_secret(), files=("queues.conf",))
+    try:
+        asterisk.rx("module reload app_queue.so")
+        asterisk.rx("logger add channel queue-test.log verbose(3)")
+        call = place_call(settings, "13100131000", hold_ms=16000)
+        await finish(call)
+        (row,) = await stored_calls(controller, 1)
+    finally:
+        asterisk.rx("logger remove channel queue-test.log")
+        render.render(settings, etc, settings.ami_secret(), files=("queues.conf",))
+        asterisk.rx("module reload app_queue.so")
+    said = log.read_text()
+    assert row.disposition == "abandoned_queue"
+    assert "Playing periodic announcement" in said and "hotline/emergency" in said
+    # Before the queue: the greeting and the recording notice only.
+    before = said.split("Queue(", 1)[0]
+    assert "hotline/emergency" not in before

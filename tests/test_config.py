@@ -84,3 +84,31 @@ def test_the_ami_permit_reaches_manager_conf_normalised(tmp_path):
     with pytest.raises(ConfigError, match="not an address"):
         _load(tmp_path, '[asterisk]\nami_permit = "10.0.0.0/8\\npermit=0.0.0.0/0"\n'
                         'ami_beyond_loopback = "x"\n')
+
+
+def test_before_the_queue_only_the_greeting_and_the_notice_the_advice_while_waiting(tmp_path):
+    s = _load(tmp_path, "")
+    s = s.with_overrides(prompts={"greeting": "您好", "recorded": "录音", "emergency": "急"})
+    vals = render.values(s, "secret", {})
+    assert vals["prelude_prompts"] == "hotline/greeting&hotline/recorded"
+    queues = render.fill((render.TEMPLATE_DIR / "queues.conf").read_text("utf-8"), vals)
+    assert "periodic-announce = hotline/emergency\nperiodic-announce-frequency = 30\n" in queues
+    never = render.values(s.with_overrides(queue_emergency_every=0), "secret", {})
+    assert never["periodic_announce"] == "periodic-announce-frequency = 0"
+    with pytest.raises(ConfigError, match=r"ivr\.prompt_rate"):
+        _load(tmp_path, "[ivr]\nprompt_rate = 20\n")
+
+
+def test_the_shipped_prelude_lasts_under_7_s(tmp_path):
+    import wave
+
+    from callcenter.speech import prompts
+
+    shipped = load_settings(PROJECT_ROOT / "config" / "hotline.toml", root=PROJECT_ROOT)
+    made = prompts.build({k: shipped.prompts[k] for k in render.PRELUDE}, tmp_path / "cache",
+                         tmp_path / "out", shipped.prompt_rate)
+    total = 0.0
+    for path in made:
+        with wave.open(str(path)) as w:
+            total += w.getnframes() / w.getframerate()
+    assert 4.0 < total < 7.0, total
