@@ -71,6 +71,7 @@ class Settings:
     queue_max_wait: int = 300
     queue_wrapup: int = 5
     queue_emergency_every: int = 30  # seconds between emergency advices in the queue; 0: never
+    queue_announce_every: int = 30   # seconds between position and wait announcements; 0: never
     trunk_sandbox_port: int = 5070
     seats: tuple[Seat, ...] = ()
     menu_enabled: bool = False
@@ -143,7 +144,8 @@ _FILE: dict[str, tuple[str, str]] = {
         "seat_secrets_file", "sip_port", "agi_host", "agi_port", "agi_timeout_ms",
         "rtp_start", "rtp_end", "ami_beyond_loopback", "agi_beyond_loopback")},
     **{f"queue_{key}": ("queue", key) for key in (
-        "strategy", "ring_timeout", "retry", "max_wait", "wrapup", "emergency_every")},
+        "strategy", "ring_timeout", "retry", "max_wait", "wrapup", "emergency_every",
+        "announce_every")},
     "queue_name": ("queue", "name"),
     "trunk_sandbox_port": ("trunk", "sandbox_port"),
     "menu_enabled": ("ivr", "menu_enabled"), "menu_timeout": ("ivr", "menu_timeout"),
@@ -289,9 +291,10 @@ def validate(s: Settings) -> None:
         raise ConfigError(f"hotline.timezone {s.timezone!r} is not a known time zone") from exc
     if not 80 <= s.prompt_rate <= 450:
         raise ConfigError(f"ivr.prompt_rate must be 80-450 words per minute, got {s.prompt_rate}")
-    if not 0 <= s.queue_emergency_every <= 3600:
-        raise ConfigError("queue.emergency_every must be 0-3600 seconds, got "
-                          f"{s.queue_emergency_every}")
+    for key in ("emergency_every", "announce_every"):
+        value = getattr(s, f"queue_{key}")
+        if not 0 <= value <= 3600:
+            raise ConfigError(f"queue.{key} must be 0-3600 seconds, got {value}")
     _check_listeners(s)
 
 

@@ -391,6 +391,9 @@ def prepare(settings: Settings, instance: Instance) -> None:
     sounds = instance.merged / "usr/share/asterisk/sounds" / settings.language / "hotline"
     prompts.build(settings.prompts, settings.sandbox_cache_dir / "prompts", sounds,
                   settings.prompt_rate)
+    if settings.language == "zh":
+        prompts.build_numbers(settings.sandbox_cache_dir / "prompts", sounds.parent / "digits",
+                              settings.prompt_rate)
     for path in sounds.iterdir():
         os.chown(path, uid, gid)
 

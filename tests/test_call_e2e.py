@@ -201,3 +201,34 @@ async def test_the_emergency_advice_is_spoken_while_waiting_in_the_queue(control
     # Before the queue: the greeting and the recording notice only.
     before = said.split("Queue(", 1)[0]
     assert "hotline/emergency" not in before
+
+
+async def test_waiting_callers_hear_their_position(controller, settings, asterisk):
+    announcing = settings.with_overrides(prompts=load_settings(
+        PROJECT_ROOT / "config" / "hotline.toml", root=PROJECT_ROOT).prompts,
+        queue_announce_every=4, queue_emergency_every=0)
+    etc = asterisk.merged / "etc/asterisk"
+    sounds = asterisk.merged / "usr/share/asterisk/sounds" / settings.language / "hotline"
+    cache = settings.sandbox_cache_dir / "prompts"
+    prompts.build({k: v for k, v in announcing.prompts.items() if k.startswith("queue_")},
+                  cache, sounds, settings.prompt_rate)
+    log = asterisk.merged / "var/log/asterisk/position-test.log"
+    render.render(announcing, etc, settings.ami_secret(), files=("queues.conf",))
+    try:
+        asterisk.rx("module reload app_queue.so")
+        asterisk.rx("logger add channel position-test.log verbose(3)")
+        first = place_call(settings, "13100131001", hold_ms=16000)
+        await asyncio.sleep(1.5)
+        second = place_call(settings, "13100131002", hold_ms=14000)
+        await finish(first)
+        await finish(second)
+        rows = await stored_calls(controller, 2)
+    finally:
+        asterisk.rx("logger remove channel position-test.log")
+        render.render(settings, etc, settings.ami_secret(), files=("queues.conf",))
+        asterisk.rx("module reload app_queue.so")
+    said = log.read_text()
+    assert {r.disposition for r in rows} == {"abandoned_queue"}
+    # The second caller: "您现在排在第" "二" "位。"; the first: "您已排在第一位".
+    assert "hotline/queue_thereare" in said and "'digits/2" in said
+    assert "hotline/queue_callswaiting" in said and "hotline/queue_youarenext" in said

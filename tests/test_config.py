@@ -112,3 +112,18 @@ def test_the_shipped_prelude_lasts_under_7_s(tmp_path):
         with wave.open(str(path)) as w:
             total += w.getnframes() / w.getframerate()
     assert 4.0 < total < 7.0, total
+
+
+def test_position_and_wait_are_announced_in_mandarin_or_not_at_all(tmp_path):
+    from callcenter.speech.prompts import NUMBER_WORDS
+
+    shipped = load_settings(PROJECT_ROOT / "config" / "hotline.toml", root=PROJECT_ROOT)
+    queues = render.fill((render.TEMPLATE_DIR / "queues.conf").read_text("utf-8"),
+                         render.values(shipped, "secret", {}))
+    assert "announce-frequency = 30\n" in queues and "announce-position = yes\n" in queues
+    assert "queue-thereare = hotline/queue_thereare\n" in queues
+    # Without the Mandarin texts Asterisk would speak English sounds: no announcements then.
+    bare = _load(tmp_path, "").with_overrides(prompts={"greeting": "您好"})
+    assert render.values(bare, "secret", {})["queue_announce"] == "announce-frequency = 0"
+    assert (NUMBER_WORDS["10"], NUMBER_WORDS["20"], NUMBER_WORDS["7"]) == ("十", "二十", "七")
+    assert {"hundred", "thousand", "wan", "yi"} <= set(NUMBER_WORDS)

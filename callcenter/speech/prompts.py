@@ -16,7 +16,7 @@ from pathlib import Path
 from pydub import AudioSegment
 
 VOICE = "cmn"
-_NAME = re.compile(r"^[a-z_]{1,32}$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
 class PromptError(RuntimeError):
@@ -41,6 +41,29 @@ def synthesize(text: str, target: Path, voice: str = VOICE, rate: int = DEFAULT_
         audio.export(target, format="wav").close()  # export returns the open file
 
 
+# The files Asterisk's Mandarin number syntax (say.c, "zh") reads from digits/: units, tens,
+# hundred, thousand, ten thousand (万) and hundred million (亿).
+NUMBER_WORDS = {**{str(n): w for n, w in enumerate("零一二三四五六七八九")},
+                **{str(n * 10): ("十" if n == 1 else w + "十")
+                   for n, w in enumerate("零一二三四五六七八九") if n},
+                "hundred": "百", "thousand": "千", "wan": "万", "yi": "亿", "minus": "负"}
+
+
+def build_numbers(cache_dir: Path, digits_dir: Path, rate: int = DEFAULT_RATE) -> list[Path]:
+    """The spoken numbers Asterisk says positions and waits with, in digits_dir."""
+    digits_dir.mkdir(parents=True, exist_ok=True)
+    made = []
+    for name, word in NUMBER_WORDS.items():
+        key = hashlib.sha256(f"{VOICE}\0{rate}\0{word}".encode()).hexdigest()[:16]
+        cached = cache_dir / f"digit-{name}-{key}.wav"
+        if not cached.exists():
+            synthesize(word, cached, rate=rate)
+        target = digits_dir / f"{name}.wav"
+        shutil.copyfile(cached, target)
+        made.append(target)
+    return made
+
+
 def build(prompts: dict[str, str], cache_dir: Path, out_dir: Path,
           rate: int = DEFAULT_RATE) -> list[Path]:
     """Make every prompt in out_dir/<name>.wav, reusing cached audio."""
@@ -48,7 +71,7 @@ def build(prompts: dict[str, str], cache_dir: Path, out_dir: Path,
     made = []
     for name, text in sorted(prompts.items()):
         if not _NAME.match(name):
-            raise PromptError(f"prompt name {name!r} must be lower-case letters and _")
+            raise PromptError(f"prompt name {name!r} must be lower-case letters, digits and _")
         if not text.strip():
             continue
         key = hashlib.sha256(f"{VOICE}\0{rate}\0{text}".encode()).hexdigest()[:16]

@@ -34,7 +34,8 @@ def fill(template: str, values: dict[str, str]) -> str:
         if key not in values:
             raise RenderError(f"template mark {{{{{key}}}}} has no value")
         value = values[key]
-        multiline = key in ("trunk_section", "seat_sections", "periodic_announce")
+        multiline = key in ("trunk_section", "seat_sections", "periodic_announce",
+                            "queue_announce")
         if "\r" in value or ("\n" in value and not multiline):
             raise RenderError(f"value for {key} contains a line break")
         return value
@@ -99,6 +100,7 @@ def values(settings: Settings, ami_secret: str, seat_secrets: dict[str, str]) ->
         "retry": str(settings.queue_retry),
         "wrapup": str(settings.queue_wrapup),
         "periodic_announce": _periodic_announce(settings),
+        "queue_announce": _queue_announce(settings),
         "ami_host": settings.ami_host,
         "ami_port": str(settings.ami_port),
         "ami_user": settings.ami_user,
@@ -118,6 +120,22 @@ def _periodic_announce(settings: Settings) -> str:
         return "periodic-announce-frequency = 0"
     return (f"periodic-announce = hotline/emergency\n"
             f"periodic-announce-frequency = {settings.queue_emergency_every}")
+
+
+# app_queue's position and wait announcements, spoken by our prompts of the same name.
+QUEUE_SOUNDS = ("youarenext", "thereare", "callswaiting", "quantity1", "quantity2", "holdtime",
+                "minute", "minutes", "seconds", "thankyou")
+
+
+def _queue_announce(settings: Settings) -> str:
+    missing = [f"queue_{s}" for s in QUEUE_SOUNDS if not settings.prompts.get(f"queue_{s}")]
+    if settings.queue_announce_every <= 0 or missing:
+        return "announce-frequency = 0"  # Asterisk's English sounds would not be understood
+    lines = [f"announce-frequency = {settings.queue_announce_every}",
+             "min-announce-frequency = 15", "announce-position = yes",
+             "announce-holdtime = yes", "announce-round-seconds = 0"]
+    lines += [f"queue-{s} = hotline/queue_{s}" for s in QUEUE_SOUNDS]
+    return "\n".join(lines)
 
 
 def render(settings: Settings, out_dir: Path, ami_secret: str,
