@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import time
 import wave
@@ -174,27 +175,36 @@ async def test_with_the_shipped_prompts_a_seat_rings_within_8_s_of_answer(contro
     assert row.disposition == "answered"
 
 
+@contextlib.contextmanager
+def queue_heard(asterisk, settings, changed, extra_prompts):
+    """The test sandbox's queue reconfigured as `changed` with these prompts added, and a log
+    of what Asterisk plays; yields the log's path. The queue is put back afterwards."""
+    etc = asterisk.merged / "etc/asterisk"
+    sounds = asterisk.merged / "usr/share/asterisk/sounds" / settings.language / "hotline"
+    prompts.build(extra_prompts, settings.sandbox_cache_dir / "prompts", sounds,
+                  settings.prompt_rate)
+    name = f"heard-{time.monotonic_ns()}.log"
+    render.render(changed, etc, settings.ami_secret(), files=("queues.conf",))
+    try:
+        asterisk.rx("module reload app_queue.so")
+        asterisk.rx(f"logger add channel {name} verbose(3)")
+        yield asterisk.merged / "var/log/asterisk" / name
+    finally:
+        asterisk.rx(f"logger remove channel {name}")
+        render.render(settings, etc, settings.ami_secret(), files=("queues.conf",))
+        asterisk.rx("module reload app_queue.so")
+
+
 async def test_the_emergency_advice_is_spoken_while_waiting_in_the_queue(controller, settings,
                                                                         asterisk):
     # No seat answers; the advice comes every 6 s of waiting instead of the shipped 30 s.
     advice = {"emergency": "紧急请拨一一零。"}
     advising = settings.with_overrides(prompts={**settings.prompts, **advice},
                                        queue_emergency_every=6)
-    etc = asterisk.merged / "etc/asterisk"
-    sounds = asterisk.merged / "usr/share/asterisk/sounds" / settings.language / "hotline"
-    prompts.build(advice, settings.sandbox_cache_dir / "prompts", sounds, settings.prompt_rate)
-    log = asterisk.merged / "var/log/asterisk/queue-test.log"
-    render.render(advising, etc, settings.ami_secret(), files=("queues.conf",))
-    try:
-        asterisk.rx("module reload app_queue.so")
-        asterisk.rx("logger add channel queue-test.log verbose(3)")
+    with queue_heard(asterisk, settings, advising, advice) as log:
         call = place_call(settings, "13100131000", hold_ms=16000)
         await finish(call)
         (row,) = await stored_calls(controller, 1)
-    finally:
-        asterisk.rx("logger remove channel queue-test.log")
-        render.render(settings, etc, settings.ami_secret(), files=("queues.conf",))
-        asterisk.rx("module reload app_queue.so")
     said = log.read_text()
     assert row.disposition == "abandoned_queue"
     assert "Playing periodic announcement" in said and "hotline/emergency" in said
@@ -204,29 +214,17 @@ async def test_the_emergency_advice_is_spoken_while_waiting_in_the_queue(control
 
 
 async def test_waiting_callers_hear_their_position(controller, settings, asterisk):
-    announcing = settings.with_overrides(prompts=load_settings(
-        PROJECT_ROOT / "config" / "hotline.toml", root=PROJECT_ROOT).prompts,
-        queue_announce_every=4, queue_emergency_every=0)
-    etc = asterisk.merged / "etc/asterisk"
-    sounds = asterisk.merged / "usr/share/asterisk/sounds" / settings.language / "hotline"
-    cache = settings.sandbox_cache_dir / "prompts"
-    prompts.build({k: v for k, v in announcing.prompts.items() if k.startswith("queue_")},
-                  cache, sounds, settings.prompt_rate)
-    log = asterisk.merged / "var/log/asterisk/position-test.log"
-    render.render(announcing, etc, settings.ami_secret(), files=("queues.conf",))
-    try:
-        asterisk.rx("module reload app_queue.so")
-        asterisk.rx("logger add channel position-test.log verbose(3)")
+    shipped = load_settings(PROJECT_ROOT / "config" / "hotline.toml", root=PROJECT_ROOT)
+    texts = {k: v for k, v in shipped.prompts.items() if k.startswith("queue_")}
+    announcing = settings.with_overrides(prompts={**settings.prompts, **texts},
+                                         queue_announce_every=4, queue_emergency_every=0)
+    with queue_heard(asterisk, settings, announcing, texts) as log:
         first = place_call(settings, "13100131001", hold_ms=16000)
         await asyncio.sleep(1.5)
         second = place_call(settings, "13100131002", hold_ms=14000)
         await finish(first)
         await finish(second)
         rows = await stored_calls(controller, 2)
-    finally:
-        asterisk.rx("logger remove channel position-test.log")
-        render.render(settings, etc, settings.ami_secret(), files=("queues.conf",))
-        asterisk.rx("module reload app_queue.so")
     said = log.read_text()
     assert {r.disposition for r in rows} == {"abandoned_queue"}
     # The second caller: "您现在排在第" "二" "位。"; the first: "您已排在第一位".

@@ -49,19 +49,21 @@ NUMBER_WORDS = {**{str(n): w for n, w in enumerate("零一二三四五六七八�
                 "hundred": "百", "thousand": "千", "wan": "万", "yi": "亿", "minus": "负"}
 
 
+def _speak(text: str, cache_name: str, cache_dir: Path, target: Path, rate: int) -> Path:
+    """target made from the cached audio of `text`, synthesised first if not cached yet."""
+    key = hashlib.sha256(f"{VOICE}\0{rate}\0{text}".encode()).hexdigest()[:16]
+    cached = cache_dir / f"{cache_name}-{key}.wav"
+    if not cached.exists():
+        synthesize(text, cached, rate=rate)
+    shutil.copyfile(cached, target)
+    return target
+
+
 def build_numbers(cache_dir: Path, digits_dir: Path, rate: int = DEFAULT_RATE) -> list[Path]:
     """The spoken numbers Asterisk says positions and waits with, in digits_dir."""
     digits_dir.mkdir(parents=True, exist_ok=True)
-    made = []
-    for name, word in NUMBER_WORDS.items():
-        key = hashlib.sha256(f"{VOICE}\0{rate}\0{word}".encode()).hexdigest()[:16]
-        cached = cache_dir / f"digit-{name}-{key}.wav"
-        if not cached.exists():
-            synthesize(word, cached, rate=rate)
-        target = digits_dir / f"{name}.wav"
-        shutil.copyfile(cached, target)
-        made.append(target)
-    return made
+    return [_speak(word, f"digit-{name}", cache_dir, digits_dir / f"{name}.wav", rate)
+            for name, word in NUMBER_WORDS.items()]
 
 
 def build(prompts: dict[str, str], cache_dir: Path, out_dir: Path,
@@ -72,13 +74,6 @@ def build(prompts: dict[str, str], cache_dir: Path, out_dir: Path,
     for name, text in sorted(prompts.items()):
         if not _NAME.match(name):
             raise PromptError(f"prompt name {name!r} must be lower-case letters, digits and _")
-        if not text.strip():
-            continue
-        key = hashlib.sha256(f"{VOICE}\0{rate}\0{text}".encode()).hexdigest()[:16]
-        cached = cache_dir / f"{name}-{key}.wav"
-        if not cached.exists():
-            synthesize(text, cached, rate=rate)
-        target = out_dir / f"{name}.wav"
-        shutil.copyfile(cached, target)
-        made.append(target)
+        if text.strip():
+            made.append(_speak(text, name, cache_dir, out_dir / f"{name}.wav", rate))
     return made
