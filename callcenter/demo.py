@@ -18,8 +18,8 @@ def simulate_calls(settings: Settings, calls: int, hold: float, key: str | None)
             caller = f"1380013{n:04d}"
             citizens.append(simulate.call(settings.number, settings.sip_port,
                                           settings.trunk_sandbox_port if n == 0 else 25070 + n,
-                                          18000 + 10 * n, caller, int(hold * 1000), key=key,
-                                          key_after_ms=500))
+                                          18000 + 10 * n, caller, int(hold * 1000),
+                                          keys=[(key, 500)] if key else []))
             time.sleep(1)
         failed = 0
         for c in citizens:

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -96,25 +97,26 @@ DTMF_MS = 800
 
 
 def citizen_scenario(caller: str, hold_ms: int, audio: Path = DEFAULT_AUDIO,
-                     key: str | None = None, key_after_ms: int = 0) -> str:
-    """A citizen who calls, optionally presses one key, talks (plays audio) and hangs up
-    hold_ms after the line answered."""
+                     keys: Sequence[tuple[str, int]] = ()) -> str:
+    """A citizen who calls, presses keys (each `after_ms` after the previous one, the first
+    after the answer), talks (plays audio) and hangs up hold_ms after the line answered."""
     if not _NUMBER.match(caller):
         raise SimulateError(f"caller number {caller!r} must be 3-20 digits")
-    if key is not None and not re.fullmatch(r"[0-9]", key):
-        raise SimulateError(f"key {key!r} must be one digit")
+    for key, _ in keys:
+        if not re.fullmatch(r"[0-9]", key):
+            raise SimulateError(f"key {key!r} must be one digit")
     if not audio.exists():
         raise SimulateError(f"audio capture {audio} not found")
     steps = []
     remaining = hold_ms
-    if key is not None:
-        steps.append(f'  <pause milliseconds="{key_after_ms}"/>\n')
+    for key, after_ms in keys:
+        steps.append(f'  <pause milliseconds="{after_ms}"/>\n')
         dtmf = SIPP_SHARE / f"dtmf_2833_{key}.pcap"
         steps.append(f"  <nop><action><exec play_pcap_audio={quoteattr(str(dtmf))}/>"
                      "</action></nop>\n")
         # A second play_pcap_audio cuts the first short: let the digit finish.
         steps.append(f'  <pause milliseconds="{DTMF_MS}"/>\n')
-        remaining = max(hold_ms - key_after_ms - DTMF_MS, 0)
+        remaining = max(remaining - after_ms - DTMF_MS, 0)
     steps.append(f"  <nop><action><exec play_pcap_audio={quoteattr(str(audio))}/>"
                  "</action></nop>\n")
     steps.append(f'  <pause milliseconds="{remaining}"/>\n')
@@ -143,8 +145,8 @@ class Sipp:
 
 
 def call(number: str, sip_port: int, local_port: int, media_port: int, caller: str,
-         hold_ms: int, audio: Path = DEFAULT_AUDIO, key: str | None = None,
-         key_after_ms: int = 0, timeout_s: int = 120) -> Sipp:
+         hold_ms: int, audio: Path = DEFAULT_AUDIO, keys: Sequence[tuple[str, int]] = (),
+         timeout_s: int = 120) -> Sipp:
     """Start one citizen call in the background; `wait()` returns SIPp's exit code (0 = done)."""
     work = Path(tempfile.mkdtemp(prefix="sipp-citizen-"))
     if audio.suffix != ".pcap":
@@ -153,7 +155,7 @@ def call(number: str, sip_port: int, local_port: int, media_port: int, caller: s
         rtp_pcap.write_pcap(rtp_pcap.alaw_samples(audio), pcap, hold_ms / 1000 + 1)
         audio = pcap
     scenario = work / "citizen.xml"
-    scenario.write_text(citizen_scenario(caller, hold_ms, audio, key, key_after_ms))
+    scenario.write_text(citizen_scenario(caller, hold_ms, audio, keys))
     cmd = [_sipp(), f"127.0.0.1:{sip_port}", "-sf", str(scenario), "-s", number,
            "-i", "127.0.0.1", "-p", str(local_port), "-mp", str(media_port), "-m", "1",
            "-l", "1", "-nostdin", "-timeout", f"{timeout_s}s", "-timeout_error",

@@ -19,11 +19,15 @@ if TYPE_CHECKING:
 
 
 def place_call(settings: Settings, caller: str, hold_ms: int, key: str | None = None,
-               key_after_ms: int = 0, audio: Path = simulate.DEFAULT_AUDIO) -> simulate.Sipp:
+               key_after_ms: int = 0, audio: Path = simulate.DEFAULT_AUDIO,
+               then_key: str | None = None, then_after_ms: int = 0) -> simulate.Sipp:
+    """A citizen's call; `key` pressed key_after_ms after answer, `then_key` then_after_ms
+    after that."""
     port = next(_ports)
+    keys = [(key, key_after_ms)] if key else []
+    keys += [(then_key, then_after_ms)] if then_key else []
     return simulate.call(settings.number, settings.sip_port, port, 28000 + 10 * (port - 25100),
-                         caller, hold_ms, audio=audio, key=key, key_after_ms=key_after_ms,
-                         timeout_s=90)
+                         caller, hold_ms, audio=audio, keys=keys, timeout_s=90)
 
 
 async def finish(call: simulate.Sipp, timeout: float = 90) -> None:

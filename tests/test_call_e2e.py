@@ -230,3 +230,40 @@ async def test_waiting_callers_hear_their_position(controller, settings, asteris
     # The second caller: "您现在排在第" "二" "位。"; the first: "您已排在第一位".
     assert "hotline/queue_thereare" in said and "'digits/2" in said
     assert "hotline/queue_callswaiting" in said and "hotline/queue_youarenext" in said
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_menu_9_puts_an_emergency_ahead_and_menu_6_names_other_hotlines(
+        settings, asterisk, store_url):
+    c = standalone_controller(settings.with_overrides(store_url=store_url, menu_enabled=True),
+                              grace=1.0)
+    other = {"other_hotlines": "消费投诉请拨一二三一五。"}
+    await c.start()
+    try:
+        await asyncio.wait_for(c.ami.connected.wait(), 10)
+        with queue_heard(asterisk, settings, settings, other) as log:
+            # No seat answers. The first caller chooses 1 and waits; the second presses 6, is
+            # told where to call, then 9 (the menu again): an emergency, put first in line.
+            waiting = place_call(settings, "13000130001", hold_ms=20000, key="1",
+                                 key_after_ms=5000)
+            await asyncio.sleep(4)
+            urgent = place_call(settings, "13000130002", hold_ms=16000, key="6",
+                                key_after_ms=5000, then_key="9", then_after_ms=4500)
+            await finish(waiting)
+            await finish(urgent)
+            rows = {r.caller_number: r for r in await stored_calls(c, 2)}
+        said = log.read_text()
+        assert "hotline/other_hotlines" in said
+        first, second = rows["13000130001"], rows["13000130002"]
+        assert (first.ivr_choice, second.ivr_choice) == ("1", "6")
+        joins = {r.caller_number: [e for e in c.call_log.trail(r.linkedid)
+                                   if e.get("Event") == "QueueCallerJoin"]
+                 for r in rows.values()}
+        (a,), (b,) = joins["13000130001"], joins["13000130002"]
+        assert float(a["Timestamp"]) < float(b["Timestamp"])  # the emergency came later
+        assert b["Position"] == "1"  # and went ahead of the caller already waiting
+        choices = [e["Choice"] for e in c.call_log.trail(second.linkedid)
+                   if e.get("Event") == "UserEvent" and e.get("Fact") == "ivr"]
+        assert choices == ["6", "9"]
+    finally:
+        await c.stop()

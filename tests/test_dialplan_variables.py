@@ -71,3 +71,15 @@ def test_the_fastagi_script_is_the_one_the_controller_answers():
     s = Settings(project_root=PROJECT_ROOT)
     out = fill((DIALPLAN / "extensions.conf").read_text(), values(s, "secret123", {}))
     assert re.findall(r"AGI\(agi://[^/]+/([a-z]+)\)", out) == [variables.AGI_SCRIPT_ROUTE]
+
+
+def test_the_menu_keys_are_the_declared_choices():
+    menu = _code().split("[hotline-menu]", 1)[1].split("\n[", 1)[0]
+    keys: set[str] = set()
+    for pattern in re.findall(r"^exten => ([^,]+),1,", menu, re.M):
+        if pattern.startswith("_["):
+            lo, hi = pattern[2], pattern[4]
+            keys |= {str(d) for d in range(int(lo), int(hi) + 1)}
+        elif pattern.isdigit():
+            keys.add(pattern)
+    assert keys == set(variables.IVR_CHOICES)

@@ -93,6 +93,7 @@ def values(settings: Settings, ami_secret: str, seat_secrets: dict[str, str]) ->
         "agi_script": variables.AGI_SCRIPT_ROUTE,
         "prelude_prompts": "&".join(f"hotline/{p}" for p in prelude) or "silence/1",
         "menu_timeout": str(settings.menu_timeout),
+        "emergency_priority": "10",  # above everyone else's 0
         "queue": settings.queue_name,
         "max_wait": str(settings.queue_max_wait),
         "strategy": settings.queue_strategy,

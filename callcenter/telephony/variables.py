@@ -24,7 +24,7 @@ AGI_SETTABLE: Final = {CC_ROUTE: frozenset({"queue", "menu"})}
 
 # Asterisk's own variables and functions used in dialplan/ (not ours to declare).
 ASTERISK_BUILTINS: Final = frozenset({
-    "EXTEN", "UNIQUEID", "EPOCH", "AGISTATUS", "QUEUESTATUS",
+    "EXTEN", "UNIQUEID", "EPOCH", "AGISTATUS", "QUEUESTATUS", "QUEUE_PRIO",
     "STRFTIME", "CHANNEL", "IF",
 })
 
@@ -60,5 +60,7 @@ IVR_CHOICES: Final = {
     "3": "help_repair",
     "4": "suggestion",
     "5": "ticket_status",
+    "6": "other_hotlines",  # told which hotline answers, then back to the menu
+    "9": "emergency",       # queued ahead of everyone (QUEUE_PRIO)
     "0": "agent",
 }
