@@ -8,7 +8,7 @@ the one engine of its process and disposes of it in `close()`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -22,6 +22,7 @@ from callcenter.domain.privacy import Viewer
 from callcenter.domain.replies import ReplyRulesError, load_reply_rules
 from callcenter.domain.tickets import RulesContext
 from callcenter.domain.workdays import CalendarFileError, load_calendar
+from callcenter.services.agents import AgentDesk
 from callcenter.services.calendar import CalendarService
 from callcenter.services.call_log import CallLog
 from callcenter.services.routing import RoutingPolicy
@@ -64,14 +65,15 @@ def rules_context(settings: Settings) -> RulesContext:
 
 
 def api_over(tickets: TicketService, sweeper: Sweeper | None,
-             tokens: Tokens | Mapping[str, Viewer]) -> Api:
+             tokens: Tokens | Mapping[str, Viewer], seats: Sequence[str] = ()) -> Api:
     """The API's services over one ticket service's store, rules and clock."""
     from callcenter.api.app import Api
 
     engine, rules, clock = tickets.engine, tickets.rules, tickets.clock
     return Api(tickets=tickets, sweeper=sweeper or Sweeper(engine, rules, clock), tokens=tokens,
                transcripts=TranscriptSearch(engine, clock), topics=Topics(engine, tickets.ctx.tz),
-               calendar=CalendarService(engine, rules, clock))
+               calendar=CalendarService(engine, rules, clock),
+               desk=AgentDesk(engine, seats, clock))
 
 
 @dataclass
@@ -100,6 +102,9 @@ class Hotline:
 
         return CallLog(self.engine, s.recording_root, s.asterisk_recording_root, record_of)
 
+    def desk(self) -> AgentDesk:
+        return AgentDesk(self.engine, [seat.id for seat in self.settings.seats], self.clock)
+
     def sweeper(self) -> Sweeper:
         return Sweeper(self.engine, self.rules, self.clock)
 
@@ -121,7 +126,8 @@ class Hotline:
     def api(self) -> Api:
         from callcenter.api.tokens import TokenFile
 
-        return api_over(self.tickets, self.sweeper(), TokenFile(self.settings.api_tokens_file))
+        return api_over(self.tickets, self.sweeper(), TokenFile(self.settings.api_tokens_file),
+                        [seat.id for seat in self.settings.seats])
 
     def controller(self, ami: AmiPort | None = None, grace: float = GRACE.total_seconds(),
                    on_stopped: Callable[[], None] | None = None) -> Controller:
@@ -138,7 +144,8 @@ class Hotline:
                             resync_queue=s.queue_name, wanted=CallTracker.WANTS)
         agi = FastAgiServer(RouteAnswers(RoutingPolicy(s.menu_enabled)), s.agi_host, s.agi_port,
                             answer_timeout=s.agi_timeout_ms / 1000)
-        return Controller(s, ami, agi, CallService(self.call_log, grace), on_stopped)
+        return Controller(s, ami, agi, CallService(self.call_log, grace), self.desk(),
+                          on_stopped)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from callcenter import cli_speech, cli_tickets, logs
+from callcenter import cli_desk, cli_speech, cli_tickets, logs
 from callcenter.config import ConfigError, Settings, load_settings
 from callcenter.domain.privacy import mask_number
 from callcenter.domain.topics import TopicsError
@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     ss.add_argument("--show", metavar="SEAT", help="print this seat's secret, for its phone")
     cli_tickets.add_parsers(sub)
     cli_speech.add_parsers(sub)
+    cli_desk.add_parsers(sub, cli_tickets.viewer_arg)
     calls = sub.add_parser("calls", help="list stored calls")
     calls.add_argument("--since", type=_since)
     calls.add_argument("--limit", type=int, default=50)
@@ -123,6 +124,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         print("#include these from your extensions.conf, queues.conf and pjsip.conf, and add "
               "the AMI user of dialplan/manager.conf to your manager.conf.")
         return 0
+    if args.cmd == "desk":
+        return cli_desk.dispatch(args, settings)
     if args.cmd in ("transcriber", "transcribe"):
         return cli_speech.dispatch(args, settings)
     if args.cmd in ("tickets", "kb", "units", "sweep", "sweeper", "calendar", "api",

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def add_parsers(sub: Any) -> None:
     def person(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--as", dest="who", default="supervisor:cli", type=_viewer,
+        p.add_argument("--as", dest="who", default="supervisor:cli", type=viewer_arg,
                        help="act as ROLE:ID or unit:ID:UNIT[:staff|leader|head]")
 
     t = sub.add_parser("tickets", help="work orders: register, show, list, act, audit")
@@ -143,7 +143,7 @@ def add_parsers(sub: Any) -> None:
     tk = sub.add_parser("api-token", help="API tokens: add (printed once) or revoke")
     tks = tk.add_subparsers(dest="action", required=True)
     add = tks.add_parser("add")
-    add.add_argument("person", type=_viewer, help="ROLE:ID[:UNIT]")
+    add.add_argument("person", type=viewer_arg, help="ROLE:ID[:UNIT]")
     rv = tks.add_parser("revoke")
     rv.add_argument("id")
 
@@ -156,7 +156,7 @@ def _utc(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _viewer(text: str) -> Viewer:
+def viewer_arg(text: str) -> Viewer:
     parts = text.split(":")
     try:
         role = Role(parts[0])

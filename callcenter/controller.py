@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from callcenter.config import Settings
+from callcenter.domain.agents import AgentState, AgentStatus
 from callcenter.services.call_log import CallLog
 from callcenter.services.routing import RoutingPolicy
 from callcenter.telephony import ami_actions
@@ -50,6 +51,13 @@ class AmiPort(Protocol):
     async def send(self, action: ami_actions.Action, timeout: float = 10.0) -> Reply: ...
 
 
+class SeatStates(Protocol):
+    """The agents' statuses as stored (services/agents.AgentDesk)."""
+
+    def generation(self) -> int: ...
+    def current(self) -> dict[str, AgentStatus]: ...
+
+
 class RouteAnswers:
     """The FastAGI handler: answers the dialplan's "what now with this caller?"."""
 
@@ -68,11 +76,20 @@ class RouteAnswers:
 
 class Controller:
     def __init__(self, settings: Settings, ami: AmiPort, agi: FastAgiServer,
-                 calls: CallService, on_stopped: Callable[[], None] | None = None) -> None:
+                 calls: CallService, desk: SeatStates | None = None,
+                 on_stopped: Callable[[], None] | None = None,
+                 follow_every: float = 1.0) -> None:
         self.settings = settings
         self.ami = ami
         self.agi = agi
         self.calls = calls
+        self.desk = desk
+        self.follow_every = follow_every
+        # A seat nobody ever logged in at: the sandbox's phones are in the queue; a production
+        # seat is not until an agent logs in.
+        self.unmanaged = AgentState.READY if settings.profile == "sandbox" \
+            else AgentState.LOGGED_OUT
+        self._applied: int | None = None  # the desk generation the queue follows
         self._on_stopped = on_stopped
         ami.on_login = self._on_login
         self._tasks: list[asyncio.Task[None]] = []
@@ -94,7 +111,8 @@ class Controller:
         await self.agi.start()
         self._tasks = [asyncio.create_task(self.ami.run(), name="ami"),
                        asyncio.create_task(consume(self.ami.events, self.on_event),
-                                           name="events")]
+                                           name="events"),
+                       asyncio.create_task(self._follow_desk(), name="desk")]
 
     async def stop(self, timeout: float = 30.0) -> None:
         """Store every call held, then let go: finished ones as they are, live ones as
@@ -115,15 +133,46 @@ class Controller:
             self._on_stopped()
 
     async def _on_login(self) -> None:
-        # Seats are dynamic members; the agent desk (later) logs them in and out. Until then
-        # every configured seat is a member; "already there" is not an error.
-        for seat in self.settings.seats:
-            try:
-                await self.ami.send(ami_actions.queue_add(self.settings.queue_name,
-                                                          seat.interface, seat.id))
-            except AmiError as exc:
-                log.warning("QueueAdd %s: %s", seat.id, exc)
+        # After every login (ours restarted, Asterisk restarted, the link dropped) the queue is
+        # made to follow the stored statuses again: app_queue's memory is not trusted.
+        self._applied = None
+        await self._apply_desk()
         await self._recover_facts()
+
+    async def _follow_desk(self) -> None:
+        while True:
+            await asyncio.sleep(self.follow_every)
+            if self.ami.connected.is_set():
+                await self._apply_desk()
+
+    async def _apply_desk(self) -> None:
+        try:
+            generation = await asyncio.to_thread(self.desk.generation) if self.desk else 0
+            if generation == self._applied:
+                return
+            statuses = await asyncio.to_thread(self.desk.current) if self.desk else {}
+        except Exception:
+            log.exception("reading the agents' statuses failed; the queue stays as it is")
+            return
+        queue = self.settings.queue_name
+        try:
+            for seat in self.settings.seats:
+                status = statuses.get(seat.id)
+                state = status.state if status is not None else self.unmanaged
+                reason = status.reason if status is not None else ""
+                if state is AgentState.LOGGED_OUT:
+                    await self.ami.send(ami_actions.queue_remove(queue, seat.interface))
+                    continue
+                paused = state is AgentState.PAUSED
+                # "Already there" is no error: the pause below sets it either way.
+                await self.ami.send(ami_actions.queue_add(queue, seat.interface, seat.id,
+                                                          paused=paused))
+                await self.ami.send(ami_actions.queue_pause(seat.interface, paused, reason,
+                                                            queue=queue))
+        except (AmiError, TimeoutError) as exc:
+            log.warning("making the queue follow the agents' statuses: %s (retried)", exc)
+            return
+        self._applied = generation
 
     async def _recover_facts(self) -> None:
         """For each citizen whose call began while we were away, read back from the channel

@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,3 +45,12 @@ async def stored_calls(controller: "Controller", expect: int, timeout: float = 2
                     time.monotonic() > deadline:
                 return rows
         await asyncio.sleep(0.3)
+
+
+async def until(check: Callable[[], object], timeout: float = 10.0, step: float = 0.05) -> None:
+    """Wait until `check()` is true; fail the test after `timeout` seconds."""
+    for _ in range(int(timeout / step)):
+        if check():
+            return
+        await asyncio.sleep(step)
+    raise AssertionError("timed out")

@@ -286,3 +286,37 @@ async def test_private_headers_and_hostile_bodies(service, tmp_path):
         assert r.status == 422
     finally:
         await client.close()
+
+
+async def test_agents_at_seats_over_the_api(service, tmp_path):
+    path = tmp_path / "tokens.toml"
+    zhang = tokens.add(path, Viewer(Role.AGENT, "zhang"))
+    office, unit = tokens.add(path, PEOPLE["office"]), tokens.add(path, PEOPLE["wuye"])
+    client = TestClient(TestServer(make_app(api_over(service, None, tokens.load(path),
+                                                     ["8001", "8002"]))))
+    await client.start_server()
+
+    async def call(token, method, url, body=None, expect=200):
+        r = await client.request(method, "/api/v1/desk" + url, json=body,
+                                 headers={"Authorization": f"Bearer {token}"})
+        data = await r.json()
+        assert r.status == expect, (r.status, data)
+        return data
+
+    try:
+        # An agent logs in as themselves, whatever name the body gives.
+        assert (await call(zhang, "POST", "/seats/8001/login", {"agent": "li"}))["agent"] == \
+            "zhang"
+        assert (await call(zhang, "POST", "/seats/8001/pause", {"reason": "meal"}))["state"] \
+            == "paused"
+        refused = await call(zhang, "POST", "/seats/8001/pause", {"reason": "nap"}, 409)
+        assert refused["rule"] == "pause"
+        await call(zhang, "POST", "/seats/8002/logout", {}, 403)
+        await call(office, "POST", "/seats/8001/fly", {}, 404)
+        await call(office, "POST", "/seats/8001/ready", {"reason": 7}, 422)
+        await call(unit, "GET", "/seats", expect=403)
+        items = (await call(office, "GET", "/seats"))["items"]
+        assert [(i["seat"], i["state"]) for i in items] == [("8001", "paused"),
+                                                            ("8002", "unmanaged")]
+    finally:
+        await client.close()

@@ -164,3 +164,17 @@ def _sigterm(proc):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_agents_at_seats_from_the_command_line(run):
+    assert json.loads(run("desk", "8001", "login", "--agent", "zhang").out)["state"] == "ready"
+    paused = json.loads(run("desk", "8001", "pause", "meal", "--as", "agent:zhang").out)
+    assert (paused["state"], paused["reason"]) == ("paused", "meal")
+    refused = run("desk", "8001", "pause", "nap", "--as", "agent:zhang", expect=2).err
+    assert refused.startswith("refused: pause: reason 'nap'") and refused.count("\n") == 1
+    assert "not yours" in run("desk", "8001", "ready", "--as", "agent:li", expect=2).err
+    table = run("desk", "status").out
+    assert "8001" in table and "zhang" in table and "用餐" in table and "unmanaged" in table
+    items = json.loads(run("desk", "status", "--json").out)
+    assert [i["state"] for i in items] == ["paused", "unmanaged"]
+    assert "no seat 9999" in run("desk", "9999", "login", "--agent", "x", expect=2).err

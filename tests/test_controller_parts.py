@@ -6,6 +6,8 @@ import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from call_support import until
+
 from callcenter import bootstrap
 from callcenter.domain.calls import Disposition
 from callcenter.telephony.ami_actions import Action
@@ -45,14 +47,6 @@ class ScriptedAmi:
         return Reply({"Response": "Success"})
 
 
-async def _until(check, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out")
-
-
 async def test_the_controller_joins_seats_recovers_facts_and_stores_calls(settings, tmp_path):
     hotline = bootstrap.build(settings.with_overrides(
         store_url=f"sqlite:///{tmp_path / 'calls.db'}", agi_port=0))
@@ -71,11 +65,11 @@ async def test_the_controller_joins_seats_recovers_facts_and_stores_calls(settin
         asked = {dict(a.fields)["Variable"] for a in ami.sent if a.name == "Getvar"}
         assert {CC_DIALLED, CC_REC_BASE} <= asked
         # The facts read back enter the event stream for that call, marked as recovered.
-        await _until(lambda: controller.calls.has_fact("1700000000.9", "start"))
+        await until(lambda: controller.calls.has_fact("1700000000.9", "start"))
         for e in TRACE:
             ami.events.put_nowait(e)
         lid = next(e["Linkedid"] for e in TRACE if e.get("Event") == "Newchannel")
-        await _until(lambda: controller.call_log.exists(lid)
+        await until(lambda: controller.call_log.exists(lid)
                      and lid not in controller.tracker.calls)
     finally:
         await controller.stop()

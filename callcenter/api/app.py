@@ -27,9 +27,12 @@ from aiohttp import web
 from callcenter.api import forms
 from callcenter.api.openapi import document
 from callcenter.api.tokens import Tokens, viewer_for
+from callcenter.domain.agents import AgentError
 from callcenter.domain.kb import RequestKind
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.tickets import ConcurrentUpdate, Status, TicketError
+from callcenter.services.agents import COMMANDS as DESK_COMMANDS
+from callcenter.services.agents import AgentDesk
 from callcenter.services.calendar import CalendarService
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.services.rules import current_generation, generation_of
@@ -54,6 +57,7 @@ class Api:
     transcripts: TranscriptSearch
     topics: Topics
     calendar: CalendarService
+    desk: AgentDesk
     watch_every: float = 10.0  # seconds between looks at the calendar file
 
     def watch_calendar_once(self, seen: int) -> int:
@@ -87,6 +91,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _error(403, str(exc))
     except TicketError as exc:
         return _error(409, exc.message, rule=exc.rule)
+    except AgentError as exc:
+        return _error(409, str(exc), rule=exc.rule)
     except ConcurrentUpdate as exc:
         return _error(409, f"{exc}; read it again and retry", rule="concurrent_update")
 
@@ -338,6 +344,24 @@ def make_app(api: Api) -> web.Application:
         return _json({"items": await run(api.topics.of_call, request.match_info["linkedid"],
                                          viewer(request))})
 
+    async def seats(request: web.Request) -> web.Response:
+        return _json({"items": await run(api.desk.statuses, viewer(request))})
+
+    async def seat_command(request: web.Request) -> web.Response:
+        who = viewer(request)
+        body = await _body(request) if request.can_read_body else {}
+        if not isinstance(body, dict):
+            raise ValidationFailed({"body": "an object"})
+        name = request.match_info["command"]
+        if name not in DESK_COMMANDS:
+            raise NotFound(f"no command {name}")
+        fields = {k: body.get(k, "") for k in ("reason", "agent")}
+        bad = {k: "text" for k, v in fields.items() if not isinstance(v, str) or len(v) > 64}
+        if bad:
+            raise ValidationFailed(bad)
+        return _json(await run(api.desk.act, request.match_info["seat"], name, who,
+                               fields["reason"], fields["agent"]))
+
     async def callbacks(request: web.Request) -> web.Response:
         limit = _query_int(request, "limit", 50, 1, 500)
         offset = _query_int(request, "offset", 0, 0, 10**9)
@@ -379,6 +403,8 @@ def make_app(api: Api) -> web.Application:
     r.add_post(f"{p}/sweeps", sweep)
     r.add_get(f"{p}/calendar", calendar)
     r.add_get(f"{p}/callbacks", callbacks)
+    r.add_get(f"{p}/desk/seats", seats)
+    r.add_post(f"{p}/desk/seats/{{seat}}/{{command}}", seat_command)
     r.add_get(f"{p}/office/notices", office_notices)
     r.add_get(f"{p}/search", search)
     r.add_get(f"{p}/topics", topic_counts)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from callcenter.api.forms import COMMANDS, object_schema
+from callcenter.domain.agents import PAUSE_REASONS
 from callcenter.domain.kb import Article
 from callcenter.domain.registration import Registration
 from callcenter.domain.tickets import Status
@@ -98,6 +99,21 @@ def document() -> dict[str, Any]:
                                       "not called back yet (hotline)",
                                       params=[_q("limit", {"type": "integer"}),
                                               _q("offset", {"type": "integer"})])},
+        f"{P}/desk/seats": {"get": _op(
+            "every seat: the agent at it, ready, paused (with the reason) or logged out, and "
+            "the seconds in that state (hotline)")},
+        f"{P}/desk/seats/{{seat}}/{{command}}": {"post": _op(
+            "log in at a seat, get ready, pause with a reason, log out (an agent their own "
+            "seat, a supervisor any; the queue follows within a second)",
+            {"type": "object", "properties": {
+                "reason": {"type": "string", "enum": sorted(PAUSE_REASONS)},
+                "agent": {"type": "string", "maxLength": 64,
+                          "description": "who logs in (supervisors; an agent is themselves)"}}},
+            params=[{"name": "seat", "in": "path", "required": True,
+                     "schema": {"type": "string", "pattern": "^[0-9]{2,8}$"}},
+                    {"name": "command", "in": "path", "required": True,
+                     "schema": {"type": "string", "enum": ["login", "ready", "pause",
+                                                           "logout"]}}])},
         f"{P}/office/notices": {"get": _op("notices to the hotline office: calendar, late "
                                            "dispatch, unsolved replies (office)",
                                            params=[_q("limit", {"type": "integer"})])},

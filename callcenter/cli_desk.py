@@ -1,0 +1,64 @@
+"""`callcenter desk`: agents at seats, from the command line, exactly as through the API.
+
+    callcenter desk status
+    callcenter desk 8001 login --agent zhang      (a supervisor logs an agent in)
+    callcenter desk 8001 pause meal --as agent:zhang
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from callcenter.config import Settings
+from callcenter.domain.agents import PAUSE_REASONS
+
+COMMANDS = ("login", "ready", "pause", "logout")
+
+
+def add_parsers(sub: Any, viewer: Any) -> None:
+    d = sub.add_parser("desk", help="agents at seats: status, login, ready, pause, logout")
+    d.add_argument("target", help="a seat id, or 'status' for every seat")
+    d.add_argument("action", nargs="?", choices=COMMANDS)
+    d.add_argument("reason", nargs="?", help=f"pause reason: {', '.join(PAUSE_REASONS)}")
+    d.add_argument("--agent", default="", help="who logs in (a supervisor logging them in)")
+    d.add_argument("--json", action="store_true")
+    d.add_argument("--as", dest="who", default="supervisor:cli", type=viewer,
+                   help="act as ROLE:ID (an agent acts on their own seat)")
+
+
+def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from callcenter import bootstrap
+    from callcenter.domain.agents import AgentError
+    from callcenter.services.errors import Forbidden, NotFound
+
+    hotline = bootstrap.build(settings)
+    desk = hotline.desk()
+    try:
+        if args.target == "status":
+            items = desk.statuses(args.who)
+            if args.json:
+                print(json.dumps(items, ensure_ascii=False, indent=2))
+                return 0
+            print(f"{'座席 seat':10} {'坐席员 agent':14} {'状态 state':12} {'原因 reason':12} "
+                  f"{'时长s':>8}")
+            for it in items:
+                reason = PAUSE_REASONS.get(it["reason"], it["reason"])
+                seconds = f"{it['seconds']:8.0f}" if it["seconds"] is not None else "       -"
+                print(f"{it['seat']:10} {it['agent'] or '-':14} {it['state']:12} "
+                      f"{reason or '-':12} {seconds}")
+            return 0
+        if args.action is None:
+            print("refused: desk: say what to do at the seat: " + ", ".join(COMMANDS),
+                  file=sys.stderr)
+            return 2
+        view = desk.act(args.target, args.action, args.who, args.reason or "", args.agent)
+        print(json.dumps(view, ensure_ascii=False, indent=2))
+        return 0
+    except (AgentError, NotFound, Forbidden) as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        hotline.close()

@@ -1,0 +1,70 @@
+"""Agents at seats: logged in or out, ready, or paused with a reason (坐席状态).
+
+Pure. Every change is a new status with the time it began, so the time in each state is the
+difference between consecutive statuses. The controller makes the queue follow the stored
+statuses; it never takes app_queue's memory for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class AgentState(StrEnum):
+    LOGGED_OUT = "logged_out"
+    READY = "ready"
+    PAUSED = "paused"
+
+
+# Why an agent pauses; the keys are what the desk, the API and app_queue's Reason carry.
+PAUSE_REASONS = {"meal": "用餐", "rest": "休息", "training": "培训", "meeting": "会议",
+                 "after_call": "话后处理", "other": "其他"}
+
+
+class AgentError(ValueError):
+    """A change refused; `rule` names the rule."""
+
+    def __init__(self, rule: str, why: str) -> None:
+        super().__init__(f"{rule}: {why}")
+        self.rule = rule
+
+
+@dataclass(frozen=True)
+class AgentStatus:
+    seat: str
+    agent: str          # who is logged in at the seat ("" when logged out)
+    state: AgentState
+    reason: str         # a PAUSE_REASONS key when paused, else ""
+    since: datetime
+
+
+def change(current: AgentStatus | None, seat: str, command: str, agent: str, reason: str,
+           now: datetime, others: dict[str, AgentStatus]) -> AgentStatus:
+    """The seat's next status after `command` (login, ready, pause, logout). `others` are the
+    other seats' statuses: an agent is logged in at one seat at a time."""
+    state = current.state if current is not None else AgentState.LOGGED_OUT
+    if command == "login":
+        if state is not AgentState.LOGGED_OUT:
+            raise AgentError("login", f"seat {seat} already has {current.agent if current else ''}"
+                             " logged in")
+        if not agent:
+            raise AgentError("login", "say who logs in")
+        elsewhere = [s for s, st in others.items()
+                     if s != seat and st.agent == agent and st.state is not AgentState.LOGGED_OUT]
+        if elsewhere:
+            raise AgentError("login", f"{agent} is logged in at seat {elsewhere[0]}")
+        return AgentStatus(seat, agent, AgentState.READY, "", now)
+    if state is AgentState.LOGGED_OUT or current is None:
+        raise AgentError(command, f"nobody is logged in at seat {seat}")
+    if command == "ready":
+        return AgentStatus(seat, current.agent, AgentState.READY, "", now)
+    if command == "pause":
+        if reason not in PAUSE_REASONS:
+            raise AgentError("pause", f"reason {reason!r} is not one of "
+                             f"{', '.join(PAUSE_REASONS)}")
+        return AgentStatus(seat, current.agent, AgentState.PAUSED, reason, now)
+    if command == "logout":
+        return AgentStatus(seat, "", AgentState.LOGGED_OUT, "", now)
+    raise AgentError(command, "commands are login, ready, pause and logout")

@@ -1,0 +1,73 @@
+"""Use case: agents log in at seats, get ready, pause with a reason and log out.
+
+An agent changes only their own seat; a supervisor (班长) any seat, and logs an agent in by
+name. Every change is stored with who made it; the controller makes the queue follow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from callcenter.domain.agents import AgentError, AgentState, AgentStatus, change
+from callcenter.domain.privacy import Role, Viewer
+from callcenter.services.errors import Forbidden, NotFound
+from callcenter.storage.agents_repo import AgentsRepo
+from callcenter.storage.uow import UnitOfWork
+
+__all__ = ["AgentDesk", "AgentError"]
+COMMANDS = ("login", "ready", "pause", "logout")
+
+
+class AgentDesk:
+    def __init__(self, engine: Engine, seats: Sequence[str],
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.engine = engine
+        self.seats = tuple(seats)
+        self.clock = clock
+
+    def act(self, seat: str, command: str, viewer: Viewer, reason: str = "",
+            agent: str = "") -> dict[str, Any]:
+        if seat not in self.seats:
+            raise NotFound(f"no seat {seat}")
+        if viewer.role not in (Role.AGENT, Role.SUPERVISOR):
+            raise Forbidden("seats are the hotline's")
+        with UnitOfWork(self.engine) as uow:
+            repo = AgentsRepo(uow.session)
+            statuses = repo.current()
+            current = statuses.get(seat)
+            if viewer.role is Role.AGENT:
+                if command == "login":
+                    agent = viewer.id  # an agent logs in as themselves, whatever the body says
+                elif current is None or current.agent != viewer.id:
+                    raise Forbidden(f"seat {seat} is not yours")
+            new = change(current, seat, command, agent, reason, self.clock(), statuses)
+            repo.add(new, f"{viewer.role.value}:{viewer.id}")
+        return _view(new, self.clock())
+
+    def statuses(self, viewer: Viewer) -> list[dict[str, Any]]:
+        """Every configured seat with its state and the time in it."""
+        if viewer.role not in (Role.AGENT, Role.SUPERVISOR):
+            raise Forbidden("seats are the hotline's")
+        current = self.current()
+        now = self.clock()
+        return [_view(current[s], now) if s in current else
+                {"seat": s, "agent": "", "state": "unmanaged", "reason": "", "since": None,
+                 "seconds": None} for s in self.seats]
+
+    def current(self) -> dict[str, AgentStatus]:
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            return AgentsRepo(uow.session).current()
+
+    def generation(self) -> int:
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            return AgentsRepo(uow.session).generation()
+
+
+def _view(s: AgentStatus, now: datetime) -> dict[str, Any]:
+    return {"seat": s.seat, "agent": s.agent, "state": s.state.value, "reason": s.reason,
+            "since": s.since.isoformat(), "seconds": round((now - s.since).total_seconds(), 1),
+            "logged_in": s.state is not AgentState.LOGGED_OUT}

@@ -1,0 +1,61 @@
+"""Agents at seats: the rules of a status change, and the desk over a real store."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from tickets_support import Clock
+
+from callcenter.domain.agents import AgentError, AgentState, change
+from callcenter.domain.privacy import Role, Viewer
+from callcenter.services.agents import AgentDesk
+from callcenter.services.errors import Forbidden, NotFound
+from callcenter.storage.engine import make_engine, migrate
+
+T0 = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)
+ZHANG, LI = Viewer(Role.AGENT, "zhang"), Viewer(Role.AGENT, "li")
+LEADER = Viewer(Role.SUPERVISOR, "banzhang")
+
+
+def test_a_seat_goes_from_login_to_ready_paused_and_out():
+    s = change(None, "8001", "login", "zhang", "", T0, {})
+    assert (s.agent, s.state, s.since) == ("zhang", AgentState.READY, T0)
+    p = change(s, "8001", "pause", "", "meal", T0 + timedelta(minutes=1), {})
+    assert (p.state, p.reason, p.agent) == (AgentState.PAUSED, "meal", "zhang")
+    out = change(p, "8001", "logout", "", "", T0 + timedelta(minutes=2), {})
+    assert (out.state, out.agent) == (AgentState.LOGGED_OUT, "")
+    with pytest.raises(AgentError, match="nobody is logged in"):
+        change(out, "8001", "ready", "", "", T0, {})
+    with pytest.raises(AgentError, match="reason 'nap'"):
+        change(s, "8001", "pause", "", "nap", T0, {})
+    with pytest.raises(AgentError, match="already has zhang"):
+        change(s, "8001", "login", "li", "", T0, {})
+    with pytest.raises(AgentError, match="zhang is logged in at seat 8001"):
+        change(None, "8002", "login", "zhang", "", T0, {"8001": s})
+
+
+def test_the_desk_keeps_each_change_and_lets_agents_act_on_their_own_seat(store_url):
+    engine = make_engine(store_url)
+    migrate(engine)
+    clock = Clock()
+    desk = AgentDesk(engine, ["8001", "8002"], clock)
+    try:
+        assert desk.act("8001", "login", ZHANG, agent="li")["agent"] == "zhang"  # as themselves
+        with pytest.raises(Forbidden, match="not yours"):
+            desk.act("8001", "pause", LI, "meal")
+        clock.advance(minutes=5)
+        desk.act("8001", "pause", ZHANG, "training")
+        desk.act("8002", "login", LEADER, agent="li")  # the supervisor logs li in
+        with pytest.raises(NotFound):
+            desk.act("9999", "login", LEADER, agent="wang")
+        with pytest.raises(Forbidden):
+            desk.statuses(Viewer(Role.UNIT, "x", "u-wuye"))
+        clock.advance(minutes=2)
+        seats = {s["seat"]: s for s in desk.statuses(LEADER)}
+        assert (seats["8001"]["state"], seats["8001"]["reason"], seats["8001"]["seconds"]) == (
+            "paused", "training", 120.0)
+        assert (seats["8002"]["agent"], seats["8002"]["state"]) == ("li", "ready")
+        before = desk.generation()
+        desk.act("8002", "logout", LI)
+        assert desk.generation() > before and desk.current()["8002"].agent == ""
+    finally:
+        engine.dispose()
