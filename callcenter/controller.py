@@ -14,7 +14,8 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Protocol
 
 from callcenter.config import Settings
@@ -56,6 +57,9 @@ class SeatStates(Protocol):
 
     def generation(self) -> int: ...
     def current(self) -> dict[str, AgentStatus]: ...
+    def begin_after_call(self, seat: str) -> bool: ...
+    def end_after_call(self, span: timedelta, seats: Sequence[str] | None = None
+                       ) -> list[str]: ...
 
 
 class RouteAnswers:
@@ -91,6 +95,8 @@ class Controller:
             else AgentState.LOGGED_OUT
         self._applied: int | None = None  # the desk generation the queue follows
         self._on_stopped = on_stopped
+        self._after_calls: set[asyncio.Task[None]] = set()
+        self._applying = asyncio.Lock()
         ami.on_login = self._on_login
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -105,6 +111,27 @@ class Controller:
 
     def on_event(self, msg: Message) -> None:
         self.calls.feed(msg)
+        if msg.get("Event") == "AgentComplete" and self.desk is not None \
+                and self.settings.queue_wrapup > 0 and msg.get("MemberName"):
+            task = asyncio.get_running_loop().create_task(self._after_call(msg["MemberName"]))
+            self._after_calls.add(task)
+            task.add_done_callback(self._after_calls.discard)
+
+    async def _after_call(self, seat: str) -> None:
+        """After-call work: the seat paused (stored) for queue.wrapup seconds, then ready."""
+        assert self.desk is not None
+        span = timedelta(seconds=self.settings.queue_wrapup)
+        try:
+            if not await asyncio.to_thread(self.desk.begin_after_call, seat):
+                return
+            await self._apply_desk()
+            await asyncio.sleep(span.total_seconds())
+            await asyncio.to_thread(self.desk.end_after_call, span, [seat])
+            await self._apply_desk()
+        except asyncio.CancelledError:
+            raise  # stopping: the next start ends it (see _on_login)
+        except Exception:
+            log.exception("after-call work at seat %s", seat)
 
     async def start(self) -> None:
         await self.calls.start()
@@ -124,9 +151,9 @@ class Controller:
         except TimeoutError:
             log.error("stopping: AMI events still unhandled after %.0f s", timeout)
         await self.calls.flush(timeout)
-        for t in self._tasks:
+        for t in [*self._tasks, *self._after_calls]:
             t.cancel()
-        for t in self._tasks:
+        for t in [*self._tasks, *self._after_calls]:
             with contextlib.suppress(asyncio.CancelledError):
                 await t
         if self._on_stopped is not None:
@@ -136,6 +163,13 @@ class Controller:
         # After every login (ours restarted, Asterisk restarted, the link dropped) the queue is
         # made to follow the stored statuses again: app_queue's memory is not trusted.
         self._applied = None
+        if self.desk is not None and self.settings.queue_wrapup > 0:
+            # After-call work left over by a stopped controller ends when it would have.
+            try:
+                await asyncio.to_thread(self.desk.end_after_call,
+                                        timedelta(seconds=self.settings.queue_wrapup))
+            except Exception:
+                log.exception("ending after-call work left over")
         await self._apply_desk()
         await self._recover_facts()
 
@@ -146,6 +180,10 @@ class Controller:
                 await self._apply_desk()
 
     async def _apply_desk(self) -> None:
+        async with self._applying:  # one pass at a time: a later one reads newer statuses
+            await self._apply_desk_once()
+
+    async def _apply_desk_once(self) -> None:
         try:
             generation = await asyncio.to_thread(self.desk.generation) if self.desk else 0
             if generation == self._applied:

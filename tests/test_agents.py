@@ -59,3 +59,38 @@ def test_the_desk_keeps_each_change_and_lets_agents_act_on_their_own_seat(store_
         assert desk.generation() > before and desk.current()["8002"].agent == ""
     finally:
         engine.dispose()
+
+
+def test_after_call_work_begins_only_at_a_ready_seat_and_ends_after_its_span():
+    from callcenter.domain.agents import after_call_begins, after_call_over
+
+    ready = change(None, "8001", "login", "zhang", "", T0, {})
+    work = change(ready, "8001", "pause", "", "after_call", T0, {})
+    meal = change(ready, "8001", "pause", "", "meal", T0, {})
+    assert after_call_begins(ready) and not after_call_begins(meal)
+    assert not after_call_begins(None)  # a seat nobody logged in at is not managed
+    span = timedelta(seconds=10)
+    assert not after_call_over(work, T0 + timedelta(seconds=9.9), span)
+    assert after_call_over(work, T0 + span, span)
+    assert not after_call_over(meal, T0 + timedelta(hours=1), span)  # a meal is the agent's
+
+
+def test_after_call_work_at_the_desk(store_url):
+    engine = make_engine(store_url)
+    migrate(engine)
+    clock = Clock()
+    desk = AgentDesk(engine, ["8001", "8002"], clock)
+    try:
+        desk.act("8001", "login", LEADER, agent="zhang")
+        assert desk.begin_after_call("8001") and not desk.begin_after_call("8002")
+        assert not desk.begin_after_call("8001")  # already in after-call work
+        clock.advance(seconds=5)
+        assert desk.end_after_call(timedelta(seconds=10)) == []
+        clock.advance(seconds=5)
+        assert desk.end_after_call(timedelta(seconds=10)) == ["8001"]
+        history = desk.history("8001", LEADER)
+        assert [(h["state"], h["actor"], h["seconds"]) for h in history] == [
+            ("ready", "system:after_call", 0.0), ("paused", "system:after_call", 10.0),
+            ("ready", "supervisor:banzhang", 0.0)]
+    finally:
+        engine.dispose()

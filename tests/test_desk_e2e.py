@@ -102,3 +102,46 @@ async def test_statuses_survive_a_restart_and_app_queue_is_not_trusted(settings,
         desk_of(later, settings).act("8002", "login", LEADER, agent="li")
         await until(lambda: members(asterisk) == {"8001": "ready", "8002": "ready"})
         await later.stop()
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_after_call_work_delays_the_next_call(settings, asterisk, seat_phones, store_url):
+    c = standalone_controller(settings.with_overrides(store_url=store_url, queue_wrapup=4),
+                              grace=1.0)
+    await c.start()
+    desk = desk_of(c, settings)
+    try:
+        await asyncio.wait_for(c.ami.connected.wait(), 10)
+        desk.act("8001", "login", LEADER, agent="zhang")
+        desk.act("8002", "login", LEADER, agent="li")
+        desk.act("8002", "logout", LEADER)
+        await until(lambda: members(asterisk) == {"8001": "ready"})
+        first = place_call(settings, "13800138011", hold_ms=6000)
+        await finish(first)
+        second = place_call(settings, "13800138012", hold_ms=9000)
+        await finish(second)
+        rows = {r.caller_number: r for r in await stored_calls(c, 2)}
+        one, two = rows["13800138011"], rows["13800138012"]
+        assert (one.seat, two.seat) == ("8001", "8001")
+        ended = max(float(e["Timestamp"]) for e in c.call_log.trail(one.linkedid)
+                    if e.get("Event") == "AgentComplete")
+        connected = min(float(e["Timestamp"]) for e in c.call_log.trail(two.linkedid)
+                        if e.get("Event") == "AgentConnect")
+        # The second citizen waited for the 4 s of after-call work (prompts alone take ~2 s).
+        assert connected - ended >= 3.9, connected - ended
+        await until(lambda: desk.current()["8001"].state.value == "ready")
+        changes = [(h["state"], h["reason"], h["actor"]) for h in desk.history("8001", LEADER)]
+        work = ("paused", "after_call", "system:after_call")
+        assert changes[:4] == [("ready", "", "system:after_call"), work,
+                               ("ready", "", "system:after_call"), work]
+        lasted = [h["seconds"] for h in desk.history("8001", LEADER)
+                  if h["reason"] == "after_call"]
+        assert all(3.9 <= s < 6 for s in lasted), lasted
+    finally:
+        for seat in ("8001", "8002"):
+            with contextlib.suppress(AgentError):
+                desk.act(seat, "login", LEADER, agent=f"a{seat}")
+            with contextlib.suppress(AgentError):
+                desk.act(seat, "ready", LEADER)
+        await until(lambda: members(asterisk) == {"8001": "ready", "8002": "ready"})
+        await c.stop()

@@ -8,7 +8,7 @@ statuses; it never takes app_queue's memory for them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -38,6 +38,21 @@ class AgentStatus:
     state: AgentState
     reason: str         # a PAUSE_REASONS key when paused, else ""
     since: datetime
+
+
+AFTER_CALL = "after_call"
+
+
+def after_call_begins(current: AgentStatus | None) -> bool:
+    """A call just ended at a ready seat: after-call work (话后处理) begins."""
+    return current is not None and current.state is AgentState.READY
+
+
+def after_call_over(current: AgentStatus | None, now: datetime, span: timedelta) -> bool:
+    """The seat has been in after-call work for `span` (an agent who paused for another
+    reason, or got ready early, is left alone)."""
+    return (current is not None and current.state is AgentState.PAUSED
+            and current.reason == AFTER_CALL and now - current.since >= span)
 
 
 def change(current: AgentStatus | None, seat: str, command: str, agent: str, reason: str,

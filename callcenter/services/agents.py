@@ -7,12 +7,20 @@ name. Every change is stored with who made it; the controller makes the queue fo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
-from callcenter.domain.agents import AgentError, AgentState, AgentStatus, change
+from callcenter.domain.agents import (
+    AFTER_CALL,
+    AgentError,
+    AgentState,
+    AgentStatus,
+    after_call_begins,
+    after_call_over,
+    change,
+)
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.services.errors import Forbidden, NotFound
 from callcenter.storage.agents_repo import AgentsRepo
@@ -20,6 +28,7 @@ from callcenter.storage.uow import UnitOfWork
 
 __all__ = ["AgentDesk", "AgentError"]
 COMMANDS = ("login", "ready", "pause", "logout")
+SYSTEM = "system:after_call"  # the actor of after-call work's beginning and end
 
 
 class AgentDesk:
@@ -57,6 +66,45 @@ class AgentDesk:
         return [_view(current[s], now) if s in current else
                 {"seat": s, "agent": "", "state": "unmanaged", "reason": "", "since": None,
                  "seconds": None} for s in self.seats]
+
+    def begin_after_call(self, seat: str) -> bool:
+        """A call ended at the seat: paused for after-call work if it was ready."""
+        with UnitOfWork(self.engine) as uow:
+            repo = AgentsRepo(uow.session)
+            current = repo.current().get(seat)
+            if not after_call_begins(current):
+                return False
+            assert current is not None
+            repo.add(AgentStatus(seat, current.agent, AgentState.PAUSED, AFTER_CALL,
+                                 self.clock()), SYSTEM)
+            return True
+
+    def end_after_call(self, span: timedelta, seats: Sequence[str] | None = None) -> list[str]:
+        """Seats whose after-call work has lasted `span` made ready again; which ones."""
+        now = self.clock()
+        with UnitOfWork(self.engine) as uow:
+            repo = AgentsRepo(uow.session)
+            over = [s for s, st in repo.current().items()
+                    if (seats is None or s in seats) and after_call_over(st, now, span)]
+            for seat in over:
+                current = repo.current()[seat]
+                repo.add(AgentStatus(seat, current.agent, AgentState.READY, "", now), SYSTEM)
+            return over
+
+    def history(self, seat: str, viewer: Viewer, limit: int = 50) -> list[dict[str, Any]]:
+        """The seat's latest changes, newest first, each with who made it and how long it
+        lasted (the newest: so far)."""
+        if viewer.role not in (Role.AGENT, Role.SUPERVISOR):
+            raise Forbidden("seats are the hotline's")
+        if seat not in self.seats:
+            raise NotFound(f"no seat {seat}")
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            rows = AgentsRepo(uow.session).history(seat, limit)
+        out, until = [], self.clock()
+        for status, actor in rows:
+            out.append({**_view(status, until), "actor": actor})
+            until = status.since
+        return out
 
     def current(self) -> dict[str, AgentStatus]:
         with UnitOfWork(self.engine, read_only=True) as uow:
