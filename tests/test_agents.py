@@ -33,32 +33,34 @@ def test_a_seat_goes_from_login_to_ready_paused_and_out():
         change(None, "8002", "login", "zhang", "", T0, {"8001": s})
 
 
-def test_the_desk_keeps_each_change_and_lets_agents_act_on_their_own_seat(store_url):
+@pytest.fixture
+def desk(store_url):
     engine = make_engine(store_url)
     migrate(engine)
-    clock = Clock()
-    desk = AgentDesk(engine, ["8001", "8002"], clock)
-    try:
-        assert desk.act("8001", "login", ZHANG, agent="li")["agent"] == "zhang"  # as themselves
-        with pytest.raises(Forbidden, match="not yours"):
-            desk.act("8001", "pause", LI, "meal")
-        clock.advance(minutes=5)
-        desk.act("8001", "pause", ZHANG, "training")
-        desk.act("8002", "login", LEADER, agent="li")  # the supervisor logs li in
-        with pytest.raises(NotFound):
-            desk.act("9999", "login", LEADER, agent="wang")
-        with pytest.raises(Forbidden):
-            desk.statuses(Viewer(Role.UNIT, "x", "u-wuye"))
-        clock.advance(minutes=2)
-        seats = {s["seat"]: s for s in desk.statuses(LEADER)}
-        assert (seats["8001"]["state"], seats["8001"]["reason"], seats["8001"]["seconds"]) == (
-            "paused", "training", 120.0)
-        assert (seats["8002"]["agent"], seats["8002"]["state"]) == ("li", "ready")
-        before = desk.generation()
-        desk.act("8002", "logout", LI)
-        assert desk.generation() > before and desk.current()["8002"].agent == ""
-    finally:
-        engine.dispose()
+    yield AgentDesk(engine, ["8001", "8002"], Clock())
+    engine.dispose()
+
+
+def test_the_desk_keeps_each_change_and_lets_agents_act_on_their_own_seat(desk):
+    clock = desk.clock
+    assert desk.act("8001", "login", ZHANG, agent="li")["agent"] == "zhang"  # as themselves
+    with pytest.raises(Forbidden, match="not yours"):
+        desk.act("8001", "pause", LI, "meal")
+    clock.advance(minutes=5)
+    desk.act("8001", "pause", ZHANG, "training")
+    desk.act("8002", "login", LEADER, agent="li")  # the supervisor logs li in
+    with pytest.raises(NotFound):
+        desk.act("9999", "login", LEADER, agent="wang")
+    with pytest.raises(Forbidden):
+        desk.statuses(Viewer(Role.UNIT, "x", "u-wuye"))
+    clock.advance(minutes=2)
+    seats = {s["seat"]: s for s in desk.statuses(LEADER)}
+    assert (seats["8001"]["state"], seats["8001"]["reason"], seats["8001"]["seconds"]) == (
+        "paused", "training", 120.0)
+    assert (seats["8002"]["agent"], seats["8002"]["state"]) == ("li", "ready")
+    before = desk.generation()
+    desk.act("8002", "logout", LI)
+    assert desk.generation() > before and desk.current()["8002"].agent == ""
 
 
 def test_after_call_work_begins_only_at_a_ready_seat_and_ends_after_its_span():
@@ -75,22 +77,16 @@ def test_after_call_work_begins_only_at_a_ready_seat_and_ends_after_its_span():
     assert not after_call_over(meal, T0 + timedelta(hours=1), span)  # a meal is the agent's
 
 
-def test_after_call_work_at_the_desk(store_url):
-    engine = make_engine(store_url)
-    migrate(engine)
-    clock = Clock()
-    desk = AgentDesk(engine, ["8001", "8002"], clock)
-    try:
-        desk.act("8001", "login", LEADER, agent="zhang")
-        assert desk.begin_after_call("8001") and not desk.begin_after_call("8002")
-        assert not desk.begin_after_call("8001")  # already in after-call work
-        clock.advance(seconds=5)
-        assert desk.end_after_call(timedelta(seconds=10)) == []
-        clock.advance(seconds=5)
-        assert desk.end_after_call(timedelta(seconds=10)) == ["8001"]
-        history = desk.history("8001", LEADER)
-        assert [(h["state"], h["actor"], h["seconds"]) for h in history] == [
-            ("ready", "system:after_call", 0.0), ("paused", "system:after_call", 10.0),
-            ("ready", "supervisor:banzhang", 0.0)]
-    finally:
-        engine.dispose()
+def test_after_call_work_at_the_desk(desk):
+    clock = desk.clock
+    desk.act("8001", "login", LEADER, agent="zhang")
+    assert desk.begin_after_call("8001") and not desk.begin_after_call("8002")
+    assert not desk.begin_after_call("8001")  # already in after-call work
+    clock.advance(seconds=5)
+    assert desk.end_after_call(timedelta(seconds=10)) == []
+    clock.advance(seconds=5)
+    assert desk.end_after_call(timedelta(seconds=10)) == ["8001"]
+    history = desk.history("8001", LEADER)
+    assert [(h["state"], h["actor"], h["seconds"]) for h in history] == [
+        ("ready", "system:after_call", 0.0), ("paused", "system:after_call", 10.0),
+        ("ready", "supervisor:banzhang", 0.0)]
