@@ -72,6 +72,7 @@ class Settings:
     queue_wrapup: int = 5
     queue_emergency_every: int = 30  # seconds between emergency advices in the queue; 0: never
     queue_announce_every: int = 30   # seconds between position and wait announcements; 0: never
+    queue_auto_pause_after: int = 3  # rings in a row unanswered at a seat pause it; 0: never
     trunk_sandbox_port: int = 5070
     seats: tuple[Seat, ...] = ()
     menu_enabled: bool = False
@@ -145,7 +146,7 @@ _FILE: dict[str, tuple[str, str]] = {
         "rtp_start", "rtp_end", "ami_beyond_loopback", "agi_beyond_loopback")},
     **{f"queue_{key}": ("queue", key) for key in (
         "strategy", "ring_timeout", "retry", "max_wait", "wrapup", "emergency_every",
-        "announce_every")},
+        "announce_every", "auto_pause_after")},
     "queue_name": ("queue", "name"),
     "trunk_sandbox_port": ("trunk", "sandbox_port"),
     "menu_enabled": ("ivr", "menu_enabled"), "menu_timeout": ("ivr", "menu_timeout"),
@@ -291,6 +292,8 @@ def validate(s: Settings) -> None:
         raise ConfigError(f"hotline.timezone {s.timezone!r} is not a known time zone") from exc
     if not 80 <= s.prompt_rate <= 450:
         raise ConfigError(f"ivr.prompt_rate must be 80-450 words per minute, got {s.prompt_rate}")
+    if not 0 <= s.queue_auto_pause_after <= 100:
+        raise ConfigError(f"queue.auto_pause_after must be 0-100, got {s.queue_auto_pause_after}")
     for key in ("emergency_every", "announce_every"):
         value = getattr(s, f"queue_{key}")
         if not 0 <= value <= 3600:

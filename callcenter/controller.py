@@ -14,9 +14,9 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from callcenter.config import Settings
 from callcenter.domain.agents import AgentState, AgentStatus
@@ -58,6 +58,7 @@ class SeatStates(Protocol):
     def generation(self) -> int: ...
     def current(self) -> dict[str, AgentStatus]: ...
     def begin_after_call(self, seat: str) -> bool: ...
+    def pause_unanswered(self, seat: str) -> bool: ...
     def end_after_call(self, span: timedelta, seats: Sequence[str] | None = None
                        ) -> list[str]: ...
 
@@ -95,7 +96,8 @@ class Controller:
             else AgentState.LOGGED_OUT
         self._applied: int | None = None  # the desk generation the queue follows
         self._on_stopped = on_stopped
-        self._after_calls: set[asyncio.Task[None]] = set()
+        self._after_calls: set[asyncio.Task[None]] = set()  # desk work under way
+        self._unanswered: dict[str, int] = {}  # seat -> rings in a row nobody answered
         self._applying = asyncio.Lock()
         ami.on_login = self._on_login
         self._tasks: list[asyncio.Task[None]] = []
@@ -111,11 +113,33 @@ class Controller:
 
     def on_event(self, msg: Message) -> None:
         self.calls.feed(msg)
-        if msg.get("Event") == "AgentComplete" and self.desk is not None \
-                and self.settings.queue_wrapup > 0 and msg.get("MemberName"):
-            task = asyncio.get_running_loop().create_task(self._after_call(msg["MemberName"]))
-            self._after_calls.add(task)
-            task.add_done_callback(self._after_calls.discard)
+        name, seat = msg.get("Event"), msg.get("MemberName", "")
+        if self.desk is None or not seat:
+            return
+        if name == "AgentComplete" and self.settings.queue_wrapup > 0:
+            self._desk_task(self._after_call(seat))
+        elif name == "AgentConnect":
+            self._unanswered.pop(seat, None)
+        elif name == "AgentRingNoAnswer" and self.settings.queue_auto_pause_after > 0:
+            self._unanswered[seat] = self._unanswered.get(seat, 0) + 1
+            if self._unanswered[seat] >= self.settings.queue_auto_pause_after:
+                del self._unanswered[seat]
+                self._desk_task(self._pause_unanswered(seat))
+
+    def _desk_task(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._after_calls.add(task)
+        task.add_done_callback(self._after_calls.discard)
+
+    async def _pause_unanswered(self, seat: str) -> None:
+        assert self.desk is not None
+        try:
+            if await asyncio.to_thread(self.desk.pause_unanswered, seat):
+                log.warning("seat %s paused: %d rings in a row unanswered", seat,
+                            self.settings.queue_auto_pause_after)
+                await self._apply_desk()
+        except Exception:
+            log.exception("pausing seat %s after unanswered rings", seat)
 
     async def _after_call(self, seat: str) -> None:
         """After-call work: the seat paused (stored) for queue.wrapup seconds, then ready."""

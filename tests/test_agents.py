@@ -64,7 +64,8 @@ def test_the_desk_keeps_each_change_and_lets_agents_act_on_their_own_seat(desk):
 
 
 def test_after_call_work_begins_only_at_a_ready_seat_and_ends_after_its_span():
-    from callcenter.domain.agents import after_call_begins, after_call_over
+    from callcenter.domain.agents import after_call_over
+    from callcenter.domain.agents import system_pause_applies as after_call_begins
 
     ready = change(None, "8001", "login", "zhang", "", T0, {})
     work = change(ready, "8001", "pause", "", "after_call", T0, {})

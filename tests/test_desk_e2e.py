@@ -104,9 +104,11 @@ async def test_statuses_survive_a_restart_and_app_queue_is_not_trusted(settings,
         await later.stop()
 
 
-@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
-async def test_after_call_work_delays_the_next_call(settings, asterisk, seat_phones, store_url):
-    c = standalone_controller(settings.with_overrides(store_url=store_url, queue_wrapup=4),
+@contextlib.asynccontextmanager
+async def one_seat(settings, asterisk, store_url, **overrides):
+    """A controller on its own store with only seat 8001 logged in (zhang); afterwards both
+    seats are put back in the shared sandbox's queue."""
+    c = standalone_controller(settings.with_overrides(store_url=store_url, **overrides),
                               grace=1.0)
     await c.start()
     desk = desk_of(c, settings)
@@ -116,6 +118,20 @@ async def test_after_call_work_delays_the_next_call(settings, asterisk, seat_pho
         desk.act("8002", "login", LEADER, agent="li")
         desk.act("8002", "logout", LEADER)
         await until(lambda: members(asterisk) == {"8001": "ready"})
+        yield c, desk
+    finally:
+        for seat in ("8001", "8002"):
+            with contextlib.suppress(AgentError):
+                desk.act(seat, "login", LEADER, agent=f"a{seat}")
+            with contextlib.suppress(AgentError):
+                desk.act(seat, "ready", LEADER)
+        await until(lambda: members(asterisk) == {"8001": "ready", "8002": "ready"})
+        await c.stop()
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_after_call_work_delays_the_next_call(settings, asterisk, seat_phones, store_url):
+    async with one_seat(settings, asterisk, store_url, queue_wrapup=4) as (c, desk):
         first = place_call(settings, "13800138011", hold_ms=6000)
         await finish(first)
         second = place_call(settings, "13800138012", hold_ms=9000)
@@ -137,11 +153,18 @@ async def test_after_call_work_delays_the_next_call(settings, asterisk, seat_pho
         lasted = [h["seconds"] for h in desk.history("8001", LEADER)
                   if h["reason"] == "after_call"]
         assert all(3.9 <= s < 6 for s in lasted), lasted
-    finally:
-        for seat in ("8001", "8002"):
-            with contextlib.suppress(AgentError):
-                desk.act(seat, "login", LEADER, agent=f"a{seat}")
-            with contextlib.suppress(AgentError):
-                desk.act(seat, "ready", LEADER)
-        await until(lambda: members(asterisk) == {"8001": "ready", "8002": "ready"})
-        await c.stop()
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_a_seat_that_rings_unanswered_is_paused(settings, asterisk, store_url):
+    # No seat phone runs: 8001 rings (5 s) and nobody answers, twice.
+    async with one_seat(settings, asterisk, store_url, queue_auto_pause_after=2) as (c, desk):
+        call = place_call(settings, "13800138021", hold_ms=22000)
+        await until(lambda: desk.current()["8001"].reason == "no_answer", timeout=30)
+        await until(lambda: members(asterisk) == {"8001": "paused:no_answer"})
+        await finish(call)
+        (row,) = await stored_calls(c, 1)
+        rung = [e for e in c.call_log.trail(row.linkedid) if e.get("Event") == "AgentCalled"]
+        assert row.disposition == "abandoned_queue" and len(rung) == 2
+        latest = desk.history("8001", LEADER)[0]
+        assert (latest["reason"], latest["actor"]) == ("no_answer", "system:no_answer")

@@ -20,7 +20,7 @@ class AgentState(StrEnum):
 
 # Why an agent pauses; the keys are what the desk, the API and app_queue's Reason carry.
 PAUSE_REASONS = {"meal": "用餐", "rest": "休息", "training": "培训", "meeting": "会议",
-                 "after_call": "话后处理", "other": "其他"}
+                 "after_call": "话后处理", "no_answer": "未接自动示忙", "other": "其他"}
 
 
 class AgentError(ValueError):
@@ -41,11 +41,14 @@ class AgentStatus:
 
 
 AFTER_CALL = "after_call"
+NO_ANSWER = "no_answer"
 
 
-def after_call_begins(current: AgentStatus | None) -> bool:
-    """A call just ended at a ready seat: after-call work (话后处理) begins."""
+def system_pause_applies(current: AgentStatus | None) -> bool:
+    """The system pauses only a ready seat: after a call (after-call work, 话后处理) or after
+    rings nobody answered; an agent's own pause or logout is left as it is."""
     return current is not None and current.state is AgentState.READY
+
 
 
 def after_call_over(current: AgentStatus | None, now: datetime, span: timedelta) -> bool:

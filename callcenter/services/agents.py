@@ -14,12 +14,13 @@ from sqlalchemy import Engine
 
 from callcenter.domain.agents import (
     AFTER_CALL,
+    NO_ANSWER,
     AgentError,
     AgentState,
     AgentStatus,
-    after_call_begins,
     after_call_over,
     change,
+    system_pause_applies,
 )
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.services.errors import Forbidden, NotFound
@@ -69,14 +70,21 @@ class AgentDesk:
 
     def begin_after_call(self, seat: str) -> bool:
         """A call ended at the seat: paused for after-call work if it was ready."""
+        return self._system_pause(seat, AFTER_CALL, SYSTEM)
+
+    def pause_unanswered(self, seat: str) -> bool:
+        """The seat rang unanswered too often: paused (未接自动示忙) if it was ready."""
+        return self._system_pause(seat, NO_ANSWER, "system:no_answer")
+
+    def _system_pause(self, seat: str, reason: str, actor: str) -> bool:
         with UnitOfWork(self.engine) as uow:
             repo = AgentsRepo(uow.session)
             current = repo.current().get(seat)
-            if not after_call_begins(current):
+            if not system_pause_applies(current):
                 return False
             assert current is not None
-            repo.add(AgentStatus(seat, current.agent, AgentState.PAUSED, AFTER_CALL,
-                                 self.clock()), SYSTEM)
+            repo.add(AgentStatus(seat, current.agent, AgentState.PAUSED, reason,
+                                 self.clock()), actor)
             return True
 
     def end_after_call(self, span: timedelta, seats: Sequence[str] | None = None) -> list[str]:
