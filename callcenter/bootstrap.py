@@ -102,8 +102,12 @@ class Hotline:
 
         return CallLog(self.engine, s.recording_root, s.asterisk_recording_root, record_of)
 
+    @property
+    def seat_ids(self) -> list[str]:
+        return [seat.id for seat in self.settings.seats]
+
     def desk(self) -> AgentDesk:
-        return AgentDesk(self.engine, [seat.id for seat in self.settings.seats], self.clock)
+        return AgentDesk(self.engine, self.seat_ids, self.clock)
 
     def sweeper(self) -> Sweeper:
         return Sweeper(self.engine, self.rules, self.clock)
@@ -112,7 +116,7 @@ class Hotline:
         return CalendarService(self.engine, self.rules, self.clock)
 
     def units(self) -> UnitsDirectory:
-        return self.tickets.units
+        return UnitsDirectory(self.engine)  # needs no rules
 
     def search(self) -> TranscriptSearch:
         return TranscriptSearch(self.engine, self.clock)
@@ -127,7 +131,7 @@ class Hotline:
         from callcenter.api.tokens import TokenFile
 
         return api_over(self.tickets, self.sweeper(), TokenFile(self.settings.api_tokens_file),
-                        [seat.id for seat in self.settings.seats])
+                        self.seat_ids)
 
     def controller(self, ami: AmiPort | None = None, grace: float = GRACE.total_seconds(),
                    on_stopped: Callable[[], None] | None = None) -> Controller:

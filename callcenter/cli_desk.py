@@ -13,9 +13,7 @@ import sys
 from typing import Any
 
 from callcenter.config import Settings
-from callcenter.domain.agents import PAUSE_REASONS
-
-COMMANDS = ("login", "ready", "pause", "logout")
+from callcenter.domain.agents import COMMANDS, PAUSE_REASONS
 
 
 def add_parsers(sub: Any, viewer: Any) -> None:

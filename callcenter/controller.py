@@ -81,7 +81,7 @@ class RouteAnswers:
 
 class Controller:
     def __init__(self, settings: Settings, ami: AmiPort, agi: FastAgiServer,
-                 calls: CallService, desk: SeatStates | None = None,
+                 calls: CallService, desk: SeatStates,
                  on_stopped: Callable[[], None] | None = None,
                  follow_every: float = 1.0) -> None:
         self.settings = settings
@@ -95,8 +95,10 @@ class Controller:
         self.unmanaged = AgentState.READY if settings.profile == "sandbox" \
             else AgentState.LOGGED_OUT
         self._applied: int | None = None  # the desk generation the queue follows
+        # What app_queue was last told per seat; a change re-sends only the seats it moves.
+        self._sent: dict[str, tuple[AgentState, str]] = {}
         self._on_stopped = on_stopped
-        self._after_calls: set[asyncio.Task[None]] = set()  # desk work under way
+        self._desk_tasks: set[asyncio.Task[None]] = set()  # after-call work, auto-pauses
         self._unanswered: dict[str, int] = {}  # seat -> rings in a row nobody answered
         self._applying = asyncio.Lock()
         ami.on_login = self._on_login
@@ -114,7 +116,7 @@ class Controller:
     def on_event(self, msg: Message) -> None:
         self.calls.feed(msg)
         name, seat = msg.get("Event"), msg.get("MemberName", "")
-        if self.desk is None or not seat:
+        if not seat:
             return
         if name == "AgentComplete" and self.settings.queue_wrapup > 0:
             self._desk_task(self._after_call(seat))
@@ -128,11 +130,10 @@ class Controller:
 
     def _desk_task(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)
-        self._after_calls.add(task)
-        task.add_done_callback(self._after_calls.discard)
+        self._desk_tasks.add(task)
+        task.add_done_callback(self._desk_tasks.discard)
 
     async def _pause_unanswered(self, seat: str) -> None:
-        assert self.desk is not None
         try:
             if await asyncio.to_thread(self.desk.pause_unanswered, seat):
                 log.warning("seat %s paused: %d rings in a row unanswered", seat,
@@ -143,7 +144,6 @@ class Controller:
 
     async def _after_call(self, seat: str) -> None:
         """After-call work: the seat paused (stored) for queue.wrapup seconds, then ready."""
-        assert self.desk is not None
         span = timedelta(seconds=self.settings.queue_wrapup)
         try:
             if not await asyncio.to_thread(self.desk.begin_after_call, seat):
@@ -175,9 +175,9 @@ class Controller:
         except TimeoutError:
             log.error("stopping: AMI events still unhandled after %.0f s", timeout)
         await self.calls.flush(timeout)
-        for t in [*self._tasks, *self._after_calls]:
+        for t in [*self._tasks, *self._desk_tasks]:
             t.cancel()
-        for t in [*self._tasks, *self._after_calls]:
+        for t in [*self._tasks, *self._desk_tasks]:
             with contextlib.suppress(asyncio.CancelledError):
                 await t
         if self._on_stopped is not None:
@@ -187,7 +187,8 @@ class Controller:
         # After every login (ours restarted, Asterisk restarted, the link dropped) the queue is
         # made to follow the stored statuses again: app_queue's memory is not trusted.
         self._applied = None
-        if self.desk is not None and self.settings.queue_wrapup > 0:
+        self._sent.clear()
+        if self.settings.queue_wrapup > 0:
             # After-call work left over by a stopped controller ends when it would have.
             try:
                 await asyncio.to_thread(self.desk.end_after_call,
@@ -209,10 +210,10 @@ class Controller:
 
     async def _apply_desk_once(self) -> None:
         try:
-            generation = await asyncio.to_thread(self.desk.generation) if self.desk else 0
+            generation = await asyncio.to_thread(self.desk.generation)
             if generation == self._applied:
                 return
-            statuses = await asyncio.to_thread(self.desk.current) if self.desk else {}
+            statuses = await asyncio.to_thread(self.desk.current)
         except Exception:
             log.exception("reading the agents' statuses failed; the queue stays as it is")
             return
@@ -220,17 +221,21 @@ class Controller:
         try:
             for seat in self.settings.seats:
                 status = statuses.get(seat.id)
-                state = status.state if status is not None else self.unmanaged
-                reason = status.reason if status is not None else ""
+                wanted = (status.state, status.reason) if status is not None \
+                    else (self.unmanaged, "")
+                if self._sent.get(seat.id) == wanted:
+                    continue
+                state, reason = wanted
                 if state is AgentState.LOGGED_OUT:
                     await self.ami.send(ami_actions.queue_remove(queue, seat.interface))
-                    continue
-                paused = state is AgentState.PAUSED
-                # "Already there" is no error: the pause below sets it either way.
-                await self.ami.send(ami_actions.queue_add(queue, seat.interface, seat.id,
-                                                          paused=paused))
-                await self.ami.send(ami_actions.queue_pause(seat.interface, paused, reason,
-                                                            queue=queue))
+                else:
+                    paused = state is AgentState.PAUSED
+                    # "Already there" is no error: the pause below sets it either way.
+                    await self.ami.send(ami_actions.queue_add(queue, seat.interface, seat.id,
+                                                              paused=paused))
+                    await self.ami.send(ami_actions.queue_pause(seat.interface, paused,
+                                                                reason, queue=queue))
+                self._sent[seat.id] = wanted
         except (AmiError, TimeoutError) as exc:
             log.warning("making the queue follow the agents' statuses: %s (retried)", exc)
             return

@@ -27,11 +27,11 @@ from aiohttp import web
 from callcenter.api import forms
 from callcenter.api.openapi import document
 from callcenter.api.tokens import Tokens, viewer_for
+from callcenter.domain.agents import COMMANDS as DESK_COMMANDS
 from callcenter.domain.agents import AgentError
 from callcenter.domain.kb import RequestKind
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.tickets import ConcurrentUpdate, Status, TicketError
-from callcenter.services.agents import COMMANDS as DESK_COMMANDS
 from callcenter.services.agents import AgentDesk
 from callcenter.services.calendar import CalendarService
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed

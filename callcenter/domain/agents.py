@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+COMMANDS = ("login", "ready", "pause", "logout")
+
 
 class AgentState(StrEnum):
     LOGGED_OUT = "logged_out"
@@ -50,7 +52,6 @@ def system_pause_applies(current: AgentStatus | None) -> bool:
     return current is not None and current.state is AgentState.READY
 
 
-
 def after_call_over(current: AgentStatus | None, now: datetime, span: timedelta) -> bool:
     """The seat has been in after-call work for `span` (an agent who paused for another
     reason, or got ready early, is left alone)."""
@@ -85,4 +86,4 @@ def change(current: AgentStatus | None, seat: str, command: str, agent: str, rea
         return AgentStatus(seat, current.agent, AgentState.PAUSED, reason, now)
     if command == "logout":
         return AgentStatus(seat, "", AgentState.LOGGED_OUT, "", now)
-    raise AgentError(command, "commands are login, ready, pause and logout")
+    raise AgentError(command, f"commands are {', '.join(COMMANDS)}")

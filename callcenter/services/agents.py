@@ -28,7 +28,6 @@ from callcenter.storage.agents_repo import AgentsRepo
 from callcenter.storage.uow import UnitOfWork
 
 __all__ = ["AgentDesk", "AgentError"]
-COMMANDS = ("login", "ready", "pause", "logout")
 SYSTEM = "system:after_call"  # the actor of after-call work's beginning and end
 
 
@@ -92,12 +91,11 @@ class AgentDesk:
         now = self.clock()
         with UnitOfWork(self.engine) as uow:
             repo = AgentsRepo(uow.session)
-            over = [s for s, st in repo.current().items()
-                    if (seats is None or s in seats) and after_call_over(st, now, span)]
-            for seat in over:
-                current = repo.current()[seat]
-                repo.add(AgentStatus(seat, current.agent, AgentState.READY, "", now), SYSTEM)
-            return over
+            over = [st for st in repo.current().values()
+                    if (seats is None or st.seat in seats) and after_call_over(st, now, span)]
+            for st in over:
+                repo.add(AgentStatus(st.seat, st.agent, AgentState.READY, "", now), SYSTEM)
+            return [st.seat for st in over]
 
     def history(self, seat: str, viewer: Viewer, limit: int = 50) -> list[dict[str, Any]]:
         """The seat's latest changes, newest first, each with who made it and how long it

@@ -8,7 +8,9 @@ declaration the dialplan no longer uses. The fact names are the call model's
 
 from typing import Final
 
-from callcenter.domain.calls import USEREVENT_NAME, Fact
+# Re-exported: the call model owns the fact names, this module shares them with dialplan/.
+from callcenter.domain.calls import USEREVENT_NAME as USEREVENT_NAME
+from callcenter.domain.calls import Fact as Fact
 
 # Set by the dialplan.
 CC_REC_BASE: Final = "CC_REC_BASE"      # recording path without extension, as Asterisk sees it
@@ -29,7 +31,6 @@ ASTERISK_BUILTINS: Final = frozenset({
 })
 
 # The facts the dialplan reports with UserEvent(CallCenter, Fact: ...), with their fields.
-__all__ = ["USEREVENT_NAME", "Fact"]
 FACT_START: Final = Fact.START
 FACT_ROUTE: Final = Fact.ROUTE
 FACT_FALLBACK: Final = Fact.FALLBACK
