@@ -25,6 +25,7 @@ from callcenter.domain.workdays import CalendarFileError, load_calendar
 from callcenter.services.agents import AgentDesk
 from callcenter.services.calendar import CalendarService
 from callcenter.services.call_log import CallLog
+from callcenter.services.desk_calls import DeskCalls
 from callcenter.services.routing import RoutingPolicy
 from callcenter.services.rules import RulesSource
 from callcenter.services.sweeper import Sweeper
@@ -73,7 +74,7 @@ def api_over(tickets: TicketService, sweeper: Sweeper | None,
     return Api(tickets=tickets, sweeper=sweeper or Sweeper(engine, rules, clock), tokens=tokens,
                transcripts=TranscriptSearch(engine, clock), topics=Topics(engine, tickets.ctx.tz),
                calendar=CalendarService(engine, rules, clock),
-               desk=AgentDesk(engine, seats, clock))
+               desk=AgentDesk(engine, seats, clock), desk_calls=DeskCalls(engine, seats, clock))
 
 
 @dataclass
@@ -109,6 +110,9 @@ class Hotline:
     def desk(self) -> AgentDesk:
         return AgentDesk(self.engine, self.seat_ids, self.clock)
 
+    def desk_calls(self) -> DeskCalls:
+        return DeskCalls(self.engine, self.seat_ids, self.clock)
+
     def sweeper(self) -> Sweeper:
         return Sweeper(self.engine, self.rules, self.clock)
 
@@ -138,6 +142,7 @@ class Hotline:
         """The controller with the real AMI client, unless a test hands in its own."""
         from callcenter.controller import Controller, RouteAnswers
         from callcenter.telephony.ami_client import AmiClient
+        from callcenter.telephony.call_control import CallControl
         from callcenter.telephony.call_service import CallService
         from callcenter.telephony.fastagi import FastAgiServer
         from callcenter.telephony.tracker import CallTracker
@@ -145,11 +150,12 @@ class Hotline:
         s = self.settings
         if ami is None:
             ami = AmiClient(s.ami_host, s.ami_port, s.ami_user, s.ami_secret(),
-                            resync_queue=s.queue_name, wanted=CallTracker.WANTS)
+                            resync_queue=s.queue_name,
+                            wanted=CallTracker.WANTS | CallControl.WANTS)
         agi = FastAgiServer(RouteAnswers(RoutingPolicy(s.menu_enabled)), s.agi_host, s.agi_port,
                             answer_timeout=s.agi_timeout_ms / 1000)
         return Controller(s, ami, agi, CallService(self.call_log, grace), self.desk(),
-                          on_stopped)
+                          self.desk_calls(), on_stopped)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -3,6 +3,8 @@
     callcenter desk status
     callcenter desk 8001 login --agent zhang      (a supervisor logs an agent in)
     callcenter desk 8001 pause meal --as agent:zhang
+    callcenter desk 8001 conference hexie-property  (三方通话: waits for the line's outcome)
+    callcenter desk 8001 leave
 """
 
 from __future__ import annotations
@@ -14,13 +16,20 @@ from typing import Any
 
 from callcenter.config import Settings
 from callcenter.domain.agents import COMMANDS, PAUSE_REASONS
+from callcenter.domain.desk_calls import CALL_COMMANDS
+
+FINISHED = ("done", "failed")
 
 
 def add_parsers(sub: Any, viewer: Any) -> None:
-    d = sub.add_parser("desk", help="agents at seats: status, login, ready, pause, logout")
+    d = sub.add_parser("desk", help="agents at seats: status, login, ready, pause, logout; "
+                                    "conference a unit into the seat's call, leave it")
     d.add_argument("target", help="a seat id, or 'status' for every seat")
-    d.add_argument("action", nargs="?", choices=COMMANDS)
-    d.add_argument("reason", nargs="?", help=f"pause reason: {', '.join(PAUSE_REASONS)}")
+    d.add_argument("action", nargs="?", choices=(*COMMANDS, *CALL_COMMANDS))
+    d.add_argument("reason", nargs="?", help=f"pause reason: {', '.join(PAUSE_REASONS)}; "
+                                             "conference: the unit's code")
+    d.add_argument("--wait", type=float, default=90.0,
+                   help="conference/leave: seconds to wait for the line's outcome")
     d.add_argument("--agent", default="", help="who logs in (a supervisor logging them in)")
     d.add_argument("--json", action="store_true")
     d.add_argument("--as", dest="who", default="supervisor:cli", type=viewer,
@@ -30,6 +39,7 @@ def add_parsers(sub: Any, viewer: Any) -> None:
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from callcenter import bootstrap
     from callcenter.domain.agents import AgentError
+    from callcenter.domain.desk_calls import DeskCallError
     from callcenter.services.errors import Forbidden, NotFound
 
     hotline = bootstrap.build(settings)
@@ -52,11 +62,39 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             print("refused: desk: say what to do at the seat: " + ", ".join(COMMANDS),
                   file=sys.stderr)
             return 2
+        if args.action in CALL_COMMANDS:
+            return _on_the_line(hotline.desk_calls(), args)
         view = desk.act(args.target, args.action, args.who, args.reason or "", args.agent)
         print(json.dumps(view, ensure_ascii=False, indent=2))
         return 0
-    except (AgentError, NotFound, Forbidden) as exc:
+    except (AgentError, DeskCallError, NotFound, Forbidden) as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 2
     finally:
         hotline.close()
+
+
+def _on_the_line(calls: Any, args: argparse.Namespace) -> int:
+    """Store the request, then follow it until the controller says how it went."""
+    import time
+
+    asked = calls.request(args.target, args.action, args.reason or "", args.who)
+    deadline = time.monotonic() + args.wait
+    said = ""
+    view = asked
+    while view["state"] not in FINISHED and time.monotonic() < deadline:
+        time.sleep(0.3)
+        view = calls.get(asked["id"], args.who)
+        if view["detail"] and view["detail"] != said and view["state"] not in FINISHED:
+            said = view["detail"]
+            print(said, file=sys.stderr)
+    if args.json or view["state"] == "done":
+        print(json.dumps(view, ensure_ascii=False, indent=2))
+    if view["state"] == "done":
+        return 0
+    if view["state"] == "failed":
+        print(f"refused: {view['detail']}", file=sys.stderr)
+        return 1
+    print(f"refused: desk.no_controller: request {view['id']} still {view['state']} after "
+          f"{args.wait:.0f} s: is the controller running?", file=sys.stderr)
+    return 1

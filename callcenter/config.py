@@ -74,6 +74,12 @@ class Settings:
     queue_announce_every: int = 30   # seconds between position and wait announcements; 0: never
     queue_auto_pause_after: int = 3  # rings in a row unanswered at a seat pause it; 0: never
     trunk_sandbox_port: int = 5070
+    # Calls the controller places (units into three-way calls, the duty phone, callbacks) go
+    # out through this PJSIP endpoint: the sandbox renders it towards a SIPp "PSTN" on
+    # 127.0.0.1:trunk_sandbox_out_port; in production the operator's trunk has this name.
+    trunk_outbound: str = "pstn"
+    trunk_sandbox_out_port: int = 5079
+    conference_ring_timeout: int = 20  # seconds a unit's number rings before its next one
     seats: tuple[Seat, ...] = ()
     menu_enabled: bool = False
     menu_timeout: int = 5
@@ -149,6 +155,9 @@ _FILE: dict[str, tuple[str, str]] = {
         "announce_every", "auto_pause_after")},
     "queue_name": ("queue", "name"),
     "trunk_sandbox_port": ("trunk", "sandbox_port"),
+    "trunk_outbound": ("trunk", "outbound"),
+    "trunk_sandbox_out_port": ("trunk", "sandbox_out_port"),
+    "conference_ring_timeout": ("conference", "ring_timeout"),
     "menu_enabled": ("ivr", "menu_enabled"), "menu_timeout": ("ivr", "menu_timeout"),
     "prompt_rate": ("ivr", "prompt_rate"),
     "recording_root": ("recordings", "root"),
@@ -266,7 +275,7 @@ def validate(s: Settings) -> None:
         raise ConfigError(f"hotline.number must be 3-20 digits, got {s.number!r}")
     if s.profile not in ("sandbox", "production"):
         raise ConfigError(f"asterisk.profile must be sandbox or production, got {s.profile!r}")
-    for name in ("ami_user", "queue_name"):
+    for name in ("ami_user", "queue_name", "trunk_outbound"):
         if not _SAFE_ID.match(getattr(s, name)):
             raise ConfigError(f"{name} must match [A-Za-z0-9_-]{{1,32}}")
     if s.queue_strategy not in (
@@ -298,6 +307,9 @@ def validate(s: Settings) -> None:
         value = getattr(s, f"queue_{key}")
         if not 0 <= value <= 3600:
             raise ConfigError(f"queue.{key} must be 0-3600 seconds, got {value}")
+    if not 5 <= s.conference_ring_timeout <= 120:
+        raise ConfigError("conference.ring_timeout must be 5-120 seconds, got "
+                          f"{s.conference_ring_timeout}")
     _check_listeners(s)
 
 

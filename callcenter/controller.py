@@ -25,6 +25,8 @@ from callcenter.services.routing import RoutingPolicy
 from callcenter.telephony import ami_actions
 from callcenter.telephony.ami_client import AmiError, Reply, consume
 from callcenter.telephony.ami_parse import Message
+from callcenter.telephony.call_control import CallControl, Requests
+from callcenter.telephony.call_facts import call_of
 from callcenter.telephony.call_service import CallService
 from callcenter.telephony.fastagi import AgiRequest, AgiSession, FastAgiServer
 from callcenter.telephony.tracker import CallTracker
@@ -81,7 +83,7 @@ class RouteAnswers:
 
 class Controller:
     def __init__(self, settings: Settings, ami: AmiPort, agi: FastAgiServer,
-                 calls: CallService, desk: SeatStates,
+                 calls: CallService, desk: SeatStates, requests: Requests,
                  on_stopped: Callable[[], None] | None = None,
                  follow_every: float = 1.0) -> None:
         self.settings = settings
@@ -89,6 +91,9 @@ class Controller:
         self.agi = agi
         self.calls = calls
         self.desk = desk
+        # The desk's requests on live calls (three-way calls); its facts join the event stream.
+        self.control = CallControl(settings, ami, requests, ami.events.put_nowait,
+                                   self._seat_left)
         self.follow_every = follow_every
         # A seat nobody ever logged in at: the sandbox's phones are in the queue; a production
         # seat is not until an agent logs in.
@@ -115,11 +120,15 @@ class Controller:
 
     def on_event(self, msg: Message) -> None:
         self.calls.feed(msg)
+        self.control.on_event(msg)
         name, seat = msg.get("Event"), msg.get("MemberName", "")
         if not seat:
             return
         if name == "AgentComplete" and self.settings.queue_wrapup > 0:
-            self._desk_task(self._after_call(seat))
+            # Moved into a three-way call, the seat is still talking: its after-call work
+            # begins when it leaves (_seat_left).
+            if not self.control.in_conference(seat):
+                self._desk_task(self._after_call(seat))
         elif name == "AgentConnect":
             self._unanswered.pop(seat, None)
         elif name == "AgentRingNoAnswer" and self.settings.queue_auto_pause_after > 0:
@@ -127,6 +136,10 @@ class Controller:
             if self._unanswered[seat] >= self.settings.queue_auto_pause_after:
                 del self._unanswered[seat]
                 self._desk_task(self._pause_unanswered(seat))
+
+    def _seat_left(self, seat: str) -> None:
+        if self.settings.queue_wrapup > 0:
+            self._desk_task(self._after_call(seat))
 
     def _desk_task(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)
@@ -159,6 +172,7 @@ class Controller:
 
     async def start(self) -> None:
         await self.calls.start()
+        await self.control.start()
         await self.agi.start()
         self._tasks = [asyncio.create_task(self.ami.run(), name="ami"),
                        asyncio.create_task(consume(self.ami.events, self.on_event),
@@ -175,6 +189,7 @@ class Controller:
         except TimeoutError:
             log.error("stopping: AMI events still unhandled after %.0f s", timeout)
         await self.calls.flush(timeout)
+        await self.control.stop()
         for t in [*self._tasks, *self._desk_tasks]:
             t.cancel()
         for t in [*self._tasks, *self._desk_tasks]:
@@ -203,6 +218,7 @@ class Controller:
             await asyncio.sleep(self.follow_every)
             if self.ami.connected.is_set():
                 await self._apply_desk()
+                await self.control.poll()
 
     async def _apply_desk(self) -> None:
         async with self._applying:  # one pass at a time: a later one reads newer statuses
@@ -246,7 +262,7 @@ class Controller:
         what the dialplan announced at the start (recording path, dialled number, menu
         choice) and put it in the event stream as a fact marked `Origin: resync`."""
         for snap in self.ami.snapshot:
-            lid, uid, channel = snap.get("Linkedid", ""), snap.get("Uniqueid", ""), \
+            lid, uid, channel = call_of(snap), snap.get("Uniqueid", ""), \
                 snap.get("Channel", "")
             if not lid or uid != lid or not snap.get("Context", "").startswith(CONTEXT_PREFIX):
                 continue

@@ -165,9 +165,46 @@ def call(number: str, sip_port: int, local_port: int, media_port: int, caller: s
 
 
 def seat_phone(local_port: int, media_port: int) -> Sipp:
-    """A seat's phone that answers every call at once and echoes the audio back."""
-    work = Path(tempfile.mkdtemp(prefix="sipp-seat-"))
+    """A phone (a seat's, a unit's) that answers every call at once and echoes the audio
+    back."""
+    work = Path(tempfile.mkdtemp(prefix="sipp-phone-"))
     cmd = [_sipp(), "-sn", "uas", "-i", "127.0.0.1", "-p", str(local_port),
-           "-mp", str(media_port), "-rtp_echo", "-nostdin", "-trace_err"]
+           "-mp", str(media_port), "-rtp_echo", "-nostdin", "-trace_err", "-trace_msg"]
     proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return Sipp(proc, work)
+
+
+_BUSY = """<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="busy phone">
+  <recv request="INVITE"/>
+  <send><![CDATA[
+SIP/2.0 486 Busy Here
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]busy[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+  <recv request="ACK"/>
+</scenario>
+"""
+
+
+def busy_phone(local_port: int) -> Sipp:
+    """A phone that is always busy (486): every call to it is refused at once."""
+    work = Path(tempfile.mkdtemp(prefix="sipp-busy-"))
+    scenario = work / "busy.xml"
+    scenario.write_text(_BUSY)
+    cmd = [_sipp(), "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(local_port),
+           "-nostdin", "-trace_err", "-trace_msg"]
+    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return Sipp(proc, work)
+
+
+def dialled_numbers(phone: Sipp) -> list[str]:
+    """The numbers a phone was called at (the user part of each INVITE's Request-URI), from
+    SIPp's message trace."""
+    text = "".join(p.read_text(errors="replace") for p in phone.workdir.glob("*_messages.log"))
+    return re.findall(r"^INVITE sip:([^@;\s]+)@", text, re.M)

@@ -45,6 +45,9 @@ max_wait = 60
 wrapup = 0
 [trunk]
 sandbox_port = 25070
+sandbox_out_port = 25079
+[conference]
+ring_timeout = 8
 [[seats]]
 id = "8001"
 name = "一号席"
@@ -71,6 +74,8 @@ greeting = "您好。"
 recorded = "通话录音。"
 busy = "座席忙。"
 menu = "请按键。"
+conference_to_unit = "热线三方通话。"
+conference_unit = "单位已接入。"
 """
 
 if TYPE_CHECKING:

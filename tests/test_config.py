@@ -80,7 +80,7 @@ def test_the_ami_permit_reaches_manager_conf_normalised(tmp_path):
                         'ami_beyond_loopback = "controller on 10.0.0.5"\n')
     text = render.fill((render.TEMPLATE_DIR / "manager.conf").read_text("utf-8"),
                        render.values(s, "secret", {}))
-    assert "permit = 10.0.0.0/8\n" in text and "write = agent,reporting\n" in text
+    assert "permit = 10.0.0.0/8\n" in text and "write = agent,reporting,call,originate\n" in text
     with pytest.raises(ConfigError, match="not an address"):
         _load(tmp_path, '[asterisk]\nami_permit = "10.0.0.0/8\\npermit=0.0.0.0/0"\n'
                         'ami_beyond_loopback = "x"\n')

@@ -35,7 +35,8 @@ def test_rendered_dialplan_has_no_marks_left():
     s = Settings(project_root=PROJECT_ROOT, seats=(Seat("8001", "一号席", 5071),),
                  prompts={"greeting": "x"})
     vals = values(s, "secret123", {})
-    for name in ("extensions.conf", "queues.conf", "pjsip.conf", "manager.conf"):
+    for name in ("extensions.conf", "queues.conf", "pjsip.conf", "manager.conf",
+                 "confbridge.conf"):
         out = fill((DIALPLAN / name).read_text(), vals)
         assert "{{" not in out
 

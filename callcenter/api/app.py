@@ -29,11 +29,13 @@ from callcenter.api.openapi import document
 from callcenter.api.tokens import Tokens, viewer_for
 from callcenter.domain.agents import COMMANDS as DESK_COMMANDS
 from callcenter.domain.agents import AgentError
+from callcenter.domain.desk_calls import CALL_COMMANDS
 from callcenter.domain.kb import RequestKind
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.tickets import ConcurrentUpdate, Status, TicketError
 from callcenter.services.agents import AgentDesk
 from callcenter.services.calendar import CalendarService
+from callcenter.services.desk_calls import DeskCalls
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.services.rules import current_generation, generation_of
 from callcenter.services.sweeper import Sweeper
@@ -58,6 +60,7 @@ class Api:
     topics: Topics
     calendar: CalendarService
     desk: AgentDesk
+    desk_calls: DeskCalls
     watch_every: float = 10.0  # seconds between looks at the calendar file
 
     def watch_calendar_once(self, seen: int) -> int:
@@ -91,7 +94,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _error(403, str(exc))
     except TicketError as exc:
         return _error(409, exc.message, rule=exc.rule)
-    except AgentError as exc:
+    except AgentError as exc:  # DeskCallError too
         return _error(409, str(exc), rule=exc.rule)
     except ConcurrentUpdate as exc:
         return _error(409, f"{exc}; read it again and retry", rule="concurrent_update")
@@ -353,6 +356,15 @@ def make_app(api: Api) -> web.Application:
         if not isinstance(body, dict):
             raise ValidationFailed({"body": "an object"})
         name = request.match_info["command"]
+        if name in CALL_COMMANDS:
+            unit = body.get("unit", "")
+            if not isinstance(unit, str) or len(unit) > 64:
+                raise ValidationFailed({"unit": "a unit's code"})
+            if name == "conference" and not unit:
+                raise ValidationFailed({"unit": "required: the unit to call in"})
+            # Accepted: the controller carries it out; GET the request to follow it.
+            return _json(await run(api.desk_calls.request, request.match_info["seat"], name,
+                                   unit, who), 202)
         if name not in DESK_COMMANDS:
             raise NotFound(f"no command {name}")
         fields = {k: body.get(k, "") for k in ("reason", "agent")}
@@ -361,6 +373,9 @@ def make_app(api: Api) -> web.Application:
             raise ValidationFailed(bad)
         return _json(await run(api.desk.act, request.match_info["seat"], name, who,
                                fields["reason"], fields["agent"]))
+
+    async def desk_request(request: web.Request) -> web.Response:
+        return _json(await run(api.desk_calls.get, _int(request, "id"), viewer(request)))
 
     async def callbacks(request: web.Request) -> web.Response:
         limit = _query_int(request, "limit", 50, 1, 500)
@@ -405,6 +420,7 @@ def make_app(api: Api) -> web.Application:
     r.add_get(f"{p}/callbacks", callbacks)
     r.add_get(f"{p}/desk/seats", seats)
     r.add_post(f"{p}/desk/seats/{{seat}}/{{command}}", seat_command)
+    r.add_get(f"{p}/desk/requests/{{id}}", desk_request)
     r.add_get(f"{p}/office/notices", office_notices)
     r.add_get(f"{p}/search", search)
     r.add_get(f"{p}/topics", topic_counts)

@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from callcenter.api.forms import COMMANDS, object_schema
+from callcenter.domain.agents import COMMANDS as AGENT_COMMANDS
 from callcenter.domain.agents import PAUSE_REASONS
+from callcenter.domain.desk_calls import CALL_COMMANDS
 from callcenter.domain.kb import Article
 from callcenter.domain.registration import Registration
 from callcenter.domain.tickets import Status
@@ -34,6 +36,13 @@ def _op(summary: str, body: dict[str, Any] | None = None, params: list[dict[str,
     if body is not None:
         op["requestBody"] = {"required": True,
                              "content": {"application/json": {"schema": body}}}
+    return op
+
+
+def _also_accepted(op: dict[str, Any]) -> dict[str, Any]:
+    """An operation that may also answer 202: accepted for the controller to carry out."""
+    op["responses"]["202"] = {"description": "accepted for the controller; follow it",
+                              "content": {"application/json": {"schema": {"type": "object"}}}}
     return op
 
 
@@ -102,18 +111,26 @@ def document() -> dict[str, Any]:
         f"{P}/desk/seats": {"get": _op(
             "every seat: the agent at it, ready, paused (with the reason) or logged out, and "
             "the seconds in that state (hotline)")},
-        f"{P}/desk/seats/{{seat}}/{{command}}": {"post": _op(
+        f"{P}/desk/seats/{{seat}}/{{command}}": {"post": _also_accepted(_op(
             "log in at a seat, get ready, pause with a reason, log out (an agent their own "
-            "seat, a supervisor any; the queue follows within a second)",
+            "seat, a supervisor any; the queue follows within a second); or, on the seat's "
+            "live call, `conference` a unit (三方通话: its phone, then its duty phone) or "
+            "`leave` the citizen and the unit talking: accepted (202) for the controller, "
+            "followed at /desk/requests/{id}",
             {"type": "object", "properties": {
                 "reason": {"type": "string", "enum": sorted(PAUSE_REASONS)},
                 "agent": {"type": "string", "maxLength": 64,
-                          "description": "who logs in (supervisors; an agent is themselves)"}}},
+                          "description": "who logs in (supervisors; an agent is themselves)"},
+                "unit": {"type": "string", "maxLength": 64,
+                         "description": "conference: the unit's code"}}},
             params=[{"name": "seat", "in": "path", "required": True,
                      "schema": {"type": "string", "pattern": "^[0-9]{2,8}$"}},
                     {"name": "command", "in": "path", "required": True,
-                     "schema": {"type": "string", "enum": ["login", "ready", "pause",
-                                                           "logout"]}}])},
+                     "schema": {"type": "string", "enum": [*AGENT_COMMANDS,
+                                                           *CALL_COMMANDS]}}]))},
+        f"{P}/desk/requests/{{id}}": {"get": _op(
+            "a conference or leave request: pending, working (dialling …), done or failed, "
+            "with the detail the line gave", params=[_ID])},
         f"{P}/office/notices": {"get": _op("notices to the hotline office: calendar, late "
                                            "dispatch, unsolved replies (office)",
                                            params=[_q("limit", {"type": "integer"})])},

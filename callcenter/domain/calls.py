@@ -12,6 +12,7 @@ its parser, so that storage needs no telephony.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,9 @@ class Fact(StrEnum):
     IVR = "ivr"
     SYSTEM_HANGUP = "system_hangup"
     GONE = "gone"  # made by the controller: a resync found the call over, unseen
+    # Made by the controller: it dialled a party into the call (a unit's phone in a three-way
+    # call), with Leg (unit1, unit2 …), Unit (its code) and Number.
+    PARTY = "party"
 
 
 class Disposition(StrEnum):
@@ -64,6 +68,7 @@ class What(StrEnum):
     AGENT_CONNECT = "agent_connect"        # queue, seat
     AGENT_COMPLETE = "agent_complete"      # by: a HungUpBy value
     QUEUE_ABANDON = "queue_abandon"
+    CONF_JOIN = "conf_join"                # the channel entered the call's three-way conference
     DIALPLAN = "dialplan"                  # fact: a Fact, plus that fact's fields
     OTHER = "other"                        # anything else of the call: only its time counts
 
@@ -115,6 +120,53 @@ class Leg:
     hangup_cause: int | None
 
 
+class PartyOutcome(StrEnum):
+    ANSWERED = "answered"      # joined the three-way call
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    FAILED = "failed"          # refused, unreachable, or hung up before joining
+    DIALLING = "dialling"      # under way when stored
+
+
+# Q.850 causes of a dialled leg that ended without joining.
+_NOT_REACHED = {17: PartyOutcome.BUSY, 18: PartyOutcome.NO_ANSWER, 19: PartyOutcome.NO_ANSWER}
+
+
+@dataclass(frozen=True)
+class Party:
+    """Someone the desk dialled into the call: a unit's phone (三方通话)."""
+
+    leg: str               # unit1, unit2 … in dialling order; names the leg's recordings
+    uniqueid: str
+    unit: str              # the unit's code
+    number: str            # the number dialled
+    dialled_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    outcome: PartyOutcome
+
+    @property
+    def talk_s(self) -> float | None:
+        if self.answered_at is None or self.ended_at is None:
+            return None
+        return round((self.ended_at - self.answered_at).total_seconds(), 3)
+
+
+# A leg the controller dials into a call is named <the call's Linkedid>-<leg>, so its events
+# belong to the call from its first one, whatever Linkedid Asterisk gives it.
+_PARTY_LEG = re.compile(r"(?P<call>[0-9]+\.[0-9]+)-(?P<leg>unit[1-9])")
+
+
+def party_leg_id(linkedid: str, leg: str) -> str:
+    return f"{linkedid}-{leg}"
+
+
+def call_of_leg(uniqueid: str) -> tuple[str, str] | None:
+    """(call Linkedid, leg) of a leg the controller dialled; None for any other channel."""
+    m = _PARTY_LEG.fullmatch(uniqueid)
+    return (m["call"], m["leg"]) if m else None
+
+
 @dataclass(frozen=True)
 class CallRecord:
     linkedid: str
@@ -136,6 +188,7 @@ class CallRecord:
     disposition_reason: str
     recording_base: str | None
     legs: tuple[Leg, ...] = field(default=())
+    parties: tuple[Party, ...] = field(default=())
 
 
 def _seconds(text: str) -> float:
@@ -221,6 +274,10 @@ def build_record(linkedid: str, facts: Iterable[CallFact]) -> CallRecord:
         if left is not None:
             wait = round(max(left - joined, 0.0), 3)
 
+    # Moved into a three-way call: the queue's AgentComplete marks the move, not the end.
+    conferenced = first(What.CONF_JOIN) is not None
+    if conferenced:
+        complete = None
     talk: float | None = None
     if answered is not None:
         end_talk = complete.at if complete is not None else ended
@@ -273,10 +330,33 @@ def build_record(linkedid: str, facts: Iterable[CallFact]) -> CallRecord:
         disposition_reason=why,
         recording_base=(start_fact[0].get("Recording") or None) if start_fact else None,
         legs=_legs(fs, linkedid),
+        parties=_parties(fs, [f for f in fs if f.what is What.DIALPLAN
+                              and f.get("fact") == Fact.PARTY]),
     )
 
 
 _CHANNEL = (What.CHANNEL_START, What.CHANNEL_SNAPSHOT, What.CHANNEL_END)
+
+
+def _parties(fs: list[CallFact], dialled: list[CallFact]) -> tuple[Party, ...]:
+    out = []
+    for d in dialled:
+        uid = d.uniqueid
+        joined = next((f.at for f in fs if f.uniqueid == uid and f.what is What.CONF_JOIN),
+                      None)
+        end = next((f for f in fs if f.uniqueid == uid and f.what is What.CHANNEL_END), None)
+        if joined is not None:
+            outcome = PartyOutcome.ANSWERED
+        elif end is None:
+            outcome = PartyOutcome.DIALLING
+        else:
+            cause = end.get("cause")
+            outcome = _NOT_REACHED.get(int(cause) if cause.isdigit() else 0,
+                                       PartyOutcome.FAILED)
+        out.append(Party(d.get("Leg"), uid, d.get("Unit"), d.get("Number"), at(d.at),
+                         at(joined) if joined is not None else None,
+                         at(end.at) if end is not None else None, outcome))
+    return tuple(out)
 
 
 def _legs(fs: list[CallFact], linkedid: str) -> tuple[Leg, ...]:
@@ -296,7 +376,8 @@ def _legs(fs: list[CallFact], linkedid: str) -> tuple[Leg, ...]:
             leg["cause"] = int(cause) if cause.isdigit() else None
     out = []
     for uid, leg in sorted(legs.items()):
-        role = "citizen" if uid == linkedid else ("seat" if leg["seat"] else "other")
+        role = "citizen" if uid == linkedid else ("seat" if leg["seat"] else (
+            "unit" if call_of_leg(uid) else "other"))
         started = leg.get("started", leg.get("snap_started"))
         ended = leg.get("ended")
         out.append(Leg(uid, str(leg["channel"]), role,

@@ -1,14 +1,16 @@
 """What transcription works on and produces: a job per recorded leg, utterances with times.
 
 Who speaks on which leg: MixMonitor's r() file holds what the citizen said, t() what the
-seat said (domain/calls.py names the recordings).
+seat said (and, in a three-way call, the unit: heard by the citizen); a unit's leg has its own
+r() file, unit1, unit2 … (domain/calls.py names the recordings).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-SPEAKERS = {"citizen": "citizen", "seat": "agent"}  # recording kind -> who speaks on it
+# Recording kind -> who speaks on it. A call dials at most 9 parties (domain/calls.py).
+SPEAKERS = {"citizen": "citizen", "seat": "agent", **{f"unit{n}": "unit" for n in range(1, 10)}}
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,7 @@ class Job:
     path: str
     sha256: str | None
     kind: str
+    offset_s: float = 0.0  # where the file starts in the call's recording time
 
 
 @dataclass(frozen=True)

@@ -104,15 +104,22 @@ class CallLog:
         if rel is None:
             return [{"call_id": call_id, "kind": "mix", "path": "", "size_bytes": None,
                      "duration_s": None, "sha256": None, "error": "path outside recording root"}]
+        files = [(kind, f"{rel}{suffix}.wav", 0.0) for kind, suffix in RECORDING_KINDS.items()]
+        for party in record.parties:
+            if party.answered_at is None or record.answered_at is None:
+                continue  # b(): a leg is recorded from when it joined the call
+            # The citizen's files run from the answer; the unit's from when it joined.
+            offset = round((party.answered_at - record.answered_at).total_seconds(), 3)
+            files += [(party.leg, f"{rel}-{party.leg}.wav", offset),
+                      (f"{party.leg}-mix", f"{rel}-{party.leg}-mix.wav", offset)]
         out = []
-        for kind, suffix in RECORDING_KINDS.items():
-            path = f"{rel}{suffix}.wav"
+        for kind, path, offset in files:
             facts = measure(self.recording_root / path)
             if facts.error == "missing" and record.answered_at is None:
                 continue  # b(): nothing is recorded for a call never bridged to a seat
             out.append({"call_id": call_id, "kind": kind, "path": path, "size_bytes": facts.size,
                         "duration_s": facts.duration, "sha256": facts.sha256,
-                        "error": facts.error})
+                        "error": facts.error, "offset_s": offset})
         return out
 
     def in_progress(self, limit: int = 10_000) -> dict[str, Trail]:

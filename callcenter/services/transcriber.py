@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,10 @@ class Transcriber:
             log.exception("decoding recording %s failed", job.recording_id)
             self.queue.flag(job, "failed", f"decoding failed: {exc}")
             return "failed"
+        if job.offset_s:
+            # A unit's leg joined mid-call: its times are placed in the call's time.
+            words = [replace(w, start=w.start + job.offset_s, end=w.end + job.offset_s)
+                     for w in words]
         spots = spot([(w.text, w.start, w.end) for w in words], self.topics)
         done = self.queue.finish(job, utterances(words, SPEAKERS[job.kind]),
                                  samples[0] / RATE, spots)

@@ -1,4 +1,5 @@
-"""Agent statuses at seats: one row per change, so durations are differences of rows."""
+"""Agent statuses at seats (one row per change, so durations are differences of rows), and the
+desk's requests to the controller (three-way calls, leaving one)."""
 
 from __future__ import annotations
 
@@ -21,3 +22,23 @@ class AgentStatusRow(Base):
     reason: Mapped[str] = mapped_column(String(16))
     since: Mapped[datetime] = mapped_column(UtcDateTime)
     actor: Mapped[str] = mapped_column(String(64))
+
+
+class DeskRequestRow(Base):
+    """What an agent asked of the line (conference a unit, leave), for the controller to carry
+    out; its outcome is written back. The store is the only way in: the API and the CLI never
+    talk to the controller directly."""
+
+    __tablename__ = "desk_requests"
+    __table_args__ = (Index("ix_desk_requests_state", "state", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seat: Mapped[str] = mapped_column(String(8))
+    command: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    state: Mapped[str] = mapped_column(String(16))  # pending | working | done | failed
+    detail: Mapped[str] = mapped_column(String(200))
+    call: Mapped[str] = mapped_column(String(64))   # the call's Linkedid, once known
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

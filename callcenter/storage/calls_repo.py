@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from callcenter.domain.calls import CallRecord, Trail
 from callcenter.storage import trails
-from callcenter.storage.tables import CallRow, LegRow, RecordingRow, TrailRow
+from callcenter.storage.tables import CallRow, LegRow, PartyRow, RecordingRow, TrailRow
 
 # The mapped classes' tables, typed as tables (Core statements need a Table, not a FromClause).
-CALLS, LEGS, TRAILS, RECORDINGS = (cast(Table, c.__table__)
-                                   for c in (CallRow, LegRow, TrailRow, RecordingRow))
+CALLS, LEGS, TRAILS, RECORDINGS, PARTIES = (
+    cast(Table, c.__table__) for c in (CallRow, LegRow, TrailRow, RecordingRow, PartyRow))
 _FIELDS = ("caller_number", "dialled_number", "started_at", "ended_at", "ivr_choice", "route",
            "fallback", "queue", "queue_joined_at", "wait_s", "seat", "answered_at", "talk_s",
            "disposition_reason")
@@ -87,6 +87,18 @@ class CallsRepo:
                  "hangup_cause": g.hangup_cause} for r in records for g in r.legs]
         if rows:
             self.s.execute(insert(LEGS), rows)
+        for chunk in _chunks(existing):
+            self.s.execute(delete(PARTIES).where(PARTIES.c.call_id.in_(chunk)))
+        parties = [{"call_id": ids[r.linkedid], "leg": p.leg, "uniqueid": p.uniqueid,
+                    "unit": p.unit, "number": p.number, "dialled_at": p.dialled_at,
+                    "answered_at": p.answered_at, "ended_at": p.ended_at,
+                    "outcome": p.outcome.value} for r in records for p in r.parties]
+        if parties:
+            self.s.execute(insert(PARTIES), parties)
+
+    def parties_of(self, call_id: int) -> Sequence[PartyRow]:
+        return self.s.scalars(select(PartyRow).where(PartyRow.call_id == call_id)
+                              .order_by(PartyRow.leg)).all()
 
     def save_trails(self, new: Mapping[int, Trail], changed: Mapping[int, Trail]) -> None:
         """Write the whole trail of each call: insert for calls stored for the first time,

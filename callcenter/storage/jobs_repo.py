@@ -79,7 +79,7 @@ class JobsRepo:
         job, rec = found
         job.state, job.worker = "running", worker
         job.lease_until, job.attempts = lease_until, job.attempts + 1
-        return Job(rec.id, rec.call_id, rec.path, rec.sha256, rec.kind)
+        return Job(rec.id, rec.call_id, rec.path, rec.sha256, rec.kind, rec.offset_s)
 
     @staticmethod
     def _held(recording_id: int, worker: str) -> ColumnElement[bool]:

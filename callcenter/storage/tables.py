@@ -82,6 +82,23 @@ class LegRow(Base):
     hangup_cause: Mapped[int | None] = mapped_column(Integer)
 
 
+class PartyRow(Base):
+    """A party the desk dialled into the call (a unit's phone of a three-way call)."""
+
+    __tablename__ = "call_parties"
+    __table_args__ = (UniqueConstraint("call_id", "leg"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    leg: Mapped[str] = mapped_column(String(16))
+    uniqueid: Mapped[str] = mapped_column(String(80))
+    unit: Mapped[str] = mapped_column(String(64), index=True)
+    number: Mapped[str] = mapped_column(String(32))
+    dialled_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[str] = mapped_column(String(16))
+
+
 class TrailRow(Base):
     """The raw AMI trail of a call, kept for audit (see storage/trails.py for the format)."""
 
@@ -97,8 +114,11 @@ class RecordingRow(Base):
     __table_args__ = (UniqueConstraint("call_id", "kind"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # mix | citizen | seat
+    kind: Mapped[str] = mapped_column(String(16))  # mix | citizen | seat | unit1 | unit1-mix …
     path: Mapped[str] = mapped_column(String(255))  # relative to the recording root
+    # Where the file starts in the call's recording time (a unit's leg joins later): its
+    # utterances are stored at offset + their time in the file.
+    offset_s: Mapped[float] = mapped_column(Float, default=0.0)
     size_bytes: Mapped[int | None] = mapped_column(Integer)
     duration_s: Mapped[float | None] = mapped_column(Float)
     sha256: Mapped[str | None] = mapped_column(String(64))

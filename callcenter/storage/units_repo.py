@@ -9,6 +9,10 @@ from callcenter.domain.units import Coverage, Unit, parse_area
 from callcenter.storage.ticket_tables import UnitAreaRow, UnitRow
 
 
+def _unit(r: UnitRow) -> Unit:
+    return Unit(r.code, r.name, r.parent, r.contact, r.phone, r.duty_phone, r.office_hours)
+
+
 class UnitsRepo:
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -24,9 +28,11 @@ class UnitsRepo:
                 for c in coverages])
 
     def all(self) -> list[Unit]:
-        rows = self.s.scalars(select(UnitRow).order_by(UnitRow.code))
-        return [Unit(r.code, r.name, r.parent, r.contact, r.phone, r.duty_phone, r.office_hours)
-                for r in rows]
+        return [_unit(r) for r in self.s.scalars(select(UnitRow).order_by(UnitRow.code))]
+
+    def get(self, code: str) -> Unit | None:
+        row = self.s.get(UnitRow, code)
+        return _unit(row) if row is not None else None
 
     def missing(self, codes: list[str]) -> list[str]:
         found = set(self.s.scalars(select(UnitRow.code).where(UnitRow.code.in_(codes))))

@@ -100,17 +100,21 @@ def queue_pause(interface: str, paused: bool, reason: str = "", queue: str = "")
 
 def originate(channel: str, context: str, exten: str, priority: int = 1,
               caller_id: str = "", timeout_ms: int = 30000,
-              variables: Mapping[str, str] | None = None) -> Action:
+              variables: Mapping[str, str] | None = None, channel_id: str = "") -> Action:
+    """Asynchronous: the answer says only "queued"; the channel's own events tell the rest.
+    A ChannelId names the new channel, so its events are ours before it even rings."""
     fields: dict[str, str | int] = {"Channel": channel, "Context": context, "Exten": exten,
                                     "Priority": priority, "Timeout": timeout_ms, "Async": "true"}
     if caller_id:
         fields["CallerID"] = caller_id
+    if channel_id:
+        fields["ChannelId"] = channel_id
     return action("Originate", fields, variables)
 
 
 def originate_app(channel: str, application: str, data: str, caller_id: str = "",
                   timeout_ms: int = 30000) -> Action:
-    """Originate into an application: ChanSpy for listening in, ConfBridge for three-way calls."""
+    """Originate into an application (ChanSpy for listening in)."""
     fields: dict[str, str | int] = {"Channel": channel, "Application": application, "Data": data,
                                     "Timeout": timeout_ms, "Async": "true"}
     if caller_id:
@@ -119,12 +123,14 @@ def originate_app(channel: str, application: str, data: str, caller_id: str = ""
 
 
 def redirect(channel: str, context: str, exten: str, priority: int = 1,
-             extra_channel: str = "") -> Action:
+             extra_channel: str = "", extra_context: str = "", extra_exten: str = "") -> Action:
+    """Moves a channel (and, at the same instant, a second one) to a dialplan place."""
     fields: dict[str, str | int] = {"Channel": channel, "Context": context, "Exten": exten,
                                     "Priority": priority}
     if extra_channel:
-        fields.update({"ExtraChannel": extra_channel, "ExtraContext": context,
-                       "ExtraExten": exten, "ExtraPriority": priority})
+        fields.update({"ExtraChannel": extra_channel,
+                       "ExtraContext": extra_context or context,
+                       "ExtraExten": extra_exten or exten, "ExtraPriority": priority})
     return action("Redirect", fields)
 
 

@@ -19,6 +19,7 @@ from callcenter.domain.calls import (
     Trail,
     What,
     build_record,
+    call_of_leg,
 )
 
 # Events the tracker keeps for a call; everything else about a channel is noise for the record.
@@ -26,13 +27,15 @@ CALL_EVENTS = frozenset({
     "Newchannel", "Hangup", "HangupRequest", "SoftHangupRequest", "MixMonitorStart",
     "MixMonitorStop", "UserEvent", "QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon",
     "AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer", "DialBegin", "DialEnd",
-    "BridgeEnter", "BridgeLeave", "CoreShowChannel", "QueueEntry",
+    "BridgeEnter", "BridgeLeave", "CoreShowChannel", "QueueEntry", "ConfbridgeJoin",
+    "ConfbridgeLeave",
 })
 SEAT_PREFIX = "seat"  # seats are PJSIP endpoints seat<id> (config.Seat.endpoint)
 # AgentComplete's Reason: who ended the conversation.
 _ENDED_BY = {"caller": HungUpBy.CITIZEN, "agent": HungUpBy.SEAT, "transfer": HungUpBy.TRANSFER}
 # Our UserEvents' fields the record reads (telephony/variables.DIALPLAN_FACTS, and Origin).
-_FACT_FIELDS = ("Dialled", "Recording", "Choice", "Route", "Reason", "Status", "Origin")
+_FACT_FIELDS = ("Dialled", "Recording", "Choice", "Route", "Reason", "Status", "Origin",
+                "Leg", "Unit", "Number")
 
 
 def timestamp(event: Event) -> float:
@@ -106,8 +109,16 @@ _TRANSLATE: dict[str, Callable[[Event], tuple[What, dict[str, str]] | None]] = {
     "AgentComplete": lambda e: (What.AGENT_COMPLETE, {
         "by": _ENDED_BY.get(e.get("Reason", ""), HungUpBy.UNKNOWN).value}),
     "QueueCallerAbandon": lambda e: (What.QUEUE_ABANDON, {}),
+    "ConfbridgeJoin": lambda e: (What.CONF_JOIN, {}),
     "UserEvent": _dialplan,
 }
+
+
+def call_of(e: Event) -> str:
+    """The call an event belongs to: its Linkedid, or for a leg the controller dialled into a
+    call (its Uniqueid says which) that call's, whatever Linkedid Asterisk gave the leg."""
+    party = call_of_leg(e.get("Uniqueid", ""))
+    return party[0] if party is not None else e.get("Linkedid", "")
 
 
 def fact_of(e: Event) -> CallFact | None:
@@ -117,7 +128,7 @@ def fact_of(e: Event) -> CallFact | None:
     translate = _TRANSLATE.get(name)
     found = translate(e) if translate is not None else None
     if found is None:
-        if name not in CALL_EVENTS or not e.get("Linkedid"):
+        if name not in CALL_EVENTS or not call_of(e):
             return None
         found = What.OTHER, {}
     what, values = found

@@ -16,6 +16,7 @@ import logging
 from callcenter.domain.calls import GRACE
 from callcenter.services.call_log import CallLog
 from callcenter.telephony.ami_parse import Message
+from callcenter.telephony.call_facts import call_of
 from callcenter.telephony.tracker import CallTracker
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class CallService:
         return len(self.tracker.calls)
 
     def feed(self, msg: Message) -> None:
-        lid = msg.get("Linkedid", "")
+        lid = call_of(msg)
         # A call's own start (its citizen's Newchannel) or a resync snapshot opens a call; any
         # other event of a call not held, a new leg's Newchannel included, is a fragment.
         opens = msg.get("Event") == "CoreShowChannel" or (

@@ -16,7 +16,7 @@ from callcenter.telephony import variables
 TEMPLATE_DIR = PROJECT_ROOT / "dialplan"
 _MARK = re.compile(r"\{\{([a-z_]+)\}\}")
 # Files written for the sandbox; an operator with their own Asterisk #includes the first three.
-HOTLINE_FILES = ("extensions.conf", "queues.conf", "pjsip.conf")
+HOTLINE_FILES = ("extensions.conf", "queues.conf", "pjsip.conf", "confbridge.conf")
 SANDBOX_FILES = (*HOTLINE_FILES, "manager.conf", "modules.conf", "logger.conf", "rtp.conf")
 # What a citizen hears before the queue: the greeting and the recording notice, nothing more
 # (GB/T 33358 answers within 15 s; a seat rings about 7 s after answer with the shipped texts).
@@ -35,7 +35,7 @@ def fill(template: str, values: dict[str, str]) -> str:
             raise RenderError(f"template mark {{{{{key}}}}} has no value")
         value = values[key]
         multiline = key in ("trunk_section", "seat_sections", "periodic_announce",
-                            "queue_announce")
+                            "queue_announce", "conference_sounds")
         if "\r" in value or ("\n" in value and not multiline):
             raise RenderError(f"value for {key} contains a line break")
         return value
@@ -51,7 +51,13 @@ def pjsip_sections(settings: Settings, seat_secrets: dict[str, str]) -> tuple[st
             "[citizens]\ntype = identify\nendpoint = citizens\n"
             f"match = 127.0.0.1:{settings.trunk_sandbox_port}\n\n"
             "; Any other softphone on this machine may call the sandbox line too.\n"
-            "[anonymous](hotline-endpoint)\ncontext = hotline-inbound\n"
+            "[anonymous](hotline-endpoint)\ncontext = hotline-inbound\n\n"
+            "; The sandbox's public network: units' and duty phones are SIPp here.\n"
+            f"[{settings.trunk_outbound}](hotline-endpoint)\ncontext = hotline-inbound\n"
+            f"aors = {settings.trunk_outbound}\n\n"
+            f"[{settings.trunk_outbound}]\ntype = aor\n"
+            f"contact = sip:{settings.trunk_outbound}@127.0.0.1:"
+            f"{settings.trunk_sandbox_out_port}\n"
         )
         for seat in settings.seats:
             seats.append(
@@ -111,6 +117,13 @@ def values(settings: Settings, ami_secret: str, seat_secrets: dict[str, str]) ->
         "sip_port": str(settings.sip_port),
         "rtp_start": str(settings.rtp_start),
         "rtp_end": str(settings.rtp_end),
+        # Told to the unit before it joins: whose call this is.
+        "unit_notice": "hotline/conference_to_unit" if settings.prompts.get(
+            "conference_to_unit") else "silence/1",
+        "conference_sounds": "\n".join(
+            f"{option} = hotline/{name}" for option, name in (
+                ("sound_join", "conference_unit"), ("sound_leave", "conference_unit_left"))
+            if settings.prompts.get(name)),
         "trunk_section": trunk,
         "seat_sections": seats,
     }

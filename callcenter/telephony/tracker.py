@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from callcenter.domain.calls import Event, Trail, is_gone, wire_text
-from callcenter.telephony.call_facts import CALL_EVENTS, timestamp
+from callcenter.telephony.call_facts import CALL_EVENTS, call_of, timestamp
 from callcenter.telephony.variables import USEREVENT_NAME, Fact
 
 
@@ -37,7 +37,7 @@ class CallTracker:
             return self._snapshot_done(event)
         if name not in CALL_EVENTS:
             return []
-        lid = event.get("Linkedid", "")
+        lid = call_of(event)
         if not lid:
             return []
         call = self.calls.setdefault(lid, _Call())

@@ -19,8 +19,11 @@ CC_DIALLED: Final = "CC_DIALLED"        # the hotline number the citizen dialled
 CC_FALLBACK: Final = "CC_FALLBACK"      # set only on the fallback path: why (AGISTATUS)
 # Set by the controller over FastAGI.
 CC_ROUTE: Final = "CC_ROUTE"            # "queue" or "menu"; anything else means fallback
+# Set by the controller on a channel it originates (a unit's leg of a three-way call).
+CC_UNIT_REC: Final = "CC_UNIT_REC"      # recording path of the unit's leg, without extension
 
-DECLARED: Final = frozenset({CC_REC_BASE, CC_IVR_CHOICE, CC_DIALLED, CC_FALLBACK, CC_ROUTE})
+DECLARED: Final = frozenset({CC_REC_BASE, CC_IVR_CHOICE, CC_DIALLED, CC_FALLBACK, CC_ROUTE,
+                             CC_UNIT_REC})
 # Variables the controller may set over AGI, with the values it may give them.
 AGI_SETTABLE: Final = {CC_ROUTE: frozenset({"queue", "menu"})}
 
@@ -43,8 +46,13 @@ DIALPLAN_FACTS: Final = {FACT_START: frozenset({"Dialled", "Recording"}),
 # The dialplan's contexts. A channel in one of them is a citizen's call of the hotline.
 CONTEXT_PREFIX: Final = "hotline-"
 CONTEXT_INBOUND: Final = "hotline-inbound"
+# Three-way calls: where the controller moves the citizen and the seat, and dials the unit.
+CONTEXT_CONF_CITIZEN: Final = "hotline-conf-citizen"
+CONTEXT_CONF_SEAT: Final = "hotline-conf-seat"
+CONTEXT_CONF_UNIT: Final = "hotline-conf-unit"
 CONTEXTS: Final = frozenset({CONTEXT_INBOUND, "hotline-fallback", "hotline-prelude",
-                             "hotline-menu", "hotline-queue", "hotline-seats"})
+                             "hotline-menu", "hotline-queue", "hotline-seats",
+                             CONTEXT_CONF_CITIZEN, CONTEXT_CONF_SEAT, CONTEXT_CONF_UNIT})
 # The FastAGI script the dialplan asks (agi://host:port/<script>).
 AGI_SCRIPT_ROUTE: Final = "route"
 

@@ -1,0 +1,97 @@
+"""What an agent asks of a live call from the desk: pull the responsible unit into a three-way
+call (三方通话), or leave the citizen and the unit talking.
+
+Pure. The desk stores a request; the controller carries it out on the line and writes back how
+it went. Each rule that refuses a request names itself, so the agent reads why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from callcenter.domain.agents import AgentError
+
+CALL_COMMANDS = ("conference", "leave")
+MAX_PARTIES = 9  # legs unit1 … unit9 of one call (domain/calls.py names them)
+
+
+class RequestState(StrEnum):
+    PENDING = "pending"    # stored, not yet taken by the controller
+    WORKING = "working"    # the controller is on it (dialling …)
+    DONE = "done"
+    FAILED = "failed"
+
+
+class DeskCallError(AgentError):
+    """A request refused; `rule` names the rule (refused like any change at the desk)."""
+
+
+@dataclass(frozen=True)
+class DeskRequest:
+    id: int
+    seat: str
+    command: str
+    target: str       # the unit's code for a conference; "" to leave
+    actor: str
+    requested_at: datetime
+    state: RequestState
+    detail: str
+    call: str         # the call's Linkedid once the controller found it
+
+
+_DIALLABLE = re.compile(r"\+?[0-9]{3,20}")
+
+
+def dialled_form(number: str) -> str | None:
+    """A directory number as dialled: digits (and a leading +) only; None if it is not a phone
+    number at all. "024-2222 1111" → "02422221111"."""
+    compact = re.sub(r"[\s\-()]", "", number)
+    return compact if _DIALLABLE.fullmatch(compact) else None
+
+
+def numbers_to_try(phone: str, duty_phone: str) -> list[str]:
+    """A unit's numbers in the order they are rung: its phone, then its duty phone."""
+    out: list[str] = []
+    for n in (phone, duty_phone):
+        dialled = dialled_form(n) if n else None
+        if dialled and dialled not in out:
+            out.append(dialled)
+    return out
+
+
+def check_request(command: str, target: str, numbers: list[str] | None) -> None:
+    """numbers: the unit's numbers for a conference (None: no such unit)."""
+    if command not in CALL_COMMANDS:
+        raise DeskCallError("desk.command", f"{command!r} is not one of {', '.join(CALL_COMMANDS)}")
+    if command == "conference":
+        if numbers is None:
+            raise DeskCallError("conference.unit", f"no unit {target!r} in the directory")
+        if not numbers:
+            raise DeskCallError("conference.unit_phone",
+                                f"unit {target!r} has no phone number to dial")
+    elif target:
+        raise DeskCallError("leave.target", "leave takes no target")
+
+
+# What the controller writes back. Kept here so the desk, the CLI and the tests read one text.
+NO_CALL = "conference.no_call: no answered call at the seat"
+ALREADY = "conference.busy: a unit is being dialled into this call already"
+TOO_MANY = f"conference.parties: at most {MAX_PARTIES} numbers dialled into one call"
+ABANDONED = "line.restarted: the controller stopped while carrying it out; ask again"
+NOT_IN_CONFERENCE = "leave.no_unit: no unit is connected in this call; stay, or hang up"
+
+
+def connected(unit: str, number: str) -> str:
+    return f"connected: unit {unit} answered at {number}"
+
+
+def dialling(unit: str, number: str) -> str:
+    return f"dialling unit {unit} at {number}"
+
+
+def not_reached(unit: str, tried: list[str]) -> str:
+    return (f"conference.no_answer: unit {unit} did not answer at {', '.join(tried)}; "
+            "the citizen is with the agent")

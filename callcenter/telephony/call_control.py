@@ -1,0 +1,322 @@
+"""The desk's requests carried out on the line: three-way calls with the responsible unit.
+
+For "conference UNIT" at a seat, the controller moves the citizen and the seat (one Redirect)
+into a ConfBridge conference named after the call and dials the unit's numbers in turn
+(Originate with a ChannelId naming the leg: <call>-unit<N>, so every event of the leg belongs
+to the call from its first one). The first number that answers joins; when none does, the
+citizen is still with the agent and the desk reads why. "leave" hangs up the seat's leg only:
+citizen and unit go on talking. A citizen left alone (unit and agent gone) is hung up.
+
+What was dialled is put in the call's own event stream as a fact (Fact: party), so the call's
+record names the unit, the number and the outcome of each leg (domain/calls.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from callcenter.config import Settings
+from callcenter.domain import desk_calls as rules
+from callcenter.domain.calls import call_of_leg, party_leg_id, recording_relpath
+from callcenter.domain.desk_calls import DeskRequest, RequestState
+from callcenter.telephony import ami_actions
+from callcenter.telephony.ami_client import AmiError, Reply
+from callcenter.telephony.ami_parse import Message
+from callcenter.telephony.variables import (
+    CC_UNIT_REC,
+    CONTEXT_CONF_CITIZEN,
+    CONTEXT_CONF_SEAT,
+    CONTEXT_CONF_UNIT,
+    USEREVENT_NAME,
+    Fact,
+)
+
+log = logging.getLogger(__name__)
+JOINED = "joined"
+
+
+class Sender(Protocol):
+    async def send(self, action: ami_actions.Action, timeout: float = 10.0) -> Reply: ...
+
+
+class Requests(Protocol):
+    """The desk's stored requests (services/desk_calls.DeskCalls)."""
+
+    def take(self, limit: int = 20) -> list[DeskRequest]: ...
+    def abandon_working(self) -> int: ...
+    def numbers(self, unit_code: str) -> list[str]: ...
+    def write(self, request_id: int, state: RequestState, detail: str,
+              call: str = "") -> None: ...
+
+
+@dataclass
+class LiveCall:
+    """A citizen's answered call as the controller sees it on the line."""
+
+    linkedid: str
+    citizen: str                 # the citizen's channel name
+    seat: str
+    seat_channel: str
+    conference: bool = False     # moved into the call's conference
+    seat_in: bool = True
+    dialling: bool = False
+    legs: int = 0                # parties dialled so far (unit1, unit2 …)
+    units_in: set[str] = field(default_factory=set)  # party legs in the conference now
+
+
+class CallControl:
+    # Events it reads, beyond the call tracker's.
+    WANTS = frozenset({"OriginateResponse", "ConfbridgeJoin", "ConfbridgeLeave"})
+
+    def __init__(self, settings: Settings, ami: Sender, requests: Requests,
+                 inject: Callable[[Message], None],
+                 on_seat_left: Callable[[str], None] = lambda seat: None) -> None:
+        self.settings = settings
+        self.ami = ami
+        self.requests = requests
+        self.inject = inject            # puts a fact in the call's event stream
+        self.on_seat_left = on_seat_left  # the seat's leg ended after a conference
+        self.by_seat: dict[str, LiveCall] = {}
+        self.by_call: dict[str, LiveCall] = {}
+        self._recording: dict[str, str] = {}      # call -> its recording base (start fact)
+        self._outcome: dict[str, asyncio.Future[str]] = {}  # party leg -> joined / ended
+        self._party_channel: dict[str, str] = {}  # party leg -> its channel name
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def in_conference(self, seat: str) -> bool:
+        live = self.by_seat.get(seat)
+        return live is not None and live.conference
+
+    # -- what the line says -----------------------------------------------------------------
+    def on_event(self, msg: Message) -> None:
+        name = msg.get("Event", "")
+        uid = msg.get("Uniqueid", "")
+        if name == "UserEvent" and msg.get("UserEvent") == USEREVENT_NAME \
+                and msg.get("Fact") == Fact.START and msg.get("Recording"):
+            self._recording[msg.get("Linkedid", "")] = msg["Recording"]
+        elif name == "AgentConnect" and msg.get("MemberName"):
+            live = LiveCall(msg.get("Linkedid", ""), msg.get("Channel", ""),
+                            msg["MemberName"], msg.get("DestChannel", ""))
+            self.by_seat[live.seat] = live
+            self.by_call[live.linkedid] = live
+        elif name == "Newchannel" and call_of_leg(uid):
+            self._party_channel[uid] = msg.get("Channel", "")
+        elif name == "ConfbridgeJoin" and call_of_leg(uid):
+            self._settle(uid, JOINED)
+            party = call_of_leg(uid)
+            joined = self.by_call.get(party[0]) if party else None
+            if joined is not None:
+                joined.units_in.add(uid)
+        elif name == "OriginateResponse" and msg.get("Response") == "Failure":
+            self._settle(uid, f"failed: reason {msg.get('Reason', '?')}")
+        elif name == "Hangup":
+            self._hung_up(uid, msg.get("Channel", ""), msg.get("Cause", ""))
+
+    def _settle(self, uid: str, outcome: str) -> None:
+        waiting = self._outcome.get(uid)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(outcome)
+
+    def _hung_up(self, uid: str, channel: str, cause: str) -> None:
+        party = call_of_leg(uid)
+        if party is not None:
+            self._settle(uid, f"ended: cause {cause}")
+            self._party_channel.pop(uid, None)
+            live = self.by_call.get(party[0])
+            if live is not None:
+                live.units_in.discard(uid)
+                self._alone(live)
+            return
+        lid = next((c for c, live in self.by_call.items() if channel == live.citizen), None)
+        if lid is not None:
+            live = self.by_call.pop(lid)
+            self._recording.pop(lid, None)
+            if self.by_seat.get(live.seat) is live:
+                del self.by_seat[live.seat]
+            # Still ringing a unit for a citizen who has gone: stop it.
+            for leg, ch in list(self._party_channel.items()):
+                of = call_of_leg(leg)
+                if of is not None and of[0] == lid and ch:
+                    self._spawn(self._send(ami_actions.hangup(ch)))
+            return
+        for live in list(self.by_call.values()):
+            if channel and channel == live.seat_channel and live.seat_in:
+                live.seat_in = False
+                if self.by_seat.get(live.seat) is live:
+                    del self.by_seat[live.seat]
+                if live.conference:
+                    self.on_seat_left(live.seat)
+                    self._alone(live)
+
+    def _alone(self, live: LiveCall) -> None:
+        """Nobody left with the citizen in the conference: the conversation is over."""
+        if live.conference and not live.seat_in and not live.units_in and not live.dialling:
+            self._spawn(self._send(ami_actions.hangup(live.citizen)))
+
+    # -- what the desk asks -----------------------------------------------------------------
+    async def start(self) -> None:
+        try:
+            left = await asyncio.to_thread(self.requests.abandon_working)
+        except Exception:
+            log.exception("failing the desk's requests left half done")
+            return
+        if left:
+            log.warning("%d desk requests left half done by a stopped controller: failed", left)
+
+    async def poll(self) -> None:
+        try:
+            taken = await asyncio.to_thread(self.requests.take)
+        except Exception:
+            log.exception("reading the desk's requests failed")
+            return
+        for request in taken:
+            self._spawn(self._carry_out(request))
+
+    async def _carry_out(self, request: DeskRequest) -> None:
+        try:
+            if request.command == "conference":
+                await self._conference(request)
+            elif request.command == "leave":
+                await self._leave(request)
+            else:
+                await self._write(request, RequestState.FAILED,
+                                  f"desk.command: {request.command!r} is not carried out here")
+        except (AmiError, TimeoutError) as exc:
+            await self._write(request, RequestState.FAILED, f"line: {exc}")
+        except Exception:
+            log.exception("desk request %d failed", request.id)
+            await self._write(request, RequestState.FAILED, "line: internal error (logged)")
+
+    async def _conference(self, request: DeskRequest) -> None:
+        live = self.by_seat.get(request.seat)
+        if live is None:
+            return await self._write(request, RequestState.FAILED, rules.NO_CALL)
+        if live.dialling:
+            return await self._write(request, RequestState.FAILED, rules.ALREADY, live)
+        numbers = await asyncio.to_thread(self.requests.numbers, request.target)
+        if not numbers:
+            return await self._write(request, RequestState.FAILED,
+                                     f"conference.unit_phone: unit {request.target!r} has no "
+                                     "number to dial", live)
+        live.dialling = True
+        try:
+            if not live.conference and not await self._move(live, request):
+                return None
+            tried: list[str] = []
+            for number in numbers:
+                if live.legs >= rules.MAX_PARTIES:
+                    return await self._write(request, RequestState.FAILED, rules.TOO_MANY, live)
+                if live.linkedid not in self.by_call:
+                    return await self._write(request, RequestState.FAILED,
+                                             "conference.citizen_gone: the citizen hung up",
+                                             live)
+                await self._write(request, RequestState.WORKING,
+                                  rules.dialling(request.target, number), live)
+                if await self._dial(live, request.target, number) == JOINED:
+                    return await self._write(request, RequestState.DONE,
+                                             rules.connected(request.target, number), live)
+                tried.append(number)
+            return await self._write(request, RequestState.FAILED,
+                                     rules.not_reached(request.target, tried), live)
+        finally:
+            live.dialling = False
+            self._alone(live)
+
+    async def _move(self, live: LiveCall, request: DeskRequest) -> bool:
+        live.conference = True  # before the move: the queue's AgentComplete follows it
+        reply = await self.ami.send(ami_actions.redirect(
+            live.citizen, CONTEXT_CONF_CITIZEN, live.linkedid,
+            extra_channel=live.seat_channel, extra_context=CONTEXT_CONF_SEAT,
+            extra_exten=live.linkedid))
+        if not reply.ok:
+            live.conference = False
+            await self._write(request, RequestState.FAILED,
+                              f"conference.move: {reply.response.get('Message', 'refused')}",
+                              live)
+        return reply.ok
+
+    async def _dial(self, live: LiveCall, unit: str, number: str) -> str:
+        live.legs += 1
+        leg = f"unit{live.legs}"
+        uid = party_leg_id(live.linkedid, leg)
+        self.inject({"Event": "UserEvent", "UserEvent": USEREVENT_NAME,
+                     "Fact": Fact.PARTY.value, "Leg": leg, "Unit": unit, "Number": number,
+                     "Origin": "controller", "Uniqueid": uid, "Linkedid": live.linkedid,
+                     "Timestamp": f"{time.time():.6f}"})
+        waiting: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._outcome[uid] = waiting
+        ring = self.settings.conference_ring_timeout
+        try:
+            reply = await self.ami.send(ami_actions.originate(
+                f"PJSIP/{number}@{self.settings.trunk_outbound}", CONTEXT_CONF_UNIT,
+                live.linkedid, caller_id=f'"{self.settings.number}" <{self.settings.number}>',
+                timeout_ms=ring * 1000, variables={CC_UNIT_REC: self._unit_recording(live, leg)},
+                channel_id=uid))
+            if not reply.ok:
+                return f"refused: {reply.response.get('Message', '')}"
+            try:
+                # Ringing, then the notice played to the unit before it joins.
+                return await asyncio.wait_for(waiting, ring + 20)
+            except TimeoutError:
+                channel = self._party_channel.get(uid)
+                if channel:
+                    await self._send(ami_actions.hangup(channel))
+                return "timeout"
+        finally:
+            self._outcome.pop(uid, None)
+
+    def _unit_recording(self, live: LiveCall, leg: str) -> str:
+        base = self._recording.get(live.linkedid, "")
+        if not base or recording_relpath(base, self.settings.asterisk_recording_root) is None:
+            # Not seen (the controller started mid-call and the channel had none): the leg is
+            # still recorded, beside the day's calls, under its own name.
+            day = datetime.now(self.settings.tz).strftime("%Y/%m/%d")
+            base = f"{self.settings.asterisk_recording_root.rstrip('/')}/{day}/{live.linkedid}"
+        return f"{base}-{leg}"
+
+    async def _leave(self, request: DeskRequest) -> None:
+        live = self.by_seat.get(request.seat)
+        if live is None:
+            return await self._write(request, RequestState.FAILED, rules.NO_CALL)
+        if not live.conference or not live.units_in:
+            return await self._write(request, RequestState.FAILED, rules.NOT_IN_CONFERENCE,
+                                     live)
+        reply = await self.ami.send(ami_actions.hangup(live.seat_channel))
+        if not reply.ok:
+            return await self._write(request, RequestState.FAILED,
+                                     f"leave: {reply.response.get('Message', 'refused')}", live)
+        await self._write(request, RequestState.DONE,
+                          "left: the citizen and the unit stay connected", live)
+
+    async def _write(self, request: DeskRequest, state: RequestState, detail: str,
+                     live: LiveCall | None = None) -> None:
+        try:
+            await asyncio.to_thread(self.requests.write, request.id, state, detail,
+                                    live.linkedid if live is not None else "")
+        except Exception:
+            log.exception("writing back desk request %d failed", request.id)
+
+    async def _send(self, action: ami_actions.Action) -> None:
+        try:
+            await self.ami.send(action)
+        except (AmiError, TimeoutError) as exc:
+            log.warning("%s: %s", action.name, exc)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -1,0 +1,148 @@
+"""Three-way calls (三方通话) on the real sandbox: citizen, seat and the responsible unit in one
+ConfBridge conference; the agent leaves and citizen and unit go on talking; one call record,
+with the unit's leg and its own recording. A unit that does not answer leaves the citizen with
+the agent, and the desk reads why."""
+
+from __future__ import annotations
+
+import array
+import asyncio
+import wave
+from pathlib import Path
+from typing import Any
+
+import pytest
+from call_support import finish, place_call, stored_calls, until
+from conftest import wait_port_free
+from sqlalchemy import select
+
+from callcenter import simulate
+from callcenter.domain.privacy import Role, Viewer
+from callcenter.domain.units import Unit
+from callcenter.services.desk_calls import DeskCalls
+from callcenter.services.units import UnitsDirectory
+from callcenter.storage.tables import PartyRow, RecordingRow
+from callcenter.storage.uow import UnitOfWork
+
+pytestmark = pytest.mark.asterisk
+LEADER = Viewer(Role.SUPERVISOR, "banzhang")
+UNIT = Unit("hexie-property", "和谐物业公司", phone="024-2222 1111", duty_phone="13900000001")
+
+
+def loudness(path: Path, start_s: float = 0.0, end_s: float | None = None) -> float:
+    """Mean absolute sample value of a 16-bit WAV between two times (0: silence)."""
+    with wave.open(str(path), "rb") as w:
+        rate = w.getframerate()
+        w.setpos(min(int(start_s * rate), w.getnframes()))
+        frames = w.readframes((int(end_s * rate) if end_s else w.getnframes())
+                              - int(start_s * rate))
+    samples = array.array("h", frames)
+    return sum(abs(s) for s in samples) / max(len(samples), 1)
+
+
+def desk_calls(controller, settings) -> DeskCalls:
+    engine = controller.call_log.engine
+    UnitsDirectory(engine).replace([UNIT], [])
+    return DeskCalls(engine, [s.id for s in settings.seats])
+
+
+async def settled(calls: DeskCalls, request: dict[str, Any], timeout: float = 40
+                  ) -> dict[str, Any]:
+    for _ in range(int(timeout / 0.2)):
+        view = calls.get(request["id"], LEADER)
+        if view["state"] in ("done", "failed"):
+            return view
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"request still {view}")
+
+
+async def answered_seat(controller) -> str:
+    await until(lambda: controller.control.by_seat, timeout=30)
+    return str(next(iter(controller.control.by_seat)))
+
+
+@pytest.fixture
+def unit_phone(settings, asterisk):
+    phone = simulate.seat_phone(settings.trunk_sandbox_out_port, 27100)
+    yield phone
+    phone.stop()
+    wait_port_free(settings.trunk_sandbox_out_port)
+
+
+@pytest.fixture
+def busy_unit(settings, asterisk):
+    phone = simulate.busy_phone(settings.trunk_sandbox_out_port)
+    yield phone
+    phone.stop()
+    wait_port_free(settings.trunk_sandbox_out_port)
+
+
+@pytest.mark.parametrize("store_url", ["sqlite", "postgresql"], indirect=True)
+async def test_citizen_seat_and_unit_talk_then_the_agent_leaves(controller, seat_phones,
+                                                                unit_phone, settings):
+    calls = desk_calls(controller, settings)
+    call = place_call(settings, "13800138031", hold_ms=24000)
+    seat = await answered_seat(controller)
+
+    asked = calls.request(seat, "conference", UNIT.code, LEADER)
+    done = await settled(calls, asked)
+    assert done["state"] == "done", done
+    assert done["detail"] == "connected: unit hexie-property answered at 02422221111"
+    assert simulate.dialled_numbers(unit_phone) == ["02422221111"]
+    await asyncio.sleep(4)  # the three talk
+
+    left = await settled(calls, calls.request(seat, "leave", "", LEADER))
+    assert left["state"] == "done", left
+    await until(lambda: seat not in controller.control.by_seat, timeout=5)
+    # Citizen and unit stay connected: the citizen's own BYE ends the call (SIPp would fail on
+    # a BYE from the line).
+    await finish(call)
+
+    (row,) = await stored_calls(controller, 1)
+    assert row.disposition == "answered" and row.seat == seat
+    assert row.hung_up_by == "citizen"
+    with UnitOfWork(controller.call_log.engine, read_only=True) as uow:
+        (party,) = uow.session.scalars(select(PartyRow)).all()
+        recs = {r.kind: r for r in uow.session.scalars(select(RecordingRow))}
+    assert (party.leg, party.unit, party.number, party.outcome) == (
+        "unit1", "hexie-property", "02422221111", "answered")
+    assert party.answered_at is not None and party.ended_at is not None
+    assert (party.ended_at - party.answered_at).total_seconds() > 8
+    # One record; the recordings cover the whole call, the unit as its own speaker.
+    assert set(recs) == {"mix", "citizen", "seat", "unit1", "unit1-mix"}, recs
+    assert all(not r.error for r in recs.values()), {k: r.error for k, r in recs.items()}
+    root = settings.recording_root
+    talk = (row.ended_at - row.answered_at).total_seconds()
+    assert recs["citizen"].duration_s > talk - 3
+    assert recs["unit1"].offset_s > 0 and recs["unit1"].path.endswith("-unit1.wav")
+    # RTP on every leg: the unit's phone echoes what it hears, so its own voice carries the
+    # citizen's audio; after the agent left, the citizen hears the unit alone.
+    assert loudness(root / recs["unit1"].path) > 50
+    assert loudness(root / recs["seat"].path, talk - 4, talk - 1) > 50
+    assert {g.role for g in row.legs} == {"citizen", "seat", "unit"}
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_a_unit_that_does_not_answer_leaves_the_citizen_with_the_agent(
+        controller, seat_phones, busy_unit, settings):
+    calls = desk_calls(controller, settings)
+    call = place_call(settings, "13800138032", hold_ms=16000)
+    seat = await answered_seat(controller)
+
+    failed = await settled(calls, calls.request(seat, "conference", UNIT.code, LEADER))
+    assert failed["state"] == "failed"
+    assert failed["detail"].startswith("conference.no_answer: unit hexie-property did not "
+                                       "answer at 02422221111, 13900000001")
+    assert simulate.dialled_numbers(busy_unit) == ["02422221111", "13900000001"]
+    # Back with the agent: the seat is still on the call, and leaving is refused.
+    assert seat in controller.control.by_seat
+    refused = await settled(calls, calls.request(seat, "leave", "", LEADER))
+    assert refused["detail"].startswith("leave.no_unit")
+    await finish(call)
+
+    (row,) = await stored_calls(controller, 1)
+    assert row.hung_up_by == "citizen"
+    with UnitOfWork(controller.call_log.engine, read_only=True) as uow:
+        parties = uow.session.scalars(select(PartyRow).order_by(PartyRow.leg)).all()
+    assert [(p.leg, p.number, p.outcome) for p in parties] == [
+        ("unit1", "02422221111", "busy"), ("unit2", "13900000001", "busy")]

@@ -1,0 +1,230 @@
+"""Three-way calls from the desk: the rules of a request, the requests over a real store and the
+API, and the record of the parties dialled into a call (folded from facts)."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from tickets_support import Clock
+
+from callcenter.api import tokens
+from callcenter.api.app import make_app
+from callcenter.bootstrap import api_over
+from callcenter.domain.calls import (
+    CallFact,
+    Fact,
+    HungUpBy,
+    PartyOutcome,
+    What,
+    build_record,
+    call_of_leg,
+    party_leg_id,
+)
+from callcenter.domain.desk_calls import (
+    DeskCallError,
+    RequestState,
+    check_request,
+    dialled_form,
+    numbers_to_try,
+)
+from callcenter.domain.privacy import Role, Viewer
+from callcenter.domain.units import Unit
+from callcenter.services.agents import AgentDesk
+from callcenter.services.desk_calls import DeskCalls
+from callcenter.services.errors import Forbidden, NotFound
+from callcenter.services.units import UnitsDirectory
+from callcenter.storage.engine import make_engine, migrate
+from callcenter.telephony.call_facts import call_of, fact_of
+
+ZHANG, LI = Viewer(Role.AGENT, "zhang"), Viewer(Role.AGENT, "li")
+LEADER = Viewer(Role.SUPERVISOR, "banzhang")
+LID = "1796000000.1"
+UNITS = [Unit("hexie", "和谐物业", phone="024-2222 1111", duty_phone="(139)0000-0001"),
+         Unit("mute", "无电话单位"), Unit("odd", "号码不明", phone="找王经理")]
+
+
+def test_numbers_are_dialled_as_digits_phone_first():
+    assert dialled_form("024-2222 1111") == "02422221111"
+    assert dialled_form("+86 (24) 2222-1111") == "+862422221111"
+    for bad in ("找王经理", "12", "024;drop", "1" * 21, "sip:evil@x", ""):
+        assert dialled_form(bad) is None, bad
+    assert numbers_to_try("024-2222 1111", "13900000001") == ["02422221111", "13900000001"]
+    assert numbers_to_try("13900000001", "139 0000 0001") == ["13900000001"]  # once
+    assert numbers_to_try("", "找王经理") == []
+
+
+def test_a_request_names_the_rule_it_breaks():
+    check_request("conference", "hexie", ["02422221111"])
+    check_request("leave", "", None)
+    cases: list[tuple[tuple[str, str, list[str] | None], str]] = [
+        (("conference", "nobody", None), "conference.unit"),
+        (("conference", "mute", []), "conference.unit_phone"),
+        (("leave", "hexie", None), "leave.target"),
+        (("transfer", "8002", None), "desk.command")]
+    for args, rule in cases:
+        with pytest.raises(DeskCallError) as caught:
+            check_request(*args)
+        assert caught.value.rule == rule
+
+
+def test_a_party_leg_belongs_to_its_call_whatever_its_linkedid():
+    uid = party_leg_id(LID, "unit2")
+    assert call_of_leg(uid) == (LID, "unit2")
+    for other in (LID, "1796000000.1-unit0", "1796000000.1-unit10", "x-unit1",
+                  "1796000000.1-unit1\n", "1796000000.1-seat1"):
+        assert call_of_leg(other) is None, other
+    # Before it joins the conference Asterisk gives the leg its own Linkedid.
+    assert call_of({"Uniqueid": uid, "Linkedid": uid}) == LID
+    assert call_of({"Uniqueid": "1796000000.7", "Linkedid": LID}) == LID
+
+
+def _f(at: float, what: What, uid: str = LID, **values: str) -> CallFact:
+    return CallFact(at, what, uid, tuple(sorted(values.items())))
+
+
+def test_the_record_names_each_party_dialled_and_how_it_went():
+    seat_leg, unit1, unit2 = "1796000000.2", party_leg_id(LID, "unit1"), \
+        party_leg_id(LID, "unit2")
+    facts = [
+        _f(0.0, What.CHANNEL_START, channel="PJSIP/trunk-1", caller="13800138000"),
+        _f(4.0, What.QUEUE_JOIN, queue="hotline"),
+        _f(5.0, What.CHANNEL_START, seat_leg, channel="PJSIP/seat8001-1", seat="8001"),
+        _f(6.0, What.AGENT_CONNECT, queue="hotline", seat="8001"),
+        # Moved into the conference: the queue says the agent's call is complete.
+        _f(10.0, What.AGENT_COMPLETE, by=HungUpBy.SEAT.value),
+        _f(10.1, What.CONF_JOIN),
+        _f(10.2, What.DIALPLAN, unit1, fact=Fact.PARTY, Leg="unit1", Unit="hexie",
+           Number="02422221111"),
+        _f(10.3, What.CHANNEL_START, unit1, channel="PJSIP/pstn-3"),
+        _f(12.0, What.CHANNEL_END, unit1, channel="PJSIP/pstn-3", cause="17"),
+        _f(12.1, What.DIALPLAN, unit2, fact=Fact.PARTY, Leg="unit2", Unit="hexie",
+           Number="13900000001"),
+        _f(12.2, What.CHANNEL_START, unit2, channel="PJSIP/pstn-4"),
+        _f(15.0, What.CONF_JOIN, unit2),
+        _f(20.0, What.CHANNEL_END, seat_leg, channel="PJSIP/seat8001-1", seat="8001",
+           cause="16"),
+        _f(40.0, What.HANGUP_REQUEST),
+        _f(40.0, What.CHANNEL_END, channel="PJSIP/trunk-1", cause="16"),
+        _f(40.1, What.CHANNEL_END, unit2, channel="PJSIP/pstn-4", cause="16"),
+    ]
+    r = build_record(LID, reversed(facts))
+    assert [(p.leg, p.number, p.outcome) for p in r.parties] == [
+        ("unit1", "02422221111", PartyOutcome.BUSY),
+        ("unit2", "13900000001", PartyOutcome.ANSWERED)]
+    assert r.parties[1].talk_s == 25.1 and r.parties[0].answered_at is None
+    # The conversation ran until the citizen hung up, not until the move.
+    assert (r.talk_s, r.hung_up_by) == (34.0, HungUpBy.CITIZEN)
+    assert sorted(g.role for g in r.legs) == ["citizen", "seat", "unit", "unit"]
+    # Still ringing when stored.
+    ringing = build_record(LID, facts[:8])
+    assert ringing.parties[0].outcome is PartyOutcome.DIALLING
+
+
+def test_confbridge_join_is_a_fact_of_the_leg():
+    uid = party_leg_id(LID, "unit1")
+    f = fact_of({"Event": "ConfbridgeJoin", "Conference": LID, "Uniqueid": uid,
+                 "Linkedid": LID, "Timestamp": "1796000010.5"})
+    assert f is not None and (f.what, f.uniqueid, f.at) == (What.CONF_JOIN, uid, 1796000010.5)
+
+
+@pytest.fixture
+def calls(store_url):
+    engine = make_engine(store_url)
+    migrate(engine)
+    UnitsDirectory(engine).replace(UNITS, [])
+    desk = AgentDesk(engine, ["8001", "8002"], Clock())
+    desk.act("8001", "login", ZHANG)
+    yield DeskCalls(engine, ["8001", "8002"], Clock())
+    engine.dispose()
+
+
+def test_requests_are_stored_for_the_controller_and_written_back(calls):
+    asked = calls.request("8001", "conference", "hexie", ZHANG)
+    assert (asked["state"], asked["actor"], asked["call"]) == ("pending", "agent:zhang", None)
+    with pytest.raises(Forbidden):
+        calls.request("8001", "leave", "", LI)  # not li's seat
+    with pytest.raises(Forbidden):
+        calls.request("8002", "leave", "", ZHANG)  # nobody's: not zhang's either
+    with pytest.raises(NotFound):
+        calls.request("9999", "leave", "", LEADER)
+    with pytest.raises(Forbidden):
+        calls.request("8001", "leave", "", Viewer(Role.UNIT, "w", "hexie"))
+    for unit, rule in (("nobody", "conference.unit"), ("mute", "conference.unit_phone"),
+                       ("odd", "conference.unit_phone")):
+        with pytest.raises(DeskCallError) as caught:
+            calls.request("8001", "conference", unit, LEADER)
+        assert caught.value.rule == rule
+    # The controller takes each pending request once, works on it and writes back.
+    (taken,) = calls.take()
+    assert (taken.id, taken.state, taken.target) == (asked["id"], RequestState.WORKING, "hexie")
+    assert calls.take() == []
+    assert calls.numbers("hexie") == ["02422221111", "13900000001"]
+    calls.write(taken.id, RequestState.DONE, "connected", LID)
+    got = calls.get(asked["id"], LEADER)
+    assert (got["state"], got["detail"], got["call"]) == ("done", "connected", LID)
+    # A controller stopped half way: its request is failed at the next start, not left.
+    calls.request("8001", "leave", "", LEADER)
+    (half,) = calls.take()
+    assert calls.abandon_working() == 1
+    assert calls.get(half.id, LEADER)["detail"].startswith("line.restarted")
+    with pytest.raises(NotFound):
+        calls.get(10**9, LEADER)
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_conference_over_the_api_is_accepted_and_followed(service, tmp_path):
+    service.units.replace(UNITS, [])
+    path = tmp_path / "tokens.toml"
+    zhang = tokens.add(path, ZHANG)
+    office, unit = tokens.add(path, LEADER), tokens.add(path, Viewer(Role.UNIT, "w", "hexie"))
+    api = api_over(service, None, tokens.load(path), ["8001", "8002"])
+    api.desk.act("8001", "login", ZHANG)
+    client = TestClient(TestServer(make_app(api)))
+    await client.start_server()
+
+    async def call(token, method, url, body=None, expect=200):
+        r = await client.request(method, "/api/v1/desk" + url, json=body,
+                                 headers={"Authorization": f"Bearer {token}"})
+        data = await r.json()
+        assert r.status == expect, (r.status, data)
+        return data
+
+    try:
+        asked = await call(zhang, "POST", "/seats/8001/conference", {"unit": "hexie"}, 202)
+        assert asked["state"] == "pending"
+        followed = await call(office, "GET", f"/requests/{asked['id']}")
+        assert followed["command"] == "conference" and followed["target"] == "hexie"
+        refused = await call(zhang, "POST", "/seats/8001/conference", {"unit": "nobody"}, 409)
+        assert refused["rule"] == "conference.unit"
+        await call(zhang, "POST", "/seats/8001/conference", {}, 422)
+        await call(zhang, "POST", "/seats/8001/conference", {"unit": ["x"]}, 422)
+        await call(zhang, "POST", "/seats/8002/leave", {}, 403)
+        await call(unit, "GET", f"/requests/{asked['id']}", expect=403)
+        await call(office, "GET", "/requests/999999", expect=404)
+        assert (await call(zhang, "POST", "/seats/8001/leave", {}, 202))["command"] == "leave"
+    finally:
+        await client.close()
+
+
+def test_the_cli_waits_for_the_line_and_names_the_rule(tmp_path, monkeypatch, capsys):
+    """No controller runs: the request stays pending and the CLI says so in one line."""
+    from callcenter import cli
+
+    home = tmp_path
+    (home / "config").mkdir()
+    (home / "config" / "hotline.toml").write_text(
+        '[store]\nurl = "sqlite:///desk.db"\n[[seats]]\nid = "8001"\nname = "一号席"\n'
+        'sandbox_port = 5071\n', encoding="utf-8")
+    monkeypatch.setenv("CALLCENTER_HOME", str(home))
+    monkeypatch.delenv("CALLCENTER_DB_URL", raising=False)
+    engine = make_engine(f"sqlite:///{home / 'desk.db'}")
+    migrate(engine)
+    UnitsDirectory(engine).replace(UNITS, [])
+    engine.dispose()
+    rc = cli.main(["desk", "8001", "conference", "hexie", "--wait", "0.5"])
+    err = capsys.readouterr().err
+    assert rc == 1 and err.strip().splitlines()[-1].startswith("refused: desk.no_controller")
+    rc = cli.main(["desk", "8001", "conference", "nobody"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.strip() == ("refused: conference.unit: no unit 'nobody' in the "
+                                       "directory")
