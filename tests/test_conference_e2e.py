@@ -15,11 +15,13 @@ import pytest
 from call_support import finish, place_call, stored_calls, until
 from conftest import wait_port_free
 from sqlalchemy import select
+from tickets_support import CTX, FORM
 
 from callcenter import simulate
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.units import Unit
 from callcenter.services.desk_calls import DeskCalls
+from callcenter.services.tickets import TicketService
 from callcenter.services.units import UnitsDirectory
 from callcenter.storage.tables import PartyRow, RecordingRow
 from callcenter.storage.uow import UnitOfWork
@@ -120,6 +122,12 @@ async def test_citizen_seat_and_unit_talk_then_the_agent_leaves(controller, seat
     assert loudness(root / recs["unit1"].path) > 50
     assert loudness(root / recs["seat"].path, talk - 4, talk - 1) > 50
     assert {g.role for g in row.legs} == {"citizen", "seat", "unit"}
+    # A ticket registered from the call carries the leg.
+    tickets = TicketService(controller.call_log.engine, CTX)
+    tid = tickets.register(FORM, LEADER, row.linkedid)
+    (leg,) = tickets.get(tid, LEADER)["conference_legs"]
+    assert (leg["call"], leg["unit"], leg["outcome"]) == (row.linkedid, UNIT.code, "answered")
+    assert leg["talk_s"] > 8
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)

@@ -228,3 +228,27 @@ def test_the_cli_waits_for_the_line_and_names_the_rule(tmp_path, monkeypatch, ca
     err = capsys.readouterr().err
     assert rc == 2 and err.strip() == ("refused: conference.unit: no unit 'nobody' in the "
                                        "directory")
+
+
+def test_a_unit_sees_its_own_conference_legs_without_the_call(service):
+    from dataclasses import replace
+
+    from tickets_support import FORM
+
+    from callcenter.domain.calls import Party
+    from callcenter.services.ticket_views import ticket_view
+    from callcenter.storage.tickets_repo import TicketsRepo
+    from callcenter.storage.uow import UnitOfWork
+
+    tid = service.register(FORM, LEADER)
+    with UnitOfWork(service.engine, read_only=True) as uow:
+        stored = TicketsRepo(uow.session).get(tid)
+    at = service.clock()
+    legs = tuple((LID, Party(f"unit{n}", party_leg_id(LID, f"unit{n}"), unit, "110", at, at,
+                             at, PartyOutcome.ANSWERED))
+                 for n, unit in ((1, "u-wuye"), (2, "u-water")))
+    stored = replace(stored, parties=legs)
+    hotline = ticket_view(stored, LEADER, at, service.ctx)["conference_legs"]
+    assert [(g["call"], g["unit"]) for g in hotline] == [(LID, "u-wuye"), (LID, "u-water")]
+    unit = ticket_view(stored, Viewer(Role.UNIT, "w", "u-water"), at, service.ctx)
+    assert [(g["call"], g["unit"]) for g in unit["conference_legs"]] == [(None, "u-water")]

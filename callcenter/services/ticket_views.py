@@ -62,6 +62,13 @@ def ticket_view(st: StoredTicket, viewer: Viewer, now: datetime,
         "answer": t.answer, "kb_article": t.kb_article, "merged_into": t.merged_into,
         # Call ids lead to recordings, which hold the caller's voice and number: hotline only.
         "calls": list(st.calls) if is_hotline(viewer) else [],
+        # Units dialled into the calls (三方通话); a unit sees its own legs, without the call.
+        "conference_legs": [
+            {"call": lid if is_hotline(viewer) else None, "leg": p.leg, "unit": p.unit,
+             "number": p.number, "outcome": p.outcome.value,
+             "dialled_at": _iso(p.dialled_at), "answered_at": _iso(p.answered_at),
+             "ended_at": _iso(p.ended_at), "talk_s": p.talk_s}
+            for lid, p in st.parties if is_hotline(viewer) or p.unit == viewer.unit],
     }
 
 

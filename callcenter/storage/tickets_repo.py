@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from callcenter.domain.calls import Party, PartyOutcome
 from callcenter.domain.policy import Urgency
 from callcenter.domain.registration import Channel, Gender, Registration, address_key
 from callcenter.domain.replies import Kind
@@ -28,7 +29,7 @@ from callcenter.domain.tickets import (
     Ticket,
 )
 from callcenter.storage import ticket_codec
-from callcenter.storage.tables import CallRow
+from callcenter.storage.tables import CallRow, PartyRow
 from callcenter.storage.ticket_tables import TicketAuditRow, TicketCallRow, TicketRow, TicketUnitRow
 
 __all__ = ["ConcurrentUpdate", "StoredTicket", "TicketsRepo"]
@@ -41,6 +42,8 @@ class StoredTicket:
     version: int
     registered_by: str
     calls: tuple[str, ...]
+    # Units dialled into the ticket's calls (三方通话): (call Linkedid, party), oldest first.
+    parties: tuple[tuple[str, Party], ...] = ()
 
 
 def _columns(t: Ticket) -> dict[str, object]:
@@ -104,7 +107,18 @@ class TicketsRepo:
             return None
         calls = tuple(self.s.scalars(select(TicketCallRow.linkedid).where(
             TicketCallRow.ticket_id == row.id).order_by(TicketCallRow.linkedid)))
-        return _stored(row, tuple(self.audit(row.id)), calls)
+        return replace(_stored(row, tuple(self.audit(row.id)), calls),
+                       parties=self._parties(calls))
+
+    def _parties(self, calls: tuple[str, ...]) -> tuple[tuple[str, Party], ...]:
+        if not calls:
+            return ()
+        rows = self.s.execute(select(CallRow.linkedid, PartyRow).join(
+            PartyRow, PartyRow.call_id == CallRow.id).where(CallRow.linkedid.in_(calls))
+            .order_by(PartyRow.dialled_at)).all()
+        return tuple((lid, Party(p.leg, p.uniqueid, p.unit, p.number, p.dialled_at,
+                                 p.answered_at, p.ended_at, PartyOutcome(p.outcome)))
+                     for lid, p in rows)
 
     def save(self, t: Ticket, version: int, stored_history: int) -> int:
         """Write the new state if nobody saved since `version`; returns the new version."""
