@@ -154,3 +154,70 @@ async def test_a_unit_that_does_not_answer_leaves_the_citizen_with_the_agent(
         parties = uow.session.scalars(select(PartyRow).order_by(PartyRow.leg)).all()
     assert [(p.leg, p.number, p.outcome) for p in parties] == [
         ("unit1", "02422221111", "busy"), ("unit2", "13900000001", "busy")]
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_a_blind_transfer_to_another_seat_keeps_one_call_and_one_recording(
+        controller, seat_phones, settings):
+    calls = desk_calls(controller, settings)
+    call = place_call(settings, "13800138033", hold_ms=16000)
+    first = await answered_seat(controller)
+    other = next(s.id for s in settings.seats if s.id != first)
+    await asyncio.sleep(2)
+    done = await settled(calls, calls.request(first, "transfer", f"seat:{other}", LEADER))
+    assert done["state"] == "done", done
+    await until(lambda: list(controller.control.by_seat) == [other], timeout=10)
+    await finish(call)
+
+    (row,) = await stored_calls(controller, 1)
+    assert row.disposition == "answered" and row.seat == first
+    seats = sorted(g.channel.split("-")[0] for g in row.legs if g.role == "seat")
+    assert seats == sorted(f"PJSIP/seat{s}" for s in (first, other))
+    trail = controller.call_log.trail(row.linkedid)
+    assert [e["Target"] for e in trail if e.get("Fact") == "transfer"] == [f"seat:{other}"]
+    talk = (row.ended_at - row.answered_at).total_seconds()
+    assert row.talk_s == pytest.approx(talk, abs=0.5)  # not cut at the transfer
+    with UnitOfWork(controller.call_log.engine, read_only=True) as uow:
+        recs = {r.kind: r for r in uow.session.scalars(select(RecordingRow))}
+    # Recorded across the transfer: the seat side holds the second seat's echo at the end.
+    assert recs["citizen"].duration_s > talk - 2.5
+    assert loudness(settings.recording_root / recs["seat"].path, talk - 4, talk - 1) > 50
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_a_blind_transfer_to_a_unit_not_answering_puts_the_citizen_back_in_line(
+        controller, seat_phones, busy_unit, settings):
+    calls = desk_calls(controller, settings)
+    call = place_call(settings, "13800138034", hold_ms=22000)
+    first = await answered_seat(controller)
+    failed = await settled(calls, calls.request(first, "transfer", f"unit:{UNIT.code}",
+                                                LEADER))
+    assert failed["state"] == "failed"
+    assert failed["detail"].startswith("transfer.no_answer: unit hexie-property did not "
+                                       "answer at 02422221111, 13900000001; the citizen is "
+                                       "back in the queue")
+    # Answered again by a seat, in the same call.
+    await until(lambda: controller.control.by_seat, timeout=20)
+    await finish(call)
+    (row,) = await stored_calls(controller, 1)
+    connects = [e for e in controller.call_log.trail(row.linkedid)
+                if e.get("Event") == "AgentConnect"]
+    assert len(connects) == 2 and row.disposition == "answered"
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_a_blind_transfer_to_a_unit_lets_the_seat_go(controller, seat_phones, unit_phone,
+                                                          settings):
+    calls = desk_calls(controller, settings)
+    call = place_call(settings, "13800138035", hold_ms=15000)
+    first = await answered_seat(controller)
+    done = await settled(calls, calls.request(first, "transfer", f"unit:{UNIT.code}", LEADER))
+    assert done["state"] == "done" and done["detail"].startswith("connected"), done
+    assert first not in controller.control.by_seat
+    await finish(call)  # the citizen's own BYE: still talking to the unit until then
+    (row,) = await stored_calls(controller, 1)
+    with UnitOfWork(controller.call_log.engine, read_only=True) as uow:
+        (party,) = uow.session.scalars(select(PartyRow)).all()
+    assert party.outcome == "answered" and row.hung_up_by == "citizen"
+    seat_leg = next(g for g in row.legs if g.role == "seat")
+    assert seat_leg.ended_at < party.ended_at  # the agent was let go at once

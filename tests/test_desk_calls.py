@@ -56,11 +56,19 @@ def test_numbers_are_dialled_as_digits_phone_first():
 def test_a_request_names_the_rule_it_breaks():
     check_request("conference", "hexie", ["02422221111"])
     check_request("leave", "", None)
+    check_request("transfer", "seat:8002", None, ("8001", "8002"), "8001")
+    check_request("transfer", "queue", None)
+    check_request("transfer", "unit:hexie", ["110"])
     cases: list[tuple[tuple[str, str, list[str] | None], str]] = [
         (("conference", "nobody", None), "conference.unit"),
         (("conference", "mute", []), "conference.unit_phone"),
         (("leave", "hexie", None), "leave.target"),
-        (("transfer", "8002", None), "desk.command")]
+        (("transfer", "8002", None), "transfer.target"),
+        (("transfer", "queue:x", None), "transfer.target"),
+        (("transfer", "seat:9999", None), "transfer.seat"),
+        (("transfer", "unit:nobody", None), "transfer.unit"),
+        (("transfer", "unit:mute", []), "transfer.unit_phone"),
+        (("hold", "", None), "desk.command")]
     for args, rule in cases:
         with pytest.raises(DeskCallError) as caught:
             check_request(*args)
@@ -202,6 +210,11 @@ async def test_conference_over_the_api_is_accepted_and_followed(service, tmp_pat
         await call(unit, "GET", f"/requests/{asked['id']}", expect=403)
         await call(office, "GET", "/requests/999999", expect=404)
         assert (await call(zhang, "POST", "/seats/8001/leave", {}, 202))["command"] == "leave"
+        moved = await call(zhang, "POST", "/seats/8001/transfer", {"target": "seat:8002"}, 202)
+        assert moved["target"] == "seat:8002"
+        assert (await call(zhang, "POST", "/seats/8001/transfer", {"target": "seat:8001"},
+                           409))["rule"] == "transfer.seat"
+        await call(zhang, "POST", "/seats/8001/transfer", {}, 422)
     finally:
         await client.close()
 

@@ -357,14 +357,15 @@ def make_app(api: Api) -> web.Application:
             raise ValidationFailed({"body": "an object"})
         name = request.match_info["command"]
         if name in CALL_COMMANDS:
-            unit = body.get("unit", "")
-            if not isinstance(unit, str) or len(unit) > 64:
-                raise ValidationFailed({"unit": "a unit's code"})
-            if name == "conference" and not unit:
-                raise ValidationFailed({"unit": "required: the unit to call in"})
+            # conference: {"unit": CODE}; transfer: {"target": "unit:CODE" | "seat:ID" |
+            # "queue"}; leave: nothing.
+            key = {"conference": "unit", "transfer": "target"}.get(name)
+            target = body.get(key, "") if key else ""
+            if not isinstance(target, str) or len(target) > 64 or (key and not target):
+                raise ValidationFailed({key or "body": "required: text up to 64 characters"})
             # Accepted: the controller carries it out; GET the request to follow it.
             return _json(await run(api.desk_calls.request, request.match_info["seat"], name,
-                                   unit, who), 202)
+                                   target, who), 202)
         if name not in DESK_COMMANDS:
             raise NotFound(f"no command {name}")
         fields = {k: body.get(k, "") for k in ("reason", "agent")}

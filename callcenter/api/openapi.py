@@ -114,15 +114,18 @@ def document() -> dict[str, Any]:
         f"{P}/desk/seats/{{seat}}/{{command}}": {"post": _also_accepted(_op(
             "log in at a seat, get ready, pause with a reason, log out (an agent their own "
             "seat, a supervisor any; the queue follows within a second); or, on the seat's "
-            "live call, `conference` a unit (三方通话: its phone, then its duty phone) or "
-            "`leave` the citizen and the unit talking: accepted (202) for the controller, "
-            "followed at /desk/requests/{id}",
+            "live call, `conference` a unit (三方通话: its phone, then its duty phone), "
+            "`transfer` the citizen (blind: to unit:CODE, seat:ID or the queue) or `leave` "
+            "the citizen and the unit talking: accepted (202) for the controller, followed at "
+            "/desk/requests/{id}",
             {"type": "object", "properties": {
                 "reason": {"type": "string", "enum": sorted(PAUSE_REASONS)},
                 "agent": {"type": "string", "maxLength": 64,
                           "description": "who logs in (supervisors; an agent is themselves)"},
                 "unit": {"type": "string", "maxLength": 64,
-                         "description": "conference: the unit's code"}}},
+                         "description": "conference: the unit's code"},
+                "target": {"type": "string", "maxLength": 64,
+                           "description": "transfer: unit:CODE, seat:ID or queue"}}},
             params=[{"name": "seat", "in": "path", "required": True,
                      "schema": {"type": "string", "pattern": "^[0-9]{2,8}$"}},
                     {"name": "command", "in": "path", "required": True,

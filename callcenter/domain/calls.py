@@ -36,6 +36,8 @@ class Fact(StrEnum):
     # Made by the controller: it dialled a party into the call (a unit's phone in a three-way
     # call), with Leg (unit1, unit2 …), Unit (its code) and Number.
     PARTY = "party"
+    # Made by the controller: the desk transferred the citizen (Target: unit:…, seat:…, queue).
+    TRANSFER = "transfer"
 
 
 class Disposition(StrEnum):
@@ -274,9 +276,10 @@ def build_record(linkedid: str, facts: Iterable[CallFact]) -> CallRecord:
         if left is not None:
             wait = round(max(left - joined, 0.0), 3)
 
-    # Moved into a three-way call: the queue's AgentComplete marks the move, not the end.
-    conferenced = first(What.CONF_JOIN) is not None
-    if conferenced:
+    # Moved into a three-way call or transferred: the queue's AgentComplete marks the move,
+    # not the end of the conversation.
+    moved = first(What.CONF_JOIN) is not None or bool(facts_of(Fact.TRANSFER))
+    if moved:
         complete = None
     talk: float | None = None
     if answered is not None:

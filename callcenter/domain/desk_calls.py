@@ -14,7 +14,9 @@ from enum import StrEnum
 
 from callcenter.domain.agents import AgentError
 
-CALL_COMMANDS = ("conference", "leave")
+CALL_COMMANDS = ("conference", "transfer", "leave")
+# Where a blind transfer (即时转接) takes the citizen: unit:<code>, seat:<id>, or the queue.
+TRANSFER_KINDS = ("unit", "seat", "queue")
 MAX_PARTIES = 9  # legs unit1 … unit9 of one call (domain/calls.py names them)
 
 
@@ -62,23 +64,42 @@ def numbers_to_try(phone: str, duty_phone: str) -> list[str]:
     return out
 
 
-def check_request(command: str, target: str, numbers: list[str] | None) -> None:
-    """numbers: the unit's numbers for a conference (None: no such unit)."""
+def unit_of(command: str, target: str) -> str | None:
+    """The unit a request dials, if any: conference UNIT, transfer unit:UNIT."""
+    if command == "conference":
+        return target
+    if command == "transfer" and target.startswith("unit:"):
+        return target.removeprefix("unit:")
+    return None
+
+
+def check_request(command: str, target: str, numbers: list[str] | None,
+                  seats: tuple[str, ...] = (), own_seat: str = "") -> None:
+    """numbers: the numbers of the unit the request dials (None: no such unit)."""
     if command not in CALL_COMMANDS:
         raise DeskCallError("desk.command", f"{command!r} is not one of {', '.join(CALL_COMMANDS)}")
-    if command == "conference":
+    if command == "transfer":
+        kind, _, rest = target.partition(":")
+        if kind not in TRANSFER_KINDS or (kind == "queue") != (rest == ""):
+            raise DeskCallError("transfer.target", f"{target!r}: say unit:CODE, seat:ID or "
+                                                   "queue")
+        if kind == "seat" and (rest not in seats or rest == own_seat):
+            raise DeskCallError("transfer.seat", f"{rest!r} is not another seat of the line")
+    unit = unit_of(command, target)
+    if unit is not None:
         if numbers is None:
-            raise DeskCallError("conference.unit", f"no unit {target!r} in the directory")
+            raise DeskCallError(f"{command}.unit", f"no unit {unit!r} in the directory")
         if not numbers:
-            raise DeskCallError("conference.unit_phone",
-                                f"unit {target!r} has no phone number to dial")
-    elif target:
+            raise DeskCallError(f"{command}.unit_phone",
+                                f"unit {unit!r} has no phone number to dial")
+    elif command == "leave" and target:
         raise DeskCallError("leave.target", "leave takes no target")
 
 
 # What the controller writes back. Kept here so the desk, the CLI and the tests read one text.
-NO_CALL = "conference.no_call: no answered call at the seat"
-ALREADY = "conference.busy: a unit is being dialled into this call already"
+NO_CALL = "desk.no_call: no answered call at the seat"
+ALREADY = "desk.busy: this call is being moved already (dialling, or in a three-way call)"
+CITIZEN_GONE = "desk.citizen_gone: the citizen hung up"
 TOO_MANY = f"conference.parties: at most {MAX_PARTIES} numbers dialled into one call"
 ABANDONED = "line.restarted: the controller stopped while carrying it out; ask again"
 NOT_IN_CONFERENCE = "leave.no_unit: no unit is connected in this call; stay, or hang up"
@@ -92,6 +113,11 @@ def dialling(unit: str, number: str) -> str:
     return f"dialling unit {unit} at {number}"
 
 
-def not_reached(unit: str, tried: list[str]) -> str:
-    return (f"conference.no_answer: unit {unit} did not answer at {', '.join(tried)}; "
-            "the citizen is with the agent")
+def not_reached(unit: str, tried: list[str], command: str = "conference") -> str:
+    back = "the citizen is with the agent" if command == "conference" else \
+        "the citizen is back in the queue, first in line"
+    return f"{command}.no_answer: unit {unit} did not answer at {', '.join(tried)}; {back}"
+
+
+def transferred(target: str) -> str:
+    return f"transferred: the citizen goes to {target}"

@@ -20,6 +20,7 @@ from callcenter.domain.desk_calls import (
     RequestState,
     check_request,
     numbers_to_try,
+    unit_of,
 )
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.services.errors import Forbidden, NotFound
@@ -55,10 +56,11 @@ class DeskCalls:
                 if current is None or current.agent != viewer.id:
                     raise Forbidden(f"seat {seat} is not yours")
             numbers = None
-            if command == "conference":
-                unit = UnitsRepo(uow.session).get(target)
+            code = unit_of(command, target)
+            if code is not None:
+                unit = UnitsRepo(uow.session).get(code)
                 numbers = numbers_to_try(unit.phone, unit.duty_phone) if unit else None
-            check_request(command, target, numbers)
+            check_request(command, target, numbers, self.seats, seat)
             repo = DeskRequestsRepo(uow.session)
             rid = repo.add(seat, command, target, f"{viewer.role.value}:{viewer.id}",
                            self.clock())

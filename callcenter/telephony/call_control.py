@@ -29,11 +29,14 @@ from callcenter.domain.desk_calls import DeskRequest, RequestState
 from callcenter.telephony import ami_actions
 from callcenter.telephony.ami_client import AmiError, Reply
 from callcenter.telephony.ami_parse import Message
+from callcenter.telephony.call_facts import call_of, seat_of_channel
 from callcenter.telephony.variables import (
     CC_UNIT_REC,
     CONTEXT_CONF_CITIZEN,
     CONTEXT_CONF_SEAT,
     CONTEXT_CONF_UNIT,
+    CONTEXT_REQUEUE,
+    CONTEXT_TRANSFER_SEAT,
     USEREVENT_NAME,
     Fact,
 )
@@ -102,10 +105,11 @@ class CallControl:
                 and msg.get("Fact") == Fact.START and msg.get("Recording"):
             self._recording[msg.get("Linkedid", "")] = msg["Recording"]
         elif name == "AgentConnect" and msg.get("MemberName"):
-            live = LiveCall(msg.get("Linkedid", ""), msg.get("Channel", ""),
-                            msg["MemberName"], msg.get("DestChannel", ""))
-            self.by_seat[live.seat] = live
-            self.by_call[live.linkedid] = live
+            self._connected(msg, msg["MemberName"])
+        elif name == "DialEnd" and msg.get("DialStatus") == "ANSWER" \
+                and seat_of_channel(msg.get("DestChannel", "")) and uid == call_of(msg):
+            # A seat rung directly (a transfer to it) answered the citizen.
+            self._connected(msg, seat_of_channel(msg["DestChannel"]))
         elif name == "Newchannel" and call_of_leg(uid):
             self._party_channel[uid] = msg.get("Channel", "")
         elif name == "ConfbridgeJoin" and call_of_leg(uid):
@@ -118,6 +122,15 @@ class CallControl:
             self._settle(uid, f"failed: reason {msg.get('Reason', '?')}")
         elif name == "Hangup":
             self._hung_up(uid, msg.get("Channel", ""), msg.get("Cause", ""))
+
+    def _connected(self, msg: Message, seat: str) -> None:
+        live = LiveCall(msg.get("Linkedid", ""), msg.get("Channel", ""), seat,
+                        msg.get("DestChannel", ""))
+        before = self.by_call.get(live.linkedid)
+        if before is not None and before.seat != seat and self.by_seat.get(before.seat) is before:
+            del self.by_seat[before.seat]  # transferred away from that seat
+        self.by_seat[seat] = live
+        self.by_call[live.linkedid] = live
 
     def _settle(self, uid: str, outcome: str) -> None:
         waiting = self._outcome.get(uid)
@@ -181,10 +194,15 @@ class CallControl:
 
     async def _carry_out(self, request: DeskRequest) -> None:
         try:
-            if request.command == "conference":
-                await self._conference(request)
+            live = self.by_seat.get(request.seat)
+            if live is None:
+                await self._write(request, RequestState.FAILED, rules.NO_CALL)
+            elif request.command == "conference":
+                await self._conference(live, request)
+            elif request.command == "transfer":
+                await self._transfer(live, request)
             elif request.command == "leave":
-                await self._leave(request)
+                await self._leave(live, request)
             else:
                 await self._write(request, RequestState.FAILED,
                                   f"desk.command: {request.command!r} is not carried out here")
@@ -194,62 +212,94 @@ class CallControl:
             log.exception("desk request %d failed", request.id)
             await self._write(request, RequestState.FAILED, "line: internal error (logged)")
 
-    async def _conference(self, request: DeskRequest) -> None:
-        live = self.by_seat.get(request.seat)
-        if live is None:
-            return await self._write(request, RequestState.FAILED, rules.NO_CALL)
+    async def _conference(self, live: LiveCall, request: DeskRequest) -> None:
         if live.dialling:
             return await self._write(request, RequestState.FAILED, rules.ALREADY, live)
-        numbers = await asyncio.to_thread(self.requests.numbers, request.target)
-        if not numbers:
-            return await self._write(request, RequestState.FAILED,
-                                     f"conference.unit_phone: unit {request.target!r} has no "
-                                     "number to dial", live)
         live.dialling = True
         try:
-            if not live.conference and not await self._move(live, request):
-                return None
-            tried: list[str] = []
-            for number in numbers:
-                if live.legs >= rules.MAX_PARTIES:
-                    return await self._write(request, RequestState.FAILED, rules.TOO_MANY, live)
-                if live.linkedid not in self.by_call:
-                    return await self._write(request, RequestState.FAILED,
-                                             "conference.citizen_gone: the citizen hung up",
-                                             live)
-                await self._write(request, RequestState.WORKING,
-                                  rules.dialling(request.target, number), live)
-                if await self._dial(live, request.target, number) == JOINED:
-                    return await self._write(request, RequestState.DONE,
-                                             rules.connected(request.target, number), live)
-                tried.append(number)
-            return await self._write(request, RequestState.FAILED,
-                                     rules.not_reached(request.target, tried), live)
+            if live.conference or await self._move(live, request, with_seat=True):
+                await self._reach_unit(live, request, request.target)
         finally:
             live.dialling = False
             self._alone(live)
 
-    async def _move(self, live: LiveCall, request: DeskRequest) -> bool:
+    async def _transfer(self, live: LiveCall, request: DeskRequest) -> None:
+        """Blind transfer (即时转接): the seat is let go at once; a unit's phone, another seat,
+        or the queue takes the citizen. Nobody reached: the citizen goes back to the queue,
+        ahead of those waiting. The call stays one call, recorded throughout."""
+        kind, _, target = request.target.partition(":")
+        if live.dialling or live.conference:
+            return await self._write(request, RequestState.FAILED, rules.ALREADY, live)
+        self._fact(live, Fact.TRANSFER, Target=request.target)
+        if kind == "unit":
+            live.dialling = True
+            try:
+                if await self._move(live, request, with_seat=False) and \
+                        not await self._reach_unit(live, request, target) and \
+                        live.linkedid in self.by_call:
+                    live.conference = False  # not left alone: back in line
+                    await self._send(ami_actions.redirect(live.citizen, CONTEXT_REQUEUE, "s"))
+            finally:
+                live.dialling = False
+                self._alone(live)
+            return None
+        context, exten = (CONTEXT_TRANSFER_SEAT, target) if kind == "seat" \
+            else (CONTEXT_REQUEUE, "s")
+        if kind == "seat" and target not in {s.id for s in self.settings.seats}:
+            return await self._write(request, RequestState.FAILED,
+                                     f"transfer.seat: no seat {target!r}", live)
+        reply = await self.ami.send(ami_actions.redirect(live.citizen, context, exten))
+        if not reply.ok:
+            return await self._write(request, RequestState.FAILED,
+                                     f"transfer: {reply.response.get('Message', 'refused')}",
+                                     live)
+        await self._write(request, RequestState.DONE, rules.transferred(request.target), live)
+
+    async def _reach_unit(self, live: LiveCall, request: DeskRequest, unit: str) -> bool:
+        """The unit's numbers rung in turn into the call's conference; True once one joins."""
+        numbers = await asyncio.to_thread(self.requests.numbers, unit)
+        tried: list[str] = []
+        for number in numbers:
+            if live.legs >= rules.MAX_PARTIES:
+                await self._write(request, RequestState.FAILED, rules.TOO_MANY, live)
+                return False
+            if live.linkedid not in self.by_call:
+                await self._write(request, RequestState.FAILED, rules.CITIZEN_GONE, live)
+                return False
+            await self._write(request, RequestState.WORKING, rules.dialling(unit, number), live)
+            if await self._dial(live, unit, number) == JOINED:
+                await self._write(request, RequestState.DONE, rules.connected(unit, number), live)
+                return True
+            tried.append(number)
+        await self._write(request, RequestState.FAILED,
+                          rules.not_reached(unit, tried, request.command), live)
+        return False
+
+    async def _move(self, live: LiveCall, request: DeskRequest, with_seat: bool) -> bool:
+        """The citizen (and the seat, unless let go) into the call's conference."""
         live.conference = True  # before the move: the queue's AgentComplete follows it
         reply = await self.ami.send(ami_actions.redirect(
             live.citizen, CONTEXT_CONF_CITIZEN, live.linkedid,
-            extra_channel=live.seat_channel, extra_context=CONTEXT_CONF_SEAT,
-            extra_exten=live.linkedid))
+            extra_channel=live.seat_channel if with_seat else "",
+            extra_context=CONTEXT_CONF_SEAT, extra_exten=live.linkedid))
         if not reply.ok:
             live.conference = False
             await self._write(request, RequestState.FAILED,
-                              f"conference.move: {reply.response.get('Message', 'refused')}",
-                              live)
+                              f"{request.command}.move: "
+                              f"{reply.response.get('Message', 'refused')}", live)
         return reply.ok
+
+    def _fact(self, live: LiveCall, fact: Fact, uid: str = "", **values: str) -> None:
+        """A fact of the controller's own put in the call's event stream (and so its trail)."""
+        self.inject({"Event": "UserEvent", "UserEvent": USEREVENT_NAME, "Fact": fact.value,
+                     **values, "Origin": "controller", "Uniqueid": uid or live.linkedid,
+                     "Linkedid": live.linkedid, "Timestamp": f"{time.time():.6f}"})
 
     async def _dial(self, live: LiveCall, unit: str, number: str) -> str:
         live.legs += 1
         leg = f"unit{live.legs}"
         uid = party_leg_id(live.linkedid, leg)
-        self.inject({"Event": "UserEvent", "UserEvent": USEREVENT_NAME,
-                     "Fact": Fact.PARTY.value, "Leg": leg, "Unit": unit, "Number": number,
-                     "Origin": "controller", "Uniqueid": uid, "Linkedid": live.linkedid,
-                     "Timestamp": f"{time.time():.6f}"})
+        self._fact(live, Fact.PARTY, uid, Leg=leg, Unit=unit, Number=number)
         waiting: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._outcome[uid] = waiting
         ring = self.settings.conference_ring_timeout
@@ -281,10 +331,7 @@ class CallControl:
             base = f"{self.settings.asterisk_recording_root.rstrip('/')}/{day}/{live.linkedid}"
         return f"{base}-{leg}"
 
-    async def _leave(self, request: DeskRequest) -> None:
-        live = self.by_seat.get(request.seat)
-        if live is None:
-            return await self._write(request, RequestState.FAILED, rules.NO_CALL)
+    async def _leave(self, live: LiveCall, request: DeskRequest) -> None:
         if not live.conference or not live.units_in:
             return await self._write(request, RequestState.FAILED, rules.NOT_IN_CONFERENCE,
                                      live)

@@ -100,6 +100,7 @@ def values(settings: Settings, ami_secret: str, seat_secrets: dict[str, str]) ->
         "prelude_prompts": "&".join(f"hotline/{p}" for p in prelude) or "silence/1",
         "menu_timeout": str(settings.menu_timeout),
         "emergency_priority": "10",  # above everyone else's 0
+        "requeue_priority": "5",     # a transferred citizen: before new calls, after emergencies
         "queue": settings.queue_name,
         "max_wait": str(settings.queue_max_wait),
         "strategy": settings.queue_strategy,

@@ -50,9 +50,13 @@ CONTEXT_INBOUND: Final = "hotline-inbound"
 CONTEXT_CONF_CITIZEN: Final = "hotline-conf-citizen"
 CONTEXT_CONF_SEAT: Final = "hotline-conf-seat"
 CONTEXT_CONF_UNIT: Final = "hotline-conf-unit"
+# Blind transfers: ring one seat (the extension is its id), or back into the queue.
+CONTEXT_TRANSFER_SEAT: Final = "hotline-transfer-seat"
+CONTEXT_REQUEUE: Final = "hotline-requeue"
 CONTEXTS: Final = frozenset({CONTEXT_INBOUND, "hotline-fallback", "hotline-prelude",
                              "hotline-menu", "hotline-queue", "hotline-seats",
-                             CONTEXT_CONF_CITIZEN, CONTEXT_CONF_SEAT, CONTEXT_CONF_UNIT})
+                             CONTEXT_CONF_CITIZEN, CONTEXT_CONF_SEAT, CONTEXT_CONF_UNIT,
+                             CONTEXT_TRANSFER_SEAT, CONTEXT_REQUEUE})
 # The FastAGI script the dialplan asks (agi://host:port/<script>).
 AGI_SCRIPT_ROUTE: Final = "route"
 
