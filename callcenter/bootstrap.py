@@ -140,20 +140,27 @@ class Hotline:
     def controller(self, ami: AmiPort | None = None, grace: float = GRACE.total_seconds(),
                    on_stopped: Callable[[], None] | None = None) -> Controller:
         """The controller with the real AMI client, unless a test hands in its own."""
-        from callcenter.controller import Controller, RouteAnswers
+        from callcenter.controller import AgiScripts, Controller, RouteAnswers
+        from callcenter.services.status_line import StatusLine
+        from callcenter.telephony import status_agi
         from callcenter.telephony.ami_client import AmiClient
         from callcenter.telephony.call_control import CallControl
         from callcenter.telephony.call_service import CallService
         from callcenter.telephony.fastagi import FastAgiServer
         from callcenter.telephony.tracker import CallTracker
+        from callcenter.telephony.variables import AGI_SCRIPT_ROUTE, AGI_SCRIPT_STATUS
 
         s = self.settings
         if ami is None:
             ami = AmiClient(s.ami_host, s.ami_port, s.ami_user, s.ami_secret(),
                             resync_queue=s.queue_name,
                             wanted=CallTracker.WANTS | CallControl.WANTS)
-        agi = FastAgiServer(RouteAnswers(RoutingPolicy(s.menu_enabled)), s.agi_host, s.agi_port,
-                            answer_timeout=s.agi_timeout_ms / 1000)
+        scripts = AgiScripts({
+            AGI_SCRIPT_ROUTE: RouteAnswers(RoutingPolicy(s.menu_enabled)),
+            AGI_SCRIPT_STATUS: status_agi.StatusAnswers(StatusLine(self.engine, s.tz).lookup)})
+        agi = FastAgiServer(scripts, s.agi_host, s.agi_port,
+                            answer_timeout=s.agi_timeout_ms / 1000,
+                            time_limits={AGI_SCRIPT_STATUS: status_agi.TIME_LIMIT})
         return Controller(s, ami, agi, CallService(self.call_log, grace), self.desk(),
                           self.desk_calls(), on_stopped)
 

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -29,9 +29,9 @@ from callcenter.telephony.call_control import CallControl, Requests
 from callcenter.telephony.call_facts import call_of
 from callcenter.telephony.call_service import CallService
 from callcenter.telephony.fastagi import AgiRequest, AgiSession, FastAgiServer
+from callcenter.telephony.fastagi import Handler as AgiHandler
 from callcenter.telephony.tracker import CallTracker
 from callcenter.telephony.variables import (
-    AGI_SCRIPT_ROUTE,
     AGI_SETTABLE,
     CONTEXT_PREFIX,
     RECOVERABLE,
@@ -65,16 +65,27 @@ class SeatStates(Protocol):
                        ) -> list[str]: ...
 
 
+class AgiScripts:
+    """The FastAGI handler: each script the dialplan asks, answered by its own handler."""
+
+    def __init__(self, scripts: Mapping[str, AgiHandler]) -> None:
+        self.scripts = dict(scripts)
+
+    async def __call__(self, request: AgiRequest, session: AgiSession) -> None:
+        handler = self.scripts.get(request.script)
+        if handler is None:
+            log.warning("FastAGI: unknown script %r", request.script[:40])
+            return
+        await handler(request, session)
+
+
 class RouteAnswers:
-    """The FastAGI handler: answers the dialplan's "what now with this caller?"."""
+    """Answers the dialplan's "what now with this caller?" (script `route`)."""
 
     def __init__(self, routing: RoutingPolicy) -> None:
         self.routing = routing
 
     async def __call__(self, request: AgiRequest, session: AgiSession) -> None:
-        if request.script != AGI_SCRIPT_ROUTE:
-            log.warning("FastAGI: unknown script %r", request.script)
-            return
         for name, value in self.routing.route().items():
             if value not in AGI_SETTABLE.get(name, ()):
                 raise ValueError(f"refusing to set {name}={value!r}")

@@ -94,24 +94,30 @@ Content-Length: 0
 
 
 DTMF_MS = 800
+_KEY_NAMES = {"#": "pound", "*": "star"}
 
 
 def citizen_scenario(caller: str, hold_ms: int, audio: Path = DEFAULT_AUDIO,
-                     keys: Sequence[tuple[str, int]] = ()) -> str:
+                     keys: Sequence[tuple[str, int]] = (), workdir: Path | None = None) -> str:
     """A citizen who calls, presses keys (each `after_ms` after the previous one, the first
     after the answer), talks (plays audio) and hangs up hold_ms after the line answered."""
     if not _NUMBER.match(caller):
         raise SimulateError(f"caller number {caller!r} must be 3-20 digits")
     for key, _ in keys:
-        if not re.fullmatch(r"[0-9]", key):
-            raise SimulateError(f"key {key!r} must be one digit")
+        if not re.fullmatch(r"[0-9#*]", key):
+            raise SimulateError(f"key {key!r} must be one digit, # or *")
     if not audio.exists():
         raise SimulateError(f"audio capture {audio} not found")
     steps = []
     remaining = hold_ms
-    for key, after_ms in keys:
+    for n, (key, after_ms) in enumerate(keys):
         steps.append(f'  <pause milliseconds="{after_ms}"/>\n')
-        dtmf = SIPP_SHARE / f"dtmf_2833_{key}.pcap"
+        dtmf = SIPP_SHARE / f"dtmf_2833_{_KEY_NAMES.get(key, key)}.pcap"
+        if workdir is not None:
+            # Each press numbered after the one before (rtp_pcap.renumbered says why).
+            pressed = workdir / f"key{n}.pcap"
+            rtp_pcap.renumbered(dtmf, pressed, 20000 + 50 * n, 2_000_000 + 80_000 * n)
+            dtmf = pressed
         steps.append(f"  <nop><action><exec play_pcap_audio={quoteattr(str(dtmf))}/>"
                      "</action></nop>\n")
         # A second play_pcap_audio cuts the first short: let the digit finish.
@@ -155,7 +161,7 @@ def call(number: str, sip_port: int, local_port: int, media_port: int, caller: s
         rtp_pcap.write_pcap(rtp_pcap.alaw_samples(audio), pcap, hold_ms / 1000 + 1)
         audio = pcap
     scenario = work / "citizen.xml"
-    scenario.write_text(citizen_scenario(caller, hold_ms, audio, keys))
+    scenario.write_text(citizen_scenario(caller, hold_ms, audio, keys, work))
     cmd = [_sipp(), f"127.0.0.1:{sip_port}", "-sf", str(scenario), "-s", number,
            "-i", "127.0.0.1", "-p", str(local_port), "-mp", str(media_port), "-m", "1",
            "-l", "1", "-nostdin", "-timeout", f"{timeout_s}s", "-timeout_error",

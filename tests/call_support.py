@@ -2,7 +2,7 @@
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,12 +21,14 @@ if TYPE_CHECKING:
 
 def place_call(settings: Settings, caller: str, hold_ms: int, key: str | None = None,
                key_after_ms: int = 0, audio: Path = simulate.DEFAULT_AUDIO,
-               then_key: str | None = None, then_after_ms: int = 0) -> simulate.Sipp:
+               then_key: str | None = None, then_after_ms: int = 0,
+               more_keys: Sequence[tuple[str, int]] = ()) -> simulate.Sipp:
     """A citizen's call; `key` pressed key_after_ms after answer, `then_key` then_after_ms
-    after that."""
+    after that, then each of `more_keys` (key, ms after the one before)."""
     port = next(_ports)
     keys = [(key, key_after_ms)] if key else []
     keys += [(then_key, then_after_ms)] if then_key else []
+    keys += list(more_keys)
     return simulate.call(settings.number, settings.sip_port, port, 28000 + 10 * (port - 25100),
                          caller, hold_ms, audio=audio, keys=keys, timeout_s=90)
 

@@ -68,10 +68,22 @@ def test_every_fact_and_field_the_dialplan_reports_is_declared():
         assert set(fields) <= variables.DIALPLAN_FACTS[fact]
 
 
-def test_the_fastagi_script_is_the_one_the_controller_answers():
-    s = Settings(project_root=PROJECT_ROOT)
+def test_the_fastagi_scripts_are_the_ones_the_controller_answers(tmp_path):
+    from typing import cast
+
+    from callcenter.bootstrap import build
+    from callcenter.controller import AgiScripts
+
+    s = Settings(project_root=PROJECT_ROOT, store_url=f"sqlite:///{tmp_path / 'x.db'}",
+                 ami_secret_file=tmp_path / "ami.secret")
     out = fill((DIALPLAN / "extensions.conf").read_text(), values(s, "secret123", {}))
-    assert re.findall(r"AGI\(agi://[^/]+/([a-z]+)\)", out) == [variables.AGI_SCRIPT_ROUTE]
+    assert set(re.findall(r"AGI\(agi://[^/]+/([a-z]+)\)", out)) == variables.AGI_SCRIPTS
+    hotline = build(s)
+    try:
+        handler = cast(AgiScripts, hotline.controller().agi.handler)
+        assert set(handler.scripts) == variables.AGI_SCRIPTS
+    finally:
+        hotline.close()
 
 
 def test_the_menu_keys_are_the_declared_choices():

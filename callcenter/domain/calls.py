@@ -32,6 +32,7 @@ class Fact(StrEnum):
     FALLBACK = "fallback"
     IVR = "ivr"
     SYSTEM_HANGUP = "system_hangup"
+    STATUS = "status"  # the ticket status lookup ended: Result found / gave_up, Said
     GONE = "gone"  # made by the controller: a resync found the call over, unseen
     # Made by the controller: it dialled a party into the call (a unit's phone in a three-way
     # call), with Leg (unit1, unit2 …), Unit (its code) and Number.

@@ -55,3 +55,25 @@ def write_pcap(samples: bytes, out: Path, seconds: float, ssrc: int = 0x1234ABCD
                                   len(frame), len(frame)) + frame)
     out.write_bytes(b"".join(chunks))
     return frames
+
+
+def renumbered(src: Path, out: Path, seq_start: int, timestamp: int) -> None:
+    """A copy of an RTP capture (one RFC 2833 key press from SIPp's share) whose packets carry
+    sequence numbers from `seq_start` and the event timestamp `timestamp`. Played one after
+    another as captured, key presses repeat or go back in both, and Asterisk drops a press
+    that seems older than the one before (a '1' after a '5' was never heard)."""
+    data = src.read_bytes()
+    out_chunks = [data[:24]]
+    off, i = 24, 0
+    while off + 16 <= len(data):
+        size = struct.unpack("<I", data[off + 8:off + 12])[0]
+        record = bytearray(data[off:off + 16 + size])
+        ihl = (record[16 + 14] & 0x0F) * 4
+        rtp = 16 + 14 + ihl + 8
+        struct.pack_into("!HI", record, rtp + 2, (seq_start + i) & 0xFFFF,
+                         timestamp & 0xFFFFFFFF)
+        struct.pack_into("!H", record, rtp - 2, 0)  # UDP checksum: none (IPv4 allows it)
+        out_chunks.append(bytes(record))
+        off += 16 + size
+        i += 1
+    out.write_bytes(b"".join(out_chunks))

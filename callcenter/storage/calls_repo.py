@@ -96,6 +96,13 @@ class CallsRepo:
         if parties:
             self.s.execute(insert(PARTIES), parties)
 
+    def callers_of(self, linkedids: Sequence[str]) -> list[str]:
+        """The calling numbers of these calls."""
+        if not linkedids:
+            return []
+        return list(self.s.scalars(select(CallRow.caller_number).where(
+            CallRow.linkedid.in_(list(linkedids)))))
+
     def parties_of(self, call_id: int) -> Sequence[PartyRow]:
         return self.s.scalars(select(PartyRow).where(PartyRow.call_id == call_id)
                               .order_by(PartyRow.leg)).all()

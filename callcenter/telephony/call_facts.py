@@ -35,7 +35,7 @@ SEAT_PREFIX = "seat"  # seats are PJSIP endpoints seat<id> (config.Seat.endpoint
 _ENDED_BY = {"caller": HungUpBy.CITIZEN, "agent": HungUpBy.SEAT, "transfer": HungUpBy.TRANSFER}
 # Our UserEvents' fields the record reads (telephony/variables.DIALPLAN_FACTS, and Origin).
 _FACT_FIELDS = ("Dialled", "Recording", "Choice", "Route", "Reason", "Status", "Origin",
-                "Leg", "Unit", "Number")
+                "Leg", "Unit", "Number", "Result", "Said", "Target")
 
 
 def timestamp(event: Event) -> float:

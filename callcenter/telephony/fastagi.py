@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -66,8 +66,9 @@ class AgiSession:
                  timeout: float) -> None:
         self._reader, self._writer, self._timeout = reader, writer, timeout
 
-    async def command(self, *words: str) -> str:
-        """Send one command (first word bare, the rest quoted); return Asterisk's reply line."""
+    async def command(self, *words: str, timeout: float | None = None) -> str:
+        """Send one command (first word bare, the rest quoted); return Asterisk's reply line.
+        `timeout`: for a command that waits on the caller (GET DATA, STREAM FILE)."""
         verb = words[0]
         if not verb.replace(" ", "").isalpha():
             raise UnsafeAgiArgument(f"AGI verb {verb!r} is not a plain word")
@@ -78,7 +79,7 @@ class AgiSession:
                                     "an AGI command may have; nothing was sent")
         self._writer.write(line)
         await self._writer.drain()
-        reply = await asyncio.wait_for(self._reader.readline(), self._timeout)
+        reply = await asyncio.wait_for(self._reader.readline(), timeout or self._timeout)
         text = reply.decode("utf-8", "replace").strip()
         if not text.startswith("200"):
             raise AgiError(f"{verb}: {text or 'connection closed'}")
@@ -94,9 +95,13 @@ Handler = Callable[[AgiRequest, AgiSession], Awaitable[None]]
 class FastAgiServer:
     def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 4573, *,
                  header_timeout: float = 5.0, answer_timeout: float = 3.0,
-                 max_header: int = 16384) -> None:
+                 max_header: int = 16384, time_limits: Mapping[str, float] | None = None
+                 ) -> None:
         self.handler, self.host, self.port = handler, host, port
         self.header_timeout, self.answer_timeout = header_timeout, answer_timeout
+        # A script that talks with the caller (the status lookup) runs longer than the
+        # routing answer the dialplan waits for.
+        self.time_limits = dict(time_limits or {})
         self.max_header = max_header
         self._server: asyncio.Server | None = None
         self.served = 0
@@ -128,7 +133,9 @@ class FastAgiServer:
             return
         try:
             session = AgiSession(reader, writer, self.answer_timeout)
-            await asyncio.wait_for(self.handler(AgiRequest(env), session), self.answer_timeout)
+            request = AgiRequest(env)
+            await asyncio.wait_for(self.handler(request, session),
+                                   self.time_limits.get(request.script, self.answer_timeout))
             self.served += 1
         except Exception:
             log.exception("FastAGI handler failed for %s", env.get("agi_uniqueid"))

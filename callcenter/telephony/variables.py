@@ -11,6 +11,7 @@ from typing import Final
 # Re-exported: the call model owns the fact names, this module shares them with dialplan/.
 from callcenter.domain.calls import USEREVENT_NAME as USEREVENT_NAME
 from callcenter.domain.calls import Fact as Fact
+from callcenter.domain.self_service import SPOKEN_PROMPTS
 
 # Set by the dialplan.
 CC_REC_BASE: Final = "CC_REC_BASE"      # recording path without extension, as Asterisk sees it
@@ -19,13 +20,18 @@ CC_DIALLED: Final = "CC_DIALLED"        # the hotline number the citizen dialled
 CC_FALLBACK: Final = "CC_FALLBACK"      # set only on the fallback path: why (AGISTATUS)
 # Set by the controller over FastAGI.
 CC_ROUTE: Final = "CC_ROUTE"            # "queue" or "menu"; anything else means fallback
+# Set by the controller's status lookup (menu key 5) over FastAGI.
+CC_STATUS_RESULT: Final = "CC_STATUS_RESULT"  # found | gave_up
+CC_STATUS_SAID: Final = "CC_STATUS_SAID"      # the status prompt said (found only)
 # Set by the controller on a channel it originates (a unit's leg of a three-way call).
 CC_UNIT_REC: Final = "CC_UNIT_REC"      # recording path of the unit's leg, without extension
 
 DECLARED: Final = frozenset({CC_REC_BASE, CC_IVR_CHOICE, CC_DIALLED, CC_FALLBACK, CC_ROUTE,
-                             CC_UNIT_REC})
+                             CC_UNIT_REC, CC_STATUS_RESULT, CC_STATUS_SAID})
 # Variables the controller may set over AGI, with the values it may give them.
-AGI_SETTABLE: Final = {CC_ROUTE: frozenset({"queue", "menu"})}
+AGI_SETTABLE: Final = {CC_ROUTE: frozenset({"queue", "menu"}),
+                       CC_STATUS_RESULT: frozenset({"found", "gave_up"}),
+                       CC_STATUS_SAID: SPOKEN_PROMPTS}
 
 # Asterisk's own variables and functions used in dialplan/ (not ours to declare).
 ASTERISK_BUILTINS: Final = frozenset({
@@ -39,9 +45,11 @@ FACT_ROUTE: Final = Fact.ROUTE
 FACT_FALLBACK: Final = Fact.FALLBACK
 FACT_IVR: Final = Fact.IVR
 FACT_SYSTEM_HANGUP: Final = Fact.SYSTEM_HANGUP
+FACT_STATUS: Final = Fact.STATUS
 DIALPLAN_FACTS: Final = {FACT_START: frozenset({"Dialled", "Recording"}),
                          FACT_FALLBACK: frozenset({"Status"}), FACT_ROUTE: frozenset({"Route"}),
-                         FACT_IVR: frozenset({"Choice"}), FACT_SYSTEM_HANGUP: frozenset({"Reason"})}
+                         FACT_IVR: frozenset({"Choice"}), FACT_SYSTEM_HANGUP: frozenset({"Reason"}),
+                         FACT_STATUS: frozenset({"Result", "Said"})}
 
 # The dialplan's contexts. A channel in one of them is a citizen's call of the hotline.
 CONTEXT_PREFIX: Final = "hotline-"
@@ -57,8 +65,10 @@ CONTEXTS: Final = frozenset({CONTEXT_INBOUND, "hotline-fallback", "hotline-prelu
                              "hotline-menu", "hotline-queue", "hotline-seats",
                              CONTEXT_CONF_CITIZEN, CONTEXT_CONF_SEAT, CONTEXT_CONF_UNIT,
                              CONTEXT_TRANSFER_SEAT, CONTEXT_REQUEUE})
-# The FastAGI script the dialplan asks (agi://host:port/<script>).
+# The FastAGI scripts the dialplan asks (agi://host:port/<script>).
 AGI_SCRIPT_ROUTE: Final = "route"
+AGI_SCRIPT_STATUS: Final = "status"  # the ticket status lookup, menu key 5
+AGI_SCRIPTS: Final = frozenset({AGI_SCRIPT_ROUTE, AGI_SCRIPT_STATUS})
 
 # Facts the controller reads back with Getvar when it meets a call it did not see start.
 RECOVERABLE: Final = {FACT_START: {"Dialled": CC_DIALLED, "Recording": CC_REC_BASE},
