@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from callcenter.config import ConfigError, Settings
 from callcenter.domain.calls import GRACE
+from callcenter.domain.duty import DutyFileError
 from callcenter.domain.policy import PolicyError, load_profiles
 from callcenter.domain.privacy import Viewer
 from callcenter.domain.replies import ReplyRulesError, load_reply_rules
@@ -26,8 +27,9 @@ from callcenter.services.agents import AgentDesk
 from callcenter.services.calendar import CalendarService
 from callcenter.services.call_log import CallLog
 from callcenter.services.desk_calls import DeskCalls
+from callcenter.services.duty import DutyDesk, DutyFile
 from callcenter.services.routing import RoutingPolicy
-from callcenter.services.rules import RulesSource
+from callcenter.services.rules import CalendarFile, RulesSource
 from callcenter.services.sweeper import Sweeper
 from callcenter.services.tickets import TicketService
 from callcenter.services.topics import Topics
@@ -66,7 +68,8 @@ def rules_context(settings: Settings) -> RulesContext:
 
 
 def api_over(tickets: TicketService, sweeper: Sweeper | None,
-             tokens: Tokens | Mapping[str, Viewer], seats: Sequence[str] = ()) -> Api:
+             tokens: Tokens | Mapping[str, Viewer], seats: Sequence[str] = (),
+             duty: DutyDesk | None = None) -> Api:
     """The API's services over one ticket service's store, rules and clock."""
     from callcenter.api.app import Api
 
@@ -74,7 +77,8 @@ def api_over(tickets: TicketService, sweeper: Sweeper | None,
     return Api(tickets=tickets, sweeper=sweeper or Sweeper(engine, rules, clock), tokens=tokens,
                transcripts=TranscriptSearch(engine, clock), topics=Topics(engine, tickets.ctx.tz),
                calendar=CalendarService(engine, rules, clock),
-               desk=AgentDesk(engine, seats, clock), desk_calls=DeskCalls(engine, seats, clock))
+               desk=AgentDesk(engine, seats, clock), desk_calls=DeskCalls(engine, seats, clock),
+               duty=duty)
 
 
 @dataclass
@@ -110,6 +114,25 @@ class Hotline:
     def desk(self) -> AgentDesk:
         return AgentDesk(self.engine, self.seat_ids, self.clock)
 
+    @functools.cached_property
+    def duty_plan(self) -> DutyFile:
+        try:
+            return DutyFile(self.settings.duty_file)
+        except (DutyFileError, OSError) as exc:
+            raise ConfigError(str(exc)) from exc
+
+    def duty(self) -> DutyDesk:
+        """Day or night and who is on duty: the plan's file and the calendar both followed."""
+        return DutyDesk(self.engine, self.duty_plan, self.calendar_file, self.settings.tz,
+                        self.clock)
+
+    @functools.cached_property
+    def calendar_file(self) -> CalendarFile:
+        try:
+            return CalendarFile(self.settings.workdays_file)
+        except (CalendarFileError, OSError) as exc:
+            raise ConfigError(str(exc)) from exc
+
     def desk_calls(self) -> DeskCalls:
         return DeskCalls(self.engine, self.seat_ids, self.clock)
 
@@ -135,12 +158,13 @@ class Hotline:
         from callcenter.api.tokens import TokenFile
 
         return api_over(self.tickets, self.sweeper(), TokenFile(self.settings.api_tokens_file),
-                        self.seat_ids)
+                        self.seat_ids, self.duty())
 
     def controller(self, ami: AmiPort | None = None, grace: float = GRACE.total_seconds(),
                    on_stopped: Callable[[], None] | None = None) -> Controller:
         """The controller with the real AMI client, unless a test hands in its own."""
         from callcenter.controller import AgiScripts, Controller, RouteAnswers
+        from callcenter.services.night_line import NightLine
         from callcenter.services.status_line import StatusLine
         from callcenter.telephony import status_agi
         from callcenter.telephony.ami_client import AmiClient
@@ -155,14 +179,17 @@ class Hotline:
             ami = AmiClient(s.ami_host, s.ami_port, s.ami_user, s.ami_secret(),
                             resync_queue=s.queue_name,
                             wanted=CallTracker.WANTS | CallControl.WANTS)
+        duty = self.duty()
         scripts = AgiScripts({
-            AGI_SCRIPT_ROUTE: RouteAnswers(RoutingPolicy(s.menu_enabled)),
+            AGI_SCRIPT_ROUTE: RouteAnswers(RoutingPolicy(s.menu_enabled, duty.decision)),
             AGI_SCRIPT_STATUS: status_agi.StatusAnswers(StatusLine(self.engine, s.tz).lookup)})
         agi = FastAgiServer(scripts, s.agi_host, s.agi_port,
                             answer_timeout=s.agi_timeout_ms / 1000,
                             time_limits={AGI_SCRIPT_STATUS: status_agi.TIME_LIMIT})
+        night = NightLine(self.engine, lambda: self.tickets, s.tz, self.clock,
+                          lambda: duty.decision().leader)
         return Controller(s, ami, agi, CallService(self.call_log, grace), self.desk(),
-                          self.desk_calls(), on_stopped)
+                          self.desk_calls(), night, on_stopped)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -180,7 +207,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = _looked_up_clock) 
 
 
 def standalone_controller(settings: Settings, ami: AmiPort | None = None,
-                          grace: float = GRACE.total_seconds()) -> Controller:
+                          grace: float = GRACE.total_seconds(),
+                          clock: Callable[[], datetime] = _looked_up_clock) -> Controller:
     """A controller that owns its hotline: stopping it disposes of the engine too."""
-    hotline = build(settings)
+    hotline = build(settings, clock)
     return hotline.controller(ami, grace, on_stopped=hotline.close)

@@ -98,3 +98,45 @@ def _on_the_line(calls: Any, args: argparse.Namespace) -> int:
     print(f"refused: desk.no_controller: request {view['id']} still {view['state']} after "
           f"{args.wait:.0f} s: is the controller running?", file=sys.stderr)
     return 1
+
+
+def add_duty_parser(sub: Any, viewer: Any) -> None:
+    d = sub.add_parser("duty", help="after hours: day or night now, who is on duty; force day, "
+                                    "night or back to the schedule (auto)")
+    d.add_argument("action", choices=("show", "force"))
+    d.add_argument("mode", nargs="?", choices=("day", "night", "auto"))
+    d.add_argument("--json", action="store_true")
+    d.add_argument("--as", dest="who", default="supervisor:cli", type=viewer,
+                   help="act as ROLE:ID (only a supervisor forces)")
+
+
+def dispatch_duty(args: argparse.Namespace, settings: Settings) -> int:
+    from callcenter import bootstrap
+    from callcenter.services.errors import Forbidden, ValidationFailed
+
+    hotline = bootstrap.build(settings)
+    try:
+        duty = hotline.duty()
+        if args.action == "force":
+            if args.mode is None:
+                print("refused: duty.mode: say day, night or auto", file=sys.stderr)
+                return 2
+            view = duty.force(args.mode, args.who)
+        else:
+            view = duty.show(args.who)
+        if args.json:
+            print(json.dumps(view, ensure_ascii=False, indent=2))
+            return 0
+        line = "夜间 night" if view["line"] == "night" else "日间 day"
+        print(f"{line}  ({view['why']}; mode {view['mode']}"
+              + (f", forced by {view['forced_by']}" if view["forced_by"] else "") + ")")
+        print(f"today ({view['today']['kind']}): {', '.join(view['today']['hours']) or '-'}")
+        for role, label in (("duty", "值班 duty"), ("leader", "带班 leader")):
+            p = view[role]
+            print(f"{label}: {p['name']} {p['phone']}" if p else f"{label}: -")
+        return 0
+    except (Forbidden, ValidationFailed) as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        hotline.close()

@@ -80,6 +80,9 @@ class Settings:
     trunk_outbound: str = "pstn"
     trunk_sandbox_out_port: int = 5079
     conference_ring_timeout: int = 20  # seconds a unit's number rings before its next one
+    duty_file: Path = Path("config/duty.toml")  # after-hours schedule and roster
+    duty_ring_timeout: int = 25   # seconds the duty phone rings before a message may be left
+    duty_message_max: int = 120   # the longest after-hours message, seconds
     seats: tuple[Seat, ...] = ()
     menu_enabled: bool = False
     menu_timeout: int = 5
@@ -158,6 +161,8 @@ _FILE: dict[str, tuple[str, str]] = {
     "trunk_outbound": ("trunk", "outbound"),
     "trunk_sandbox_out_port": ("trunk", "sandbox_out_port"),
     "conference_ring_timeout": ("conference", "ring_timeout"),
+    "duty_file": ("duty", "file"), "duty_ring_timeout": ("duty", "ring_timeout"),
+    "duty_message_max": ("duty", "message_max"),
     "menu_enabled": ("ivr", "menu_enabled"), "menu_timeout": ("ivr", "menu_timeout"),
     "prompt_rate": ("ivr", "prompt_rate"),
     "recording_root": ("recordings", "root"),
@@ -307,6 +312,8 @@ def validate(s: Settings) -> None:
         value = getattr(s, f"queue_{key}")
         if not 0 <= value <= 3600:
             raise ConfigError(f"queue.{key} must be 0-3600 seconds, got {value}")
+    if not 5 <= s.duty_ring_timeout <= 120 or not 10 <= s.duty_message_max <= 600:
+        raise ConfigError("duty.ring_timeout must be 5-120 s and duty.message_max 10-600 s")
     if not 5 <= s.conference_ring_timeout <= 120:
         raise ConfigError("conference.ring_timeout must be 5-120 seconds, got "
                           f"{s.conference_ring_timeout}")

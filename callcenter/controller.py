@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from callcenter.config import Settings
 from callcenter.domain.agents import AgentState, AgentStatus
+from callcenter.domain.duty import Person
 from callcenter.services.call_log import CallLog
 from callcenter.services.routing import RoutingPolicy
 from callcenter.telephony import ami_actions
@@ -32,10 +33,11 @@ from callcenter.telephony.fastagi import AgiRequest, AgiSession, FastAgiServer
 from callcenter.telephony.fastagi import Handler as AgiHandler
 from callcenter.telephony.tracker import CallTracker
 from callcenter.telephony.variables import (
-    AGI_SETTABLE,
     CONTEXT_PREFIX,
     RECOVERABLE,
     USEREVENT_NAME,
+    Fact,
+    settable,
 )
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,14 @@ class AgiScripts:
         await handler(request, session)
 
 
+class NightDuty(Protocol):
+    """What the night line leaves behind (services/night_line.NightLine)."""
+
+    def leader(self) -> Person | None: ...
+    def register_message(self, linkedid: str) -> int | None: ...
+    def note_emergency(self, linkedid: str, leader: Person | None) -> None: ...
+
+
 class RouteAnswers:
     """Answers the dialplan's "what now with this caller?" (script `route`)."""
 
@@ -86,15 +96,16 @@ class RouteAnswers:
         self.routing = routing
 
     async def __call__(self, request: AgiRequest, session: AgiSession) -> None:
-        for name, value in self.routing.route().items():
-            if value not in AGI_SETTABLE.get(name, ()):
+        # The route reads the store (a forced day or night) and the duty plan: off the loop.
+        for name, value in (await asyncio.to_thread(self.routing.route)).items():
+            if not settable(name, value):
                 raise ValueError(f"refusing to set {name}={value!r}")
             await session.set_variable(name, value)
 
 
 class Controller:
     def __init__(self, settings: Settings, ami: AmiPort, agi: FastAgiServer,
-                 calls: CallService, desk: SeatStates, requests: Requests,
+                 calls: CallService, desk: SeatStates, requests: Requests, night: NightDuty,
                  on_stopped: Callable[[], None] | None = None,
                  follow_every: float = 1.0) -> None:
         self.settings = settings
@@ -102,6 +113,7 @@ class Controller:
         self.agi = agi
         self.calls = calls
         self.desk = desk
+        self.night = night
         # The desk's requests on live calls (three-way calls); its facts join the event stream.
         self.control = CallControl(settings, ami, requests, ami.events.put_nowait,
                                    self._seat_left)
@@ -133,6 +145,12 @@ class Controller:
         self.calls.feed(msg)
         self.control.on_event(msg)
         name, seat = msg.get("Event"), msg.get("MemberName", "")
+        if name == "UserEvent" and msg.get("UserEvent") == USEREVENT_NAME \
+                and msg.get("Origin") is None:
+            if msg.get("Fact") == Fact.MESSAGE:
+                self._desk_task(self._file_message(call_of(msg)))
+            elif msg.get("Fact") == Fact.EMERGENCY:
+                self._desk_task(self._alert_leader(call_of(msg)))
         if not seat:
             return
         if name == "AgentComplete" and self.settings.queue_wrapup > 0:
@@ -147,6 +165,32 @@ class Controller:
             if self._unanswered[seat] >= self.settings.queue_auto_pause_after:
                 del self._unanswered[seat]
                 self._desk_task(self._pause_unanswered(seat))
+
+    async def _file_message(self, linkedid: str, wait: float = 120.0) -> None:
+        """A night message becomes a ticket once its call is stored (it ends with the call)."""
+        for _ in range(int(wait / 0.5)):
+            try:
+                ticket = await asyncio.to_thread(self.night.register_message, linkedid)
+            except Exception:
+                log.exception("registering the after-hours message of call %s", linkedid)
+                return
+            if ticket is not None:
+                log.info("after-hours message of call %s: ticket %d", linkedid, ticket)
+                return
+            await asyncio.sleep(0.5)
+        log.error("after-hours message of call %s: the call was not stored in %.0f s; "
+                  "no ticket", linkedid, wait)
+
+    async def _alert_leader(self, linkedid: str) -> None:
+        """An emergency at night: the leader on duty is called first, with a spoken alert,
+        and the office gets a notice."""
+        try:
+            leader = await asyncio.to_thread(self.night.leader)
+            if leader is not None:
+                await self.control.alert(linkedid, leader.phone)
+            await asyncio.to_thread(self.night.note_emergency, linkedid, leader)
+        except Exception:
+            log.exception("alerting the leader on duty for call %s", linkedid)
 
     def _seat_left(self, seat: str) -> None:
         if self.settings.queue_wrapup > 0:

@@ -85,7 +85,16 @@ status_to_dispatch = "正在派发。"
 status_due = "期限"
 date_month = "月"
 date_day = "日"
+night = "值班。"
+night_message = "请留言。"
+leader_alert = "紧急警报。"
 """
+
+# Seats answer at any hour in the tests, unless a test brings its own plan (test_duty_e2e).
+ALWAYS_DAY = "[schedule]\n" + "".join(
+    f'{d} = "00:00-24:00"\n' for d in ("monday", "tuesday", "wednesday", "thursday", "friday",
+                                       "saturday", "sunday", "holiday", "adjusted_workday")) + \
+    '[[roster.duty]]\nname = "值班员"\nphone = "13900000011"\n'
 
 if TYPE_CHECKING:
     from callcenter.controller import Controller
@@ -130,6 +139,7 @@ def sandbox_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (home / "config").mkdir()
     (home / "config" / "hotline.toml").write_text(TEST_CONFIG, encoding="utf-8")
     (home / "config" / "prompts.toml").write_text(TEST_PROMPTS, encoding="utf-8")
+    (home / "config" / "duty.toml").write_text(ALWAYS_DAY, encoding="utf-8")
     return home
 
 

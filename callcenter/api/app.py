@@ -36,6 +36,7 @@ from callcenter.domain.tickets import ConcurrentUpdate, Status, TicketError
 from callcenter.services.agents import AgentDesk
 from callcenter.services.calendar import CalendarService
 from callcenter.services.desk_calls import DeskCalls
+from callcenter.services.duty import DutyDesk
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.services.rules import current_generation, generation_of
 from callcenter.services.sweeper import Sweeper
@@ -61,6 +62,7 @@ class Api:
     calendar: CalendarService
     desk: AgentDesk
     desk_calls: DeskCalls
+    duty: DutyDesk | None = None  # None: no duty plan configured (the routes answer 404)
     watch_every: float = 10.0  # seconds between looks at the calendar file
 
     def watch_calendar_once(self, seen: int) -> int:
@@ -375,6 +377,21 @@ def make_app(api: Api) -> web.Application:
         return _json(await run(api.desk.act, request.match_info["seat"], name, who,
                                fields["reason"], fields["agent"]))
 
+    def duty() -> DutyDesk:
+        if api.duty is None:
+            raise NotFound("no duty plan is configured")
+        return api.duty
+
+    async def duty_show(request: web.Request) -> web.Response:
+        return _json(await run(duty().show, viewer(request)))
+
+    async def duty_force(request: web.Request) -> web.Response:
+        body = await _body(request)
+        mode = body.get("mode") if isinstance(body, dict) else None
+        if not isinstance(mode, str):
+            raise ValidationFailed({"mode": "day, night or auto"})
+        return _json(await run(duty().force, mode, viewer(request)))
+
     async def desk_request(request: web.Request) -> web.Response:
         return _json(await run(api.desk_calls.get, _int(request, "id"), viewer(request)))
 
@@ -422,6 +439,8 @@ def make_app(api: Api) -> web.Application:
     r.add_get(f"{p}/desk/seats", seats)
     r.add_post(f"{p}/desk/seats/{{seat}}/{{command}}", seat_command)
     r.add_get(f"{p}/desk/requests/{{id}}", desk_request)
+    r.add_get(f"{p}/duty", duty_show)
+    r.add_post(f"{p}/duty/force", duty_force)
     r.add_get(f"{p}/office/notices", office_notices)
     r.add_get(f"{p}/search", search)
     r.add_get(f"{p}/topics", topic_counts)

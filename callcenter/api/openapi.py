@@ -131,6 +131,13 @@ def document() -> dict[str, Any]:
                     {"name": "command", "in": "path", "required": True,
                      "schema": {"type": "string", "enum": [*AGENT_COMMANDS,
                                                            *CALL_COMMANDS]}}]))},
+        f"{P}/duty": {"get": _op(
+            "day or night on the line now and why (schedule, holiday, forced), today's staffed "
+            "hours, the shift, who is on duty and the leader on duty (hotline)")},
+        f"{P}/duty/force": {"post": _op(
+            "force day or night, or give the line back to the schedule (supervisors)",
+            {"type": "object", "required": ["mode"], "properties": {
+                "mode": {"type": "string", "enum": ["day", "night", "auto"]}}})},
         f"{P}/desk/requests/{{id}}": {"get": _op(
             "a conference or leave request: pending, working (dialling …), done or failed, "
             "with the detail the line gave", params=[_ID])},

@@ -33,6 +33,9 @@ class Fact(StrEnum):
     IVR = "ivr"
     SYSTEM_HANGUP = "system_hangup"
     STATUS = "status"  # the ticket status lookup ended: Result found / gave_up, Said
+    EMERGENCY = "emergency"  # at night the caller keyed 9: the leader on duty is alerted
+    DUTY = "duty"            # at night the duty phone was rung: Status (Dial's DIALSTATUS)
+    MESSAGE = "message"      # at night the citizen left a message (recording <base>-message)
     GONE = "gone"  # made by the controller: a resync found the call over, unseen
     # Made by the controller: it dialled a party into the call (a unit's phone in a three-way
     # call), with Leg (unit1, unit2 …), Unit (its code) and Number.
@@ -45,6 +48,7 @@ class Disposition(StrEnum):
     ANSWERED = "answered"
     ABANDONED_QUEUE = "abandoned_queue"
     ABANDONED_IVR = "abandoned_ivr"
+    MESSAGE = "message"  # after hours, nobody answered: the citizen left a message
     FAILED = "failed"
     # Stored while under way (the controller stopped, or a checkpoint at answer): the next
     # resync completes it, live or gone.
@@ -72,6 +76,7 @@ class What(StrEnum):
     AGENT_COMPLETE = "agent_complete"      # by: a HungUpBy value
     QUEUE_ABANDON = "queue_abandon"
     CONF_JOIN = "conf_join"                # the channel entered the call's three-way conference
+    DIAL_ANSWERED = "dial_answered"        # a phone the call dialled answered (the duty phone)
     DIALPLAN = "dialplan"                  # fact: a Fact, plus that fact's fields
     OTHER = "other"                        # anything else of the call: only its time counts
 
@@ -157,7 +162,7 @@ class Party:
 
 # A leg the controller dials into a call is named <the call's Linkedid>-<leg>, so its events
 # belong to the call from its first one, whatever Linkedid Asterisk gives it.
-_PARTY_LEG = re.compile(r"(?P<call>[0-9]+\.[0-9]+)-(?P<leg>unit[1-9])")
+_PARTY_LEG = re.compile(r"(?P<call>[0-9]+\.[0-9]+)-(?P<leg>(?:unit|alert)[1-9])")
 
 
 def party_leg_id(linkedid: str, leg: str) -> str:
@@ -191,6 +196,7 @@ class CallRecord:
     disposition_reason: str
     recording_base: str | None
     legs: tuple[Leg, ...] = field(default=())
+    message: bool = False  # an after-hours message was recorded (<recording_base>-message)
     parties: tuple[Party, ...] = field(default=())
 
 
@@ -257,9 +263,12 @@ def build_record(linkedid: str, facts: Iterable[CallFact]) -> CallRecord:
 
     seat: str | None = None
     answered: float | None = None
+    dial_answered = first(What.DIAL_ANSWERED)
     if connect is not None:
         answered = connect.at
         seat = connect.get("seat") or None
+    elif dial_answered is not None:
+        answered = dial_answered.at  # the duty phone (after hours): answered, by no seat
     else:
         # Resync after the controller missed AgentConnect: a seat's channel of the same call
         # was seen bridged.
@@ -301,10 +310,13 @@ def build_record(linkedid: str, facts: Iterable[CallFact]) -> CallRecord:
         hung = HungUpBy.UNKNOWN
 
     gone = facts_of(Fact.GONE)  # a resync found the call over while we were away
+    message = bool(facts_of(Fact.MESSAGE))
     if hangup is None and not gone:
         disposition, why = Disposition.IN_PROGRESS, "under way when stored"
     elif answered is not None:
         disposition, why = Disposition.ANSWERED, ""
+    elif message:
+        disposition, why = Disposition.MESSAGE, "after hours: a message for the hotline"
     elif joined is not None and hung is HungUpBy.CITIZEN:
         disposition, why = Disposition.ABANDONED_QUEUE, "citizen hung up while queued"
     elif joined is None and hung is HungUpBy.CITIZEN:
@@ -336,6 +348,7 @@ def build_record(linkedid: str, facts: Iterable[CallFact]) -> CallRecord:
         legs=_legs(fs, linkedid),
         parties=_parties(fs, [f for f in fs if f.what is What.DIALPLAN
                               and f.get("fact") == Fact.PARTY]),
+        message=message,
     )
 
 
@@ -380,8 +393,9 @@ def _legs(fs: list[CallFact], linkedid: str) -> tuple[Leg, ...]:
             leg["cause"] = int(cause) if cause.isdigit() else None
     out = []
     for uid, leg in sorted(legs.items()):
+        party = call_of_leg(uid)
         role = "citizen" if uid == linkedid else ("seat" if leg["seat"] else (
-            "unit" if call_of_leg(uid) else "other"))
+            party[1].rstrip("0123456789") if party else "other"))
         started = leg.get("started", leg.get("snap_started"))
         ended = leg.get("ended")
         out.append(Leg(uid, str(leg["channel"]), role,

@@ -60,6 +60,10 @@ class Registration:
     people_involved: str = ""  # 涉及人员
 
 
+def valid_phone(text: str) -> bool:
+    return _PHONE.fullmatch(text) is not None
+
+
 def problems(form: Registration) -> dict[str, str]:
     out: dict[str, str] = {}
     for name in _REQUIRED:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Recording kind -> who speaks on it. A call dials at most 9 parties (domain/calls.py).
-SPEAKERS = {"citizen": "citizen", "seat": "agent", **{f"unit{n}": "unit" for n in range(1, 10)}}
+SPEAKERS = {"citizen": "citizen", "seat": "agent", "message": "citizen",
+            **{f"unit{n}": "unit" for n in range(1, 10)}}
 
 
 @dataclass(frozen=True)

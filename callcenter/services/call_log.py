@@ -105,6 +105,8 @@ class CallLog:
             return [{"call_id": call_id, "kind": "mix", "path": "", "size_bytes": None,
                      "duration_s": None, "sha256": None, "error": "path outside recording root"}]
         files = [(kind, f"{rel}{suffix}.wav", 0.0) for kind, suffix in RECORDING_KINDS.items()]
+        if record.message:
+            files.append(("message", f"{rel}-message.wav", 0.0))
         for party in record.parties:
             if party.answered_at is None or record.answered_at is None:
                 continue  # b(): a leg is recorded from when it joined the call
@@ -115,7 +117,7 @@ class CallLog:
         out = []
         for kind, path, offset in files:
             facts = measure(self.recording_root / path)
-            if facts.error == "missing" and record.answered_at is None:
+            if facts.error == "missing" and record.answered_at is None and kind != "message":
                 continue  # b(): nothing is recorded for a call never bridged to a seat
             out.append({"call_id": call_id, "kind": kind, "path": path, "size_bytes": facts.size,
                         "duration_s": facts.duration, "sha256": facts.sha256,

@@ -2,19 +2,25 @@
 
 The answer is a small fixed vocabulary (telephony.variables.AGI_SETTABLE); anything the
 controller cannot decide in time leads the dialplan to its fallback, which still queues.
+After hours (services/duty.py) the answer is the night route and the duty phone's number.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from callcenter.telephony.variables import CC_ROUTE
+from callcenter.domain.duty import Decision
+from callcenter.telephony.variables import CC_DUTY_NUMBER, CC_ROUTE
 
 
 @dataclass(frozen=True)
 class RoutingPolicy:
     menu_enabled: bool
+    duty: Callable[[], Decision] | None = None  # None: always day (no duty plan)
 
     def route(self) -> dict[str, str]:
-        # After-hours and duty-phone routing join here in a later issue.
+        decision = self.duty() if self.duty is not None else None
+        if decision is not None and decision.night and decision.duty is not None:
+            return {CC_ROUTE: "night", CC_DUTY_NUMBER: decision.duty.phone}
         return {CC_ROUTE: "menu" if self.menu_enabled else "queue"}

@@ -11,7 +11,6 @@ dispatching (`callcenter calendar reload` names the error to the person who made
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -20,6 +19,7 @@ from threading import Lock
 
 from callcenter.domain.tickets import RulesContext
 from callcenter.domain.workdays import CalendarFileError, WorkCalendar, parse_calendar
+from callcenter.services.watched_file import WatchedFile
 
 log = logging.getLogger(__name__)
 Rules = RulesContext | Callable[[], RulesContext]
@@ -37,17 +37,14 @@ class RulesSource:
                  check_every: float = 1.0,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.path = workdays_file
-        self.check_every = check_every
-        self.monotonic = monotonic
         self.generation = 0           # bumped on every calendar change
         self._ctx = ctx
+        self._file = WatchedFile(workdays_file, check_every, monotonic)
         self._text = self._read_text()
-        self._seen = self._signature()
-        self._checked = monotonic()
         self._lock = Lock()
 
     def __call__(self) -> RulesContext:
-        if self.monotonic() - self._checked >= self.check_every:
+        if self._file.due():
             try:
                 self.reload()
             except CalendarFileError as exc:
@@ -58,11 +55,8 @@ class RulesSource:
         """Read the file again if it changed; True if the calendar changed. A bad file raises
         CalendarFileError and leaves the calendar in force."""
         with self._lock:
-            self._checked = self.monotonic()
-            sig = self._signature()
-            if sig == self._seen:
+            if not self._file.moved():
                 return False
-            self._seen = sig  # a bad file is reported once, not every second
             text = self._read_text()
             calendar = WorkCalendar() if text is None else parse_calendar(text, str(self.path))
             if text == self._text:
@@ -74,22 +68,32 @@ class RulesSource:
                      self.path, min(calendar.official_years()), max(calendar.official_years()))
             return True
 
-    def _signature(self) -> tuple[int, int, int] | None:
-        if self.path is None:
-            return None
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            return None
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
-
     def _read_text(self) -> str | None:
-        if self.path is None or not self.path.exists():
-            return None
         try:
-            return self.path.read_text(encoding="utf-8")
+            return self._file.text()
         except OSError as exc:
             raise CalendarFileError(f"{self.path}: {exc}") from exc
+
+
+class CalendarFile:
+    """The working-day calendar alone, followed like the rules' (for the night line, which
+    needs no ticket policies)."""
+
+    def __init__(self, path: Path | None, check_every: float = 1.0) -> None:
+        self._file = WatchedFile(path, check_every)
+        self._calendar = self._read()
+
+    def _read(self) -> WorkCalendar:
+        text = self._file.text()
+        return WorkCalendar() if text is None else parse_calendar(text, str(self._file.path))
+
+    def __call__(self) -> WorkCalendar:
+        if self._file.due() and self._file.moved():
+            try:
+                self._calendar = self._read()
+            except (CalendarFileError, OSError) as exc:
+                log.error("calendar file not reloaded, the one in force is kept: %s", exc)
+        return self._calendar
 
 
 def generation_of(source: Callable[[], RulesContext]) -> int:

@@ -42,3 +42,15 @@ class DeskRequestRow(Base):
     detail: Mapped[str] = mapped_column(String(200))
     call: Mapped[str] = mapped_column(String(64))   # the call's Linkedid, once known
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DutyModeRow(Base):
+    """Day or night forced by a supervisor, or back to the schedule (auto): one row per
+    change, with who made it."""
+
+    __tablename__ = "duty_modes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(8))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -96,6 +96,9 @@ class CallsRepo:
         if parties:
             self.s.execute(insert(PARTIES), parties)
 
+    def by_linkedid(self, linkedid: str) -> CallRow | None:
+        return self.s.scalar(select(CallRow).where(CallRow.linkedid == linkedid))
+
     def callers_of(self, linkedids: Sequence[str]) -> list[str]:
         """The calling numbers of these calls."""
         if not linkedids:

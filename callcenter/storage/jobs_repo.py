@@ -36,7 +36,9 @@ class JobsRepo:
         q = (select(RecordingRow.id, RecordingRow.call_id)
              .join(CallRow, CallRow.id == RecordingRow.call_id)
              .outerjoin(J, J.recording_id == RecordingRow.id)
-             .where(RecordingRow.kind.in_(list(kinds)), CallRow.answered_at.is_not(None),
+             .where(RecordingRow.kind.in_(list(kinds)),
+                    # an after-hours message was answered by nobody, and is the citizen's word
+                    or_(CallRow.answered_at.is_not(None), RecordingRow.kind == "message"),
                     # a call under way is still being recorded
                     CallRow.disposition != "in_progress", J.recording_id.is_(None)))
         if since is not None:

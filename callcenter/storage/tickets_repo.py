@@ -120,6 +120,11 @@ class TicketsRepo:
                                  p.answered_at, p.ended_at, PartyOutcome(p.outcome)))
                      for lid, p in rows)
 
+    def of_call(self, linkedid: str) -> list[int]:
+        """The tickets a call belongs to."""
+        return list(self.s.scalars(select(TicketCallRow.ticket_id).where(
+            TicketCallRow.linkedid == linkedid).order_by(TicketCallRow.ticket_id)))
+
     def save(self, t: Ticket, version: int, stored_history: int) -> int:
         """Write the new state if nobody saved since `version`; returns the new version."""
         assert t.id is not None

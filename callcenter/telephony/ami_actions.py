@@ -113,12 +113,14 @@ def originate(channel: str, context: str, exten: str, priority: int = 1,
 
 
 def originate_app(channel: str, application: str, data: str, caller_id: str = "",
-                  timeout_ms: int = 30000) -> Action:
-    """Originate into an application (ChanSpy for listening in)."""
+                  timeout_ms: int = 30000, channel_id: str = "") -> Action:
+    """Originate into an application (Playback of an alert; ChanSpy for listening in)."""
     fields: dict[str, str | int] = {"Channel": channel, "Application": application, "Data": data,
                                     "Timeout": timeout_ms, "Async": "true"}
     if caller_id:
         fields["CallerID"] = caller_id
+    if channel_id:
+        fields["ChannelId"] = channel_id
     return action("Originate", fields)
 
 

@@ -322,6 +322,16 @@ class CallControl:
         finally:
             self._outcome.pop(uid, None)
 
+    async def alert(self, linkedid: str, number: str) -> None:
+        """Call someone (the leader on duty) and speak the alert twice; the leg belongs to
+        the call (<call>-alert1)."""
+        await self._send(ami_actions.originate_app(
+            f"PJSIP/{number}@{self.settings.trunk_outbound}", "Playback",
+            "hotline/leader_alert&hotline/leader_alert",
+            caller_id=f'"{self.settings.number}" <{self.settings.number}>',
+            timeout_ms=self.settings.duty_ring_timeout * 1000,
+            channel_id=party_leg_id(linkedid, "alert1")))
+
     def _unit_recording(self, live: LiveCall, leg: str) -> str:
         base = self._recording.get(live.linkedid, "")
         if not base or recording_relpath(base, self.settings.asterisk_recording_root) is None:

@@ -110,6 +110,8 @@ _TRANSLATE: dict[str, Callable[[Event], tuple[What, dict[str, str]] | None]] = {
         "by": _ENDED_BY.get(e.get("Reason", ""), HungUpBy.UNKNOWN).value}),
     "QueueCallerAbandon": lambda e: (What.QUEUE_ABANDON, {}),
     "ConfbridgeJoin": lambda e: (What.CONF_JOIN, {}),
+    "DialEnd": lambda e: (What.DIAL_ANSWERED, {"dest": e.get("DestChannel", "")})
+    if e.get("DialStatus") == "ANSWER" else (What.OTHER, {}),
     "UserEvent": _dialplan,
 }
 

@@ -119,6 +119,15 @@ def values(settings: Settings, ami_secret: str, seat_secrets: dict[str, str]) ->
         "sip_port": str(settings.sip_port),
         "rtp_start": str(settings.rtp_start),
         "rtp_end": str(settings.rtp_end),
+        # After hours: what the citizen hears before the duty phone rings, and before a message.
+        "night_prompt": "hotline/night" if settings.prompts.get("night") else "silence/1",
+        "message_prompt": "hotline/night_message" if settings.prompts.get("night_message")
+        else "beep",
+        "emergency_advice": "Playback(hotline/emergency)" if settings.prompts.get("emergency")
+        else "Wait(2)",
+        "trunk": settings.trunk_outbound,
+        "duty_ring": str(settings.duty_ring_timeout),
+        "message_max": str(settings.duty_message_max),
         # Told to the unit before it joins: whose call this is.
         "unit_notice": "hotline/conference_to_unit" if settings.prompts.get(
             "conference_to_unit") else "silence/1",

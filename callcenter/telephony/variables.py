@@ -6,6 +6,7 @@ declaration the dialplan no longer uses. The fact names are the call model's
 (domain/calls.py), re-exported so this module holds the whole vocabulary.
 """
 
+import re
 from typing import Final
 
 # Re-exported: the call model owns the fact names, this module shares them with dialplan/.
@@ -19,7 +20,9 @@ CC_IVR_CHOICE: Final = "CC_IVR_CHOICE"  # the single digit pressed in the option
 CC_DIALLED: Final = "CC_DIALLED"        # the hotline number the citizen dialled
 CC_FALLBACK: Final = "CC_FALLBACK"      # set only on the fallback path: why (AGISTATUS)
 # Set by the controller over FastAGI.
-CC_ROUTE: Final = "CC_ROUTE"            # "queue" or "menu"; anything else means fallback
+CC_ROUTE: Final = "CC_ROUTE"            # queue, menu or night; anything else means fallback
+CC_DUTY_NUMBER: Final = "CC_DUTY_NUMBER"  # night: the duty phone's number, digits only
+CC_MESSAGE: Final = "CC_MESSAGE"          # yes once an after-hours message is being recorded
 # Set by the controller's status lookup (menu key 5) over FastAGI.
 CC_STATUS_RESULT: Final = "CC_STATUS_RESULT"  # found | gave_up
 CC_STATUS_SAID: Final = "CC_STATUS_SAID"      # the status prompt said (found only)
@@ -27,15 +30,27 @@ CC_STATUS_SAID: Final = "CC_STATUS_SAID"      # the status prompt said (found on
 CC_UNIT_REC: Final = "CC_UNIT_REC"      # recording path of the unit's leg, without extension
 
 DECLARED: Final = frozenset({CC_REC_BASE, CC_IVR_CHOICE, CC_DIALLED, CC_FALLBACK, CC_ROUTE,
-                             CC_UNIT_REC, CC_STATUS_RESULT, CC_STATUS_SAID})
+                             CC_UNIT_REC, CC_STATUS_RESULT, CC_STATUS_SAID, CC_DUTY_NUMBER,
+                             CC_MESSAGE})
 # Variables the controller may set over AGI, with the values it may give them.
-AGI_SETTABLE: Final = {CC_ROUTE: frozenset({"queue", "menu"}),
-                       CC_STATUS_RESULT: frozenset({"found", "gave_up"}),
-                       CC_STATUS_SAID: SPOKEN_PROMPTS}
+AGI_SETTABLE: Final[dict[str, frozenset[str] | re.Pattern[str]]] = {
+    CC_ROUTE: frozenset({"queue", "menu", "night"}),
+    CC_STATUS_RESULT: frozenset({"found", "gave_up"}),
+    CC_STATUS_SAID: SPOKEN_PROMPTS,
+    # Dialled as PJSIP/<number>@trunk: nothing but digits (and a leading +) may reach it.
+    CC_DUTY_NUMBER: re.compile(r"\+?[0-9]{3,20}")}
+
+
+def settable(name: str, value: str) -> bool:
+    """Whether the controller may set this variable to this value over AGI."""
+    allowed = AGI_SETTABLE.get(name)
+    if isinstance(allowed, re.Pattern):
+        return allowed.fullmatch(value) is not None
+    return allowed is not None and value in allowed
 
 # Asterisk's own variables and functions used in dialplan/ (not ours to declare).
 ASTERISK_BUILTINS: Final = frozenset({
-    "EXTEN", "UNIQUEID", "EPOCH", "AGISTATUS", "QUEUESTATUS", "QUEUE_PRIO",
+    "EXTEN", "UNIQUEID", "EPOCH", "AGISTATUS", "QUEUESTATUS", "QUEUE_PRIO", "DIALSTATUS",
     "STRFTIME", "CHANNEL", "IF",
 })
 
@@ -46,10 +61,15 @@ FACT_FALLBACK: Final = Fact.FALLBACK
 FACT_IVR: Final = Fact.IVR
 FACT_SYSTEM_HANGUP: Final = Fact.SYSTEM_HANGUP
 FACT_STATUS: Final = Fact.STATUS
+FACT_EMERGENCY: Final = Fact.EMERGENCY
+FACT_DUTY: Final = Fact.DUTY
+FACT_MESSAGE: Final = Fact.MESSAGE
 DIALPLAN_FACTS: Final = {FACT_START: frozenset({"Dialled", "Recording"}),
                          FACT_FALLBACK: frozenset({"Status"}), FACT_ROUTE: frozenset({"Route"}),
                          FACT_IVR: frozenset({"Choice"}), FACT_SYSTEM_HANGUP: frozenset({"Reason"}),
-                         FACT_STATUS: frozenset({"Result", "Said"})}
+                         FACT_STATUS: frozenset({"Result", "Said"}),
+                         FACT_EMERGENCY: frozenset(), FACT_DUTY: frozenset({"Status"}),
+                         FACT_MESSAGE: frozenset()}
 
 # The dialplan's contexts. A channel in one of them is a citizen's call of the hotline.
 CONTEXT_PREFIX: Final = "hotline-"
@@ -64,7 +84,7 @@ CONTEXT_REQUEUE: Final = "hotline-requeue"
 CONTEXTS: Final = frozenset({CONTEXT_INBOUND, "hotline-fallback", "hotline-prelude",
                              "hotline-menu", "hotline-queue", "hotline-seats",
                              CONTEXT_CONF_CITIZEN, CONTEXT_CONF_SEAT, CONTEXT_CONF_UNIT,
-                             CONTEXT_TRANSFER_SEAT, CONTEXT_REQUEUE})
+                             CONTEXT_TRANSFER_SEAT, CONTEXT_REQUEUE, "hotline-night"})
 # The FastAGI scripts the dialplan asks (agi://host:port/<script>).
 AGI_SCRIPT_ROUTE: Final = "route"
 AGI_SCRIPT_STATUS: Final = "status"  # the ticket status lookup, menu key 5

@@ -1,0 +1,110 @@
+"""Use case: day or night on the line, who is on duty, and a supervisor forcing either.
+
+The plan (schedule and roster) is config/duty.toml, read again when it changes; a file that
+no longer parses is logged and the plan in force kept. The forced mode is stored, with who
+forced it. The routing asks `decision()` for every call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from threading import Lock
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from callcenter.domain.duty import (
+    Calendar,
+    Decision,
+    DutyFileError,
+    DutyPlan,
+    Mode,
+    Person,
+    decide,
+    parse_plan,
+)
+from callcenter.domain.privacy import Role, Viewer
+from callcenter.services.errors import Forbidden, ValidationFailed
+from callcenter.services.watched_file import WatchedFile
+from callcenter.storage.duty_repo import DutyRepo
+from callcenter.storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class DutyFile:
+    """The duty plan, from its file, followed while the process runs."""
+
+    def __init__(self, path: Path, check_every: float = 1.0) -> None:
+        self.path = path
+        self._file = WatchedFile(path, check_every)
+        self._lock = Lock()
+        text = self._file.text()
+        if text is None:
+            raise DutyFileError(f"{path}: no duty plan (copy config/duty.toml)")
+        self._plan = parse_plan(text, str(path))
+
+    def __call__(self) -> DutyPlan:
+        if self._file.due():
+            with self._lock:
+                if self._file.moved():
+                    try:
+                        text = self._file.text()
+                        if text is None:
+                            raise DutyFileError(f"{self.path}: the file is gone")
+                        self._plan = parse_plan(text, str(self.path))
+                        log.info("duty plan reloaded from %s", self.path)
+                    except (DutyFileError, OSError) as exc:
+                        log.error("duty plan not reloaded, the one in force is kept: %s", exc)
+        return self._plan
+
+
+def _person(p: Person | None) -> dict[str, str] | None:
+    return None if p is None else {"name": p.name, "phone": p.phone}
+
+
+class DutyDesk:
+    def __init__(self, engine: Engine, plan: Callable[[], DutyPlan],
+                 calendar: Callable[[], Calendar], tz: ZoneInfo,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.engine = engine
+        self.plan = plan
+        self.calendar = calendar
+        self.tz = tz
+        self.clock = clock
+
+    def decision(self) -> Decision:
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            mode, _, _ = DutyRepo(uow.session).current()
+        return decide(self.plan(), mode, self.clock().astimezone(self.tz), self.calendar())
+
+    def show(self, viewer: Viewer) -> dict[str, Any]:
+        if viewer.role not in (Role.AGENT, Role.SUPERVISOR):
+            raise Forbidden("the duty plan is the hotline's")
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            mode, actor, at = DutyRepo(uow.session).current()
+        now = self.clock().astimezone(self.tz)
+        plan = self.plan()
+        d = decide(plan, mode, now, self.calendar())
+        hours, why = plan.schedule.hours(now.date(), self.calendar())
+        return {"now": now.isoformat(), "mode": mode.value, "forced_by": actor or None,
+                "forced_at": at.isoformat() if at else None,
+                "line": "night" if d.night else "day", "why": d.why,
+                "today": {"hours": [f"{a:%H:%M}-{b:%H:%M}" for a, b in hours], "kind": why},
+                "shift": plan.roster.shift_of(now).isoformat(),
+                "duty": _person(d.duty), "leader": _person(d.leader)}
+
+    def force(self, mode: str, viewer: Viewer) -> dict[str, Any]:
+        """A supervisor (班长) forces day or night, or gives the line back to the schedule."""
+        if viewer.role is not Role.SUPERVISOR:
+            raise Forbidden("only a supervisor forces day or night")
+        if mode not in set(Mode):
+            raise ValidationFailed({"mode": "day, night or auto"})
+        with UnitOfWork(self.engine) as uow:
+            DutyRepo(uow.session).force(Mode(mode), f"{viewer.role.value}:{viewer.id}",
+                                        self.clock())
+        return self.show(viewer)
