@@ -26,6 +26,7 @@ from callcenter.domain.workdays import CalendarFileError, load_calendar
 from callcenter.services.agents import AgentDesk
 from callcenter.services.calendar import CalendarService
 from callcenter.services.call_log import CallLog
+from callcenter.services.callbacks import Callbacks
 from callcenter.services.desk_calls import DeskCalls
 from callcenter.services.duty import DutyDesk, DutyFile
 from callcenter.services.routing import RoutingPolicy
@@ -69,7 +70,7 @@ def rules_context(settings: Settings) -> RulesContext:
 
 def api_over(tickets: TicketService, sweeper: Sweeper | None,
              tokens: Tokens | Mapping[str, Viewer], seats: Sequence[str] = (),
-             duty: DutyDesk | None = None) -> Api:
+             duty: DutyDesk | None = None, callbacks: Callbacks | None = None) -> Api:
     """The API's services over one ticket service's store, rules and clock."""
     from callcenter.api.app import Api
 
@@ -78,7 +79,7 @@ def api_over(tickets: TicketService, sweeper: Sweeper | None,
                transcripts=TranscriptSearch(engine, clock), topics=Topics(engine, tickets.ctx.tz),
                calendar=CalendarService(engine, rules, clock),
                desk=AgentDesk(engine, seats, clock), desk_calls=DeskCalls(engine, seats, clock),
-               duty=duty)
+               duty=duty, callbacks=callbacks)
 
 
 @dataclass
@@ -133,6 +134,14 @@ class Hotline:
         except (CalendarFileError, OSError) as exc:
             raise ConfigError(str(exc)) from exc
 
+    def callbacks(self) -> Callbacks:
+        """Missed calls called back; the policy's "staffed" is the duty plan's day."""
+        s = self.settings
+        duty = self.duty()
+        return Callbacks(self.engine, self.seat_ids, self.clock,
+                         timedelta(minutes=s.callback_within_minutes),
+                         lambda: not duty.decision().night)
+
     def desk_calls(self) -> DeskCalls:
         return DeskCalls(self.engine, self.seat_ids, self.clock)
 
@@ -158,7 +167,7 @@ class Hotline:
         from callcenter.api.tokens import TokenFile
 
         return api_over(self.tickets, self.sweeper(), TokenFile(self.settings.api_tokens_file),
-                        self.seat_ids, self.duty())
+                        self.seat_ids, self.duty(), self.callbacks())
 
     def controller(self, ami: AmiPort | None = None, grace: float = GRACE.total_seconds(),
                    on_stopped: Callable[[], None] | None = None) -> Controller:
@@ -170,6 +179,7 @@ class Hotline:
         from callcenter.telephony.ami_client import AmiClient
         from callcenter.telephony.call_control import CallControl
         from callcenter.telephony.call_service import CallService
+        from callcenter.telephony.callback_placer import CallbackPlacer
         from callcenter.telephony.fastagi import FastAgiServer
         from callcenter.telephony.tracker import CallTracker
         from callcenter.telephony.variables import AGI_SCRIPT_ROUTE, AGI_SCRIPT_STATUS
@@ -178,7 +188,8 @@ class Hotline:
         if ami is None:
             ami = AmiClient(s.ami_host, s.ami_port, s.ami_user, s.ami_secret(),
                             resync_queue=s.queue_name,
-                            wanted=CallTracker.WANTS | CallControl.WANTS)
+                            wanted=CallTracker.WANTS | CallControl.WANTS
+                            | CallbackPlacer.WANTS)
         duty = self.duty()
         scripts = AgiScripts({
             AGI_SCRIPT_ROUTE: RouteAnswers(RoutingPolicy(s.menu_enabled, duty.decision)),
@@ -189,7 +200,7 @@ class Hotline:
         night = NightLine(self.engine, lambda: self.tickets, s.tz, self.clock,
                           lambda: duty.decision().leader)
         return Controller(s, ami, agi, CallService(self.call_log, grace), self.desk(),
-                          self.desk_calls(), night, on_stopped)
+                          self.desk_calls(), night, self.callbacks(), on_stopped)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_speech.add_parsers(sub)
     cli_desk.add_parsers(sub, cli_tickets.viewer_arg)
     cli_desk.add_duty_parser(sub, cli_tickets.viewer_arg)
+    cli_desk.add_callbacks_parser(sub, cli_tickets.viewer_arg)
     calls = sub.add_parser("calls", help="list stored calls")
     calls.add_argument("--since", type=_since)
     calls.add_argument("--limit", type=int, default=50)
@@ -129,6 +130,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return cli_desk.dispatch(args, settings)
     if args.cmd == "duty":
         return cli_desk.dispatch_duty(args, settings)
+    if args.cmd == "callbacks":
+        return cli_desk.dispatch_callbacks(args, settings)
     if args.cmd in ("transcriber", "transcribe"):
         return cli_speech.dispatch(args, settings)
     if args.cmd in ("tickets", "kb", "units", "sweep", "sweeper", "calendar", "api",

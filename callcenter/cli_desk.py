@@ -140,3 +140,63 @@ def dispatch_duty(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     finally:
         hotline.close()
+
+
+def add_callbacks_parser(sub: Any, viewer: Any) -> None:
+    d = sub.add_parser("callbacks", help="missed calls; call one back from a seat (回拨)")
+    d.add_argument("action", choices=("list", "place"))
+    d.add_argument("call", nargs="?", help="place: the missed call's id (from list)")
+    d.add_argument("--seat", default="", help="place: the seat whose phone rings first")
+    d.add_argument("--wait", type=float, default=90.0,
+                   help="place: seconds to wait for the outcome")
+    d.add_argument("--json", action="store_true")
+    d.add_argument("--as", dest="who", default="supervisor:cli", type=viewer,
+                   help="act as ROLE:ID (an agent from their own seat)")
+
+
+def dispatch_callbacks(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from callcenter import bootstrap
+    from callcenter.domain.desk_calls import DeskCallError
+    from callcenter.services.errors import Forbidden, NotFound
+
+    hotline = bootstrap.build(settings)
+    try:
+        calls = hotline.callbacks()
+        if args.action == "list":
+            items = calls.missed(args.who)
+            if args.json:
+                print(json.dumps(items, ensure_ascii=False, indent=2))
+                return 0
+            print(f"{'通话 call':20} {'号码 number':14} {'未接 missed at':26} {'再来电':6} "
+                  f"{'应回拨':6} 回拨 callback")
+            for it in items:
+                cb = it["callback"]
+                print(f"{it['call']:20} {it['number']:14} {it['missed_at']:26} "
+                      f"{'yes' if it['called_again'] else '-':6} "
+                      f"{'yes' if it['due_by_policy'] else '-':6} "
+                      f"{cb['state'] if cb else '-'}")
+            return 0
+        if not args.call or not args.seat:
+            print("refused: callbacks.place: say which call and --seat", file=sys.stderr)
+            return 2
+        view = calls.request(args.call, args.seat, args.who)
+        deadline = time.monotonic() + args.wait
+        while view["state"] in ("pending", "placing") and time.monotonic() < deadline:
+            time.sleep(0.3)
+            view = calls.get(view["id"], args.who)
+        print(json.dumps(view, ensure_ascii=False, indent=2))
+        if view["state"] == "answered":
+            return 0
+        if view["state"] in ("pending", "placing"):
+            print(f"refused: desk.no_controller: callback {view['id']} still {view['state']} "
+                  f"after {args.wait:.0f} s: is the controller running?", file=sys.stderr)
+        else:
+            print(f"refused: callbacks.{view['state']}: {view['detail']}", file=sys.stderr)
+        return 1
+    except (DeskCallError, NotFound, Forbidden) as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        hotline.close()

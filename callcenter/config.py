@@ -83,6 +83,7 @@ class Settings:
     duty_file: Path = Path("config/duty.toml")  # after-hours schedule and roster
     duty_ring_timeout: int = 25   # seconds the duty phone rings before a message may be left
     duty_message_max: int = 120   # the longest after-hours message, seconds
+    callback_within_minutes: int = 30  # policy: missed calls are called back within this
     seats: tuple[Seat, ...] = ()
     menu_enabled: bool = False
     menu_timeout: int = 5
@@ -163,6 +164,7 @@ _FILE: dict[str, tuple[str, str]] = {
     "conference_ring_timeout": ("conference", "ring_timeout"),
     "duty_file": ("duty", "file"), "duty_ring_timeout": ("duty", "ring_timeout"),
     "duty_message_max": ("duty", "message_max"),
+    "callback_within_minutes": ("callbacks", "within_minutes"),
     "menu_enabled": ("ivr", "menu_enabled"), "menu_timeout": ("ivr", "menu_timeout"),
     "prompt_rate": ("ivr", "prompt_rate"),
     "recording_root": ("recordings", "root"),

@@ -29,6 +29,7 @@ from callcenter.telephony.ami_parse import Message
 from callcenter.telephony.call_control import CallControl, Requests
 from callcenter.telephony.call_facts import call_of
 from callcenter.telephony.call_service import CallService
+from callcenter.telephony.callback_placer import CallbackPlacer, CallbackStore
 from callcenter.telephony.fastagi import AgiRequest, AgiSession, FastAgiServer
 from callcenter.telephony.fastagi import Handler as AgiHandler
 from callcenter.telephony.tracker import CallTracker
@@ -106,6 +107,7 @@ class RouteAnswers:
 class Controller:
     def __init__(self, settings: Settings, ami: AmiPort, agi: FastAgiServer,
                  calls: CallService, desk: SeatStates, requests: Requests, night: NightDuty,
+                 callbacks: CallbackStore,
                  on_stopped: Callable[[], None] | None = None,
                  follow_every: float = 1.0) -> None:
         self.settings = settings
@@ -117,6 +119,7 @@ class Controller:
         # The desk's requests on live calls (three-way calls); its facts join the event stream.
         self.control = CallControl(settings, ami, requests, ami.events.put_nowait,
                                    self._seat_left)
+        self.callbacks = CallbackPlacer(settings, ami, callbacks)
         self.follow_every = follow_every
         # A seat nobody ever logged in at: the sandbox's phones are in the queue; a production
         # seat is not until an agent logs in.
@@ -144,6 +147,7 @@ class Controller:
     def on_event(self, msg: Message) -> None:
         self.calls.feed(msg)
         self.control.on_event(msg)
+        self.callbacks.on_event(msg)
         name, seat = msg.get("Event"), msg.get("MemberName", "")
         if name == "UserEvent" and msg.get("UserEvent") == USEREVENT_NAME \
                 and msg.get("Origin") is None:
@@ -228,6 +232,7 @@ class Controller:
     async def start(self) -> None:
         await self.calls.start()
         await self.control.start()
+        await self.callbacks.start()
         await self.agi.start()
         self._tasks = [asyncio.create_task(self.ami.run(), name="ami"),
                        asyncio.create_task(consume(self.ami.events, self.on_event),
@@ -274,6 +279,7 @@ class Controller:
             if self.ami.connected.is_set():
                 await self._apply_desk()
                 await self.control.poll()
+                await self.callbacks.poll()
 
     async def _apply_desk(self) -> None:
         async with self._applying:  # one pass at a time: a later one reads newer statuses

@@ -180,6 +180,60 @@ def seat_phone(local_port: int, media_port: int) -> Sipp:
     return Sipp(proc, work)
 
 
+_TALKING = """<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="talking phone">
+  <recv request="INVITE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]talk[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:phone@[local_ip]:[local_port]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=phone 1 1 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[local_ip_type] [local_ip]
+t=0 0
+m=audio [auto_media_port] RTP/AVP 8
+a=rtpmap:8 PCMA/8000
+]]></send>
+  <recv request="ACK"/>
+  <nop><action><exec play_pcap_audio={audio}/></action></nop>
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""
+
+
+def talking_phone(local_port: int, media_port: int, seconds: float = 30,
+                  audio: Path = DEFAULT_AUDIO) -> Sipp:
+    """A phone that answers every call at once and talks (plays `audio`, looped) until the
+    line hangs up."""
+    work = Path(tempfile.mkdtemp(prefix="sipp-talking-"))
+    pcap = work / "talk.pcap"
+    rtp_pcap.write_pcap(rtp_pcap.alaw_samples(audio), pcap, seconds)
+    scenario = work / "talking.xml"
+    scenario.write_text(_TALKING.format(audio=quoteattr(str(pcap))))
+    cmd = [_sipp(), "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(local_port),
+           "-mp", str(media_port), "-nostdin", "-trace_err", "-trace_msg"]
+    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return Sipp(proc, work)
+
+
 _BUSY = """<?xml version="1.0" encoding="UTF-8" ?>
 <scenario name="busy phone">
   <recv request="INVITE"/>

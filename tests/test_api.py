@@ -2,6 +2,7 @@
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from api_support import caller
 from tickets_support import CTX
 
 from callcenter.api import tokens
@@ -296,12 +297,7 @@ async def test_agents_at_seats_over_the_api(service, tmp_path):
                                                      ["8001", "8002"]))))
     await client.start_server()
 
-    async def call(token, method, url, body=None, expect=200):
-        r = await client.request(method, "/api/v1/desk" + url, json=body,
-                                 headers={"Authorization": f"Bearer {token}"})
-        data = await r.json()
-        assert r.status == expect, (r.status, data)
-        return data
+    call = caller(client, "/api/v1/desk")
 
     try:
         # An agent logs in as themselves, whatever name the body gives.

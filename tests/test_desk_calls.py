@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from api_support import caller
 from tickets_support import Clock
 
 from callcenter.api import tokens
@@ -190,12 +191,7 @@ async def test_conference_over_the_api_is_accepted_and_followed(service, tmp_pat
     client = TestClient(TestServer(make_app(api)))
     await client.start_server()
 
-    async def call(token, method, url, body=None, expect=200):
-        r = await client.request(method, "/api/v1/desk" + url, json=body,
-                                 headers={"Authorization": f"Bearer {token}"})
-        data = await r.json()
-        assert r.status == expect, (r.status, data)
-        return data
+    call = caller(client, "/api/v1/desk")
 
     try:
         asked = await call(zhang, "POST", "/seats/8001/conference", {"unit": "hexie"}, 202)

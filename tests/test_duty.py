@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from api_support import caller
 from tickets_support import Clock
 
 from callcenter.api import tokens
@@ -190,12 +191,7 @@ async def test_duty_over_the_api(duty, service, tmp_path):
                                                      duty))))
     await client.start_server()
     try:
-        async def call(token, method, url, body=None, expect=200):
-            r = await client.request(method, "/api/v1" + url, json=body,
-                                     headers={"Authorization": f"Bearer {token}"})
-            data = await r.json()
-            assert r.status == expect, (r.status, data)
-            return data
+        call = caller(client, "/api/v1")
 
         assert (await call(agent, "GET", "/duty"))["line"] == "night"
         await call(agent, "POST", "/duty/force", {"mode": "day"}, 403)

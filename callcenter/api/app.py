@@ -35,6 +35,7 @@ from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.tickets import ConcurrentUpdate, Status, TicketError
 from callcenter.services.agents import AgentDesk
 from callcenter.services.calendar import CalendarService
+from callcenter.services.callbacks import Callbacks
 from callcenter.services.desk_calls import DeskCalls
 from callcenter.services.duty import DutyDesk
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
@@ -62,6 +63,7 @@ class Api:
     calendar: CalendarService
     desk: AgentDesk
     desk_calls: DeskCalls
+    callbacks: Callbacks | None = None  # None: built without the controller's parts (tests)
     duty: DutyDesk | None = None  # None: no duty plan configured (the routes answer 404)
     watch_every: float = 10.0  # seconds between looks at the calendar file
 
@@ -392,6 +394,29 @@ def make_app(api: Api) -> web.Application:
             raise ValidationFailed({"mode": "day, night or auto"})
         return _json(await run(duty().force, mode, viewer(request)))
 
+    def callbacks_of() -> Callbacks:
+        if api.callbacks is None:
+            raise NotFound("callbacks are not configured")
+        return api.callbacks
+
+    async def missed(request: web.Request) -> web.Response:
+        since, _ = _query_times(request, required=False)
+        limit = _query_int(request, "limit", 100, 1, 500)
+        return _json({"items": await run(callbacks_of().missed, viewer(request), since, limit)})
+
+    async def call_back(request: web.Request) -> web.Response:
+        linkedid = request.match_info["linkedid"]
+        if not _LINKEDID.fullmatch(linkedid):
+            raise NotFound(f"no missed call {linkedid[:40]}")
+        body = await _body(request)
+        seat = body.get("seat") if isinstance(body, dict) else None
+        if not isinstance(seat, str) or not seat:
+            raise ValidationFailed({"seat": "required: the seat whose phone rings first"})
+        return _json(await run(callbacks_of().request, linkedid, seat, viewer(request)), 202)
+
+    async def callback_state(request: web.Request) -> web.Response:
+        return _json(await run(callbacks_of().get, _int(request, "id"), viewer(request)))
+
     async def desk_request(request: web.Request) -> web.Response:
         return _json(await run(api.desk_calls.get, _int(request, "id"), viewer(request)))
 
@@ -439,6 +464,9 @@ def make_app(api: Api) -> web.Application:
     r.add_get(f"{p}/desk/seats", seats)
     r.add_post(f"{p}/desk/seats/{{seat}}/{{command}}", seat_command)
     r.add_get(f"{p}/desk/requests/{{id}}", desk_request)
+    r.add_get(f"{p}/desk/missed", missed)
+    r.add_post(f"{p}/desk/missed/{{linkedid}}/callback", call_back)
+    r.add_get(f"{p}/desk/callbacks/{{id}}", callback_state)
     r.add_get(f"{p}/duty", duty_show)
     r.add_post(f"{p}/duty/force", duty_force)
     r.add_get(f"{p}/office/notices", office_notices)

@@ -131,6 +131,18 @@ def document() -> dict[str, Any]:
                     {"name": "command", "in": "path", "required": True,
                      "schema": {"type": "string", "enum": [*AGENT_COMMANDS,
                                                            *CALL_COMMANDS]}}]))},
+        f"{P}/desk/missed": {"get": _op(
+            "missed calls, newest first (numbers masked): called again since, due for a "
+            "callback by the policy, and the callback's state (hotline)",
+            params=[_q("since", {"type": "string"}), _q("limit", {"type": "integer"})])},
+        f"{P}/desk/missed/{{linkedid}}/callback": {"post": _op(
+            "call a missed call back from a seat (its phone rings first, then the citizen's): "
+            "asked twice, the same request (one ring); 202, followed at /desk/callbacks/{id}",
+            {"type": "object", "required": ["seat"], "properties": {
+                "seat": {"type": "string", "pattern": "^[0-9]{2,8}$"}}},
+            params=[_LINKEDID], ok="202")},
+        f"{P}/desk/callbacks/{{id}}": {"get": _op(
+            "a callback: pending, placing, answered, no_answer, busy or failed", params=[_ID])},
         f"{P}/duty": {"get": _op(
             "day or night on the line now and why (schedule, holiday, forced), today's staffed "
             "hours, the shift, who is on duty and the leader on duty (hotline)")},

@@ -36,6 +36,7 @@ class Fact(StrEnum):
     EMERGENCY = "emergency"  # at night the caller keyed 9: the leader on duty is alerted
     DUTY = "duty"            # at night the duty phone was rung: Status (Dial's DIALSTATUS)
     MESSAGE = "message"      # at night the citizen left a message (recording <base>-message)
+    CALLBACK = "callback"    # a callback leg dialled the citizen: Status (Dial's DIALSTATUS)
     GONE = "gone"  # made by the controller: a resync found the call over, unseen
     # Made by the controller: it dialled a party into the call (a unit's phone in a three-way
     # call), with Leg (unit1, unit2 …), Unit (its code) and Number.
@@ -162,7 +163,7 @@ class Party:
 
 # A leg the controller dials into a call is named <the call's Linkedid>-<leg>, so its events
 # belong to the call from its first one, whatever Linkedid Asterisk gives it.
-_PARTY_LEG = re.compile(r"(?P<call>[0-9]+\.[0-9]+)-(?P<leg>(?:unit|alert)[1-9])")
+_PARTY_LEG = re.compile(r"(?P<call>[0-9]+\.[0-9]+)-(?P<leg>(?:unit|alert|callback)[1-9])")
 
 
 def party_leg_id(linkedid: str, leg: str) -> str:

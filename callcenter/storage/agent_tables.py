@@ -54,3 +54,25 @@ class DutyModeRow(Base):
     mode: Mapped[str] = mapped_column(String(8))
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CallbackRow(Base):
+    """A call back to a citizen (回拨 a missed call, 回访 a closed ticket): one row per thing
+    to call back, so a request made twice is the same request and rings once."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (Index("ix_callbacks_state", "state", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)  # missed:<call> | ticket:<id>
+    kind: Mapped[str] = mapped_column(String(16))       # missed | satisfaction
+    call: Mapped[str] = mapped_column(String(64))       # the missed call ("" for a ticket)
+    ticket_id: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(32))
+    seat: Mapped[str] = mapped_column(String(8))        # the desk that takes it ("": queue)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    state: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(200))
+    channel_id: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

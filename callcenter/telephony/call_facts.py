@@ -119,8 +119,10 @@ _TRANSLATE: dict[str, Callable[[Event], tuple[What, dict[str, str]] | None]] = {
 def call_of(e: Event) -> str:
     """The call an event belongs to: its Linkedid, or for a leg the controller dialled into a
     call (its Uniqueid says which) that call's, whatever Linkedid Asterisk gave the leg."""
-    party = call_of_leg(e.get("Uniqueid", ""))
-    return party[0] if party is not None else e.get("Linkedid", "")
+    lid = e.get("Linkedid", "")
+    # A channel a controller's leg dialled (the citizen rung back) has that leg as Linkedid.
+    party = call_of_leg(e.get("Uniqueid", "")) or call_of_leg(lid)
+    return party[0] if party is not None else lid
 
 
 def fact_of(e: Event) -> CallFact | None:

@@ -28,10 +28,11 @@ CC_STATUS_RESULT: Final = "CC_STATUS_RESULT"  # found | gave_up
 CC_STATUS_SAID: Final = "CC_STATUS_SAID"      # the status prompt said (found only)
 # Set by the controller on a channel it originates (a unit's leg of a three-way call).
 CC_UNIT_REC: Final = "CC_UNIT_REC"      # recording path of the unit's leg, without extension
+CC_CALLBACK_REC: Final = "CC_CALLBACK_REC"  # recording path of a callback, without extension
 
 DECLARED: Final = frozenset({CC_REC_BASE, CC_IVR_CHOICE, CC_DIALLED, CC_FALLBACK, CC_ROUTE,
                              CC_UNIT_REC, CC_STATUS_RESULT, CC_STATUS_SAID, CC_DUTY_NUMBER,
-                             CC_MESSAGE})
+                             CC_MESSAGE, CC_CALLBACK_REC})
 # Variables the controller may set over AGI, with the values it may give them.
 AGI_SETTABLE: Final[dict[str, frozenset[str] | re.Pattern[str]]] = {
     CC_ROUTE: frozenset({"queue", "menu", "night"}),
@@ -64,12 +65,13 @@ FACT_STATUS: Final = Fact.STATUS
 FACT_EMERGENCY: Final = Fact.EMERGENCY
 FACT_DUTY: Final = Fact.DUTY
 FACT_MESSAGE: Final = Fact.MESSAGE
+FACT_CALLBACK: Final = Fact.CALLBACK
 DIALPLAN_FACTS: Final = {FACT_START: frozenset({"Dialled", "Recording"}),
                          FACT_FALLBACK: frozenset({"Status"}), FACT_ROUTE: frozenset({"Route"}),
                          FACT_IVR: frozenset({"Choice"}), FACT_SYSTEM_HANGUP: frozenset({"Reason"}),
                          FACT_STATUS: frozenset({"Result", "Said"}),
                          FACT_EMERGENCY: frozenset(), FACT_DUTY: frozenset({"Status"}),
-                         FACT_MESSAGE: frozenset()}
+                         FACT_MESSAGE: frozenset(), FACT_CALLBACK: frozenset({"Status"})}
 
 # The dialplan's contexts. A channel in one of them is a citizen's call of the hotline.
 CONTEXT_PREFIX: Final = "hotline-"
@@ -81,10 +83,13 @@ CONTEXT_CONF_UNIT: Final = "hotline-conf-unit"
 # Blind transfers: ring one seat (the extension is its id), or back into the queue.
 CONTEXT_TRANSFER_SEAT: Final = "hotline-transfer-seat"
 CONTEXT_REQUEUE: Final = "hotline-requeue"
+# Callbacks: the agent's phone answered the controller's call; the citizen is dialled here.
+CONTEXT_CALLBACK: Final = "hotline-callback"
 CONTEXTS: Final = frozenset({CONTEXT_INBOUND, "hotline-fallback", "hotline-prelude",
                              "hotline-menu", "hotline-queue", "hotline-seats",
                              CONTEXT_CONF_CITIZEN, CONTEXT_CONF_SEAT, CONTEXT_CONF_UNIT,
-                             CONTEXT_TRANSFER_SEAT, CONTEXT_REQUEUE, "hotline-night"})
+                             CONTEXT_TRANSFER_SEAT, CONTEXT_REQUEUE, "hotline-night",
+                             CONTEXT_CALLBACK})
 # The FastAGI scripts the dialplan asks (agi://host:port/<script>).
 AGI_SCRIPT_ROUTE: Final = "route"
 AGI_SCRIPT_STATUS: Final = "status"  # the ticket status lookup, menu key 5

@@ -1,0 +1,147 @@
+"""Use case: missed calls listed, and called back from the desk (回拨).
+
+The desk asks; the controller rings the agent's phone first, then the citizen, with a channel
+id naming the attempt (telephony/callback_placer.py), and writes the outcome back. Asking again
+for a call whose callback is pending, under way or answered returns that request: the citizen
+is rung once. Numbers are masked for every role: the line dials them, nobody needs to read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from callcenter.domain.callbacks import (
+    MAX_ATTEMPTS,
+    MISSED,
+    RETRYABLE,
+    CallbackRequest,
+    CallbackState,
+    attempt_of,
+    called_again,
+    due_by_policy,
+    leg_id,
+    missed_key,
+)
+from callcenter.domain.desk_calls import DeskCallError
+from callcenter.domain.privacy import Role, Viewer, is_hotline, mask_number
+from callcenter.domain.registration import valid_phone
+from callcenter.services.errors import Forbidden, NotFound
+from callcenter.storage.agents_repo import AgentsRepo
+from callcenter.storage.callbacks_repo import CallbacksRepo
+from callcenter.storage.calls_repo import CallsRepo
+from callcenter.storage.uow import UnitOfWork
+
+
+def view(r: CallbackRequest) -> dict[str, Any]:
+    return {"id": r.id, "call": r.call, "number": mask_number(r.number), "seat": r.seat,
+            "requested_by": r.requested_by, "requested_at": r.requested_at.isoformat(),
+            "state": r.state.value, "detail": r.detail, "attempt": attempt_of(r.channel_id)}
+
+
+class Callbacks:
+    def __init__(self, engine: Engine, seats: Sequence[str],
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 within: timedelta = timedelta(minutes=30),
+                 staffed: Callable[[], bool] = lambda: True) -> None:
+        self.engine = engine
+        self.seats = tuple(seats)
+        self.clock = clock
+        self.within = within      # the policy: call back within this time of the missed call
+        self.staffed = staffed    # the line is in its day hours (services/duty.py)
+
+    def missed(self, viewer: Viewer, since: datetime | None = None,
+               limit: int = 100) -> list[dict[str, Any]]:
+        """Missed calls, newest first: whether the number called again since, whether the
+        policy says to call back now, and the callback's state."""
+        if not is_hotline(viewer):
+            raise Forbidden("callbacks are the hotline's")
+        now, staffed = self.clock(), self.staffed()
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            repo = CallbacksRepo(uow.session)
+            rows = repo.missed_calls(sorted(MISSED), since, min(limit, 500))
+            oldest = min((r.started_at for r in rows), default=now)
+            later = repo.calls_from(sorted({r.caller_number for r in rows}), oldest)
+            asked = repo.of_calls([r.linkedid for r in rows])
+        out = []
+        for r in rows:
+            again = called_again(r.started_at, later.get(r.caller_number, []))
+            cb = asked.get(r.linkedid)
+            out.append({"call": r.linkedid, "number": mask_number(r.caller_number),
+                        "missed_at": r.started_at.isoformat(), "disposition": r.disposition,
+                        "called_again": again,
+                        "due_by_policy": not again and cb is None and valid_phone(
+                            r.caller_number) and due_by_policy(r.started_at, now, self.within,
+                                                               staffed),
+                        "callback": view(cb) if cb is not None else None})
+        return out
+
+    def request(self, call: str, seat: str, viewer: Viewer) -> dict[str, Any]:
+        """Call back a missed call from a seat (the agent's phone rings first)."""
+        if not is_hotline(viewer):
+            raise Forbidden("callbacks are the hotline's")
+        if seat not in self.seats:
+            raise NotFound(f"no seat {seat}")
+        actor = f"{viewer.role.value}:{viewer.id}"
+        now = self.clock()
+        try:
+            with UnitOfWork(self.engine) as uow:
+                if viewer.role is Role.AGENT:
+                    current = AgentsRepo(uow.session).current().get(seat)
+                    if current is None or current.agent != viewer.id:
+                        raise Forbidden(f"seat {seat} is not yours")
+                row = CallsRepo(uow.session).by_linkedid(call)
+                if row is None or row.disposition not in MISSED:
+                    raise NotFound(f"no missed call {call}")
+                if not valid_phone(row.caller_number):
+                    raise DeskCallError("callbacks.number", "the caller's number is unknown")
+                repo = CallbacksRepo(uow.session)
+                if called_again(row.started_at, repo.calls_from(
+                        [row.caller_number], row.started_at).get(row.caller_number, [])):
+                    raise DeskCallError("callbacks.called_again",
+                                        "the citizen has called the line again since")
+                asked = repo.by_key(missed_key(call))
+                if asked is None:
+                    repo.add(missed_key(call), call, row.caller_number, seat, actor,
+                             leg_id(call, 1), now)
+                elif asked.state in RETRYABLE:
+                    attempt = attempt_of(asked.channel_id) + 1
+                    if attempt > MAX_ATTEMPTS:
+                        raise DeskCallError("callbacks.attempts",
+                                            f"{MAX_ATTEMPTS} attempts made already")
+                    repo.again(asked.id, seat, actor, leg_id(call, attempt), RETRYABLE, now)
+                # Pending, under way or answered: the same request, not a second ring.
+        except IntegrityError:
+            pass  # asked twice at the same moment: the other request stands
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            found = CallbacksRepo(uow.session).by_key(missed_key(call))
+        assert found is not None
+        return view(found)
+
+    def get(self, callback_id: int, viewer: Viewer) -> dict[str, Any]:
+        if not is_hotline(viewer):
+            raise Forbidden("callbacks are the hotline's")
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            found = CallbacksRepo(uow.session).get(callback_id)
+        if found is None:
+            raise NotFound(f"no callback {callback_id}")
+        return view(found)
+
+    # -- the controller's side -----------------------------------------------------------
+    def take(self, limit: int = 20) -> list[CallbackRequest]:
+        with UnitOfWork(self.engine) as uow:
+            return CallbacksRepo(uow.session).take_pending(self.clock(), limit)
+
+    def abandon_placing(self) -> int:
+        with UnitOfWork(self.engine) as uow:
+            return CallbacksRepo(uow.session).fail_placing(
+                "line.restarted: the controller stopped while placing it; ask again",
+                self.clock())
+
+    def write(self, channel_id: str, state: CallbackState, detail: str = "") -> bool:
+        with UnitOfWork(self.engine) as uow:
+            return CallbacksRepo(uow.session).write(channel_id, state, detail, self.clock())

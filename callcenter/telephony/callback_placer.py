@@ -1,0 +1,116 @@
+"""Callbacks placed on the line (回拨): the agent's phone rings first; when the agent answers,
+the dialplan dials the citizen (the extension: their number, digits only) and records.
+
+Each attempt is one Originate with a ChannelId naming it (<missed call>-callback<N>), and the
+request is taken from the store once (pending → placing) before anything is sent: asking twice
+never rings the citizen twice, and a retried Originate of the same attempt is refused by
+Asterisk while the first lives. The outcome comes from the dialplan (Fact: callback, with
+Dial's status) or, when the seat did not answer, from OriginateResponse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Protocol
+
+from callcenter.config import Settings
+from callcenter.domain.callbacks import CallbackRequest, CallbackState, outcome
+from callcenter.domain.calls import call_of_leg
+from callcenter.domain.privacy import mask_number
+from callcenter.telephony import ami_actions
+from callcenter.telephony.ami_client import AmiError
+from callcenter.telephony.ami_parse import Message
+from callcenter.telephony.call_control import Sender
+from callcenter.telephony.variables import CC_CALLBACK_REC, CONTEXT_CALLBACK, USEREVENT_NAME, Fact
+
+log = logging.getLogger(__name__)
+
+
+class CallbackStore(Protocol):
+    """The stored callbacks (services/callbacks.Callbacks)."""
+
+    def take(self, limit: int = 20) -> list[CallbackRequest]: ...
+    def abandon_placing(self) -> int: ...
+    def write(self, channel_id: str, state: CallbackState, detail: str = "") -> bool: ...
+
+
+class CallbackPlacer:
+    WANTS = frozenset({"OriginateResponse"})
+
+    def __init__(self, settings: Settings, ami: Sender, store: CallbackStore) -> None:
+        self.settings = settings
+        self.ami = ami
+        self.store = store
+        self._placing: set[str] = set()  # channel ids placed by this process, not yet settled
+
+    async def start(self) -> None:
+        try:
+            left = await asyncio.to_thread(self.store.abandon_placing)
+        except Exception:
+            log.exception("failing the callbacks left under way")
+            return
+        if left:
+            log.warning("%d callbacks left under way by a stopped controller: failed", left)
+
+    async def poll(self) -> None:
+        try:
+            taken = await asyncio.to_thread(self.store.take)
+        except Exception:
+            log.exception("reading the callbacks to place failed")
+            return
+        for request in taken:
+            await self._place(request)
+
+    async def _place(self, r: CallbackRequest) -> None:
+        seat = next((s for s in self.settings.seats if s.id == r.seat), None)
+        if seat is None or not r.number.isdigit():
+            await self._write(r.channel_id, CallbackState.FAILED,
+                              "callbacks.seat: no such seat" if seat is None
+                              else "callbacks.number: not a number the line dials")
+            return
+        base = (f"{self.settings.asterisk_recording_root.rstrip('/')}/"
+                f"{datetime.now(self.settings.tz):%Y/%m/%d}/{r.channel_id}")
+        self._placing.add(r.channel_id)
+        try:
+            reply = await self.ami.send(ami_actions.originate(
+                seat.interface, CONTEXT_CALLBACK, r.number,
+                caller_id=f'"回拨 {mask_number(r.number)}" <{self.settings.number}>',
+                timeout_ms=self.settings.queue_ring_timeout * 1000,
+                variables={CC_CALLBACK_REC: base}, channel_id=r.channel_id))
+        except (AmiError, TimeoutError) as exc:
+            # Not known whether Asterisk took it: the attempt is not re-sent (it could ring
+            # twice); the desk sees why and may ask again.
+            self._placing.discard(r.channel_id)
+            await self._write(r.channel_id, CallbackState.FAILED, f"line: {exc}")
+            return
+        if not reply.ok:
+            self._placing.discard(r.channel_id)
+            await self._write(r.channel_id, CallbackState.FAILED,
+                              f"line: {reply.response.get('Message', 'refused')}")
+
+    def on_event(self, msg: Message) -> None:
+        uid = msg.get("Uniqueid", "")
+        if uid not in self._placing or call_of_leg(uid) is None:
+            return
+        name = msg.get("Event")
+        if name == "UserEvent" and msg.get("UserEvent") == USEREVENT_NAME \
+                and msg.get("Fact") == Fact.CALLBACK:
+            status = msg.get("Status", "")
+            self._settle(uid, outcome(status), f"citizen: {status or 'not dialled'}")
+        elif name == "OriginateResponse" and msg.get("Response") == "Failure":
+            self._settle(uid, CallbackState.FAILED,
+                         f"callbacks.seat_no_answer: seat did not answer (reason "
+                         f"{msg.get('Reason', '?')})")
+
+    def _settle(self, uid: str, state: CallbackState, detail: str) -> None:
+        self._placing.discard(uid)
+        task = asyncio.get_running_loop().create_task(self._write(uid, state, detail))
+        task.add_done_callback(lambda t: t.exception())
+
+    async def _write(self, channel_id: str, state: CallbackState, detail: str) -> None:
+        try:
+            await asyncio.to_thread(self.store.write, channel_id, state, detail)
+        except Exception:
+            log.exception("writing a callback's outcome failed")
