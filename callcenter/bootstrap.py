@@ -31,6 +31,7 @@ from callcenter.services.desk_calls import DeskCalls
 from callcenter.services.duty import DutyDesk, DutyFile
 from callcenter.services.routing import RoutingPolicy
 from callcenter.services.rules import CalendarFile, RulesSource
+from callcenter.services.screen_pop import ScreenPop
 from callcenter.services.sweeper import Sweeper
 from callcenter.services.tickets import TicketService
 from callcenter.services.topics import Topics
@@ -79,6 +80,7 @@ def api_over(tickets: TicketService, sweeper: Sweeper | None,
                transcripts=TranscriptSearch(engine, clock), topics=Topics(engine, tickets.ctx.tz),
                calendar=CalendarService(engine, rules, clock),
                desk=AgentDesk(engine, seats, clock), desk_calls=DeskCalls(engine, seats, clock),
+               pop=ScreenPop(engine, rules, seats, clock),
                duty=duty, callbacks=callbacks)
 
 
@@ -141,6 +143,9 @@ class Hotline:
         return Callbacks(self.engine, self.seat_ids, self.clock,
                          timedelta(minutes=s.callback_within_minutes),
                          lambda: not duty.decision().night)
+
+    def screen_pop(self) -> ScreenPop:
+        return ScreenPop(self.engine, self.rules, self.seat_ids, self.clock)
 
     def desk_calls(self) -> DeskCalls:
         return DeskCalls(self.engine, self.seat_ids, self.clock)

@@ -25,7 +25,7 @@ def add_parsers(sub: Any, viewer: Any) -> None:
     d = sub.add_parser("desk", help="agents at seats: status, login, ready, pause, logout; "
                                     "conference a unit into the seat's call, leave it")
     d.add_argument("target", help="a seat id, or 'status' for every seat")
-    d.add_argument("action", nargs="?", choices=(*COMMANDS, *CALL_COMMANDS))
+    d.add_argument("action", nargs="?", choices=(*COMMANDS, *CALL_COMMANDS, "pop"))
     d.add_argument("reason", nargs="?", help=f"pause reason: {', '.join(PAUSE_REASONS)}; "
                                              "conference: the unit's code")
     d.add_argument("--wait", type=float, default=90.0,
@@ -64,6 +64,10 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         if args.action in CALL_COMMANDS:
             return _on_the_line(hotline.desk_calls(), args)
+        if args.action == "pop":
+            print(json.dumps(hotline.screen_pop().pop(args.target, args.who),
+                             ensure_ascii=False, indent=2))
+            return 0
         view = desk.act(args.target, args.action, args.who, args.reason or "", args.agent)
         print(json.dumps(view, ensure_ascii=False, indent=2))
         return 0

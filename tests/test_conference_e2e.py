@@ -21,6 +21,8 @@ from callcenter import simulate
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.units import Unit
 from callcenter.services.desk_calls import DeskCalls
+from callcenter.services.errors import NotFound
+from callcenter.services.screen_pop import ScreenPop
 from callcenter.services.tickets import TicketService
 from callcenter.services.units import UnitsDirectory
 from callcenter.storage.tables import PartyRow, RecordingRow
@@ -85,6 +87,19 @@ async def test_citizen_seat_and_unit_talk_then_the_agent_leaves(controller, seat
     calls = desk_calls(controller, settings)
     call = place_call(settings, "13800138031", hold_ms=24000)
     seat = await answered_seat(controller)
+    # The screen pop: the call stored under way at the answer, with the seat.
+    pop = ScreenPop(controller.call_log.engine, CTX, [s.id for s in settings.seats])
+
+    def popped() -> dict[str, Any] | None:
+        try:
+            return pop.pop(seat, LEADER)
+        except NotFound:
+            return None
+
+    await until(popped, timeout=5)
+    shown = popped()
+    assert shown is not None and shown["number"] == "138****8031"
+    assert shown["form"]["call"] == shown["call"]
 
     asked = calls.request(seat, "conference", UNIT.code, LEADER)
     done = await settled(calls, asked)

@@ -206,6 +206,7 @@ async def test_conference_over_the_api_is_accepted_and_followed(service, tmp_pat
         await call(unit, "GET", f"/requests/{asked['id']}", expect=403)
         await call(office, "GET", "/requests/999999", expect=404)
         assert (await call(zhang, "POST", "/seats/8001/leave", {}, 202))["command"] == "leave"
+        await call(zhang, "GET", "/seats/8001/pop", expect=404)  # no call at the seat now
         moved = await call(zhang, "POST", "/seats/8001/transfer", {"target": "seat:8002"}, 202)
         assert moved["target"] == "seat:8002"
         assert (await call(zhang, "POST", "/seats/8001/transfer", {"target": "seat:8001"},
@@ -261,3 +262,49 @@ def test_a_unit_sees_its_own_conference_legs_without_the_call(service):
     assert [(g["call"], g["unit"]) for g in hotline] == [(LID, "u-wuye"), (LID, "u-water")]
     unit = ticket_view(stored, Viewer(Role.UNIT, "w", "u-water"), at, service.ctx)
     assert [(g["call"], g["unit"]) for g in unit["conference_legs"]] == [(None, "u-water")]
+
+
+def test_the_screen_pop_of_the_call_at_a_seat(service):
+    from pathlib import Path
+
+    from tickets_support import FORM
+
+    from callcenter.domain.calls import wire_text
+    from callcenter.services.call_log import CallLog
+    from callcenter.services.screen_pop import ScreenPop
+    from callcenter.telephony.call_facts import record_of
+
+    def store(lid: str, at: float, events: list[dict[str, str]]) -> None:
+        base = {"Channel": "PJSIP/trunk-1", "CallerIDNum": FORM.reporter_phone,
+                "Uniqueid": lid, "Linkedid": lid}
+        trail = [{"Event": "Newchannel", **base, "Timestamp": f"{at:.6f}"},
+                 *({**base, **e} for e in events)]
+        CallLog(service.engine, Path("/nonexistent"), "/r", record_of,
+                measure_files=False).save({lid: {wire_text(e): e for e in trail}})
+
+    t0 = 1796000000.0
+    store("1796000000.1", t0, [{"Event": "Hangup", "Cause": "16", "Timestamp": f"{t0 + 5}"}])
+    # The call now: answered at 8001 after the menu's 2 (a complaint), not over yet.
+    store("1796000100.1", t0 + 100, [
+        {"Event": "UserEvent", "UserEvent": "CallCenter", "Fact": "ivr", "Choice": "2",
+         "Timestamp": f"{t0 + 104}"},
+        {"Event": "AgentConnect", "MemberName": "8001", "Queue": "hotline",
+         "Timestamp": f"{t0 + 110}"}])
+    tid = service.register(FORM, LEADER)
+    pop = ScreenPop(service.engine, service.rules, ["8001", "8002"], service.clock)
+    seen = pop.pop("8001", LEADER)
+    assert (seen["call"], seen["ivr_choice"], seen["ivr_meaning"]) == (
+        "1796000100.1", "2", "complaint_report")
+    assert seen["number"] == "138****5678" and FORM.reporter_phone not in str(
+        {k: v for k, v in seen.items() if k != "form"})
+    assert [c["call"] for c in seen["earlier_calls"]] == ["1796000000.1"]
+    (ticket,) = seen["open_tickets"]
+    assert (ticket["id"], ticket["repeats"]) == (tid, 1)
+    assert seen["form"] == {"channel": "phone", "reporter_phone": FORM.reporter_phone,
+                            "anonymous": False, "kind": "complaint", "call": "1796000100.1"}
+    with pytest.raises(NotFound):
+        pop.pop("8002", LEADER)  # no call there
+    with pytest.raises(Forbidden):
+        pop.pop("8001", ZHANG)   # not logged in there
+    with pytest.raises(Forbidden):
+        pop.pop("8001", Viewer(Role.UNIT, "w", "u-wuye"))

@@ -40,6 +40,7 @@ from callcenter.services.desk_calls import DeskCalls
 from callcenter.services.duty import DutyDesk
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.services.rules import current_generation, generation_of
+from callcenter.services.screen_pop import ScreenPop
 from callcenter.services.sweeper import Sweeper
 from callcenter.services.tickets import TicketService
 from callcenter.services.topics import Topics
@@ -63,6 +64,7 @@ class Api:
     calendar: CalendarService
     desk: AgentDesk
     desk_calls: DeskCalls
+    pop: ScreenPop
     callbacks: Callbacks | None = None  # None: built without the controller's parts (tests)
     duty: DutyDesk | None = None  # None: no duty plan configured (the routes answer 404)
     watch_every: float = 10.0  # seconds between looks at the calendar file
@@ -417,6 +419,9 @@ def make_app(api: Api) -> web.Application:
     async def callback_state(request: web.Request) -> web.Response:
         return _json(await run(callbacks_of().get, _int(request, "id"), viewer(request)))
 
+    async def screen_pop(request: web.Request) -> web.Response:
+        return _json(await run(api.pop.pop, request.match_info["seat"], viewer(request)))
+
     async def desk_request(request: web.Request) -> web.Response:
         return _json(await run(api.desk_calls.get, _int(request, "id"), viewer(request)))
 
@@ -464,6 +469,7 @@ def make_app(api: Api) -> web.Application:
     r.add_get(f"{p}/desk/seats", seats)
     r.add_post(f"{p}/desk/seats/{{seat}}/{{command}}", seat_command)
     r.add_get(f"{p}/desk/requests/{{id}}", desk_request)
+    r.add_get(f"{p}/desk/seats/{{seat}}/pop", screen_pop)
     r.add_get(f"{p}/desk/missed", missed)
     r.add_post(f"{p}/desk/missed/{{linkedid}}/callback", call_back)
     r.add_get(f"{p}/desk/callbacks/{{id}}", callback_state)

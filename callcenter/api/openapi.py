@@ -150,6 +150,12 @@ def document() -> dict[str, Any]:
             "force day or night, or give the line back to the schedule (supervisors)",
             {"type": "object", "required": ["mode"], "properties": {
                 "mode": {"type": "string", "enum": ["day", "night", "auto"]}}})},
+        f"{P}/desk/seats/{{seat}}/pop": {"get": _op(
+            "the screen pop of the seat's call now: call id, number masked, menu choice, the "
+            "caller's earlier calls and open tickets (with this year's repeats), and a "
+            "registration form pre-filled and linked to the call (an agent: their own seat)",
+            params=[{"name": "seat", "in": "path", "required": True,
+                     "schema": {"type": "string", "pattern": "^[0-9]{2,8}$"}}])},
         f"{P}/desk/requests/{{id}}": {"get": _op(
             "a conference or leave request: pending, working (dialling …), done or failed, "
             "with the detail the line gave", params=[_ID])},

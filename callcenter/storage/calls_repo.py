@@ -96,6 +96,17 @@ class CallsRepo:
         if parties:
             self.s.execute(insert(PARTIES), parties)
 
+    def live_at_seat(self, seat: str) -> CallRow | None:
+        """The call a seat is on now: stored under way (the checkpoint at answer) with it."""
+        return self.s.scalar(select(CallRow).where(
+            CallRow.seat == seat, CallRow.disposition == "in_progress")
+            .order_by(CallRow.answered_at.desc()).limit(1))
+
+    def from_number(self, number: str, before: datetime, limit: int) -> Sequence[CallRow]:
+        return self.s.scalars(select(CallRow).where(
+            CallRow.caller_number == number, CallRow.started_at < before)
+            .order_by(CallRow.started_at.desc()).limit(limit)).all()
+
     def by_linkedid(self, linkedid: str) -> CallRow | None:
         return self.s.scalar(select(CallRow).where(CallRow.linkedid == linkedid))
 

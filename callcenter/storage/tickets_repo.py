@@ -120,6 +120,17 @@ class TicketsRepo:
                                  p.answered_at, p.ended_at, PartyOutcome(p.outcome)))
                      for lid, p in rows)
 
+    def of_number(self, number: str, limit: int) -> list[StoredTicket]:
+        """Tickets still open that a phone number reported or called about, newest first."""
+        called = select(TicketCallRow.ticket_id).join(
+            CallRow, CallRow.linkedid == TicketCallRow.linkedid).where(
+            CallRow.caller_number == number)
+        rows = self.s.scalars(select(TicketRow).where(
+            or_(TicketRow.reporter_phone == number, TicketRow.id.in_(called)),
+            TicketRow.status.not_in(sorted(s.value for s in FINISHED)))
+            .order_by(TicketRow.id.desc()).limit(limit)).all()
+        return [_stored(r, (), ()) for r in rows]
+
     def of_call(self, linkedid: str) -> list[int]:
         """The tickets a call belongs to."""
         return list(self.s.scalars(select(TicketCallRow.ticket_id).where(

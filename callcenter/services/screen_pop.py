@@ -1,0 +1,80 @@
+"""Use case: the screen pop (来电弹屏) — what the desk sees the moment a call connects.
+
+The call at the seat is the one stored under way with it (the call service's checkpoint at
+answer). The pop carries the call's id, the caller's number masked, the menu choice, the
+caller's earlier calls and open tickets (with this year's repeat count), and a registration
+form pre-filled and linked to the call. The form holds the number unmasked: registering is
+what the agent needs it for, and the ticket shows it to the hotline anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from callcenter.domain.privacy import Role, Viewer, mask_number
+from callcenter.domain.registration import Channel, valid_phone
+from callcenter.domain.replies import Kind
+from callcenter.domain.tickets import RulesContext
+from callcenter.services.errors import Forbidden, NotFound
+from callcenter.services.rules import Rules, as_source
+from callcenter.services.ticket_views import summary_view
+from callcenter.storage.agents_repo import AgentsRepo
+from callcenter.storage.calls_repo import CallsRepo
+from callcenter.storage.tickets_repo import TicketsRepo
+from callcenter.storage.uow import UnitOfWork
+from callcenter.telephony.variables import IVR_CHOICES
+
+# What the caller chose in the menu, as the kind of ticket the form starts with.
+KIND_OF_CHOICE = {"1": Kind.CONSULTATION, "2": Kind.COMPLAINT, "3": Kind.HELP_REPAIR,
+                  "4": Kind.SUGGESTION}
+EARLIER = 10
+
+
+class ScreenPop:
+    def __init__(self, engine: Engine, rules: Rules, seats: Sequence[str],
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.engine = engine
+        self.rules: Callable[[], RulesContext] = as_source(rules)
+        self.seats = tuple(seats)
+        self.clock = clock
+
+    def pop(self, seat: str, viewer: Viewer) -> dict[str, Any]:
+        if seat not in self.seats:
+            raise NotFound(f"no seat {seat}")
+        if viewer.role not in (Role.AGENT, Role.SUPERVISOR):
+            raise Forbidden("the screen pop is the desk's")
+        now, ctx = self.clock(), self.rules()
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            if viewer.role is Role.AGENT:
+                current = AgentsRepo(uow.session).current().get(seat)
+                if current is None or current.agent != viewer.id:
+                    raise Forbidden(f"seat {seat} is not yours")
+            calls = CallsRepo(uow.session)
+            call = calls.live_at_seat(seat)
+            if call is None:
+                raise NotFound(f"no call at seat {seat} now")
+            number = call.caller_number
+            known = valid_phone(number)
+            earlier = calls.from_number(number, call.started_at, EARLIER) if known else []
+            tickets = TicketsRepo(uow.session).of_number(number, 20) if known else []
+        choice = call.ivr_choice or ""
+        return {
+            "call": call.linkedid, "seat": seat,
+            "answered_at": call.answered_at.isoformat() if call.answered_at else None,
+            "number": mask_number(number) if known else "",
+            "ivr_choice": choice or None, "ivr_meaning": IVR_CHOICES.get(choice),
+            "wait_s": call.wait_s,
+            "earlier_calls": [{"call": c.linkedid, "started_at": c.started_at.isoformat(),
+                               "disposition": c.disposition, "seat": c.seat}
+                              for c in earlier],
+            "open_tickets": [{**summary_view(st, viewer, now, ctx),
+                              "repeats": st.ticket.repeats} for st in tickets],
+            "form": {"channel": Channel.PHONE.value, "reporter_phone": number if known else "",
+                     "anonymous": not known,
+                     "kind": KIND_OF_CHOICE[choice].value if choice in KIND_OF_CHOICE
+                     else None, "call": call.linkedid},
+        }
