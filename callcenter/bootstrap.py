@@ -28,6 +28,7 @@ from callcenter.services.calendar import CalendarService
 from callcenter.services.call_log import CallLog
 from callcenter.services.callbacks import Callbacks
 from callcenter.services.desk_calls import DeskCalls
+from callcenter.services.desk_events import DeskEvents
 from callcenter.services.duty import DutyDesk, DutyFile
 from callcenter.services.routing import RoutingPolicy
 from callcenter.services.rules import CalendarFile, RulesSource
@@ -76,11 +77,12 @@ def api_over(tickets: TicketService, sweeper: Sweeper | None,
     from callcenter.api.app import Api
 
     engine, rules, clock = tickets.engine, tickets.rules, tickets.clock
+    desk, pop = AgentDesk(engine, seats, clock), ScreenPop(engine, rules, seats, clock)
     return Api(tickets=tickets, sweeper=sweeper or Sweeper(engine, rules, clock), tokens=tokens,
                transcripts=TranscriptSearch(engine, clock), topics=Topics(engine, tickets.ctx.tz),
                calendar=CalendarService(engine, rules, clock),
-               desk=AgentDesk(engine, seats, clock), desk_calls=DeskCalls(engine, seats, clock),
-               pop=ScreenPop(engine, rules, seats, clock),
+               desk=desk, desk_calls=DeskCalls(engine, seats, clock), pop=pop,
+               events=DeskEvents(engine, desk, pop, seats, clock),
                duty=duty, callbacks=callbacks)
 
 

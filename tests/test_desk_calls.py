@@ -3,6 +3,8 @@ API, and the record of the parties dialled into a call (folded from facts)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from api_support import caller
@@ -308,3 +310,73 @@ def test_the_screen_pop_of_the_call_at_a_seat(service):
         pop.pop("8001", ZHANG)   # not logged in there
     with pytest.raises(Forbidden):
         pop.pop("8001", Viewer(Role.UNIT, "w", "u-wuye"))
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_the_live_event_stream_is_filtered_per_viewer(service, tmp_path):
+    import asyncio
+    import json
+    from pathlib import Path
+
+    from callcenter.domain.calls import wire_text
+    from callcenter.services.call_log import CallLog
+    from callcenter.telephony.call_facts import record_of
+
+    path = tmp_path / "tokens.toml"
+    zhang, li = tokens.add(path, ZHANG), tokens.add(path, LI)
+    unit = tokens.add(path, Viewer(Role.UNIT, "w", "u-wuye"))
+    api = api_over(service, None, tokens.TokenFile(path), ["8001", "8002"])
+    api.events_every = 0.05
+    client = TestClient(TestServer(make_app(api)))
+    await client.start_server()
+
+    async def stream(token: str):
+        r = await client.get("/api/v1/events", headers={"Authorization": f"Bearer {token}"})
+        return r
+
+    async def next_event(r) -> tuple[str, Any]:
+        name = ""
+        while True:
+            line = (await asyncio.wait_for(r.content.readline(), 5)).decode().rstrip("\n")
+            if line.startswith("event: "):
+                name = line.removeprefix("event: ")
+            elif line.startswith("data: "):
+                return name, json.loads(line.removeprefix("data: "))
+
+    try:
+        assert (await stream(unit)).status == 403
+        mine, theirs = await stream(zhang), await stream(li)
+        assert mine.headers["Content-Type"] == "text/event-stream"
+        assert (await next_event(mine))[0] == "agents"
+        assert (await next_event(theirs))[0] == "agents"
+        api.desk.act("8001", "login", ZHANG)
+        name, data = await next_event(mine)
+        assert name == "agents" and data["items"][0]["agent"] == "zhang"
+        assert (await next_event(theirs))[0] == "agents"  # colleagues' states: everyone
+        # A call answered at zhang's seat: a screen pop for zhang, nothing for li.
+        lid, t0 = "1796000100.1", 1796000100.0
+        base = {"Channel": "PJSIP/trunk-1", "CallerIDNum": "13800138000", "Uniqueid": lid,
+                "Linkedid": lid}
+        trail = [{"Event": "Newchannel", **base, "Timestamp": f"{t0:.6f}"},
+                 {"Event": "AgentConnect", **base, "MemberName": "8001", "Queue": "hotline",
+                  "Timestamp": f"{t0 + 9:.6f}"}]
+        CallLog(service.engine, Path("/x"), "/r", record_of, measure_files=False).save(
+            {lid: {wire_text(e): e for e in trail}})
+        name, data = await next_event(mine)
+        assert name == "screen_pop" and data["call"] == lid and data["number"] == "138****8000"
+        api.desk_calls.request("8001", "leave", "", ZHANG)
+        assert (await next_event(mine))[0] == "desk_request"
+        # li saw neither: the next thing li hears is li's own login.
+        api.desk.act("8002", "login", LI)
+        assert (await next_event(theirs))[0] == "agents"
+        # zhang's token revoked: the stream says so and ends.
+        tokens.revoke(path, "zhang")
+        name, _ = await next_event(mine)
+        assert name in ("revoked", "agents")
+        while name != "revoked":
+            name, _ = await next_event(mine)
+        assert (await asyncio.wait_for(mine.content.read(), 5)).strip() == b""  # ended
+        mine.close()
+        theirs.close()
+    finally:
+        await client.close()

@@ -17,6 +17,7 @@ import contextlib
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ from callcenter.services.agents import AgentDesk
 from callcenter.services.calendar import CalendarService
 from callcenter.services.callbacks import Callbacks
 from callcenter.services.desk_calls import DeskCalls
+from callcenter.services.desk_events import DeskEvents, Seen
 from callcenter.services.duty import DutyDesk
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.services.rules import current_generation, generation_of
@@ -65,6 +67,8 @@ class Api:
     desk: AgentDesk
     desk_calls: DeskCalls
     pop: ScreenPop
+    events: DeskEvents
+    events_every: float = 1.0   # seconds between looks for the live event stream
     callbacks: Callbacks | None = None  # None: built without the controller's parts (tests)
     duty: DutyDesk | None = None  # None: no duty plan configured (the routes answer 404)
     watch_every: float = 10.0  # seconds between looks at the calendar file
@@ -82,6 +86,11 @@ class Api:
 def _json(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status,
                              dumps=lambda d: json.dumps(d, ensure_ascii=False))
+
+
+def _sse(name: str, data: Any) -> bytes:
+    # json.dumps writes no raw newline, so one data: line holds the whole event.
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
 def _error(status: int, message: str, **extra: Any) -> web.Response:
@@ -419,6 +428,34 @@ def make_app(api: Api) -> web.Application:
     async def callback_state(request: web.Request) -> web.Response:
         return _json(await run(callbacks_of().get, _int(request, "id"), viewer(request)))
 
+    async def events(request: web.Request) -> web.StreamResponse:
+        """Server-Sent Events: what changed at the desk, for this viewer, as it happens."""
+        who = viewer(request)
+        header = request.headers.get("Authorization")
+        seen = Seen()
+        first = await run(api.events.changes, seen, who)  # refusals before the stream opens
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
+                                               "Cache-Control": "no-store"})
+        await response.prepare(request)
+        beat = time.monotonic()
+        try:
+            batch = first
+            while True:
+                for name, data in batch:
+                    await response.write(_sse(name, data))
+                if time.monotonic() - beat >= 15:
+                    await response.write(b": still here\n\n")
+                    beat = time.monotonic()
+                await asyncio.sleep(api.events_every)
+                # A token revoked or changed while streaming ends the stream at once.
+                if viewer_for(api.tokens, header) != who:
+                    await response.write(_sse("revoked", {"error": "the token was revoked"}))
+                    break
+                batch = await run(api.events.changes, seen, who)
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        return response
+
     async def screen_pop(request: web.Request) -> web.Response:
         return _json(await run(api.pop.pop, request.match_info["seat"], viewer(request)))
 
@@ -470,6 +507,7 @@ def make_app(api: Api) -> web.Application:
     r.add_post(f"{p}/desk/seats/{{seat}}/{{command}}", seat_command)
     r.add_get(f"{p}/desk/requests/{{id}}", desk_request)
     r.add_get(f"{p}/desk/seats/{{seat}}/pop", screen_pop)
+    r.add_get(f"{p}/events", events)
     r.add_get(f"{p}/desk/missed", missed)
     r.add_post(f"{p}/desk/missed/{{linkedid}}/callback", call_back)
     r.add_get(f"{p}/desk/callbacks/{{id}}", callback_state)

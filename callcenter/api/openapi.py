@@ -156,6 +156,13 @@ def document() -> dict[str, Any]:
             "registration form pre-filled and linked to the call (an agent: their own seat)",
             params=[{"name": "seat", "in": "path", "required": True,
                      "schema": {"type": "string", "pattern": "^[0-9]{2,8}$"}}])},
+        f"{P}/events": {"get": {**_op(
+            "the desk's live events (Server-Sent Events): agents (every seat's state), "
+            "screen_pop and call_ended (the viewer's seats), desk_request (conference legs: "
+            "dialling, connected, not reached), callback; revoked when the token is. An agent "
+            "gets their own seat's calls; units and the public are refused"),
+            "responses": {"200": {"description": "an event stream", "content": {
+                "text/event-stream": {"schema": {"type": "string"}}}}, **_ERRORS}}},
         f"{P}/desk/requests/{{id}}": {"get": _op(
             "a conference or leave request: pending, working (dialling …), done or failed, "
             "with the detail the line gave", params=[_ID])},

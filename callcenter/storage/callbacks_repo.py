@@ -76,6 +76,12 @@ class CallbacksRepo:
                               .values(state=state.value, detail=detail[:200], updated_at=now))
         return int(getattr(done, "rowcount", 0)) == 1
 
+    def recent_at(self, seats: Sequence[str], limit: int) -> list[CallbackRequest]:
+        """The newest callbacks placed from these seats, newest first."""
+        rows = self.s.scalars(select(CallbackRow).where(CallbackRow.seat.in_(list(seats)))
+                              .order_by(CallbackRow.id.desc()).limit(limit))
+        return [_request(r) for r in rows]
+
     def of_calls(self, calls: Sequence[str]) -> dict[str, CallbackRequest]:
         if not calls:
             return {}

@@ -3,6 +3,7 @@ never commits."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -63,7 +64,8 @@ class DeskRequestsRepo:
         self.s.execute(update(DeskRequestRow).where(DeskRequestRow.id == request_id)
                        .values(**values))
 
-    def recent(self, seat: str, limit: int) -> list[DeskRequest]:
-        rows = self.s.scalars(select(DeskRequestRow).where(DeskRequestRow.seat == seat)
+    def recent_at(self, seats: Sequence[str], limit: int) -> list[DeskRequest]:
+        """The newest requests at these seats, newest first."""
+        rows = self.s.scalars(select(DeskRequestRow).where(DeskRequestRow.seat.in_(list(seats)))
                               .order_by(DeskRequestRow.id.desc()).limit(limit))
         return [_request(r) for r in rows]

@@ -1,0 +1,91 @@
+"""Use case: the desk's live event stream — what changed since the last look, for one viewer.
+
+The store is the source (the controller writes what happens on the line into it): agents'
+states, the call each seat is on (a screen pop when it changes), the desk's requests on live
+calls (conference legs: dialling, connected, not reached) and callbacks. Each look compares the
+viewer's view with the one before and names what changed. An agent sees every seat's state
+(the desk shows colleagues) but only their own seat's calls, requests and callbacks; a
+supervisor sees all; a unit or the public nothing (refused).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from callcenter.domain.privacy import Role, Viewer, is_hotline
+from callcenter.services.agents import AgentDesk
+from callcenter.services.callbacks import view as callback_view
+from callcenter.services.desk_calls import view as request_view
+from callcenter.services.errors import Forbidden
+from callcenter.services.screen_pop import ScreenPop
+from callcenter.storage.callbacks_repo import CallbacksRepo
+from callcenter.storage.calls_repo import CallsRepo
+from callcenter.storage.desk_requests_repo import DeskRequestsRepo
+from callcenter.storage.uow import UnitOfWork
+
+Event = tuple[str, dict[str, Any]]
+RECENT = 50  # requests and callbacks looked at per look
+
+
+@dataclass
+class Seen:
+    """What the viewer was last shown."""
+
+    agents: list[dict[str, Any]] | None = None
+    calls: dict[str, str] = field(default_factory=dict)           # seat -> call
+    requests: dict[int, tuple[str, str]] = field(default_factory=dict)  # id -> state, detail
+    callbacks: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+
+class DeskEvents:
+    def __init__(self, engine: Engine, desk: AgentDesk, pop: ScreenPop, seats: Sequence[str],
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.engine = engine
+        self.desk = desk
+        self.pop = pop
+        self.seats = tuple(seats)
+        self.clock = clock
+
+    def _seats_of(self, viewer: Viewer) -> list[str]:
+        if viewer.role is Role.SUPERVISOR:
+            return list(self.seats)
+        return [s for s, st in self.desk.current().items() if st.agent == viewer.id]
+
+    def changes(self, seen: Seen, viewer: Viewer) -> list[Event]:
+        """What changed for this viewer since `seen` (updated in place)."""
+        if not is_hotline(viewer):
+            raise Forbidden("the desk's events are the hotline's")
+        out: list[Event] = []
+        agents = self.desk.statuses(viewer)
+        # Seconds in a state grow every look: only a change of state is news.
+        key = [{k: v for k, v in a.items() if k != "seconds"} for a in agents]
+        if seen.agents != key:
+            seen.agents = key
+            out.append(("agents", {"items": agents}))
+        mine = self._seats_of(viewer)
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            calls = CallsRepo(uow.session)
+            now_on = {s: row.linkedid for s in mine
+                      if (row := calls.live_at_seat(s)) is not None}
+            requests = DeskRequestsRepo(uow.session).recent_at(mine, RECENT)
+            callbacks = CallbacksRepo(uow.session).recent_at(mine, RECENT)
+        for seat, call in sorted(now_on.items()):
+            if seen.calls.get(seat) != call:
+                out.append(("screen_pop", self.pop.pop(seat, viewer)))
+        for seat in sorted(set(seen.calls) - set(now_on)):
+            out.append(("call_ended", {"seat": seat, "call": seen.calls[seat]}))
+        seen.calls = now_on
+        for r in reversed(requests):
+            if seen.requests.get(r.id) != (r.state.value, r.detail):
+                seen.requests[r.id] = (r.state.value, r.detail)
+                out.append(("desk_request", request_view(r)))
+        for c in reversed(callbacks):
+            if seen.callbacks.get(c.id) != (c.state.value, c.detail):
+                seen.callbacks[c.id] = (c.state.value, c.detail)
+                out.append(("callback", callback_view(c)))
+        return out
