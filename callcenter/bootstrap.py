@@ -39,6 +39,7 @@ from callcenter.services.topics import Topics
 from callcenter.services.transcript_search import TranscriptSearch
 from callcenter.services.transcription_queue import LEASE, TranscriptionQueue
 from callcenter.services.units import UnitsDirectory
+from callcenter.services.wallboard import Wallboard
 from callcenter.storage.engine import make_engine, migrate
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ def api_over(tickets: TicketService, sweeper: Sweeper | None,
                calendar=CalendarService(engine, rules, clock),
                desk=desk, desk_calls=DeskCalls(engine, seats, clock), pop=pop,
                events=DeskEvents(engine, desk, pop, seats, clock),
+               wallboard=Wallboard(engine, desk, clock),
                duty=duty, callbacks=callbacks)
 
 
@@ -146,6 +148,9 @@ class Hotline:
                          timedelta(minutes=s.callback_within_minutes),
                          lambda: not duty.decision().night)
 
+    def wallboard(self) -> Wallboard:
+        return Wallboard(self.engine, self.desk(), self.clock)
+
     def screen_pop(self) -> ScreenPop:
         return ScreenPop(self.engine, self.rules, self.seat_ids, self.clock)
 
@@ -188,6 +193,7 @@ class Hotline:
         from callcenter.telephony.call_service import CallService
         from callcenter.telephony.callback_placer import CallbackPlacer
         from callcenter.telephony.fastagi import FastAgiServer
+        from callcenter.telephony.line_watch import LineWatch
         from callcenter.telephony.tracker import CallTracker
         from callcenter.telephony.variables import AGI_SCRIPT_ROUTE, AGI_SCRIPT_STATUS
 
@@ -196,7 +202,7 @@ class Hotline:
             ami = AmiClient(s.ami_host, s.ami_port, s.ami_user, s.ami_secret(),
                             resync_queue=s.queue_name,
                             wanted=CallTracker.WANTS | CallControl.WANTS
-                            | CallbackPlacer.WANTS)
+                            | CallbackPlacer.WANTS | LineWatch.WANTS)
         duty = self.duty()
         scripts = AgiScripts({
             AGI_SCRIPT_ROUTE: RouteAnswers(RoutingPolicy(s.menu_enabled, duty.decision)),
@@ -207,7 +213,8 @@ class Hotline:
         night = NightLine(self.engine, lambda: self.tickets, s.tz, self.clock,
                           lambda: duty.decision().leader)
         return Controller(s, ami, agi, CallService(self.call_log, grace), self.desk(),
-                          self.desk_calls(), night, self.callbacks(), on_stopped)
+                          self.desk_calls(), night, self.callbacks(), self.wallboard(),
+                          on_stopped)
 
     def close(self) -> None:
         self.engine.dispose()

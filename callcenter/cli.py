@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_desk.add_parsers(sub, cli_tickets.viewer_arg)
     cli_desk.add_duty_parser(sub, cli_tickets.viewer_arg)
     cli_desk.add_callbacks_parser(sub, cli_tickets.viewer_arg)
+    cli_desk.add_wallboard_parser(sub, cli_tickets.viewer_arg)
     calls = sub.add_parser("calls", help="list stored calls")
     calls.add_argument("--since", type=_since)
     calls.add_argument("--limit", type=int, default=50)
@@ -132,6 +133,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return cli_desk.dispatch_duty(args, settings)
     if args.cmd == "callbacks":
         return cli_desk.dispatch_callbacks(args, settings)
+    if args.cmd == "wallboard":
+        return cli_desk.dispatch_wallboard(args, settings)
     if args.cmd in ("transcriber", "transcribe"):
         return cli_speech.dispatch(args, settings)
     if args.cmd in ("tickets", "kb", "units", "sweep", "sweeper", "calendar", "api",

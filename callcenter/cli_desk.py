@@ -204,3 +204,48 @@ def dispatch_callbacks(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     finally:
         hotline.close()
+
+
+def add_wallboard_parser(sub: Any, viewer: Any) -> None:
+    d = sub.add_parser("wallboard", help="live numbers: waiting, longest wait, agents by state, "
+                                         "the last 24 h (answered within 15 s, abandoned, "
+                                         "answer rate)")
+    d.add_argument("--json", action="store_true")
+    d.add_argument("--as", dest="who", default="supervisor:cli", type=viewer)
+
+
+def dispatch_wallboard(args: argparse.Namespace, settings: Settings) -> int:
+    from callcenter import bootstrap
+    from callcenter.services.errors import Forbidden
+
+    hotline = bootstrap.build(settings)
+    try:
+        view = hotline.wallboard().view(args.who)
+    except Forbidden as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        hotline.close()
+    if args.json:
+        print(json.dumps(view, ensure_ascii=False, indent=2))
+        return 0
+    line, day = view["line"], view["last_24h"]
+    seen = view["line_seen_s"]
+    print(f"排队 waiting {line['waiting']}  最长 longest {line['longest_wait_s']:.0f} s  "
+          f"通话 talking {line['talking']}  菜单 in menu {line['in_menu']}"
+          + ("  (controller not seen yet)" if seen is None else
+             f"  (as of {seen:.0f} s ago)" if seen > 5 else ""))
+    print("坐席 agents: " + ", ".join(f"{k} {v}" for k, v in
+                                    sorted(view["agents"]["by_state"].items())))
+
+    def fig(name: str) -> str:
+        f = day[name]
+        if f["denominator"] is None:
+            return str(f["value"])
+        value = "-" if f["value"] is None else f"{f['value'] * 100:.1f}%"
+        return f"{value} ({f['numerator']}/{f['denominator']})"
+
+    print(f"24 h: 呼入 offered {fig('calls_offered')}, 接通 answered {fig('calls_answered')}, "
+          f"接通率 answer rate {fig('answer_rate')}, 15 s 内 {fig('within_15s_rate')}, "
+          f"菜单放弃 {fig('abandoned_ivr')}, 排队放弃 {fig('abandoned_queue')}")
+    return 0

@@ -32,6 +32,7 @@ from callcenter.telephony.call_service import CallService
 from callcenter.telephony.callback_placer import CallbackPlacer, CallbackStore
 from callcenter.telephony.fastagi import AgiRequest, AgiSession, FastAgiServer
 from callcenter.telephony.fastagi import Handler as AgiHandler
+from callcenter.telephony.line_watch import LineWatch
 from callcenter.telephony.tracker import CallTracker
 from callcenter.telephony.variables import (
     CONTEXT_PREFIX,
@@ -90,6 +91,12 @@ class NightDuty(Protocol):
     def note_emergency(self, linkedid: str, leader: Person | None) -> None: ...
 
 
+class LineBoard(Protocol):
+    """Where the controller writes the line as it sees it (services/wallboard.Wallboard)."""
+
+    def record_line(self, state: dict[str, Any]) -> None: ...
+
+
 class RouteAnswers:
     """Answers the dialplan's "what now with this caller?" (script `route`)."""
 
@@ -107,7 +114,7 @@ class RouteAnswers:
 class Controller:
     def __init__(self, settings: Settings, ami: AmiPort, agi: FastAgiServer,
                  calls: CallService, desk: SeatStates, requests: Requests, night: NightDuty,
-                 callbacks: CallbackStore,
+                 callbacks: CallbackStore, board: LineBoard,
                  on_stopped: Callable[[], None] | None = None,
                  follow_every: float = 1.0) -> None:
         self.settings = settings
@@ -120,6 +127,9 @@ class Controller:
         self.control = CallControl(settings, ami, requests, ami.events.put_nowait,
                                    self._seat_left)
         self.callbacks = CallbackPlacer(settings, ami, callbacks)
+        self.board = board
+        self.line = LineWatch()
+        self._line_written: dict[str, Any] | None = None
         self.follow_every = follow_every
         # A seat nobody ever logged in at: the sandbox's phones are in the queue; a production
         # seat is not until an agent logs in.
@@ -148,6 +158,7 @@ class Controller:
         self.calls.feed(msg)
         self.control.on_event(msg)
         self.callbacks.on_event(msg)
+        self.line.on_event(msg)
         name, seat = msg.get("Event"), msg.get("MemberName", "")
         if name == "UserEvent" and msg.get("UserEvent") == USEREVENT_NAME \
                 and msg.get("Origin") is None:
@@ -195,6 +206,16 @@ class Controller:
             await asyncio.to_thread(self.night.note_emergency, linkedid, leader)
         except Exception:
             log.exception("alerting the leader on duty for call %s", linkedid)
+
+    async def _write_line(self) -> None:
+        state = self.line.snapshot()
+        if state == self._line_written:
+            return
+        try:
+            await asyncio.to_thread(self.board.record_line, state)
+            self._line_written = state
+        except Exception:
+            log.exception("writing the line's state for the wallboard failed (retried)")
 
     def _seat_left(self, seat: str) -> None:
         if self.settings.queue_wrapup > 0:
@@ -280,6 +301,7 @@ class Controller:
                 await self._apply_desk()
                 await self.control.poll()
                 await self.callbacks.poll()
+            await self._write_line()
 
     async def _apply_desk(self) -> None:
         async with self._applying:  # one pass at a time: a later one reads newer statuses

@@ -14,6 +14,7 @@ from callcenter.bootstrap import standalone_controller
 from callcenter.domain.agents import AgentError
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.services.agents import AgentDesk
+from callcenter.services.wallboard import Wallboard
 
 pytestmark = pytest.mark.asterisk
 LEADER = Viewer(Role.SUPERVISOR, "banzhang")
@@ -62,7 +63,12 @@ async def _paused_seat_is_not_rung(controller, desk, settings, asterisk) -> None
     desk.act("8001", "pause", LEADER, "training")
     await until(lambda: set(members(asterisk).values()) == {"paused:meal", "paused:training"})
     call = place_call(settings, "13800138002", hold_ms=7000)
+    # The wallboard: the controller's own picture of the line shows the citizen waiting.
+    board = Wallboard(controller.call_log.engine, desk)
+    await until(lambda: board.view(LEADER)["line"]["waiting"] == 1, timeout=8)
+    assert board.view(LEADER)["agents"]["by_state"] == {"paused": 2}
     await finish(call)
+    await until(lambda: board.view(LEADER)["line"]["waiting"] == 0, timeout=5)
     rows = {r.caller_number: r for r in await stored_calls(controller, 2)}
     second = rows["13800138002"]
     assert second.disposition == "abandoned_queue"

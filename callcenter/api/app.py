@@ -48,6 +48,7 @@ from callcenter.services.tickets import TicketService
 from callcenter.services.topics import Topics
 from callcenter.services.transcript_search import TEXT_FILTERS, WINDOW, Filters, TranscriptSearch
 from callcenter.services.transcription_queue import TranscriptionQueue
+from callcenter.services.wallboard import Wallboard
 
 log = logging.getLogger(__name__)
 _LINKEDID = re.compile(r"\d{1,20}\.\d{1,10}")
@@ -68,6 +69,7 @@ class Api:
     desk_calls: DeskCalls
     pop: ScreenPop
     events: DeskEvents
+    wallboard: Wallboard
     events_every: float = 1.0   # seconds between looks for the live event stream
     callbacks: Callbacks | None = None  # None: built without the controller's parts (tests)
     duty: DutyDesk | None = None  # None: no duty plan configured (the routes answer 404)
@@ -456,6 +458,9 @@ def make_app(api: Api) -> web.Application:
             pass
         return response
 
+    async def wallboard(request: web.Request) -> web.Response:
+        return _json(await run(api.wallboard.view, viewer(request)))
+
     async def screen_pop(request: web.Request) -> web.Response:
         return _json(await run(api.pop.pop, request.match_info["seat"], viewer(request)))
 
@@ -508,6 +513,7 @@ def make_app(api: Api) -> web.Application:
     r.add_get(f"{p}/desk/requests/{{id}}", desk_request)
     r.add_get(f"{p}/desk/seats/{{seat}}/pop", screen_pop)
     r.add_get(f"{p}/events", events)
+    r.add_get(f"{p}/wallboard", wallboard)
     r.add_get(f"{p}/desk/missed", missed)
     r.add_post(f"{p}/desk/missed/{{linkedid}}/callback", call_back)
     r.add_get(f"{p}/desk/callbacks/{{id}}", callback_state)

@@ -156,6 +156,12 @@ def document() -> dict[str, Any]:
             "registration form pre-filled and linked to the call (an agent: their own seat)",
             params=[{"name": "seat", "in": "path", "required": True,
                      "schema": {"type": "string", "pattern": "^[0-9]{2,8}$"}}])},
+        f"{P}/wallboard": {"get": _op(
+            "live numbers from the controller's own state: citizens in the menu, waiting (and "
+            "the longest wait), talking; agents by state and time in state; the last 24 h "
+            "per queue and in all — calls offered, answered, answered within 15 s, abandoned "
+            "in the menu and in the queue, answer rate — each with numerator and denominator "
+            "(hotline)")},
         f"{P}/events": {"get": {**_op(
             "the desk's live events (Server-Sent Events): agents (every seat's state), "
             "screen_pop and call_ended (the viewer's seats), desk_request (conference legs: "

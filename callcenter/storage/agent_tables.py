@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.storage.tables import Base, UtcDateTime
@@ -75,4 +75,15 @@ class CallbackRow(Base):
     state: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(String(200))
     channel_id: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LineStateRow(Base):
+    """The line as the controller sees it now (calls in the menu, waiting, talking), written
+    by the controller when it changes: the wallboard reads it, never app_queue's counters."""
+
+    __tablename__ = "line_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,1 @@
+"""Figures of the hotline, each defined once, and the reports built from them."""

@@ -1,0 +1,72 @@
+"""Use case: the wallboard's live numbers (实时监控).
+
+The line now (citizens in the menu, waiting and since when, talking) is what the controller
+saw on its own events and wrote to the store; agents by state and time in state come from the
+stored statuses; the last 24 hours' figures (answered within 15 s, abandoned in the menu and in
+the queue, the answer rate) are counted in SQL with the definitions of reports/figures.py —
+per queue and in all. Nothing is read from app_queue's counters.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from callcenter.domain.privacy import Viewer, is_hotline
+from callcenter.reports.figures import call_figures
+from callcenter.services.agents import AgentDesk
+from callcenter.services.errors import Forbidden
+from callcenter.storage.figures_repo import FiguresRepo
+from callcenter.storage.line_state_repo import LineStateRepo
+from callcenter.storage.uow import UnitOfWork
+
+WINDOW = timedelta(hours=24)
+
+
+class Wallboard:
+    def __init__(self, engine: Engine, desk: AgentDesk,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.engine = engine
+        self.desk = desk
+        self.clock = clock
+
+    def record_line(self, state: dict[str, Any]) -> None:
+        """The controller's side: the line as it sees it now."""
+        with UnitOfWork(self.engine) as uow:
+            LineStateRepo(uow.session).put(state, self.clock())
+
+    def view(self, viewer: Viewer) -> dict[str, Any]:
+        if not is_hotline(viewer):
+            raise Forbidden("the wallboard is the hotline's")
+        now = self.clock()
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            line = LineStateRepo(uow.session).get()
+            counts = FiguresRepo(uow.session).counts(now - WINDOW, now)
+        seats = self.desk.statuses(viewer)
+        state: dict[str, Any] = {"ivr": 0, "talking": 0, "waiting": []}
+        seen: datetime | None = None
+        if line is not None:
+            state, seen = line
+        waits = [(w["queue"], now.timestamp() - w["since"]) for w in state["waiting"]]
+        queues = sorted({q for q, _ in waits} | {q for q in counts if q not in (None, "*")})
+        return {
+            "at": now.isoformat(),
+            # How old the controller's picture is: a stopped controller shows here first.
+            "line_seen_s": round((now - seen).total_seconds(), 1) if seen else None,
+            "line": {"in_menu": state["ivr"], "talking": state["talking"],
+                     "waiting": len(waits),
+                     "longest_wait_s": round(max((w for _, w in waits), default=0.0), 1)},
+            "agents": {"by_state": dict(Counter(s["state"] for s in seats)),
+                       "paused_by_reason": dict(Counter(s["reason"] for s in seats
+                                                        if s["state"] == "paused")),
+                       "seats": seats},
+            "queues": {q: {"waiting": sum(1 for x, _ in waits if x == q),
+                           "longest_wait_s": round(max((w for x, w in waits if x == q),
+                                                       default=0.0), 1),
+                           "last_24h": call_figures(counts.get(q, {}))} for q in queues},
+            "last_24h": call_figures(counts["*"]),
+        }
