@@ -21,11 +21,11 @@ from callcenter import simulate
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.units import Unit
 from callcenter.services.desk_calls import DeskCalls
-from callcenter.services.errors import NotFound
+from callcenter.services.errors import Forbidden, NotFound
 from callcenter.services.screen_pop import ScreenPop
 from callcenter.services.tickets import TicketService
 from callcenter.services.units import UnitsDirectory
-from callcenter.storage.tables import PartyRow, RecordingRow
+from callcenter.storage.tables import LegRow, PartyRow, RecordingRow
 from callcenter.storage.uow import UnitOfWork
 
 pytestmark = pytest.mark.asterisk
@@ -236,3 +236,31 @@ async def test_a_blind_transfer_to_a_unit_lets_the_seat_go(controller, seat_phon
     assert party.outcome == "answered" and row.hung_up_by == "citizen"
     seat_leg = next(g for g in row.legs if g.role == "seat")
     assert seat_leg.ended_at < party.ended_at  # the agent was let go at once
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_a_supervisor_whispers_from_another_seat_and_it_is_audited(controller,
+                                                                        seat_phones, settings):
+    calls = desk_calls(controller, settings)
+    call = place_call(settings, "13800138036", hold_ms=12000)
+    seat = await answered_seat(controller)
+    other = next(s.id for s in settings.seats if s.id != seat)
+    with pytest.raises(Forbidden):
+        calls.request(other, "listen", f"{seat}:whisper", Viewer(Role.AGENT, "zhang"))
+    done = await settled(calls, calls.request(other, "listen", f"{seat}:whisper", LEADER))
+    assert done["state"] == "done" and done["detail"] == f"whisper: seat {seat}", done
+    await finish(call)  # the citizen hangs up; the whisper ends with the call (E)
+    (row,) = await stored_calls(controller, 1)
+    await until(lambda: calls.listening(LEADER)[0]["ended_at"] is not None, timeout=10)
+    (audit,) = calls.listening(LEADER)
+    assert (audit["actor"], audit["from_seat"], audit["seat"], audit["call"],
+            audit["mode"]) == ("supervisor:banzhang", other, seat, row.linkedid, "whisper")
+    assert audit["seconds"] > 1
+    with pytest.raises(Forbidden):
+        calls.listening(Viewer(Role.AGENT, "zhang"))
+    await until(lambda: "spy" in {g.role for g in stored_legs(controller)}, timeout=10)
+
+
+def stored_legs(controller) -> list[LegRow]:
+    with UnitOfWork(controller.call_log.engine, read_only=True) as uow:
+        return list(uow.session.scalars(select(LegRow)))

@@ -62,6 +62,13 @@ def test_a_request_names_the_rule_it_breaks():
     check_request("transfer", "seat:8002", None, ("8001", "8002"), "8001")
     check_request("transfer", "queue", None)
     check_request("transfer", "unit:hexie", ["110"])
+    check_request("listen", "8002:barge", None, ("8001", "8002"), "8001")
+    check_request("listen", "8002", None, ("8001", "8002"), "8001")
+    for target, rule in (("8001", "listen.seat"), ("9999", "listen.seat"),
+                         ("8002:shout", "listen.mode")):
+        with pytest.raises(DeskCallError) as refused:
+            check_request("listen", target, None, ("8001", "8002"), "8001")
+        assert refused.value.rule == rule
     cases: list[tuple[tuple[str, str, list[str] | None], str]] = [
         (("conference", "nobody", None), "conference.unit"),
         (("conference", "mute", []), "conference.unit_phone"),
@@ -214,6 +221,12 @@ async def test_conference_over_the_api_is_accepted_and_followed(service, tmp_pat
         assert (await call(zhang, "POST", "/seats/8001/transfer", {"target": "seat:8001"},
                            409))["rule"] == "transfer.seat"
         await call(zhang, "POST", "/seats/8001/transfer", {}, 422)
+        await call(zhang, "POST", "/seats/8001/listen", {"target": "8002"}, 403)  # agents
+        heard = await call(office, "POST", "/seats/8001/listen", {"target": "8002:whisper"},
+                           202)
+        assert heard["command"] == "listen"
+        assert (await call(office, "GET", "/listening"))["items"] == []
+        await call(zhang, "GET", "/listening", expect=403)
     finally:
         await client.close()
 

@@ -375,8 +375,8 @@ def make_app(api: Api) -> web.Application:
         name = request.match_info["command"]
         if name in CALL_COMMANDS:
             # conference: {"unit": CODE}; transfer: {"target": "unit:CODE" | "seat:ID" |
-            # "queue"}; leave: nothing.
-            key = {"conference": "unit", "transfer": "target"}.get(name)
+            # "queue"}; listen: {"target": "SEAT[:listen|whisper|barge]"}; leave: nothing.
+            key = {"conference": "unit", "transfer": "target", "listen": "target"}.get(name)
             target = body.get(key, "") if key else ""
             if not isinstance(target, str) or len(target) > 64 or (key and not target):
                 raise ValidationFailed({key or "body": "required: text up to 64 characters"})
@@ -461,6 +461,10 @@ def make_app(api: Api) -> web.Application:
     async def wallboard(request: web.Request) -> web.Response:
         return _json(await run(api.wallboard.view, viewer(request)))
 
+    async def listening(request: web.Request) -> web.Response:
+        limit = _query_int(request, "limit", 100, 1, 500)
+        return _json({"items": await run(api.desk_calls.listening, viewer(request), limit)})
+
     async def screen_pop(request: web.Request) -> web.Response:
         return _json(await run(api.pop.pop, request.match_info["seat"], viewer(request)))
 
@@ -514,6 +518,7 @@ def make_app(api: Api) -> web.Application:
     r.add_get(f"{p}/desk/seats/{{seat}}/pop", screen_pop)
     r.add_get(f"{p}/events", events)
     r.add_get(f"{p}/wallboard", wallboard)
+    r.add_get(f"{p}/desk/listening", listening)
     r.add_get(f"{p}/desk/missed", missed)
     r.add_post(f"{p}/desk/missed/{{linkedid}}/callback", call_back)
     r.add_get(f"{p}/desk/callbacks/{{id}}", callback_state)

@@ -115,9 +115,10 @@ def document() -> dict[str, Any]:
             "log in at a seat, get ready, pause with a reason, log out (an agent their own "
             "seat, a supervisor any; the queue follows within a second); or, on the seat's "
             "live call, `conference` a unit (三方通话: its phone, then its duty phone), "
-            "`transfer` the citizen (blind: to unit:CODE, seat:ID or the queue) or `leave` "
-            "the citizen and the unit talking: accepted (202) for the controller, followed at "
-            "/desk/requests/{id}",
+            "`transfer` the citizen (blind: to unit:CODE, seat:ID or the queue), `leave` "
+            "the citizen and the unit talking, or (supervisors) `listen` to another seat's call "
+            "from this seat's phone (target SEAT[:listen|whisper|barge], audited): accepted "
+            "(202) for the controller, followed at /desk/requests/{id}",
             {"type": "object", "properties": {
                 "reason": {"type": "string", "enum": sorted(PAUSE_REASONS)},
                 "agent": {"type": "string", "maxLength": 64,
@@ -125,7 +126,8 @@ def document() -> dict[str, Any]:
                 "unit": {"type": "string", "maxLength": 64,
                          "description": "conference: the unit's code"},
                 "target": {"type": "string", "maxLength": 64,
-                           "description": "transfer: unit:CODE, seat:ID or queue"}}},
+                           "description": "transfer: unit:CODE, seat:ID or queue; listen: "
+                                          "SEAT[:listen|whisper|barge]"}}},
             params=[{"name": "seat", "in": "path", "required": True,
                      "schema": {"type": "string", "pattern": "^[0-9]{2,8}$"}},
                     {"name": "command", "in": "path", "required": True,
@@ -156,6 +158,10 @@ def document() -> dict[str, Any]:
             "registration form pre-filled and linked to the call (an agent: their own seat)",
             params=[{"name": "seat", "in": "path", "required": True,
                      "schema": {"type": "string", "pattern": "^[0-9]{2,8}$"}}])},
+        f"{P}/desk/listening": {"get": _op(
+            "the audit of listening in: who, from which seat, on whom (seat, agent, call), "
+            "listen/whisper/barge, from when to when (supervisors)",
+            params=[_q("limit", {"type": "integer"})])},
         f"{P}/wallboard": {"get": _op(
             "live numbers from the controller's own state: citizens in the menu, waiting (and "
             "the longest wait), talking; agents by state and time in state; the last 24 h "

@@ -14,7 +14,10 @@ from enum import StrEnum
 
 from callcenter.domain.agents import AgentError
 
-CALL_COMMANDS = ("conference", "transfer", "leave")
+CALL_COMMANDS = ("conference", "transfer", "leave", "listen")
+# Listening in (监听/强插): SEAT[:mode] from a supervisor's seat, as ChanSpy's options. q: no
+# beep or name; E: end when the spied call ends; w: whisper to the agent only; B: talk to both.
+LISTEN_MODES = {"listen": "qE", "whisper": "qEw", "barge": "qEB"}
 # Where a blind transfer (即时转接) takes the citizen: unit:<code>, seat:<id>, or the queue.
 TRANSFER_KINDS = ("unit", "seat", "queue")
 MAX_PARTIES = 9  # legs unit1 … unit9 of one call (domain/calls.py names them)
@@ -85,6 +88,12 @@ def check_request(command: str, target: str, numbers: list[str] | None,
                                                    "queue")
         if kind == "seat" and (rest not in seats or rest == own_seat):
             raise DeskCallError("transfer.seat", f"{rest!r} is not another seat of the line")
+    if command == "listen":
+        spied, _, mode = target.partition(":")
+        if spied not in seats or spied == own_seat:
+            raise DeskCallError("listen.seat", f"{spied!r} is not another seat of the line")
+        if (mode or "listen") not in LISTEN_MODES:
+            raise DeskCallError("listen.mode", f"{mode!r}: say listen, whisper or barge")
     unit = unit_of(command, target)
     if unit is not None:
         if numbers is None:
@@ -92,7 +101,7 @@ def check_request(command: str, target: str, numbers: list[str] | None,
         if not numbers:
             raise DeskCallError(f"{command}.unit_phone",
                                 f"unit {unit!r} has no phone number to dial")
-    elif command == "leave" and target:
+    elif command in ("leave",) and target:
         raise DeskCallError("leave.target", "leave takes no target")
 
 

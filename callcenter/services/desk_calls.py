@@ -50,6 +50,8 @@ class DeskCalls:
             raise NotFound(f"no seat {seat}")
         if viewer.role not in (Role.AGENT, Role.SUPERVISOR):
             raise Forbidden("seats are the hotline's")
+        if command == "listen" and viewer.role is not Role.SUPERVISOR:
+            raise Forbidden("only a supervisor listens in")
         with UnitOfWork(self.engine) as uow:
             if viewer.role is Role.AGENT:
                 current = AgentsRepo(uow.session).current().get(seat)
@@ -81,6 +83,26 @@ class DeskCalls:
     def take(self, limit: int = 20) -> list[DeskRequest]:
         with UnitOfWork(self.engine) as uow:
             return DeskRequestsRepo(uow.session).take_pending(self.clock(), limit)
+
+    def listen_started(self, request: DeskRequest, call: str, channel_id: str) -> None:
+        """Audit: who listens in on whom (the agent at the seat now), which call, how."""
+        spied, _, mode = request.target.partition(":")
+        with UnitOfWork(self.engine) as uow:
+            current = AgentsRepo(uow.session).current().get(spied)
+            DeskRequestsRepo(uow.session).listen_started(
+                request.actor, request.seat, spied, current.agent if current else "", call,
+                mode or "listen", channel_id, self.clock())
+
+    def listen_ended(self, channel_id: str) -> None:
+        with UnitOfWork(self.engine) as uow:
+            DeskRequestsRepo(uow.session).listen_ended(channel_id, self.clock())
+
+    def listening(self, viewer: Viewer, limit: int = 100) -> list[dict[str, Any]]:
+        """The audit of listening in, newest first (supervisors)."""
+        if viewer.role is not Role.SUPERVISOR:
+            raise Forbidden("the listening audit is the supervisors'")
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            return DeskRequestsRepo(uow.session).listening(min(limit, 500))
 
     def abandon_working(self) -> int:
         """At the controller's start: what a stopped one left half done is failed, not left

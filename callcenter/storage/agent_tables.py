@@ -87,3 +87,20 @@ class LineStateRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
     body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ListenRow(Base):
+    """Every use of listening in (监听, 耳语, 强插): who, on whom, which call, how long."""
+
+    __tablename__ = "listen_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    from_seat: Mapped[str] = mapped_column(String(8))
+    seat: Mapped[str] = mapped_column(String(8))
+    agent: Mapped[str] = mapped_column(String(64))
+    call: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(8))
+    channel_id: Mapped[str] = mapped_column(String(80), unique=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

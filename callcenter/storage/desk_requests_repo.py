@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from callcenter.domain.desk_calls import DeskRequest, RequestState
-from callcenter.storage.agent_tables import DeskRequestRow
+from callcenter.storage.agent_tables import DeskRequestRow, ListenRow
 
 
 def _request(r: DeskRequestRow) -> DeskRequest:
@@ -69,3 +69,23 @@ class DeskRequestsRepo:
         rows = self.s.scalars(select(DeskRequestRow).where(DeskRequestRow.seat.in_(list(seats)))
                               .order_by(DeskRequestRow.id.desc()).limit(limit))
         return [_request(r) for r in rows]
+
+
+    def listen_started(self, actor: str, from_seat: str, seat: str, agent: str, call: str,
+                       mode: str, channel_id: str, now: datetime) -> None:
+        self.s.execute(insert(ListenRow).values(
+            actor=actor, from_seat=from_seat, seat=seat, agent=agent, call=call, mode=mode,
+            channel_id=channel_id, started_at=now, ended_at=None))
+
+    def listen_ended(self, channel_id: str, now: datetime) -> None:
+        self.s.execute(update(ListenRow).where(ListenRow.channel_id == channel_id,
+                                               ListenRow.ended_at.is_(None))
+                       .values(ended_at=now))
+
+    def listening(self, limit: int) -> list[dict[str, object]]:
+        rows = self.s.scalars(select(ListenRow).order_by(ListenRow.id.desc()).limit(limit))
+        return [{"actor": r.actor, "from_seat": r.from_seat, "seat": r.seat, "agent": r.agent,
+                 "call": r.call, "mode": r.mode, "started_at": r.started_at.isoformat(),
+                 "ended_at": r.ended_at.isoformat() if r.ended_at else None,
+                 "seconds": round((r.ended_at - r.started_at).total_seconds(), 1)
+                 if r.ended_at else None} for r in rows]

@@ -54,6 +54,8 @@ class Requests(Protocol):
 
     def take(self, limit: int = 20) -> list[DeskRequest]: ...
     def abandon_working(self) -> int: ...
+    def listen_started(self, request: DeskRequest, call: str, channel_id: str) -> None: ...
+    def listen_ended(self, channel_id: str) -> None: ...
     def numbers(self, unit_code: str) -> list[str]: ...
     def write(self, request_id: int, state: RequestState, detail: str,
               call: str = "") -> None: ...
@@ -71,6 +73,7 @@ class LiveCall:
     seat_in: bool = True
     dialling: bool = False
     legs: int = 0                # parties dialled so far (unit1, unit2 …)
+    spies: int = 0               # listening legs placed (spy1, spy2 …)
     units_in: set[str] = field(default_factory=set)  # party legs in the conference now
 
 
@@ -92,6 +95,7 @@ class CallControl:
         self._outcome: dict[str, asyncio.Future[str]] = {}  # party leg -> joined / ended
         self._party_channel: dict[str, str] = {}  # party leg -> its channel name
         self._tasks: set[asyncio.Task[None]] = set()
+        self._listening: set[str] = set()  # listening legs under way, audited at their end
 
     def in_conference(self, seat: str) -> bool:
         live = self.by_seat.get(seat)
@@ -138,6 +142,10 @@ class CallControl:
             waiting.set_result(outcome)
 
     def _hung_up(self, uid: str, channel: str, cause: str) -> None:
+        if uid in self._listening:
+            self._listening.discard(uid)
+            self._spawn(asyncio.to_thread(self.requests.listen_ended, uid))
+            return
         party = call_of_leg(uid)
         if party is not None:
             self._settle(uid, f"ended: cause {cause}")
@@ -194,7 +202,10 @@ class CallControl:
 
     async def _carry_out(self, request: DeskRequest) -> None:
         try:
-            live = self.by_seat.get(request.seat)
+            # Listening in is from the supervisor's seat onto another seat's call.
+            at = request.target.partition(":")[0] if request.command == "listen" \
+                else request.seat
+            live = self.by_seat.get(at)
             if live is None:
                 await self._write(request, RequestState.FAILED, rules.NO_CALL)
             elif request.command == "conference":
@@ -203,6 +214,8 @@ class CallControl:
                 await self._transfer(live, request)
             elif request.command == "leave":
                 await self._leave(live, request)
+            elif request.command == "listen":
+                await self._listen(live, request)
             else:
                 await self._write(request, RequestState.FAILED,
                                   f"desk.command: {request.command!r} is not carried out here")
@@ -340,6 +353,28 @@ class CallControl:
             day = datetime.now(self.settings.tz).strftime("%Y/%m/%d")
             base = f"{self.settings.asterisk_recording_root.rstrip('/')}/{day}/{live.linkedid}"
         return f"{base}-{leg}"
+
+    async def _listen(self, live: LiveCall, request: DeskRequest) -> None:
+        """The supervisor's phone rings and, answered, spies on the seat's leg of the call:
+        a leg of that call (<call>-spy<N>), audited from start to end."""
+        mode = request.target.partition(":")[2] or "listen"
+        seat = next((s for s in self.settings.seats if s.id == request.seat), None)
+        if seat is None:
+            return await self._write(request, RequestState.FAILED, "listen.seat: no such seat")
+        if live.spies >= rules.MAX_PARTIES:
+            return await self._write(request, RequestState.FAILED, rules.TOO_MANY, live)
+        live.spies += 1
+        uid = party_leg_id(live.linkedid, f"spy{live.spies}")
+        reply = await self.ami.send(ami_actions.originate_app(
+            seat.interface, "ChanSpy", f"{live.seat_channel},{rules.LISTEN_MODES[mode]}",
+            caller_id=f'"{mode} {live.seat}" <{live.seat}>',
+            timeout_ms=self.settings.queue_ring_timeout * 1000, channel_id=uid))
+        if not reply.ok:
+            return await self._write(request, RequestState.FAILED,
+                                     f"listen: {reply.response.get('Message', 'refused')}", live)
+        self._listening.add(uid)
+        await asyncio.to_thread(self.requests.listen_started, request, live.linkedid, uid)
+        await self._write(request, RequestState.DONE, f"{mode}: seat {live.seat}", live)
 
     async def _leave(self, live: LiveCall, request: DeskRequest) -> None:
         if not live.conference or not live.units_in:
