@@ -84,6 +84,7 @@ class Settings:
     duty_ring_timeout: int = 25   # seconds the duty phone rings before a message may be left
     duty_message_max: int = 120   # the longest after-hours message, seconds
     callback_within_minutes: int = 30  # policy: missed calls are called back within this
+    callback_auto: bool = False        # the controller gives due missed calls to ready seats
     seats: tuple[Seat, ...] = ()
     menu_enabled: bool = False
     menu_timeout: int = 5
@@ -165,6 +166,7 @@ _FILE: dict[str, tuple[str, str]] = {
     "duty_file": ("duty", "file"), "duty_ring_timeout": ("duty", "ring_timeout"),
     "duty_message_max": ("duty", "message_max"),
     "callback_within_minutes": ("callbacks", "within_minutes"),
+    "callback_auto": ("callbacks", "auto"),
     "menu_enabled": ("ivr", "menu_enabled"), "menu_timeout": ("ivr", "menu_timeout"),
     "prompt_rate": ("ivr", "prompt_rate"),
     "recording_root": ("recordings", "root"),

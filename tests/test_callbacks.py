@@ -136,3 +136,25 @@ async def test_missed_calls_and_callbacks_over_the_api(callbacks, service, tmp_p
         await call(unit, "GET", "/missed", expect=403)
     finally:
         await client.close()
+
+
+def test_the_policy_gives_due_missed_calls_to_ready_idle_seats(callbacks):
+    engine = callbacks.engine
+    AgentDesk(engine, ["8001", "8002"], callbacks.clock).act("8002", "login", LEADER,
+                                                            agent="li")
+    AgentDesk(engine, ["8001", "8002"], callbacks.clock).act("8002", "pause", LEADER, "meal")
+    store_call(engine, "1796000000.1", "13800138000", T0 - 3600)  # too old for the policy
+    store_call(engine, "1796000000.2", "13800138001", T0)
+    store_call(engine, "1796000000.3", "13800138002", T0 + 60)
+    store_call(engine, "1796000000.4", "13800138003", T0 + 90)
+    store_call(engine, "1796000000.5", "13800138003", T0 + 120, answered=True)  # called again
+    night = Callbacks(engine, ["8001", "8002"], callbacks.clock, timedelta(minutes=30),
+                      staffed=lambda: False)
+    assert night.place_due() == []
+    # One ready seat (8002 is paused): the longest-waiting due call, once.
+    assert callbacks.place_due() == ["1796000000.2"]
+    assert callbacks.place_due() == []  # 8001 has a callback under way
+    (taken,) = callbacks.take()
+    assert (taken.seat, taken.requested_by) == ("8001", "system:policy")
+    callbacks.write(taken.channel_id, CallbackState.ANSWERED, "citizen: ANSWER")
+    assert callbacks.place_due() == ["1796000000.3"]

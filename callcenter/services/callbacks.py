@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from callcenter.domain.agents import AgentState
 from callcenter.domain.callbacks import (
     MAX_ATTEMPTS,
     MISSED,
@@ -130,6 +131,37 @@ class Callbacks:
         if found is None:
             raise NotFound(f"no callback {callback_id}")
         return view(found)
+
+    def place_due(self) -> list[str]:
+        """The policy's callbacks (回拨 by policy): each missed call due now (within the
+        policy's time, the line staffed, not called again, none asked for yet) given to a
+        ready seat with no call and no callback under way, one per seat. Returns the calls."""
+        now = self.clock()
+        if not self.staffed():
+            return []
+        placed: list[str] = []
+        with UnitOfWork(self.engine) as uow:
+            repo, calls = CallbacksRepo(uow.session), CallsRepo(uow.session)
+            rows = repo.missed_calls(sorted(MISSED), now - self.within, 200)
+            later = repo.calls_from(sorted({r.caller_number for r in rows}),
+                                    min((r.started_at for r in rows), default=now))
+            asked = repo.of_calls([r.linkedid for r in rows])
+            busy = {c.seat for c in repo.recent_at(self.seats, 200)
+                    if c.state in (CallbackState.PENDING, CallbackState.PLACING)}
+            free = [seat for seat, st in sorted(AgentsRepo(uow.session).current().items())
+                    if st.state is AgentState.READY and seat in self.seats
+                    and seat not in busy and calls.live_at_seat(seat) is None]
+            for r in sorted(rows, key=lambda r: r.started_at):  # the longest waiting first
+                if not free:
+                    break
+                if r.linkedid in asked or not valid_phone(r.caller_number) or called_again(
+                        r.started_at, later.get(r.caller_number, [])) or not due_by_policy(
+                        r.started_at, now, self.within, True):
+                    continue
+                repo.add(missed_key(r.linkedid), r.linkedid, r.caller_number, free.pop(0),
+                         "system:policy", leg_id(r.linkedid, 1), now)
+                placed.append(r.linkedid)
+        return placed
 
     # -- the controller's side -----------------------------------------------------------
     def take(self, limit: int = 20) -> list[CallbackRequest]:

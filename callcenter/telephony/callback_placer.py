@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime
 from typing import Protocol
 
@@ -26,6 +27,7 @@ from callcenter.telephony.call_control import Sender
 from callcenter.telephony.variables import CC_CALLBACK_REC, CONTEXT_CALLBACK, USEREVENT_NAME, Fact
 
 log = logging.getLogger(__name__)
+POLICY_EVERY = 10.0  # seconds between the policy's looks for missed calls due a callback
 
 
 class CallbackStore(Protocol):
@@ -33,6 +35,7 @@ class CallbackStore(Protocol):
 
     def take(self, limit: int = 20) -> list[CallbackRequest]: ...
     def abandon_placing(self) -> int: ...
+    def place_due(self) -> list[str]: ...
     def write(self, channel_id: str, state: CallbackState, detail: str = "") -> bool: ...
 
 
@@ -44,6 +47,7 @@ class CallbackPlacer:
         self.ami = ami
         self.store = store
         self._placing: set[str] = set()  # channel ids placed by this process, not yet settled
+        self._next_policy_pass = 0.0
 
     async def start(self) -> None:
         try:
@@ -55,6 +59,14 @@ class CallbackPlacer:
             log.warning("%d callbacks left under way by a stopped controller: failed", left)
 
     async def poll(self) -> None:
+        if self.settings.callback_auto and time.monotonic() >= self._next_policy_pass:
+            self._next_policy_pass = time.monotonic() + POLICY_EVERY
+            try:
+                due = await asyncio.to_thread(self.store.place_due)
+                if due:
+                    log.info("%d missed calls given to ready seats for a callback", len(due))
+            except Exception:
+                log.exception("the callback policy's pass failed")
         try:
             taken = await asyncio.to_thread(self.store.take)
         except Exception:
