@@ -19,9 +19,9 @@ from callcenter.config import ConfigError, Settings
 from callcenter.domain.calls import GRACE
 from callcenter.domain.duty import DutyFileError
 from callcenter.domain.policy import PolicyError, load_profiles
-from callcenter.domain.privacy import Viewer
-from callcenter.domain.replies import ReplyRulesError, load_reply_rules
-from callcenter.domain.tickets import RulesContext
+from callcenter.domain.privacy import Role, Viewer
+from callcenter.domain.replies import Callback, ReplyRulesError, load_reply_rules
+from callcenter.domain.tickets import RecordCallback, RulesContext
 from callcenter.domain.workdays import CalendarFileError, load_calendar
 from callcenter.services.agents import AgentDesk
 from callcenter.services.calendar import CalendarService
@@ -46,6 +46,9 @@ if TYPE_CHECKING:
     from callcenter.api.app import Api
     from callcenter.api.tokens import Tokens
     from callcenter.controller import AmiPort, Controller
+
+
+SURVEY = Viewer(Role.AGENT, "system-survey")  # who records the answers keyed in a callback
 
 
 def system_clock() -> datetime:
@@ -187,7 +190,7 @@ class Hotline:
         from callcenter.controller import AgiScripts, Controller, RouteAnswers
         from callcenter.services.night_line import NightLine
         from callcenter.services.status_line import StatusLine
-        from callcenter.telephony import status_agi
+        from callcenter.telephony import status_agi, survey_agi
         from callcenter.telephony.ami_client import AmiClient
         from callcenter.telephony.call_control import CallControl
         from callcenter.telephony.call_service import CallService
@@ -195,7 +198,11 @@ class Hotline:
         from callcenter.telephony.fastagi import FastAgiServer
         from callcenter.telephony.line_watch import LineWatch
         from callcenter.telephony.tracker import CallTracker
-        from callcenter.telephony.variables import AGI_SCRIPT_ROUTE, AGI_SCRIPT_STATUS
+        from callcenter.telephony.variables import (
+            AGI_SCRIPT_ROUTE,
+            AGI_SCRIPT_STATUS,
+            AGI_SCRIPT_SURVEY,
+        )
 
         s = self.settings
         if ami is None:
@@ -206,15 +213,21 @@ class Hotline:
         duty = self.duty()
         scripts = AgiScripts({
             AGI_SCRIPT_ROUTE: RouteAnswers(RoutingPolicy(s.menu_enabled, duty.decision)),
-            AGI_SCRIPT_STATUS: status_agi.StatusAnswers(StatusLine(self.engine, s.tz).lookup)})
+            AGI_SCRIPT_STATUS: status_agi.StatusAnswers(StatusLine(self.engine, s.tz).lookup),
+            AGI_SCRIPT_SURVEY: survey_agi.SurveyAnswers(self._record_survey)})
         agi = FastAgiServer(scripts, s.agi_host, s.agi_port,
                             answer_timeout=s.agi_timeout_ms / 1000,
-                            time_limits={AGI_SCRIPT_STATUS: status_agi.TIME_LIMIT})
+                            time_limits={AGI_SCRIPT_STATUS: status_agi.TIME_LIMIT,
+                                         AGI_SCRIPT_SURVEY: survey_agi.TIME_LIMIT})
         night = NightLine(self.engine, lambda: self.tickets, s.tz, self.clock,
                           lambda: duty.decision().leader)
         return Controller(s, ami, agi, CallService(self.call_log, grace), self.desk(),
                           self.desk_calls(), night, self.callbacks(), self.wallboard(),
                           on_stopped)
+
+    def _record_survey(self, ticket_id: int, callback: Callback) -> None:
+        """The answers keyed in a satisfaction callback, recorded on the ticket by the line."""
+        self.tickets.command(ticket_id, RecordCallback(callback), SURVEY)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -151,6 +151,9 @@ def add_callbacks_parser(sub: Any, viewer: Any) -> None:
     d.add_argument("action", choices=("list", "place"))
     d.add_argument("call", nargs="?", help="place: the missed call's id (from list)")
     d.add_argument("--seat", default="", help="place: the seat whose phone rings first")
+    d.add_argument("--ticket", type=int, default=0,
+                   help="place: a closed ticket's satisfaction callback (回访) instead; "
+                        "without --seat the line asks by keys")
     d.add_argument("--wait", type=float, default=90.0,
                    help="place: seconds to wait for the outcome")
     d.add_argument("--json", action="store_true")
@@ -182,10 +185,14 @@ def dispatch_callbacks(args: argparse.Namespace, settings: Settings) -> int:
                       f"{'yes' if it['due_by_policy'] else '-':6} "
                       f"{cb['state'] if cb else '-'}")
             return 0
-        if not args.call or not args.seat:
-            print("refused: callbacks.place: say which call and --seat", file=sys.stderr)
+        if args.ticket:
+            view = calls.request_survey(args.ticket, args.who, args.seat)
+        elif not args.call or not args.seat:
+            print("refused: callbacks.place: say which call and --seat (or --ticket)",
+                  file=sys.stderr)
             return 2
-        view = calls.request(args.call, args.seat, args.who)
+        else:
+            view = calls.request(args.call, args.seat, args.who)
         deadline = time.monotonic() + args.wait
         while view["state"] in ("pending", "placing") and time.monotonic() < deadline:
             time.sleep(0.3)

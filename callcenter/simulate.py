@@ -97,20 +97,12 @@ DTMF_MS = 800
 _KEY_NAMES = {"#": "pound", "*": "star"}
 
 
-def citizen_scenario(caller: str, hold_ms: int, audio: Path = DEFAULT_AUDIO,
-                     keys: Sequence[tuple[str, int]] = (), workdir: Path | None = None) -> str:
-    """A citizen who calls, presses keys (each `after_ms` after the previous one, the first
-    after the answer), talks (plays audio) and hangs up hold_ms after the line answered."""
-    if not _NUMBER.match(caller):
-        raise SimulateError(f"caller number {caller!r} must be 3-20 digits")
-    for key, _ in keys:
+def _key_steps(keys: Sequence[tuple[str, int]], workdir: Path | None) -> list[str]:
+    """SIPp steps that press keys (RFC 2833), each `after_ms` after the one before."""
+    steps = []
+    for n, (key, after_ms) in enumerate(keys):
         if not re.fullmatch(r"[0-9#*]", key):
             raise SimulateError(f"key {key!r} must be one digit, # or *")
-    if not audio.exists():
-        raise SimulateError(f"audio capture {audio} not found")
-    steps = []
-    remaining = hold_ms
-    for n, (key, after_ms) in enumerate(keys):
         steps.append(f'  <pause milliseconds="{after_ms}"/>\n')
         dtmf = SIPP_SHARE / f"dtmf_2833_{_KEY_NAMES.get(key, key)}.pcap"
         if workdir is not None:
@@ -122,7 +114,30 @@ def citizen_scenario(caller: str, hold_ms: int, audio: Path = DEFAULT_AUDIO,
                      "</action></nop>\n")
         # A second play_pcap_audio cuts the first short: let the digit finish.
         steps.append(f'  <pause milliseconds="{DTMF_MS}"/>\n')
-        remaining = max(remaining - after_ms - DTMF_MS, 0)
+    return steps
+
+
+def keying_phone(local_port: int, media_port: int, keys: Sequence[tuple[str, int]]) -> Sipp:
+    """A phone that answers every call and presses keys (a citizen answering a survey)."""
+    work = Path(tempfile.mkdtemp(prefix="sipp-keys-"))
+    scenario = work / "keys.xml"
+    scenario.write_text(_TALKING.format(steps="".join(_key_steps(keys, work))))
+    cmd = [_sipp(), "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(local_port),
+           "-mp", str(media_port), "-nostdin", "-trace_err", "-trace_msg"]
+    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return Sipp(proc, work)
+
+
+def citizen_scenario(caller: str, hold_ms: int, audio: Path = DEFAULT_AUDIO,
+                     keys: Sequence[tuple[str, int]] = (), workdir: Path | None = None) -> str:
+    """A citizen who calls, presses keys (each `after_ms` after the previous one, the first
+    after the answer), talks (plays audio) and hangs up hold_ms after the line answered."""
+    if not _NUMBER.match(caller):
+        raise SimulateError(f"caller number {caller!r} must be 3-20 digits")
+    if not audio.exists():
+        raise SimulateError(f"audio capture {audio} not found")
+    steps = _key_steps(keys, workdir)
+    remaining = max(hold_ms - sum(after + DTMF_MS for _, after in keys), 0)
     steps.append(f"  <nop><action><exec play_pcap_audio={quoteattr(str(audio))}/>"
                  "</action></nop>\n")
     steps.append(f'  <pause milliseconds="{remaining}"/>\n')
@@ -203,7 +218,7 @@ m=audio [auto_media_port] RTP/AVP 8
 a=rtpmap:8 PCMA/8000
 ]]></send>
   <recv request="ACK"/>
-  <nop><action><exec play_pcap_audio={audio}/></action></nop>
+{steps}
   <recv request="BYE"/>
   <send><![CDATA[
 SIP/2.0 200 OK
@@ -227,7 +242,8 @@ def talking_phone(local_port: int, media_port: int, seconds: float = 30,
     pcap = work / "talk.pcap"
     rtp_pcap.write_pcap(rtp_pcap.alaw_samples(audio), pcap, seconds)
     scenario = work / "talking.xml"
-    scenario.write_text(_TALKING.format(audio=quoteattr(str(pcap))))
+    play = f"  <nop><action><exec play_pcap_audio={quoteattr(str(pcap))}/></action></nop>"
+    scenario.write_text(_TALKING.format(steps=play))
     cmd = [_sipp(), "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(local_port),
            "-mp", str(media_port), "-nostdin", "-trace_err", "-trace_msg"]
     proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -19,7 +19,7 @@ from tickets_support import CTX, UNITS, Clock
 
 from callcenter import sandbox, simulate
 from callcenter.bootstrap import standalone_controller
-from callcenter.config import Settings, load_settings
+from callcenter.config import PROJECT_ROOT, Settings, load_settings
 from callcenter.services.tickets import TicketService
 from callcenter.storage.engine import make_engine, migrate
 
@@ -88,6 +88,13 @@ date_day = "日"
 night = "值班。"
 night_message = "请留言。"
 leader_alert = "紧急警报。"
+survey_intro = "回访。"
+survey_solved = "解决按一。"
+survey_attitude = "态度。"
+survey_speed = "速度。"
+survey_result = "结果。"
+survey_thanks = "谢谢。"
+survey_incomplete = "未完成。"
 """
 
 # Seats answer at any hour in the tests, unless a test brings its own plan (test_duty_e2e).
@@ -140,6 +147,10 @@ def sandbox_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (home / "config" / "hotline.toml").write_text(TEST_CONFIG, encoding="utf-8")
     (home / "config" / "prompts.toml").write_text(TEST_PROMPTS, encoding="utf-8")
     (home / "config" / "duty.toml").write_text(ALWAYS_DAY, encoding="utf-8")
+    # The shipped ticket rules: the controller registers tickets (night messages) and records
+    # callbacks (surveys) by them.
+    for name in ("policies.toml", "replies.toml", "workdays.toml"):
+        shutil.copy(PROJECT_ROOT / "config" / name, home / "config" / name)
     return home
 
 

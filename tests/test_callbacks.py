@@ -158,3 +158,52 @@ def test_the_policy_gives_due_missed_calls_to_ready_idle_seats(callbacks):
     assert (taken.seat, taken.requested_by) == ("8001", "system:policy")
     callbacks.write(taken.channel_id, CallbackState.ANSWERED, "citizen: ANSWER")
     assert callbacks.place_due() == ["1796000000.3"]
+
+
+def test_the_survey_answers_make_a_callback():
+    from callcenter.domain.survey import Answers
+
+    a = Answers(("1", "5", "4", "3"))
+    assert a.complete()
+    cb = a.callback()
+    assert (cb.reached, cb.solved, cb.attitude, cb.speed, cb.result) == (True, True, 5, 4, 3)
+    assert cb.satisfied and not cb.reopens
+    assert not Answers(("3", "5", "4", "3")).complete()  # 3 is no answer to "solved?"
+    assert not Answers(("1", "5", "4")).complete()
+    assert Answers(("2", "1", "1", "1")).callback().reopens
+
+
+def test_a_satisfaction_callback_is_for_a_closed_ticket_from_a_call(service):
+    from tickets_support import AGENT, FORM, OFFICE, REPLY, UNITS, WUYE
+
+    from callcenter.domain.tickets import (
+        AcceptReply,
+        Dispatch,
+        LogContact,
+        StartWork,
+        SubmitReply,
+    )
+
+    service.units.replace(list(UNITS), [])
+    store_call(service.engine, "1796000000.1", FORM.reporter_phone, T0)
+    callbacks = Callbacks(service.engine, ["8001"], service.clock)
+    bare = service.register(FORM, AGENT)
+    tid = service.register(FORM, AGENT, "1796000000.1")
+    with pytest.raises(DeskCallError, match=r"callbacks\.not_closed"):
+        callbacks.request_survey(tid, LEADER)
+    for t in (bare, tid):
+        service.command(t, Dispatch("u-wuye"), AGENT)
+        service.command(t, LogContact("电话联系"), WUYE)
+        service.command(t, StartWork(), WUYE)
+        service.command(t, SubmitReply(REPLY), WUYE)
+        service.command(t, AcceptReply(), OFFICE)
+    with pytest.raises(DeskCallError, match=r"callbacks\.no_call"):
+        callbacks.request_survey(bare, LEADER)
+    with pytest.raises(NotFound):
+        callbacks.request_survey(10**6, LEADER)
+    asked = callbacks.request_survey(tid, LEADER)
+    assert callbacks.request_survey(tid, LEADER, "8001")["id"] == asked["id"]  # once
+    (taken,) = callbacks.take()
+    assert (taken.kind, taken.ticket_id, taken.seat, taken.number) == (
+        "satisfaction", tid, "", FORM.reporter_phone)
+    assert taken.channel_id == "1796000000.1-callback1"

@@ -71,3 +71,46 @@ async def test_a_callback_asked_for_twice_rings_the_citizen_once(controller, sea
         phone.stop()
         hotline.close()
         wait_port_free(settings.trunk_sandbox_out_port)
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_the_satisfaction_callback_by_keys_records_the_scores(controller, settings):
+    from tickets_support import AGENT, CTX, FORM, OFFICE, REPLY, UNITS, WUYE
+
+    from callcenter.domain.tickets import AcceptReply, Dispatch, LogContact, StartWork, SubmitReply
+    from callcenter.services.tickets import TicketService
+
+    # Solved (1); attitude 5, speed 4, result 3 — each while its question plays.
+    phone = simulate.keying_phone(settings.trunk_sandbox_out_port, 27400,
+                                  [("1", 2500), ("5", 1200), ("4", 1200), ("3", 1200)])
+    number = "13800138062"
+    hotline = build(settings.with_overrides(
+        store_url=str(controller.call_log.engine.url.render_as_string(False))))
+    try:
+        first = place_call(settings, number, hold_ms=1500)
+        await finish(first)
+        (row,) = await stored_calls(controller, 1)
+        tickets = TicketService(controller.call_log.engine, CTX)
+        tickets.units.replace(list(UNITS), [])
+        tid = tickets.register(FORM.__class__(**{**FORM.__dict__, "reporter_phone": number}),
+                               AGENT, row.linkedid)
+        tickets.command(tid, Dispatch("u-wuye"), AGENT)
+        tickets.command(tid, LogContact("电话联系"), WUYE)
+        tickets.command(tid, StartWork(), WUYE)
+        tickets.command(tid, SubmitReply(REPLY), WUYE)
+        tickets.command(tid, AcceptReply(), OFFICE)
+        callbacks = hotline.callbacks()
+        asked = callbacks.request_survey(tid, LEADER)
+        assert callbacks.request_survey(tid, LEADER)["id"] == asked["id"]
+        assert asked["kind"] == "satisfaction" and asked["ticket"] == tid
+        await until(lambda: tickets.get(tid, AGENT)["callbacks"], timeout=40)
+        (recorded,) = tickets.get(tid, AGENT)["callbacks"]
+        assert (recorded["solved"], recorded["attitude"], recorded["speed"],
+                recorded["result"]) == (True, 5, 4, 3)
+        await until(lambda: callbacks.get(asked["id"], LEADER)["state"] == "answered",
+                    timeout=10)
+        assert simulate.dialled_numbers(phone) == [number]  # once
+    finally:
+        phone.stop()
+        hotline.close()
+        wait_port_free(settings.trunk_sandbox_out_port)

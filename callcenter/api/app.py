@@ -427,6 +427,14 @@ def make_app(api: Api) -> web.Application:
             raise ValidationFailed({"seat": "required: the seat whose phone rings first"})
         return _json(await run(callbacks_of().request, linkedid, seat, viewer(request)), 202)
 
+    async def satisfaction_callback(request: web.Request) -> web.Response:
+        body = await _body(request)
+        seat = body.get("seat", "") if isinstance(body, dict) else None
+        if not isinstance(seat, str):
+            raise ValidationFailed({"seat": "a seat (the agent asks), or none (by keys)"})
+        return _json(await run(callbacks_of().request_survey, _int(request, "id"),
+                               viewer(request), seat), 202)
+
     async def callback_state(request: web.Request) -> web.Response:
         return _json(await run(callbacks_of().get, _int(request, "id"), viewer(request)))
 
@@ -522,6 +530,7 @@ def make_app(api: Api) -> web.Application:
     r.add_get(f"{p}/desk/missed", missed)
     r.add_post(f"{p}/desk/missed/{{linkedid}}/callback", call_back)
     r.add_get(f"{p}/desk/callbacks/{{id}}", callback_state)
+    r.add_post(f"{p}/tickets/{{id}}/satisfaction-callback", satisfaction_callback)
     r.add_get(f"{p}/duty", duty_show)
     r.add_post(f"{p}/duty/force", duty_force)
     r.add_get(f"{p}/office/notices", office_notices)

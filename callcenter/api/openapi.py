@@ -143,6 +143,14 @@ def document() -> dict[str, Any]:
             {"type": "object", "required": ["seat"], "properties": {
                 "seat": {"type": "string", "pattern": "^[0-9]{2,8}$"}}},
             params=[_LINKEDID], ok="202")},
+        f"{P}/tickets/{{id}}/satisfaction-callback": {"post": _op(
+            "call the citizen of a closed ticket back for satisfaction (回访): from a seat (the "
+            "agent records the scores), or without one by keys (the line asks: solved, "
+            "attitude, speed, result); asked twice, one call; 202, followed at "
+            "/desk/callbacks/{id}",
+            {"type": "object", "properties": {
+                "seat": {"type": "string", "pattern": "^([0-9]{2,8})?$"}}},
+            params=[_ID], ok="202")},
         f"{P}/desk/callbacks/{{id}}": {"get": _op(
             "a callback: pending, placing, answered, no_answer, busy or failed", params=[_ID])},
         f"{P}/duty": {"get": _op(

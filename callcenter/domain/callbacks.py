@@ -46,10 +46,16 @@ class CallbackRequest:
     state: CallbackState
     detail: str
     channel_id: str      # the leg placed last: <call>-callback<N>, so its events are the call's
+    kind: str = "missed"             # missed | satisfaction (回访 of a closed ticket)
+    ticket_id: int | None = None     # satisfaction: the ticket
 
 
 def missed_key(linkedid: str) -> str:
     return f"missed:{linkedid}"
+
+
+def ticket_key(ticket_id: int) -> str:
+    return f"ticket:{ticket_id}"
 
 
 def leg_id(call: str, attempt: int) -> str:

@@ -37,6 +37,7 @@ class Fact(StrEnum):
     DUTY = "duty"            # at night the duty phone was rung: Status (Dial's DIALSTATUS)
     MESSAGE = "message"      # at night the citizen left a message (recording <base>-message)
     CALLBACK = "callback"    # a callback leg dialled the citizen: Status (Dial's DIALSTATUS)
+    SURVEY = "survey"        # the satisfaction survey by keys ended: Result
     GONE = "gone"  # made by the controller: a resync found the call over, unseen
     # Made by the controller: it dialled a party into the call (a unit's phone in a three-way
     # call), with Leg (unit1, unit2 …), Unit (its code) and Number.
@@ -394,9 +395,11 @@ def _legs(fs: list[CallFact], linkedid: str) -> tuple[Leg, ...]:
             leg["cause"] = int(cause) if cause.isdigit() else None
     out = []
     for uid, leg in sorted(legs.items()):
+        # A leg the controller placed is named for what it is for (a supervisor's phone
+        # listening in is a seat's channel, but its leg is "spy").
         party = call_of_leg(uid)
-        role = "citizen" if uid == linkedid else ("seat" if leg["seat"] else (
-            party[1].rstrip("0123456789") if party else "other"))
+        role = "citizen" if uid == linkedid else (
+            party[1].rstrip("0123456789") if party else ("seat" if leg["seat"] else "other"))
         started = leg.get("started", leg.get("snap_started"))
         ended = leg.get("ended")
         out.append(Leg(uid, str(leg["channel"]), role,

@@ -27,19 +27,23 @@ from callcenter.domain.callbacks import (
     due_by_policy,
     leg_id,
     missed_key,
+    ticket_key,
 )
 from callcenter.domain.desk_calls import DeskCallError
 from callcenter.domain.privacy import Role, Viewer, is_hotline, mask_number
 from callcenter.domain.registration import valid_phone
+from callcenter.domain.tickets import Status
 from callcenter.services.errors import Forbidden, NotFound
 from callcenter.storage.agents_repo import AgentsRepo
 from callcenter.storage.callbacks_repo import CallbacksRepo
 from callcenter.storage.calls_repo import CallsRepo
+from callcenter.storage.tickets_repo import TicketsRepo
 from callcenter.storage.uow import UnitOfWork
 
 
 def view(r: CallbackRequest) -> dict[str, Any]:
-    return {"id": r.id, "call": r.call, "number": mask_number(r.number), "seat": r.seat,
+    return {"id": r.id, "kind": r.kind, "ticket": r.ticket_id, "call": r.call,
+            "number": mask_number(r.number), "seat": r.seat,
             "requested_by": r.requested_by, "requested_at": r.requested_at.isoformat(),
             "state": r.state.value, "detail": r.detail, "attempt": attempt_of(r.channel_id)}
 
@@ -122,6 +126,58 @@ class Callbacks:
             found = CallbacksRepo(uow.session).by_key(missed_key(call))
         assert found is not None
         return view(found)
+
+    def request_survey(self, ticket_id: int, viewer: Viewer, seat: str = "") -> dict[str, Any]:
+        """The satisfaction callback of a closed ticket (回访) on the same path: by the agent
+        at `seat` (who records the scores on the ticket), or, without a seat, by keys (the
+        line asks the four questions and records the answers)."""
+        if not is_hotline(viewer):
+            raise Forbidden("callbacks are the hotline's")
+        if seat and seat not in self.seats:
+            raise NotFound(f"no seat {seat}")
+        now = self.clock()
+        try:
+            with UnitOfWork(self.engine) as uow:
+                stored = TicketsRepo(uow.session).get(ticket_id)
+                if stored is None:
+                    raise NotFound(f"no ticket {ticket_id}")
+                if stored.ticket.status is not Status.CLOSED:
+                    raise DeskCallError("callbacks.not_closed",
+                                        "only a closed ticket is called back for satisfaction")
+                if not stored.calls:
+                    raise DeskCallError("callbacks.no_call", "the ticket came from no call; "
+                                        "call from the desk's phone and record the answers")
+                call = stored.calls[-1]
+                row = CallsRepo(uow.session).by_linkedid(call)
+                number = stored.form.reporter_phone if valid_phone(
+                    stored.form.reporter_phone) else (row.caller_number if row else "")
+                if not valid_phone(number):
+                    raise DeskCallError("callbacks.number", "the citizen's number is unknown")
+                repo = CallbacksRepo(uow.session)
+                asked = repo.by_key(ticket_key(ticket_id))
+                actor = f"{viewer.role.value}:{viewer.id}"
+                if asked is None:
+                    repo.add(ticket_key(ticket_id), call, number, seat, actor,
+                             leg_id(call, self._next_attempt(repo, call)), now,
+                             "satisfaction", ticket_id)
+                elif asked.state in RETRYABLE:
+                    attempt = attempt_of(asked.channel_id) + 1
+                    if attempt > MAX_ATTEMPTS:
+                        raise DeskCallError("callbacks.attempts",
+                                            f"{MAX_ATTEMPTS} attempts made already")
+                    repo.again(asked.id, seat, actor, leg_id(call, attempt), RETRYABLE, now)
+        except IntegrityError:
+            pass  # asked twice at the same moment: the other request stands
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            found = CallbacksRepo(uow.session).by_key(ticket_key(ticket_id))
+        assert found is not None
+        return view(found)
+
+    @staticmethod
+    def _next_attempt(repo: CallbacksRepo, call: str) -> int:
+        """A leg name not used on this call yet (a missed call's callback may share it)."""
+        used = repo.of_calls([call]).get(call)
+        return attempt_of(used.channel_id) + 1 if used is not None else 1
 
     def get(self, callback_id: int, viewer: Viewer) -> dict[str, Any]:
         if not is_hotline(viewer):

@@ -15,7 +15,7 @@ from callcenter.storage.tables import CallRow
 
 def _request(r: CallbackRow) -> CallbackRequest:
     return CallbackRequest(r.id, r.call, r.number, r.seat, r.requested_by, r.requested_at,
-                           CallbackState(r.state), r.detail, r.channel_id)
+                           CallbackState(r.state), r.detail, r.channel_id, r.kind, r.ticket_id)
 
 
 class CallbacksRepo:
@@ -31,11 +31,11 @@ class CallbacksRepo:
         return _request(row) if row is not None else None
 
     def add(self, key: str, call: str, number: str, seat: str, actor: str, channel_id: str,
-            now: datetime) -> None:
+            now: datetime, kind: str = "missed", ticket_id: int | None = None) -> None:
         """The key is unique: a second request made at the same moment fails at commit
         (IntegrityError) and the caller reads the first."""
         self.s.execute(insert(CallbackRow).values(
-            key=key, kind="missed", call=call, ticket_id=None, number=number, seat=seat,
+            key=key, kind=kind, call=call, ticket_id=ticket_id, number=number, seat=seat,
             requested_by=actor, requested_at=now, state=CallbackState.PENDING.value,
             detail="", channel_id=channel_id, updated_at=now))
 

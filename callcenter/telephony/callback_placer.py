@@ -24,7 +24,14 @@ from callcenter.telephony import ami_actions
 from callcenter.telephony.ami_client import AmiError
 from callcenter.telephony.ami_parse import Message
 from callcenter.telephony.call_control import Sender
-from callcenter.telephony.variables import CC_CALLBACK_REC, CONTEXT_CALLBACK, USEREVENT_NAME, Fact
+from callcenter.telephony.variables import (
+    CC_CALLBACK_REC,
+    CC_SURVEY_TICKET,
+    CONTEXT_CALLBACK,
+    CONTEXT_SURVEY,
+    USEREVENT_NAME,
+    Fact,
+)
 
 log = logging.getLogger(__name__)
 POLICY_EVERY = 10.0  # seconds between the policy's looks for missed calls due a callback
@@ -76,6 +83,8 @@ class CallbackPlacer:
             await self._place(request)
 
     async def _place(self, r: CallbackRequest) -> None:
+        if r.kind == "satisfaction" and not r.seat:
+            return await self._survey(r)
         seat = next((s for s in self.settings.seats if s.id == r.seat), None)
         if seat is None or not r.number.isdigit():
             await self._write(r.channel_id, CallbackState.FAILED,
@@ -102,6 +111,29 @@ class CallbackPlacer:
             await self._write(r.channel_id, CallbackState.FAILED,
                               f"line: {reply.response.get('Message', 'refused')}")
 
+    async def _survey(self, r: CallbackRequest) -> None:
+        """The satisfaction callback by keys: the citizen's phone is called straight away and
+        the line asks the questions (telephony/survey_agi.py)."""
+        if r.ticket_id is None or not r.number.isdigit():
+            await self._write(r.channel_id, CallbackState.FAILED,
+                              "callbacks.number: not a number the line dials")
+            return
+        self._placing.add(r.channel_id)
+        try:
+            reply = await self.ami.send(ami_actions.originate(
+                f"PJSIP/{r.number}@{self.settings.trunk_outbound}", CONTEXT_SURVEY, "s",
+                caller_id=f'"{self.settings.number}" <{self.settings.number}>',
+                timeout_ms=self.settings.duty_ring_timeout * 1000,
+                variables={CC_SURVEY_TICKET: str(r.ticket_id)}, channel_id=r.channel_id))
+        except (AmiError, TimeoutError) as exc:
+            self._placing.discard(r.channel_id)
+            await self._write(r.channel_id, CallbackState.FAILED, f"line: {exc}")
+            return
+        if not reply.ok:
+            self._placing.discard(r.channel_id)
+            await self._write(r.channel_id, CallbackState.FAILED,
+                              f"line: {reply.response.get('Message', 'refused')}")
+
     def on_event(self, msg: Message) -> None:
         uid = msg.get("Uniqueid", "")
         if uid not in self._placing or call_of_leg(uid) is None:
@@ -112,9 +144,12 @@ class CallbackPlacer:
             status = msg.get("Status", "")
             self._settle(uid, outcome(status), f"citizen: {status or 'not dialled'}")
         elif name == "OriginateResponse" and msg.get("Response") == "Failure":
-            self._settle(uid, CallbackState.FAILED,
-                         f"callbacks.seat_no_answer: seat did not answer (reason "
-                         f"{msg.get('Reason', '?')})")
+            # Reason: Asterisk's control frame, 3 ringing out (no answer), 5 busy.
+            reason = msg.get("Reason", "?")
+            state = {"3": CallbackState.NO_ANSWER, "5": CallbackState.BUSY}.get(
+                reason, CallbackState.FAILED)
+            self._settle(uid, state, f"callbacks.not_answered: the first phone rung did not "
+                                     f"answer (reason {reason})")
 
     def _settle(self, uid: str, state: CallbackState, detail: str) -> None:
         self._placing.discard(uid)

@@ -98,6 +98,7 @@ def values(settings: Settings, ami_secret: str, seat_secrets: dict[str, str]) ->
         "agi_port": str(settings.agi_port),
         "agi_script": variables.AGI_SCRIPT_ROUTE,
         "agi_script_status": variables.AGI_SCRIPT_STATUS,
+        "agi_script_survey": variables.AGI_SCRIPT_SURVEY,
         "prelude_prompts": "&".join(f"hotline/{p}" for p in prelude) or "silence/1",
         "menu_timeout": str(settings.menu_timeout),
         "emergency_priority": "10",  # above everyone else's 0

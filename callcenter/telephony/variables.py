@@ -29,15 +29,18 @@ CC_STATUS_SAID: Final = "CC_STATUS_SAID"      # the status prompt said (found on
 # Set by the controller on a channel it originates (a unit's leg of a three-way call).
 CC_UNIT_REC: Final = "CC_UNIT_REC"      # recording path of the unit's leg, without extension
 CC_CALLBACK_REC: Final = "CC_CALLBACK_REC"  # recording path of a callback, without extension
+CC_SURVEY_TICKET: Final = "CC_SURVEY_TICKET"  # the ticket a satisfaction survey is about
+CC_SURVEY_RESULT: Final = "CC_SURVEY_RESULT"  # recorded | incomplete (set over FastAGI)
 
 DECLARED: Final = frozenset({CC_REC_BASE, CC_IVR_CHOICE, CC_DIALLED, CC_FALLBACK, CC_ROUTE,
                              CC_UNIT_REC, CC_STATUS_RESULT, CC_STATUS_SAID, CC_DUTY_NUMBER,
-                             CC_MESSAGE, CC_CALLBACK_REC})
+                             CC_MESSAGE, CC_CALLBACK_REC, CC_SURVEY_TICKET, CC_SURVEY_RESULT})
 # Variables the controller may set over AGI, with the values it may give them.
 AGI_SETTABLE: Final[dict[str, frozenset[str] | re.Pattern[str]]] = {
     CC_ROUTE: frozenset({"queue", "menu", "night"}),
     CC_STATUS_RESULT: frozenset({"found", "gave_up"}),
     CC_STATUS_SAID: SPOKEN_PROMPTS,
+    CC_SURVEY_RESULT: frozenset({"recorded", "incomplete"}),
     # Dialled as PJSIP/<number>@trunk: nothing but digits (and a leading +) may reach it.
     CC_DUTY_NUMBER: re.compile(r"\+?[0-9]{3,20}")}
 
@@ -66,12 +69,14 @@ FACT_EMERGENCY: Final = Fact.EMERGENCY
 FACT_DUTY: Final = Fact.DUTY
 FACT_MESSAGE: Final = Fact.MESSAGE
 FACT_CALLBACK: Final = Fact.CALLBACK
+FACT_SURVEY: Final = Fact.SURVEY
 DIALPLAN_FACTS: Final = {FACT_START: frozenset({"Dialled", "Recording"}),
                          FACT_FALLBACK: frozenset({"Status"}), FACT_ROUTE: frozenset({"Route"}),
                          FACT_IVR: frozenset({"Choice"}), FACT_SYSTEM_HANGUP: frozenset({"Reason"}),
                          FACT_STATUS: frozenset({"Result", "Said"}),
                          FACT_EMERGENCY: frozenset(), FACT_DUTY: frozenset({"Status"}),
-                         FACT_MESSAGE: frozenset(), FACT_CALLBACK: frozenset({"Status"})}
+                         FACT_MESSAGE: frozenset(), FACT_CALLBACK: frozenset({"Status"}),
+                         FACT_SURVEY: frozenset({"Result"})}
 
 # The dialplan's contexts. A channel in one of them is a citizen's call of the hotline.
 CONTEXT_PREFIX: Final = "hotline-"
@@ -85,15 +90,18 @@ CONTEXT_TRANSFER_SEAT: Final = "hotline-transfer-seat"
 CONTEXT_REQUEUE: Final = "hotline-requeue"
 # Callbacks: the agent's phone answered the controller's call; the citizen is dialled here.
 CONTEXT_CALLBACK: Final = "hotline-callback"
+# The satisfaction callback by keys: the citizen answered the controller's call.
+CONTEXT_SURVEY: Final = "hotline-survey"
 CONTEXTS: Final = frozenset({CONTEXT_INBOUND, "hotline-fallback", "hotline-prelude",
                              "hotline-menu", "hotline-queue", "hotline-seats",
                              CONTEXT_CONF_CITIZEN, CONTEXT_CONF_SEAT, CONTEXT_CONF_UNIT,
                              CONTEXT_TRANSFER_SEAT, CONTEXT_REQUEUE, "hotline-night",
-                             CONTEXT_CALLBACK})
+                             CONTEXT_CALLBACK, CONTEXT_SURVEY})
 # The FastAGI scripts the dialplan asks (agi://host:port/<script>).
 AGI_SCRIPT_ROUTE: Final = "route"
 AGI_SCRIPT_STATUS: Final = "status"  # the ticket status lookup, menu key 5
-AGI_SCRIPTS: Final = frozenset({AGI_SCRIPT_ROUTE, AGI_SCRIPT_STATUS})
+AGI_SCRIPT_SURVEY: Final = "survey"  # the satisfaction callback by keys
+AGI_SCRIPTS: Final = frozenset({AGI_SCRIPT_ROUTE, AGI_SCRIPT_STATUS, AGI_SCRIPT_SURVEY})
 
 # Facts the controller reads back with Getvar when it meets a call it did not see start.
 RECOVERABLE: Final = {FACT_START: {"Dialled": CC_DIALLED, "Recording": CC_REC_BASE},

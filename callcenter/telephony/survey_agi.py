@@ -1,0 +1,68 @@
+"""The FastAGI script "survey": the satisfaction callback by keys, on a call the controller
+placed to the citizen of a closed ticket. The ticket comes from a variable the controller set
+(digits only); the answers are recorded on the ticket as the system's callback, and the
+outcome (recorded / incomplete) is a fact of the call."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+
+from callcenter.domain.replies import Callback
+from callcenter.domain.survey import QUESTIONS, Answers
+from callcenter.telephony.fastagi import AgiError, AgiRequest, AgiSession
+from callcenter.telephony.variables import CC_SURVEY_RESULT, CC_SURVEY_TICKET
+
+log = logging.getLogger(__name__)
+_RESULT = re.compile(r"200 result=(-?[0-9]*)")
+_VALUE = re.compile(r"200 result=1 \((\d{1,12})\)")
+TIME_LIMIT = 180.0
+Record = Callable[[int, Callback], None]
+
+
+class SurveyAnswers:
+    def __init__(self, record: Record, wait_ms: int = 8000) -> None:
+        self.record = record
+        self.wait_ms = wait_ms
+
+    async def __call__(self, request: AgiRequest, session: AgiSession) -> None:
+        try:
+            await self._converse(session)
+        except AgiError as exc:
+            log.info("survey ended early: %s", exc)
+
+    async def _converse(self, session: AgiSession) -> None:
+        m = _VALUE.match(await session.command("GET VARIABLE", CC_SURVEY_TICKET))
+        if m is None:
+            log.error("survey without a ticket number; nothing asked")
+            return
+        ticket = int(m.group(1))
+        await session.command("STREAM FILE", "hotline/survey_intro", "", timeout=60)
+        keys: list[str] = []
+        for prompt, allowed in QUESTIONS:
+            key = await self._ask(session, prompt)
+            if key not in ("", "-1") and key not in allowed:
+                key = await self._ask(session, prompt)  # outside the range: asked once more
+            if key == "-1":
+                return  # the citizen hung up
+            if not key or key not in allowed:
+                await session.command("STREAM FILE", "hotline/survey_incomplete", "",
+                                      timeout=60)
+                await session.set_variable(CC_SURVEY_RESULT, "incomplete")
+                return
+            keys.append(key)
+        answers = Answers(tuple(keys))
+        if not answers.complete():
+            return
+        await asyncio.to_thread(self.record, ticket, answers.callback())
+        await session.command("STREAM FILE", "hotline/survey_thanks", "", timeout=60)
+        await session.set_variable(CC_SURVEY_RESULT, "recorded")
+
+    async def _ask(self, session: AgiSession, prompt: str) -> str:
+        """The key pressed: "" for none, "-1" when the caller hung up."""
+        reply = await session.command("GET DATA", f"hotline/{prompt}", str(self.wait_ms), "1",
+                                      timeout=self.wait_ms / 1000 + 60)
+        got = _RESULT.match(reply)
+        return got.group(1) if got else "-1"
