@@ -188,9 +188,10 @@ class Hotline:
                    on_stopped: Callable[[], None] | None = None) -> Controller:
         """The controller with the real AMI client, unless a test hands in its own."""
         from callcenter.controller import AgiScripts, Controller, RouteAnswers
+        from callcenter.services import duty_pins
         from callcenter.services.night_line import NightLine
         from callcenter.services.status_line import StatusLine
-        from callcenter.telephony import status_agi, survey_agi
+        from callcenter.telephony import duty_agi, status_agi, survey_agi
         from callcenter.telephony.ami_client import AmiClient
         from callcenter.telephony.call_control import CallControl
         from callcenter.telephony.call_service import CallService
@@ -199,6 +200,7 @@ class Hotline:
         from callcenter.telephony.line_watch import LineWatch
         from callcenter.telephony.tracker import CallTracker
         from callcenter.telephony.variables import (
+            AGI_SCRIPT_DUTY,
             AGI_SCRIPT_ROUTE,
             AGI_SCRIPT_STATUS,
             AGI_SCRIPT_SURVEY,
@@ -207,18 +209,23 @@ class Hotline:
         s = self.settings
         if ami is None:
             ami = AmiClient(s.ami_host, s.ami_port, s.ami_user, s.ami_secret(),
-                            resync_queue=s.queue_name,
+                            # every queue's waiting citizens (skill queues too)
+                            resync_queue=None if s.skill_queues else s.queue_name,
                             wanted=CallTracker.WANTS | CallControl.WANTS
                             | CallbackPlacer.WANTS | LineWatch.WANTS)
         duty = self.duty()
         scripts = AgiScripts({
             AGI_SCRIPT_ROUTE: RouteAnswers(RoutingPolicy(s.menu_enabled, duty.decision)),
             AGI_SCRIPT_STATUS: status_agi.StatusAnswers(StatusLine(self.engine, s.tz).lookup),
-            AGI_SCRIPT_SURVEY: survey_agi.SurveyAnswers(self._record_survey)})
+            AGI_SCRIPT_SURVEY: survey_agi.SurveyAnswers(self._record_survey),
+            AGI_SCRIPT_DUTY: duty_agi.DutyAnswers(
+                lambda pin: duty_pins.supervisor_of(s.duty_pins_file, pin),
+                lambda mode, who: duty.force(mode, Viewer(Role.SUPERVISOR, who)))})
         agi = FastAgiServer(scripts, s.agi_host, s.agi_port,
                             answer_timeout=s.agi_timeout_ms / 1000,
                             time_limits={AGI_SCRIPT_STATUS: status_agi.TIME_LIMIT,
-                                         AGI_SCRIPT_SURVEY: survey_agi.TIME_LIMIT})
+                                         AGI_SCRIPT_SURVEY: survey_agi.TIME_LIMIT,
+                                         AGI_SCRIPT_DUTY: duty_agi.TIME_LIMIT})
         night = NightLine(self.engine, lambda: self.tickets, s.tz, self.clock,
                           lambda: duty.decision().leader)
         return Controller(s, ami, agi, CallService(self.call_log, grace), self.desk(),

@@ -107,8 +107,8 @@ def _on_the_line(calls: Any, args: argparse.Namespace) -> int:
 def add_duty_parser(sub: Any, viewer: Any) -> None:
     d = sub.add_parser("duty", help="after hours: day or night now, who is on duty; force day, "
                                     "night or back to the schedule (auto)")
-    d.add_argument("action", choices=("show", "force"))
-    d.add_argument("mode", nargs="?", choices=("day", "night", "auto"))
+    d.add_argument("action", choices=("show", "force", "pin"))
+    d.add_argument("mode", nargs="?", help="force: day, night or auto; pin: the supervisor's id")
     d.add_argument("--json", action="store_true")
     d.add_argument("--as", dest="who", default="supervisor:cli", type=viewer,
                    help="act as ROLE:ID (only a supervisor forces)")
@@ -118,11 +118,26 @@ def dispatch_duty(args: argparse.Namespace, settings: Settings) -> int:
     from callcenter import bootstrap
     from callcenter.services.errors import Forbidden, ValidationFailed
 
+    if args.action == "pin":
+        from callcenter import secret_files
+        from callcenter.services import duty_pins
+
+        if not args.mode:
+            print("refused: duty.pin: say whose PIN (a supervisor's id)", file=sys.stderr)
+            return 2
+        try:
+            pin = duty_pins.set_pin(settings.duty_pins_file, args.mode)
+        except secret_files.SecretError as exc:
+            print(f"refused: duty.pin: {exc}", file=sys.stderr)
+            return 2
+        print(f"PIN for {args.mode}: {pin}  (dial *88 at a seat; shown once, stored hashed in "
+              f"{settings.duty_pins_file})")
+        return 0
     hotline = bootstrap.build(settings)
     try:
         duty = hotline.duty()
         if args.action == "force":
-            if args.mode is None:
+            if args.mode not in ("day", "night", "auto"):
                 print("refused: duty.mode: say day, night or auto", file=sys.stderr)
                 return 2
             view = duty.force(args.mode, args.who)

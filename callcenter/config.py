@@ -26,10 +26,25 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class SkillQueue:
+    """A queue for one kind of matter (供暖, 物业 …): menu keys lead to it, and a citizen no
+    seat of it answers within `overflow_after` seconds goes to the general queue."""
+
+    name: str
+    choices: tuple[str, ...] = ()
+    overflow_after: int = 30
+
+
+@dataclass(frozen=True)
 class Seat:
     id: str
     name: str
     sandbox_port: int
+    # Queue -> penalty (0 first): the queues this seat answers. Empty: the general queue only.
+    skills: tuple[tuple[str, int], ...] = ()
+
+    def penalties(self, general: str) -> dict[str, int]:
+        return dict(self.skills) if self.skills else {general: 0}
 
     @property
     def endpoint(self) -> str:
@@ -83,9 +98,11 @@ class Settings:
     duty_file: Path = Path("config/duty.toml")  # after-hours schedule and roster
     duty_ring_timeout: int = 25   # seconds the duty phone rings before a message may be left
     duty_message_max: int = 120   # the longest after-hours message, seconds
+    duty_pins_file: Path = Path("var/duty-pins.toml")  # supervisors' PINs for *88 (hashed)
     callback_within_minutes: int = 30  # policy: missed calls are called back within this
     callback_auto: bool = False        # the controller gives due missed calls to ready seats
     seats: tuple[Seat, ...] = ()
+    skill_queues: tuple[SkillQueue, ...] = ()
     menu_enabled: bool = False
     menu_timeout: int = 5
     prompt_rate: int = 200  # espeak-ng words per minute for the generated prompts
@@ -164,7 +181,7 @@ _FILE: dict[str, tuple[str, str]] = {
     "trunk_sandbox_out_port": ("trunk", "sandbox_out_port"),
     "conference_ring_timeout": ("conference", "ring_timeout"),
     "duty_file": ("duty", "file"), "duty_ring_timeout": ("duty", "ring_timeout"),
-    "duty_message_max": ("duty", "message_max"),
+    "duty_message_max": ("duty", "message_max"), "duty_pins_file": ("duty", "pins_file"),
     "callback_within_minutes": ("callbacks", "within_minutes"),
     "callback_auto": ("callbacks", "auto"),
     "menu_enabled": ("ivr", "menu_enabled"), "menu_timeout": ("ivr", "menu_timeout"),
@@ -225,7 +242,7 @@ def load_settings(path: Path | None = None, root: Path | None = None) -> Setting
     prompts: dict[str, str] = {}
     if prompts_path.exists():
         prompts = dict(_section(tomllib.loads(prompts_path.read_text("utf-8")), "prompts"))
-    known: dict[str, set[str]] = {"seats": set()}
+    known: dict[str, set[str]] = {"seats": set(), "skill_queues": set()}
     for section, key in _FILE.values():
         known.setdefault(section, set()).add(key)
     for section in data:
@@ -233,7 +250,7 @@ def load_settings(path: Path | None = None, root: Path | None = None) -> Setting
             raise ConfigError(f"{path}: unknown section [{section}] (known: "
                               f"{', '.join(sorted(known))})")
         unknown = sorted(set(_section(data, section)) - known[section]) \
-            if section != "seats" else []
+            if section not in ("seats", "skill_queues") else []
         if unknown:
             raise ConfigError(f"{path}: unknown setting {section}.{unknown[0]}")
     kinds = get_type_hints(Settings)
@@ -250,7 +267,9 @@ def load_settings(path: Path | None = None, root: Path | None = None) -> Setting
         if os.environ.get(var):
             values[name] = _convert(root, var, kinds[name], os.environ[var])
     seats = tuple(_seat(i, s) for i, s in enumerate(data.get("seats", [])))
-    settings = Settings(project_root=root, seats=seats, prompts=prompts, **values)
+    skills = tuple(_skill_queue(i, q) for i, q in enumerate(data.get("skill_queues", [])))
+    settings = Settings(project_root=root, seats=seats, skill_queues=skills, prompts=prompts,
+                        **values)
     settings = replace(settings, store_url=_anchor_sqlite(root, settings.store_url))
     try:
         validate(settings)
@@ -271,11 +290,34 @@ def _anchor_sqlite(root: Path, url: str) -> str:
 def _seat(index: int, raw: Any) -> Seat:
     if not isinstance(raw, dict):
         raise ConfigError(f"seats[{index}] must be a table")
+    unknown = sorted(set(raw) - {"id", "name", "sandbox_port", "skills"})
+    if unknown:
+        raise ConfigError(f"seats[{index}]: unknown setting {unknown[0]}")
+    skills = raw.get("skills", {})
+    if not isinstance(skills, dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10
+            for v in skills.values()):
+        raise ConfigError(f"seats[{index}].skills must map queue names to penalties 0-10")
     try:
         return Seat(str(raw["id"]), str(raw.get("name", raw["id"])),
-                    int(raw.get("sandbox_port", 0)))
+                    int(raw.get("sandbox_port", 0)),
+                    tuple(sorted((str(k), int(v)) for k, v in skills.items())))
     except KeyError as exc:
         raise ConfigError(f"seats[{index}]: missing {exc}") from exc
+
+
+def _skill_queue(index: int, raw: Any) -> SkillQueue:
+    if not isinstance(raw, dict) or "name" not in raw:
+        raise ConfigError(f"skill_queues[{index}] must be a table with a name")
+    unknown = sorted(set(raw) - {"name", "choices", "overflow_after"})
+    if unknown:
+        raise ConfigError(f"skill_queues[{index}]: unknown setting {unknown[0]}")
+    choices = raw.get("choices", [])
+    if not isinstance(choices, list):
+        raise ConfigError(f"skill_queues[{index}].choices must be a list of menu keys")
+    return SkillQueue(str(raw["name"]), tuple(str(c) for c in choices),
+                      _convert(Path("."), f"skill_queues[{index}].overflow_after", int,
+                               raw.get("overflow_after", 30)))
 
 
 def validate(s: Settings) -> None:
@@ -287,6 +329,22 @@ def validate(s: Settings) -> None:
     for name in ("ami_user", "queue_name", "trunk_outbound"):
         if not _SAFE_ID.match(getattr(s, name)):
             raise ConfigError(f"{name} must match [A-Za-z0-9_-]{{1,32}}")
+    names = [s.queue_name, *(q.name for q in s.skill_queues)]
+    for name in names:
+        if not _SAFE_ID.match(name):
+            raise ConfigError(f"queue name {name!r} must match [A-Za-z0-9_-]{{1,32}}")
+    if len(set(names)) != len(names):
+        raise ConfigError("a skill queue may not repeat another queue's name")
+    keys = [c for q in s.skill_queues for c in q.choices]
+    if len(set(keys)) != len(keys) or not set(keys) <= set("1234"):
+        raise ConfigError("skill_queues.choices: menu keys 1-4, each for one queue")
+    for q in s.skill_queues:
+        if not 3 <= q.overflow_after <= 600:
+            raise ConfigError(f"skill queue {q.name}: overflow_after must be 3-600 seconds")
+    for seat in s.seats:
+        for queue, _ in seat.skills:
+            if queue not in names:
+                raise ConfigError(f"seat {seat.id}: skill {queue!r} is not a queue")
     if s.queue_strategy not in (
         "ringall", "leastrecent", "fewestcalls", "random", "rrmemory", "linear", "wrandom",
     ):

@@ -137,7 +137,7 @@ class Controller:
             else AgentState.LOGGED_OUT
         self._applied: int | None = None  # the desk generation the queue follows
         # What app_queue was last told per seat; a change re-sends only the seats it moves.
-        self._sent: dict[str, tuple[AgentState, str]] = {}
+        self._sent: dict[tuple[str, str], tuple[AgentState, str]] = {}  # (seat, queue)
         self._on_stopped = on_stopped
         self._desk_tasks: set[asyncio.Task[None]] = set()  # after-call work, auto-pauses
         self._unanswered: dict[str, int] = {}  # seat -> rings in a row nobody answered
@@ -316,25 +316,27 @@ class Controller:
         except Exception:
             log.exception("reading the agents' statuses failed; the queue stays as it is")
             return
-        queue = self.settings.queue_name
+        general = self.settings.queue_name
         try:
             for seat in self.settings.seats:
                 status = statuses.get(seat.id)
                 wanted = (status.state, status.reason) if status is not None \
                     else (self.unmanaged, "")
-                if self._sent.get(seat.id) == wanted:
-                    continue
                 state, reason = wanted
-                if state is AgentState.LOGGED_OUT:
-                    await self.ami.send(ami_actions.queue_remove(queue, seat.interface))
-                else:
-                    paused = state is AgentState.PAUSED
-                    # "Already there" is no error: the pause below sets it either way.
-                    await self.ami.send(ami_actions.queue_add(queue, seat.interface, seat.id,
-                                                              paused=paused))
-                    await self.ami.send(ami_actions.queue_pause(seat.interface, paused,
-                                                                reason, queue=queue))
-                self._sent[seat.id] = wanted
+                # Each queue the seat answers (its skills), with its penalty there.
+                for queue, penalty in seat.penalties(general).items():
+                    if self._sent.get((seat.id, queue)) == wanted:
+                        continue
+                    if state is AgentState.LOGGED_OUT:
+                        await self.ami.send(ami_actions.queue_remove(queue, seat.interface))
+                    else:
+                        paused = state is AgentState.PAUSED
+                        # "Already there" is no error: the pause below sets it either way.
+                        await self.ami.send(ami_actions.queue_add(
+                            queue, seat.interface, seat.id, paused=paused, penalty=penalty))
+                        await self.ami.send(ami_actions.queue_pause(seat.interface, paused,
+                                                                    reason, queue=queue))
+                    self._sent[(seat.id, queue)] = wanted
         except (AmiError, TimeoutError) as exc:
             log.warning("making the queue follow the agents' statuses: %s (retried)", exc)
             return

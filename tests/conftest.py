@@ -95,6 +95,10 @@ survey_speed = "速度。"
 survey_result = "结果。"
 survey_thanks = "谢谢。"
 survey_incomplete = "未完成。"
+duty_pin = "密码。"
+duty_wrong = "错误。"
+duty_mode = "模式。"
+duty_done = "好。"
 """
 
 # Seats answer at any hour in the tests, unless a test brings its own plan (test_duty_e2e).

@@ -127,3 +127,34 @@ def test_position_and_wait_are_announced_in_mandarin_or_not_at_all(tmp_path):
     assert render.values(bare, "secret", {})["queue_announce"] == "announce-frequency = 0"
     assert (NUMBER_WORDS["10"], NUMBER_WORDS["20"], NUMBER_WORDS["7"]) == ("十", "二十", "七")
     assert {"hundred", "thousand", "wan", "yi"} <= set(NUMBER_WORDS)
+
+
+def test_skill_queues_and_seat_skills(tmp_path):
+    s = _load(tmp_path, '[[skill_queues]]\nname = "heating"\nchoices = ["3"]\n'
+                        'overflow_after = 20\n[[seats]]\nid = "8001"\nname = "一号席"\n'
+                        'skills = { heating = 0, hotline = 2 }\n[[seats]]\nid = "8002"\n')
+    (q,) = s.skill_queues
+    assert (q.name, q.choices, q.overflow_after) == ("heating", ("3",), 20)
+    assert s.seats[0].penalties("hotline") == {"heating": 0, "hotline": 2}
+    assert s.seats[1].penalties("hotline") == {"hotline": 0}
+    queues = render.render_text("queues.conf", s, render.values(s, "secret123", {}))
+    assert "[hotline]" in queues and "[heating]" in queues
+    dialplan = render.render_text("extensions.conf", s, render.values(s, "secret123", {}))
+    assert "exten => 3,1,Queue(heating,r,,,20)" in dialplan
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ('[[skill_queues]]\nname = "he at"\n', "queue name"),
+    ('[[skill_queues]]\nname = "hotline"\n', "repeat"),
+    ('[[skill_queues]]\nname = "a"\nchoices = ["9"]\n', "menu keys 1-4"),
+    ('[[skill_queues]]\nname = "a"\nchoices = ["3"]\n[[skill_queues]]\nname = "b"\n'
+     'choices = ["3"]\n', "menu keys 1-4"),
+    ('[[skill_queues]]\nname = "a"\noverflow_after = 1\n', "overflow_after"),
+    ('[[skill_queues]]\nname = "a"\nwait = 1\n', "unknown setting wait"),
+    ('[[seats]]\nid = "8001"\nskills = { nowhere = 0 }\n', "not a queue"),
+    ('[[seats]]\nid = "8001"\nskills = { hotline = 11 }\n', "penalties 0-10"),
+    ('[[seats]]\nid = "8001"\nskill = { hotline = 1 }\n', "unknown setting skill"),
+])
+def test_a_bad_skill_setting_is_named(tmp_path, text, named):
+    with pytest.raises(ConfigError, match=named):
+        _load(tmp_path, text)

@@ -38,6 +38,7 @@ class Fact(StrEnum):
     MESSAGE = "message"      # at night the citizen left a message (recording <base>-message)
     CALLBACK = "callback"    # a callback leg dialled the citizen: Status (Dial's DIALSTATUS)
     SURVEY = "survey"        # the satisfaction survey by keys ended: Result
+    DUTY_CHANGE = "duty_change"  # *88 from a seat: day or night forced (Result), or refused
     GONE = "gone"  # made by the controller: a resync found the call over, unseen
     # Made by the controller: it dialled a party into the call (a unit's phone in a three-way
     # call), with Leg (unit1, unit2 …), Unit (its code) and Number.

@@ -79,10 +79,11 @@ def getvar(channel: str, variable: str) -> Action:
     return action("Getvar", {"Channel": channel, "Variable": variable})
 
 
-def queue_add(queue: str, interface: str, member_name: str, paused: bool = False) -> Action:
+def queue_add(queue: str, interface: str, member_name: str, paused: bool = False,
+              penalty: int = 0) -> Action:
     return action("QueueAdd", {"Queue": queue, "Interface": interface,
                                "MemberName": member_name, "StateInterface": interface,
-                               "Paused": "true" if paused else "false"})
+                               "Paused": "true" if paused else "false", "Penalty": penalty})
 
 
 def queue_remove(queue: str, interface: str) -> Action:

@@ -35,7 +35,7 @@ def fill(template: str, values: dict[str, str]) -> str:
             raise RenderError(f"template mark {{{{{key}}}}} has no value")
         value = values[key]
         multiline = key in ("trunk_section", "seat_sections", "periodic_announce",
-                            "queue_announce", "conference_sounds")
+                            "queue_announce", "conference_sounds", "skill_routes")
         if "\r" in value or ("\n" in value and not multiline):
             raise RenderError(f"value for {key} contains a line break")
         return value
@@ -99,11 +99,13 @@ def values(settings: Settings, ami_secret: str, seat_secrets: dict[str, str]) ->
         "agi_script": variables.AGI_SCRIPT_ROUTE,
         "agi_script_status": variables.AGI_SCRIPT_STATUS,
         "agi_script_survey": variables.AGI_SCRIPT_SURVEY,
+        "agi_script_duty": variables.AGI_SCRIPT_DUTY,
         "prelude_prompts": "&".join(f"hotline/{p}" for p in prelude) or "silence/1",
         "menu_timeout": str(settings.menu_timeout),
         "emergency_priority": "10",  # above everyone else's 0
         "requeue_priority": "5",     # a transferred citizen: before new calls, after emergencies
         "queue": settings.queue_name,
+        "skill_routes": _skill_routes(settings),
         "max_wait": str(settings.queue_max_wait),
         "strategy": settings.queue_strategy,
         "ring_timeout": str(settings.queue_ring_timeout),
@@ -141,6 +143,15 @@ def values(settings: Settings, ami_secret: str, seat_secrets: dict[str, str]) ->
     }
 
 
+def _skill_routes(settings: Settings) -> str:
+    lines = []
+    for q in settings.skill_queues:
+        for key in q.choices:
+            lines += [f"exten => {key},1,Queue({q.name},r,,,{q.overflow_after})",
+                      " same => n,Goto(s,1)"]
+    return "\n".join(lines) or "; (none configured)"
+
+
 def _periodic_announce(settings: Settings) -> str:
     if not settings.prompts.get("emergency") or settings.queue_emergency_every <= 0:
         return "periodic-announce-frequency = 0"
@@ -164,6 +175,18 @@ def _queue_announce(settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def render_text(name: str, settings: Settings, vals: dict[str, str]) -> str:
+    """One file's text. queues.conf: its queue section once per queue (the general one and
+    each skill queue), the same settings for all."""
+    template = (TEMPLATE_DIR / name).read_text(encoding="utf-8")
+    if name != "queues.conf":
+        return fill(template, vals)
+    head, mark, section = template.partition("[{{queue}}]")
+    queues = [settings.queue_name, *(q.name for q in settings.skill_queues)]
+    return fill(head, vals) + "".join(
+        fill(mark + section, {**vals, "queue": q}) + "\n" for q in queues)
+
+
 def render(settings: Settings, out_dir: Path, ami_secret: str,
            seat_secrets: dict[str, str] | None = None,
            files: tuple[str, ...] = SANDBOX_FILES) -> list[Path]:
@@ -171,7 +194,7 @@ def render(settings: Settings, out_dir: Path, ami_secret: str,
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name in files:
-        text = fill((TEMPLATE_DIR / name).read_text(encoding="utf-8"), vals)
+        text = render_text(name, settings, vals)
         target = out_dir / name
         target.write_text(text, encoding="utf-8")
         written.append(target)

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from callcenter.domain.replies import Callback
 from callcenter.domain.survey import QUESTIONS, Answers
 from callcenter.telephony.fastagi import AgiError, AgiRequest, AgiSession
-from callcenter.telephony.variables import CC_SURVEY_RESULT, CC_SURVEY_TICKET
+from callcenter.telephony.variables import CC_SURVEY_RESULT
 
 log = logging.getLogger(__name__)
 _RESULT = re.compile(r"200 result=(-?[0-9]*)")
-_VALUE = re.compile(r"200 result=1 \((\d{1,12})\)")
+_TICKET = re.compile(r"[1-9][0-9]{0,11}")
 TIME_LIMIT = 180.0
 Record = Callable[[int, Callback], None]
 
@@ -28,17 +28,18 @@ class SurveyAnswers:
         self.wait_ms = wait_ms
 
     async def __call__(self, request: AgiRequest, session: AgiSession) -> None:
+        # The dialplan passes the ticket (CC_SURVEY_TICKET, set by the controller) as the
+        # script's argument.
+        arg = request.env.get("agi_arg_1", "")
+        if not _TICKET.fullmatch(arg):
+            log.error("survey without a ticket number; nothing asked")
+            return
         try:
-            await self._converse(session)
+            await self._converse(session, int(arg))
         except AgiError as exc:
             log.info("survey ended early: %s", exc)
 
-    async def _converse(self, session: AgiSession) -> None:
-        m = _VALUE.match(await session.command("GET VARIABLE", CC_SURVEY_TICKET))
-        if m is None:
-            log.error("survey without a ticket number; nothing asked")
-            return
-        ticket = int(m.group(1))
+    async def _converse(self, session: AgiSession, ticket: int) -> None:
         await session.command("STREAM FILE", "hotline/survey_intro", "", timeout=60)
         keys: list[str] = []
         for prompt, allowed in QUESTIONS:

@@ -31,16 +31,19 @@ CC_UNIT_REC: Final = "CC_UNIT_REC"      # recording path of the unit's leg, with
 CC_CALLBACK_REC: Final = "CC_CALLBACK_REC"  # recording path of a callback, without extension
 CC_SURVEY_TICKET: Final = "CC_SURVEY_TICKET"  # the ticket a satisfaction survey is about
 CC_SURVEY_RESULT: Final = "CC_SURVEY_RESULT"  # recorded | incomplete (set over FastAGI)
+CC_DUTY_RESULT: Final = "CC_DUTY_RESULT"  # day | night | auto | refused | no_change (*88)
 
 DECLARED: Final = frozenset({CC_REC_BASE, CC_IVR_CHOICE, CC_DIALLED, CC_FALLBACK, CC_ROUTE,
                              CC_UNIT_REC, CC_STATUS_RESULT, CC_STATUS_SAID, CC_DUTY_NUMBER,
-                             CC_MESSAGE, CC_CALLBACK_REC, CC_SURVEY_TICKET, CC_SURVEY_RESULT})
+                             CC_MESSAGE, CC_CALLBACK_REC, CC_SURVEY_TICKET, CC_SURVEY_RESULT,
+                             CC_DUTY_RESULT})
 # Variables the controller may set over AGI, with the values it may give them.
 AGI_SETTABLE: Final[dict[str, frozenset[str] | re.Pattern[str]]] = {
     CC_ROUTE: frozenset({"queue", "menu", "night"}),
     CC_STATUS_RESULT: frozenset({"found", "gave_up"}),
     CC_STATUS_SAID: SPOKEN_PROMPTS,
     CC_SURVEY_RESULT: frozenset({"recorded", "incomplete"}),
+    CC_DUTY_RESULT: frozenset({"day", "night", "auto", "refused", "no_change"}),
     # Dialled as PJSIP/<number>@trunk: nothing but digits (and a leading +) may reach it.
     CC_DUTY_NUMBER: re.compile(r"\+?[0-9]{3,20}")}
 
@@ -70,13 +73,15 @@ FACT_DUTY: Final = Fact.DUTY
 FACT_MESSAGE: Final = Fact.MESSAGE
 FACT_CALLBACK: Final = Fact.CALLBACK
 FACT_SURVEY: Final = Fact.SURVEY
+FACT_DUTY_CHANGE: Final = Fact.DUTY_CHANGE
 DIALPLAN_FACTS: Final = {FACT_START: frozenset({"Dialled", "Recording"}),
                          FACT_FALLBACK: frozenset({"Status"}), FACT_ROUTE: frozenset({"Route"}),
                          FACT_IVR: frozenset({"Choice"}), FACT_SYSTEM_HANGUP: frozenset({"Reason"}),
                          FACT_STATUS: frozenset({"Result", "Said"}),
                          FACT_EMERGENCY: frozenset(), FACT_DUTY: frozenset({"Status"}),
                          FACT_MESSAGE: frozenset(), FACT_CALLBACK: frozenset({"Status"}),
-                         FACT_SURVEY: frozenset({"Result"})}
+                         FACT_SURVEY: frozenset({"Result"}),
+                         FACT_DUTY_CHANGE: frozenset({"Result"})}
 
 # The dialplan's contexts. A channel in one of them is a citizen's call of the hotline.
 CONTEXT_PREFIX: Final = "hotline-"
@@ -101,7 +106,9 @@ CONTEXTS: Final = frozenset({CONTEXT_INBOUND, "hotline-fallback", "hotline-prelu
 AGI_SCRIPT_ROUTE: Final = "route"
 AGI_SCRIPT_STATUS: Final = "status"  # the ticket status lookup, menu key 5
 AGI_SCRIPT_SURVEY: Final = "survey"  # the satisfaction callback by keys
-AGI_SCRIPTS: Final = frozenset({AGI_SCRIPT_ROUTE, AGI_SCRIPT_STATUS, AGI_SCRIPT_SURVEY})
+AGI_SCRIPT_DUTY: Final = "duty"  # a supervisor forces day or night from a seat's phone
+AGI_SCRIPTS: Final = frozenset({AGI_SCRIPT_ROUTE, AGI_SCRIPT_STATUS, AGI_SCRIPT_SURVEY,
+                                AGI_SCRIPT_DUTY})
 
 # Facts the controller reads back with Getvar when it meets a call it did not see start.
 RECOVERABLE: Final = {FACT_START: {"Dialled": CC_DIALLED, "Recording": CC_REC_BASE},
