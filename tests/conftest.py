@@ -99,6 +99,7 @@ duty_pin = "密码。"
 duty_wrong = "错误。"
 duty_mode = "模式。"
 duty_done = "好。"
+hold = "请稍候。"
 """
 
 # Seats answer at any hour in the tests, unless a test brings its own plan (test_duty_e2e).

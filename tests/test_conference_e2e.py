@@ -268,3 +268,31 @@ async def test_a_supervisor_whispers_from_another_seat_and_it_is_audited(control
 def stored_legs(controller) -> list[LegRow]:
     with UnitOfWork(controller.call_log.engine, read_only=True) as uow:
         return list(uow.session.scalars(select(LegRow)))
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_an_attended_transfer_consults_cancels_then_completes(controller, seat_phones,
+                                                                   settings):
+    calls = desk_calls(controller, settings)
+    call = place_call(settings, "13800138037", hold_ms=30000)
+    first = await answered_seat(controller)
+    other = next(s.id for s in settings.seats if s.id != first)
+    refused = await settled(calls, calls.request(first, "complete", "", LEADER))
+    assert refused["detail"].startswith("complete.no_consult")
+    asked = await settled(calls, calls.request(first, "consult", f"seat:{other}", LEADER))
+    assert asked["state"] == "done" and asked["detail"].startswith(f"consulting seat {other}")
+    back = await settled(calls, calls.request(first, "cancel", "", LEADER))
+    assert back["state"] == "done", back
+    assert list(controller.control.by_seat) == [first]  # still the first seat's call
+    again = await settled(calls, calls.request(first, "consult", f"seat:{other}", LEADER))
+    assert again["state"] == "done", again
+    done = await settled(calls, calls.request(first, "complete", "", LEADER))
+    assert done["detail"] == f"transferred: the citizen is with seat {other}", done
+    assert list(controller.control.by_seat) == [other]
+    await finish(call)  # the citizen's own BYE: still talking to the second seat
+    (row,) = await stored_calls(controller, 1)
+    assert row.disposition == "answered" and row.hung_up_by == "citizen"
+    roles = sorted(g.role for g in row.legs)
+    assert roles.count("consult") == 2 and "seat" in roles
+    assert row.talk_s == pytest.approx((row.ended_at - row.answered_at).total_seconds(),
+                                       abs=0.5)

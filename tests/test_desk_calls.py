@@ -64,6 +64,14 @@ def test_a_request_names_the_rule_it_breaks():
     check_request("transfer", "unit:hexie", ["110"])
     check_request("listen", "8002:barge", None, ("8001", "8002"), "8001")
     check_request("listen", "8002", None, ("8001", "8002"), "8001")
+    check_request("consult", "seat:8002", None, ("8001", "8002"), "8001")
+    check_request("complete", "", None)
+    for command, target, rule in (("consult", "seat:8001", "consult.seat"),
+                                  ("consult", "unit:x", "consult.seat"),
+                                  ("cancel", "8002", "cancel.target")):
+        with pytest.raises(DeskCallError) as refused:
+            check_request(command, target, None, ("8001", "8002"), "8001")
+        assert refused.value.rule == rule
     for target, rule in (("8001", "listen.seat"), ("9999", "listen.seat"),
                          ("8002:shout", "listen.mode")):
         with pytest.raises(DeskCallError) as refused:

@@ -376,7 +376,9 @@ def make_app(api: Api) -> web.Application:
         if name in CALL_COMMANDS:
             # conference: {"unit": CODE}; transfer: {"target": "unit:CODE" | "seat:ID" |
             # "queue"}; listen: {"target": "SEAT[:listen|whisper|barge]"}; leave: nothing.
-            key = {"conference": "unit", "transfer": "target", "listen": "target"}.get(name)
+            # consult: {"target": "seat:ID"}; complete, cancel: nothing.
+            key = {"conference": "unit", "transfer": "target", "listen": "target",
+                   "consult": "target"}.get(name)
             target = body.get(key, "") if key else ""
             if not isinstance(target, str) or len(target) > 64 or (key and not target):
                 raise ValidationFailed({key or "body": "required: text up to 64 characters"})

@@ -116,7 +116,9 @@ def document() -> dict[str, Any]:
             "seat, a supervisor any; the queue follows within a second); or, on the seat's "
             "live call, `conference` a unit (三方通话: its phone, then its duty phone), "
             "`transfer` the citizen (blind: to unit:CODE, seat:ID or the queue), `leave` "
-            "the citizen and the unit talking, or (supervisors) `listen` to another seat's call "
+            "the citizen and the unit talking, `consult` another seat (attended transfer: the "
+            "citizen on hold; then `complete` or `cancel`), or (supervisors) `listen` to "
+            "another seat's call "
             "from this seat's phone (target SEAT[:listen|whisper|barge], audited): accepted "
             "(202) for the controller, followed at /desk/requests/{id}",
             {"type": "object", "properties": {
@@ -126,8 +128,8 @@ def document() -> dict[str, Any]:
                 "unit": {"type": "string", "maxLength": 64,
                          "description": "conference: the unit's code"},
                 "target": {"type": "string", "maxLength": 64,
-                           "description": "transfer: unit:CODE, seat:ID or queue; listen: "
-                                          "SEAT[:listen|whisper|barge]"}}},
+                           "description": "transfer: unit:CODE, seat:ID or queue; consult: "
+                                          "seat:ID; listen: SEAT[:listen|whisper|barge]"}}},
             params=[{"name": "seat", "in": "path", "required": True,
                      "schema": {"type": "string", "pattern": "^[0-9]{2,8}$"}},
                     {"name": "command", "in": "path", "required": True,

@@ -165,7 +165,8 @@ class Party:
 
 # A leg the controller dials into a call is named <the call's Linkedid>-<leg>, so its events
 # belong to the call from its first one, whatever Linkedid Asterisk gives it.
-_PARTY_LEG = re.compile(r"(?P<call>[0-9]+\.[0-9]+)-(?P<leg>(?:unit|alert|callback|spy)[1-9])")
+_PARTY_LEG = re.compile(
+    r"(?P<call>[0-9]+\.[0-9]+)-(?P<leg>(?:unit|alert|callback|spy|consult)[1-9])")
 
 
 def party_leg_id(linkedid: str, leg: str) -> str:

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from callcenter.domain.agents import AgentError
 
-CALL_COMMANDS = ("conference", "transfer", "leave", "listen")
+CALL_COMMANDS = ("conference", "transfer", "leave", "listen", "consult", "complete", "cancel")
 # Listening in (监听/强插): SEAT[:mode] from a supervisor's seat, as ChanSpy's options. q: no
 # beep or name; E: end when the spied call ends; w: whisper to the agent only; B: talk to both.
 LISTEN_MODES = {"listen": "qE", "whisper": "qEw", "barge": "qEB"}
@@ -88,6 +88,10 @@ def check_request(command: str, target: str, numbers: list[str] | None,
                                                    "queue")
         if kind == "seat" and (rest not in seats or rest == own_seat):
             raise DeskCallError("transfer.seat", f"{rest!r} is not another seat of the line")
+    if command == "consult":
+        other = target.removeprefix("seat:")
+        if other not in seats or other == own_seat:
+            raise DeskCallError("consult.seat", f"{other!r} is not another seat of the line")
     if command == "listen":
         spied, _, mode = target.partition(":")
         if spied not in seats or spied == own_seat:
@@ -101,8 +105,8 @@ def check_request(command: str, target: str, numbers: list[str] | None,
         if not numbers:
             raise DeskCallError(f"{command}.unit_phone",
                                 f"unit {unit!r} has no phone number to dial")
-    elif command in ("leave",) and target:
-        raise DeskCallError("leave.target", "leave takes no target")
+    elif command in ("leave", "complete", "cancel") and target:
+        raise DeskCallError(f"{command}.target", f"{command} takes no target")
 
 
 # What the controller writes back. Kept here so the desk, the CLI and the tests read one text.

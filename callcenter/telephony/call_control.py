@@ -35,6 +35,7 @@ from callcenter.telephony.variables import (
     CONTEXT_CONF_CITIZEN,
     CONTEXT_CONF_SEAT,
     CONTEXT_CONF_UNIT,
+    CONTEXT_HOLD,
     CONTEXT_REQUEUE,
     CONTEXT_TRANSFER_SEAT,
     USEREVENT_NAME,
@@ -75,6 +76,7 @@ class LiveCall:
     legs: int = 0                # parties dialled so far (unit1, unit2 …)
     spies: int = 0               # listening legs placed (spy1, spy2 …)
     units_in: set[str] = field(default_factory=set)  # party legs in the conference now
+    consulting: str = ""         # attended transfer: the consulted seat's leg (citizen on hold)
 
 
 class CallControl:
@@ -153,7 +155,10 @@ class CallControl:
             live = self.by_call.get(party[0])
             if live is not None:
                 live.units_in.discard(uid)
-                self._alone(live)
+                if channel == live.seat_channel and live.seat_in:
+                    self._seat_gone(live)  # a seat taken over by an attended transfer
+                else:
+                    self._alone(live)
             return
         lid = next((c for c, live in self.by_call.items() if channel == live.citizen), None)
         if lid is not None:
@@ -169,12 +174,15 @@ class CallControl:
             return
         for live in list(self.by_call.values()):
             if channel and channel == live.seat_channel and live.seat_in:
-                live.seat_in = False
-                if self.by_seat.get(live.seat) is live:
-                    del self.by_seat[live.seat]
-                if live.conference:
-                    self.on_seat_left(live.seat)
-                    self._alone(live)
+                self._seat_gone(live)
+
+    def _seat_gone(self, live: LiveCall) -> None:
+        live.seat_in = False
+        if self.by_seat.get(live.seat) is live:
+            del self.by_seat[live.seat]
+        if live.conference:
+            self.on_seat_left(live.seat)
+            self._alone(live)
 
     def _alone(self, live: LiveCall) -> None:
         """Nobody left with the citizen in the conference: the conversation is over."""
@@ -216,6 +224,10 @@ class CallControl:
                 await self._leave(live, request)
             elif request.command == "listen":
                 await self._listen(live, request)
+            elif request.command == "consult":
+                await self._consult(live, request)
+            elif request.command in ("complete", "cancel"):
+                await self._finish_consult(live, request)
             else:
                 await self._write(request, RequestState.FAILED,
                                   f"desk.command: {request.command!r} is not carried out here")
@@ -267,6 +279,87 @@ class CallControl:
                                      f"transfer: {reply.response.get('Message', 'refused')}",
                                      live)
         await self._write(request, RequestState.DONE, rules.transferred(request.target), live)
+
+    async def _consult(self, live: LiveCall, request: DeskRequest) -> None:
+        """Attended transfer (咨询转接): the citizen waits on hold while the agent talks with
+        another seat in the call's conference; then `complete` hands the citizen over, or
+        `cancel` brings them back to the agent."""
+        target = request.target.removeprefix("seat:")
+        other = next((s for s in self.settings.seats if s.id == target), None)
+        if other is None or target == live.seat:
+            return await self._write(request, RequestState.FAILED,
+                                     f"consult.seat: {target!r} is not another seat", live)
+        if live.dialling or live.conference:
+            return await self._write(request, RequestState.FAILED, rules.ALREADY, live)
+        if live.legs >= rules.MAX_PARTIES:
+            return await self._write(request, RequestState.FAILED, rules.TOO_MANY, live)
+        live.dialling = live.conference = True
+        try:
+            self._fact(live, Fact.TRANSFER, Target=f"consult:{target}")
+            reply = await self.ami.send(ami_actions.redirect(
+                live.citizen, CONTEXT_HOLD, "s", extra_channel=live.seat_channel,
+                extra_context=CONTEXT_CONF_SEAT, extra_exten=live.linkedid))
+            if not reply.ok:
+                live.conference = False
+                return await self._write(request, RequestState.FAILED,
+                                         f"consult.move: {reply.response.get('Message', '')}",
+                                         live)
+            live.legs += 1
+            uid = party_leg_id(live.linkedid, f"consult{live.legs}")
+            waiting: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+            self._outcome[uid] = waiting
+            try:
+                sent = await self.ami.send(ami_actions.originate(
+                    other.interface, CONTEXT_CONF_SEAT, live.linkedid,
+                    caller_id=f'"咨询 {live.seat}" <{live.seat}>',
+                    timeout_ms=self.settings.queue_ring_timeout * 1000, channel_id=uid))
+                outcome = await asyncio.wait_for(
+                    waiting, self.settings.queue_ring_timeout + 10) if sent.ok else "refused"
+            except TimeoutError:
+                outcome = "timeout"
+            finally:
+                self._outcome.pop(uid, None)
+            if outcome == JOINED:
+                live.consulting = uid
+                return await self._write(request, RequestState.DONE,
+                                         f"consulting seat {target}: complete or cancel", live)
+            await self._send(ami_actions.redirect(live.citizen, CONTEXT_CONF_CITIZEN,
+                                                  live.linkedid))
+            return await self._write(request, RequestState.FAILED,
+                                     f"consult.no_answer: seat {target} did not answer; the "
+                                     "citizen is back with the agent", live)
+        finally:
+            live.dialling = False
+
+    async def _finish_consult(self, live: LiveCall, request: DeskRequest) -> None:
+        if not live.consulting:
+            return await self._write(request, RequestState.FAILED,
+                                     f"{request.command}.no_consult: no consultation under way",
+                                     live)
+        uid, live.consulting = live.consulting, ""
+        # The citizen off hold, into the conference (with both seats for a moment).
+        await self.ami.send(ami_actions.redirect(live.citizen, CONTEXT_CONF_CITIZEN,
+                                                 live.linkedid))
+        if request.command == "cancel":
+            channel = self._party_channel.get(uid)
+            if channel:
+                await self._send(ami_actions.hangup(channel))
+            return await self._write(request, RequestState.DONE,
+                                     "cancelled: the citizen is back with the agent", live)
+        # Complete: the first seat leaves; the consulted seat is the call's seat from now on.
+        first, first_channel = live.seat, live.seat_channel
+        await self._send(ami_actions.hangup(first_channel))
+        if self.by_seat.get(first) is live:
+            del self.by_seat[first]
+        self.on_seat_left(first)
+        live.units_in.discard(uid)
+        live.seat = next((s.id for s in self.settings.seats
+                          if self._party_channel.get(uid, "").startswith(f"{s.interface}-")),
+                         live.seat)
+        live.seat_channel, live.seat_in = self._party_channel.get(uid, ""), True
+        self.by_seat[live.seat] = live
+        await self._write(request, RequestState.DONE,
+                          f"transferred: the citizen is with seat {live.seat}", live)
 
     async def _reach_unit(self, live: LiveCall, request: DeskRequest, unit: str) -> bool:
         """The unit's numbers rung in turn into the call's conference; True once one joins."""

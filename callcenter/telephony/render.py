@@ -128,6 +128,7 @@ def values(settings: Settings, ami_secret: str, seat_secrets: dict[str, str]) ->
         else "beep",
         "emergency_advice": "Playback(hotline/emergency)" if settings.prompts.get("emergency")
         else "Wait(2)",
+        "hold_prompt": "hotline/hold" if settings.prompts.get("hold") else "silence/1",
         "trunk": settings.trunk_outbound,
         "duty_ring": str(settings.duty_ring_timeout),
         "message_max": str(settings.duty_message_max),

@@ -93,6 +93,8 @@ CONTEXT_CONF_UNIT: Final = "hotline-conf-unit"
 # Blind transfers: ring one seat (the extension is its id), or back into the queue.
 CONTEXT_TRANSFER_SEAT: Final = "hotline-transfer-seat"
 CONTEXT_REQUEUE: Final = "hotline-requeue"
+# Attended transfer: the citizen waits here while the agent consults another seat.
+CONTEXT_HOLD: Final = "hotline-hold"
 # Callbacks: the agent's phone answered the controller's call; the citizen is dialled here.
 CONTEXT_CALLBACK: Final = "hotline-callback"
 # The satisfaction callback by keys: the citizen answered the controller's call.
@@ -101,7 +103,7 @@ CONTEXTS: Final = frozenset({CONTEXT_INBOUND, "hotline-fallback", "hotline-prelu
                              "hotline-menu", "hotline-queue", "hotline-seats",
                              CONTEXT_CONF_CITIZEN, CONTEXT_CONF_SEAT, CONTEXT_CONF_UNIT,
                              CONTEXT_TRANSFER_SEAT, CONTEXT_REQUEUE, "hotline-night",
-                             CONTEXT_CALLBACK, CONTEXT_SURVEY})
+                             CONTEXT_CALLBACK, CONTEXT_SURVEY, CONTEXT_HOLD})
 # The FastAGI scripts the dialplan asks (agi://host:port/<script>).
 AGI_SCRIPT_ROUTE: Final = "route"
 AGI_SCRIPT_STATUS: Final = "status"  # the ticket status lookup, menu key 5
