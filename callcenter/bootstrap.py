@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from callcenter.config import ConfigError, Settings
 from callcenter.domain.calls import GRACE
-from callcenter.domain.duty import DutyFileError
+from callcenter.domain.duty import DutyFileError, Person
 from callcenter.domain.policy import PolicyError, load_profiles
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.replies import Callback, ReplyRulesError, load_reply_rules
@@ -226,8 +226,11 @@ class Hotline:
                             time_limits={AGI_SCRIPT_STATUS: status_agi.TIME_LIMIT,
                                          AGI_SCRIPT_SURVEY: survey_agi.TIME_LIMIT,
                                          AGI_SCRIPT_DUTY: duty_agi.TIME_LIMIT})
-        night = NightLine(self.engine, lambda: self.tickets, s.tz, self.clock,
-                          lambda: duty.decision().leader)
+        def alert_whom() -> Person | None:
+            decision = duty.decision()
+            return decision.leader if decision.night else decision.duty
+
+        night = NightLine(self.engine, lambda: self.tickets, s.tz, self.clock, alert_whom)
         return Controller(s, ami, agi, CallService(self.call_log, grace), self.desk(),
                           self.desk_calls(), night, self.callbacks(), self.wallboard(),
                           on_stopped)

@@ -86,7 +86,7 @@ class AgiScripts:
 class NightDuty(Protocol):
     """What the night line leaves behind (services/night_line.NightLine)."""
 
-    def leader(self) -> Person | None: ...
+    def alert_whom(self) -> Person | None: ...
     def register_message(self, linkedid: str) -> int | None: ...
     def note_emergency(self, linkedid: str, leader: Person | None) -> None: ...
 
@@ -197,13 +197,13 @@ class Controller:
                   "no ticket", linkedid, wait)
 
     async def _alert_leader(self, linkedid: str) -> None:
-        """An emergency at night: the leader on duty is called first, with a spoken alert,
-        and the office gets a notice."""
+        """An emergency (menu 9): the leader on duty at night, the duty officer by day, is
+        called with a spoken alert, and the office gets a notice."""
         try:
-            leader = await asyncio.to_thread(self.night.leader)
-            if leader is not None:
-                await self.control.alert(linkedid, leader.phone)
-            await asyncio.to_thread(self.night.note_emergency, linkedid, leader)
+            whom = await asyncio.to_thread(self.night.alert_whom)
+            if whom is not None:
+                await self.control.alert(linkedid, whom.phone)
+            await asyncio.to_thread(self.night.note_emergency, linkedid, whom)
         except Exception:
             log.exception("alerting the leader on duty for call %s", linkedid)
 

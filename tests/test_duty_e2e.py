@@ -103,7 +103,7 @@ async def test_at_night_and_on_a_holiday_the_duty_phone_answers(night_controller
     with UnitOfWork(c.call_log.engine, read_only=True) as uow:
         notices = office_notices(uow.session)
     assert [n["kind"] for n in notices] == [f"emergency:{night.linkedid}"[:32]]
-    assert "带班领导" in notices[0]["text"] and "13800138051" not in notices[0]["text"]
+    assert "已呼叫 带班领导" in notices[0]["text"] and "13800138051" not in notices[0]["text"]
 
 
 async def test_an_unanswered_duty_phone_takes_a_message_that_becomes_a_ticket(

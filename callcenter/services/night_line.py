@@ -1,6 +1,7 @@
 """Use case: what the night line leaves behind. A message becomes a ticket of the channel
 "after-hours message" (夜间留言) with the call, and so its recording, attached; an emergency
-becomes a notice to the hotline office naming the leader on duty who was called.
+becomes a notice to the hotline office naming who was called (the leader on duty at night,
+the duty officer by day).
 
 Both are done by the controller, as the system (`system-after-hours`), once per call.
 """
@@ -39,12 +40,13 @@ def message_form(caller: str) -> Registration:
 
 class NightLine:
     def __init__(self, engine: Engine, tickets: Callable[[], TicketService], tz: ZoneInfo,
-                 clock: Callable[[], datetime], leader: Callable[[], Person | None]) -> None:
+                 clock: Callable[[], datetime],
+                 alert_whom: Callable[[], Person | None]) -> None:
         self.engine = engine
         self.tickets = tickets
         self.tz = tz
         self.clock = clock
-        self.leader = leader  # the leader on duty now
+        self.alert_whom = alert_whom  # at night the leader on duty, by day the duty officer
 
     def register_message(self, linkedid: str) -> int | None:
         """The message's ticket (made once); None while the call is not stored yet."""
@@ -58,10 +60,10 @@ class NightLine:
             return known[0]
         return self.tickets().register(message_form(caller), SYSTEM, linkedid)
 
-    def note_emergency(self, linkedid: str, leader: Person | None) -> None:
+    def note_emergency(self, linkedid: str, whom: Person | None) -> None:
         now = self.clock()
-        who = f"已呼叫带班领导 {leader.name}" if leader else "未排带班领导，请立即安排"
+        who = f"已呼叫 {whom.name}" if whom else "无人值班，请立即安排"
         with UnitOfWork(self.engine) as uow:
             send_office_notice(uow.session, f"emergency:{linkedid}"[:32],
                                now.astimezone(self.tz).date().isoformat(), now,
-                               f"夜间紧急求助（通话 {linkedid}）：{who}。")
+                               f"紧急求助（通话 {linkedid}）：{who}。")
