@@ -142,6 +142,7 @@ class Controller:
         self._desk_tasks: set[asyncio.Task[None]] = set()  # after-call work, auto-pauses
         self._unanswered: dict[str, int] = {}  # seat -> rings in a row nobody answered
         self._applying = asyncio.Lock()
+        self._stopping = asyncio.Event()
         ami.on_login = self._on_login
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -271,6 +272,12 @@ class Controller:
             log.error("stopping: AMI events still unhandled after %.0f s", timeout)
         await self.calls.flush(timeout)
         await self.control.stop()
+        # The follow loop ends its pass by itself: a pass cancelled mid-way would leave its
+        # store work running in a thread after the store is closed.
+        self._stopping.set()
+        follow = [t for t in self._tasks if t.get_name() == "desk"]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*follow, return_exceptions=True), timeout)
         for t in [*self._tasks, *self._desk_tasks]:
             t.cancel()
         for t in [*self._tasks, *self._desk_tasks]:
@@ -295,8 +302,11 @@ class Controller:
         await self._recover_facts()
 
     async def _follow_desk(self) -> None:
-        while True:
-            await asyncio.sleep(self.follow_every)
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.follow_every)
+            if self._stopping.is_set():
+                return
             if self.ami.connected.is_set():
                 await self._apply_desk()
                 await self.control.poll()
@@ -331,9 +341,12 @@ class Controller:
                         await self.ami.send(ami_actions.queue_remove(queue, seat.interface))
                     else:
                         paused = state is AgentState.PAUSED
-                        # "Already there" is no error: the pause below sets it either way.
+                        # "Already there" is no error: the pause and the penalty below set
+                        # them either way (app_queue may remember the seat from before).
                         await self.ami.send(ami_actions.queue_add(
                             queue, seat.interface, seat.id, paused=paused, penalty=penalty))
+                        await self.ami.send(ami_actions.queue_penalty(queue, seat.interface,
+                                                                      penalty))
                         await self.ami.send(ami_actions.queue_pause(seat.interface, paused,
                                                                     reason, queue=queue))
                     self._sent[(seat.id, queue)] = wanted

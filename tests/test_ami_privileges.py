@@ -19,6 +19,7 @@ async def test_the_controllers_actions_pass_and_system_control_is_refused(settin
         seat = settings.seats[0]
         sent_by_us = [ami_actions.core_show_channels(), ami_actions.queue_status("hotline"),
                       ami_actions.queue_add("hotline", seat.interface, seat.id),
+                      ami_actions.queue_penalty("hotline", seat.interface, 0),
                       ami_actions.action("Ping")]
         for action in sent_by_us:
             reply = await ami.send(action)

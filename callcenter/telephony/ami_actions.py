@@ -86,6 +86,10 @@ def queue_add(queue: str, interface: str, member_name: str, paused: bool = False
                                "Paused": "true" if paused else "false", "Penalty": penalty})
 
 
+def queue_penalty(queue: str, interface: str, penalty: int) -> Action:
+    return action("QueuePenalty", {"Queue": queue, "Interface": interface, "Penalty": penalty})
+
+
 def queue_remove(queue: str, interface: str) -> Action:
     return action("QueueRemove", {"Queue": queue, "Interface": interface})
 

@@ -112,8 +112,10 @@ class CallControl:
             self._recording[msg.get("Linkedid", "")] = msg["Recording"]
         elif name == "AgentConnect" and msg.get("MemberName"):
             self._connected(msg, msg["MemberName"])
-        elif name == "DialEnd" and msg.get("DialStatus") == "ANSWER" \
+        elif name == "DialEnd" and msg.get("DialStatus") == "ANSWER" and uid \
                 and seat_of_channel(msg.get("DestChannel", "")) and uid == call_of(msg):
+            # (An Originate's DialEnd has no caller: a seat rung by the controller, not one
+            # the citizen was put through to.)
             # A seat rung directly (a transfer to it) answered the citizen.
             self._connected(msg, seat_of_channel(msg["DestChannel"]))
         elif name == "Newchannel" and call_of_leg(uid):
@@ -166,7 +168,9 @@ class CallControl:
             self._recording.pop(lid, None)
             if self.by_seat.get(live.seat) is live:
                 del self.by_seat[live.seat]
-            # Still ringing a unit for a citizen who has gone: stop it.
+            if live.conference and live.seat_in:
+                self._spawn(self._send(ami_actions.hangup(live.seat_channel)))
+            # Still ringing a unit for a citizen who has gone, or a seat consulted: stop it.
             for leg, ch in list(self._party_channel.items()):
                 of = call_of_leg(leg)
                 if of is not None and of[0] == lid and ch:
@@ -289,10 +293,14 @@ class CallControl:
         if other is None or target == live.seat:
             return await self._write(request, RequestState.FAILED,
                                      f"consult.seat: {target!r} is not another seat", live)
-        if live.dialling or live.conference:
+        if live.dialling or live.consulting or (live.conference and not live.seat_in):
             return await self._write(request, RequestState.FAILED, rules.ALREADY, live)
         if live.legs >= rules.MAX_PARTIES:
             return await self._write(request, RequestState.FAILED, rules.TOO_MANY, live)
+        # The citizen on hold and the agent into the call's conference, at the same instant:
+        # the agent too (even if there already), or leaving the citizen (the conference's
+        # marked user) would end the conference for the agent.
+        moved = live.conference
         live.dialling = live.conference = True
         try:
             self._fact(live, Fact.TRANSFER, Target=f"consult:{target}")
@@ -300,7 +308,7 @@ class CallControl:
                 live.citizen, CONTEXT_HOLD, "s", extra_channel=live.seat_channel,
                 extra_context=CONTEXT_CONF_SEAT, extra_exten=live.linkedid))
             if not reply.ok:
-                live.conference = False
+                live.conference = moved
                 return await self._write(request, RequestState.FAILED,
                                          f"consult.move: {reply.response.get('Message', '')}",
                                          live)
