@@ -10,7 +10,9 @@ import wave
 
 import pytest
 from call_support import finish, place_call, stored_calls
+from conftest import wait_port_free
 
+from callcenter import simulate
 from callcenter.bootstrap import standalone_controller
 from callcenter.config import PROJECT_ROOT, load_settings
 from callcenter.speech import prompts
@@ -238,6 +240,8 @@ async def test_menu_9_puts_an_emergency_ahead_and_menu_6_names_other_hotlines(
     c = standalone_controller(settings.with_overrides(store_url=store_url, menu_enabled=True),
                               grace=1.0)
     other = {"other_hotlines": "消费投诉请拨一二三一五。"}
+    # By day an emergency also calls the roster's duty officer (config/duty.toml of the tests).
+    duty_phone = simulate.seat_phone(settings.trunk_sandbox_out_port, 27600)
     await c.start()
     try:
         await asyncio.wait_for(c.ami.connected.wait(), 10)
@@ -265,5 +269,8 @@ async def test_menu_9_puts_an_emergency_ahead_and_menu_6_names_other_hotlines(
         choices = [e["Choice"] for e in c.call_log.trail(second.linkedid)
                    if e.get("Event") == "UserEvent" and e.get("Fact") == "ivr"]
         assert choices == ["6", "9"]
+        assert simulate.dialled_numbers(duty_phone) == ["13900000011"]  # once
     finally:
         await c.stop()
+        duty_phone.stop()
+        wait_port_free(settings.trunk_sandbox_out_port)
