@@ -31,6 +31,14 @@ __all__ = ["AgentDesk", "AgentError"]
 SYSTEM = "system:after_call"  # the actor of after-call work's beginning and end
 
 
+def check_own_seat(repo: AgentsRepo, seat: str, viewer: Viewer) -> None:
+    """An agent acts only at the seat they are logged in at (a supervisor at any)."""
+    if viewer.role is Role.AGENT:
+        current = repo.current().get(seat)
+        if current is None or current.agent != viewer.id:
+            raise Forbidden(f"seat {seat} is not yours")
+
+
 class AgentDesk:
     def __init__(self, engine: Engine, seats: Sequence[str],
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:

@@ -30,9 +30,10 @@ from callcenter.domain.callbacks import (
     ticket_key,
 )
 from callcenter.domain.desk_calls import DeskCallError
-from callcenter.domain.privacy import Role, Viewer, is_hotline, mask_number
+from callcenter.domain.privacy import Viewer, is_hotline, mask_number
 from callcenter.domain.registration import valid_phone
 from callcenter.domain.tickets import Status
+from callcenter.services.agents import check_own_seat
 from callcenter.services.errors import Forbidden, NotFound
 from callcenter.storage.agents_repo import AgentsRepo
 from callcenter.storage.callbacks_repo import CallbacksRepo
@@ -46,6 +47,21 @@ def view(r: CallbackRequest) -> dict[str, Any]:
             "number": mask_number(r.number), "seat": r.seat,
             "requested_by": r.requested_by, "requested_at": r.requested_at.isoformat(),
             "state": r.state.value, "detail": r.detail, "attempt": attempt_of(r.channel_id)}
+
+
+def _ask(repo: CallbacksRepo, key: str, call: str, number: str, seat: str, actor: str,
+         now: datetime, ticket_id: int | None = None, first: int = 1) -> None:
+    """One request per key: made if there is none, made again as the next attempt if the last
+    did not get through; pending, under way or answered, it stands (no second ring)."""
+    asked = repo.by_key(key)
+    if asked is None:
+        repo.add(key, call, number, seat, actor, leg_id(call, first), now,
+                 "missed" if ticket_id is None else "satisfaction", ticket_id)
+    elif asked.state in RETRYABLE:
+        attempt = attempt_of(asked.channel_id) + 1
+        if attempt > MAX_ATTEMPTS:
+            raise DeskCallError("callbacks.attempts", f"{MAX_ATTEMPTS} attempts made already")
+        repo.again(asked.id, seat, actor, leg_id(call, attempt), RETRYABLE, now)
 
 
 class Callbacks:
@@ -95,10 +111,7 @@ class Callbacks:
         now = self.clock()
         try:
             with UnitOfWork(self.engine) as uow:
-                if viewer.role is Role.AGENT:
-                    current = AgentsRepo(uow.session).current().get(seat)
-                    if current is None or current.agent != viewer.id:
-                        raise Forbidden(f"seat {seat} is not yours")
+                check_own_seat(AgentsRepo(uow.session), seat, viewer)
                 row = CallsRepo(uow.session).by_linkedid(call)
                 if row is None or row.disposition not in MISSED:
                     raise NotFound(f"no missed call {call}")
@@ -109,23 +122,10 @@ class Callbacks:
                         [row.caller_number], row.started_at).get(row.caller_number, [])):
                     raise DeskCallError("callbacks.called_again",
                                         "the citizen has called the line again since")
-                asked = repo.by_key(missed_key(call))
-                if asked is None:
-                    repo.add(missed_key(call), call, row.caller_number, seat, actor,
-                             leg_id(call, 1), now)
-                elif asked.state in RETRYABLE:
-                    attempt = attempt_of(asked.channel_id) + 1
-                    if attempt > MAX_ATTEMPTS:
-                        raise DeskCallError("callbacks.attempts",
-                                            f"{MAX_ATTEMPTS} attempts made already")
-                    repo.again(asked.id, seat, actor, leg_id(call, attempt), RETRYABLE, now)
-                # Pending, under way or answered: the same request, not a second ring.
+                _ask(repo, missed_key(call), call, row.caller_number, seat, actor, now)
         except IntegrityError:
             pass  # asked twice at the same moment: the other request stands
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            found = CallbacksRepo(uow.session).by_key(missed_key(call))
-        assert found is not None
-        return view(found)
+        return self._view_of(missed_key(call))
 
     def request_survey(self, ticket_id: int, viewer: Viewer, seat: str = "") -> dict[str, Any]:
         """The satisfaction callback of a closed ticket (回访) on the same path: by the agent
@@ -154,30 +154,20 @@ class Callbacks:
                 if not valid_phone(number):
                     raise DeskCallError("callbacks.number", "the citizen's number is unknown")
                 repo = CallbacksRepo(uow.session)
-                asked = repo.by_key(ticket_key(ticket_id))
-                actor = f"{viewer.role.value}:{viewer.id}"
-                if asked is None:
-                    repo.add(ticket_key(ticket_id), call, number, seat, actor,
-                             leg_id(call, self._next_attempt(repo, call)), now,
-                             "satisfaction", ticket_id)
-                elif asked.state in RETRYABLE:
-                    attempt = attempt_of(asked.channel_id) + 1
-                    if attempt > MAX_ATTEMPTS:
-                        raise DeskCallError("callbacks.attempts",
-                                            f"{MAX_ATTEMPTS} attempts made already")
-                    repo.again(asked.id, seat, actor, leg_id(call, attempt), RETRYABLE, now)
+                # A leg name not used on this call yet (its missed-call callback may have one).
+                used = repo.of_calls([call]).get(call)
+                _ask(repo, ticket_key(ticket_id), call, number, seat,
+                     f"{viewer.role.value}:{viewer.id}", now, ticket_id,
+                     attempt_of(used.channel_id) + 1 if used is not None else 1)
         except IntegrityError:
             pass  # asked twice at the same moment: the other request stands
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            found = CallbacksRepo(uow.session).by_key(ticket_key(ticket_id))
-        assert found is not None
-        return view(found)
+        return self._view_of(ticket_key(ticket_id))
 
-    @staticmethod
-    def _next_attempt(repo: CallbacksRepo, call: str) -> int:
-        """A leg name not used on this call yet (a missed call's callback may share it)."""
-        used = repo.of_calls([call]).get(call)
-        return attempt_of(used.channel_id) + 1 if used is not None else 1
+    def _view_of(self, key: str) -> dict[str, Any]:
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            found = CallbacksRepo(uow.session).by_key(key)
+        assert found is not None  # just stored, or stored by the request that won
+        return view(found)
 
     def get(self, callback_id: int, viewer: Viewer) -> dict[str, Any]:
         if not is_hotline(viewer):

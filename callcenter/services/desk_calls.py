@@ -23,6 +23,7 @@ from callcenter.domain.desk_calls import (
     unit_of,
 )
 from callcenter.domain.privacy import Role, Viewer
+from callcenter.services.agents import check_own_seat
 from callcenter.services.errors import Forbidden, NotFound
 from callcenter.storage.agents_repo import AgentsRepo
 from callcenter.storage.desk_requests_repo import DeskRequestsRepo
@@ -53,10 +54,7 @@ class DeskCalls:
         if command == "listen" and viewer.role is not Role.SUPERVISOR:
             raise Forbidden("only a supervisor listens in")
         with UnitOfWork(self.engine) as uow:
-            if viewer.role is Role.AGENT:
-                current = AgentsRepo(uow.session).current().get(seat)
-                if current is None or current.agent != viewer.id:
-                    raise Forbidden(f"seat {seat} is not yours")
+            check_own_seat(AgentsRepo(uow.session), seat, viewer)
             numbers = None
             code = unit_of(command, target)
             if code is not None:

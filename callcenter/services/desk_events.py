@@ -51,10 +51,6 @@ class DeskEvents:
         self.seats = tuple(seats)
         self.clock = clock
 
-    def _seats_of(self, viewer: Viewer) -> list[str]:
-        if viewer.role is Role.SUPERVISOR:
-            return list(self.seats)
-        return [s for s, st in self.desk.current().items() if st.agent == viewer.id]
 
     def changes(self, seen: Seen, viewer: Viewer) -> list[Event]:
         """What changed for this viewer since `seen` (updated in place)."""
@@ -67,7 +63,9 @@ class DeskEvents:
         if seen.agents != key:
             seen.agents = key
             out.append(("agents", {"items": agents}))
-        mine = self._seats_of(viewer)
+        # The viewer's seats, from the statuses just read (not a second read of the store).
+        mine = list(self.seats) if viewer.role is Role.SUPERVISOR else \
+            [a["seat"] for a in agents if a["agent"] == viewer.id]
         with UnitOfWork(self.engine, read_only=True) as uow:
             calls = CallsRepo(uow.session)
             now_on = {s: row.linkedid for s in mine

@@ -19,6 +19,7 @@ from callcenter.domain.privacy import Role, Viewer, mask_number
 from callcenter.domain.registration import Channel, valid_phone
 from callcenter.domain.replies import Kind
 from callcenter.domain.tickets import RulesContext
+from callcenter.services.agents import check_own_seat
 from callcenter.services.errors import Forbidden, NotFound
 from callcenter.services.rules import Rules, as_source
 from callcenter.services.ticket_views import summary_view
@@ -49,10 +50,7 @@ class ScreenPop:
             raise Forbidden("the screen pop is the desk's")
         now, ctx = self.clock(), self.rules()
         with UnitOfWork(self.engine, read_only=True) as uow:
-            if viewer.role is Role.AGENT:
-                current = AgentsRepo(uow.session).current().get(seat)
-                if current is None or current.agent != viewer.id:
-                    raise Forbidden(f"seat {seat} is not yours")
+            check_own_seat(AgentsRepo(uow.session), seat, viewer)
             calls = CallsRepo(uow.session)
             call = calls.live_at_seat(seat)
             if call is None:
