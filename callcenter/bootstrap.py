@@ -17,21 +17,21 @@ from sqlalchemy import Engine
 
 from callcenter.config import ConfigError, Settings
 from callcenter.domain.calls import GRACE
-from callcenter.domain.duty import DutyFileError, Person
+from callcenter.domain.duty import DutyFileError, DutyPlan, Person
 from callcenter.domain.policy import PolicyError, load_profiles
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.replies import Callback, ReplyRulesError, load_reply_rules
 from callcenter.domain.tickets import RecordCallback, RulesContext
-from callcenter.domain.workdays import CalendarFileError, load_calendar
+from callcenter.domain.workdays import CalendarFileError, WorkCalendar, load_calendar
 from callcenter.services.agents import AgentDesk
 from callcenter.services.calendar import CalendarService
 from callcenter.services.call_log import CallLog
 from callcenter.services.callbacks import Callbacks
 from callcenter.services.desk_calls import DeskCalls
 from callcenter.services.desk_events import DeskEvents
-from callcenter.services.duty import DutyDesk, DutyFile
+from callcenter.services.duty import DutyDesk, duty_file
 from callcenter.services.routing import RoutingPolicy
-from callcenter.services.rules import CalendarFile, RulesSource
+from callcenter.services.rules import RulesSource, calendar_file
 from callcenter.services.screen_pop import ScreenPop
 from callcenter.services.sweeper import Sweeper
 from callcenter.services.tickets import TicketService
@@ -40,6 +40,7 @@ from callcenter.services.transcript_search import TranscriptSearch
 from callcenter.services.transcription_queue import LEASE, TranscriptionQueue
 from callcenter.services.units import UnitsDirectory
 from callcenter.services.wallboard import Wallboard
+from callcenter.services.watched_file import FollowedFile
 from callcenter.storage.engine import make_engine, migrate
 
 if TYPE_CHECKING:
@@ -125,21 +126,21 @@ class Hotline:
         return AgentDesk(self.engine, self.seat_ids, self.clock)
 
     @functools.cached_property
-    def duty_plan(self) -> DutyFile:
+    def duty_plan(self) -> FollowedFile[DutyPlan]:
         try:
-            return DutyFile(self.settings.duty_file)
+            return duty_file(self.settings.duty_file)
         except (DutyFileError, OSError) as exc:
             raise ConfigError(str(exc)) from exc
 
     def duty(self) -> DutyDesk:
         """Day or night and who is on duty: the plan's file and the calendar both followed."""
-        return DutyDesk(self.engine, self.duty_plan, self.calendar_file, self.settings.tz,
+        return DutyDesk(self.engine, self.duty_plan, self.working_days, self.settings.tz,
                         self.clock)
 
     @functools.cached_property
-    def calendar_file(self) -> CalendarFile:
+    def working_days(self) -> FollowedFile[WorkCalendar]:
         try:
-            return CalendarFile(self.settings.workdays_file)
+            return calendar_file(self.settings.workdays_file)
         except (CalendarFileError, OSError) as exc:
             raise ConfigError(str(exc)) from exc
 

@@ -26,7 +26,7 @@ from callcenter.domain.duty import (
 )
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.workdays import WorkCalendar, YearOverride
-from callcenter.services.duty import DutyDesk, DutyFile
+from callcenter.services.duty import DutyDesk, duty_file
 from callcenter.services.errors import Forbidden, ValidationFailed
 from callcenter.services.routing import RoutingPolicy
 from callcenter.storage.engine import make_engine, migrate
@@ -137,7 +137,7 @@ def test_hours_up_to_midnight():
 def test_the_plan_file_is_followed_and_a_bad_edit_keeps_the_plan(tmp_path, caplog):
     path = tmp_path / "duty.toml"
     path.write_text(PLAN, encoding="utf-8")
-    plan = DutyFile(path, check_every=0)
+    plan = duty_file(path, check_every=0)
     assert plan().roster.duty[0].name == "甲"
     path.write_text(PLAN.replace('name = "甲"', 'name = "丁"'), encoding="utf-8")
     os.utime(path, ns=(1, 1))  # a new signature even within one clock tick
@@ -155,7 +155,7 @@ def duty(store_url, tmp_path):
     path.write_text(PLAN, encoding="utf-8")
     clock = Clock()
     clock.now = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)  # 02:00 in Shanghai, 3 December
-    yield DutyDesk(engine, DutyFile(path), lambda: CAL, TZ, clock)
+    yield DutyDesk(engine, duty_file(path), lambda: CAL, TZ, clock)
     engine.dispose()
 
 

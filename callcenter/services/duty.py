@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from threading import Lock
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,38 +28,24 @@ from callcenter.domain.duty import (
 )
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.services.errors import Forbidden, ValidationFailed
-from callcenter.services.watched_file import WatchedFile
+from callcenter.services.watched_file import FollowedFile
 from callcenter.storage.duty_repo import DutyRepo
 from callcenter.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
-class DutyFile:
-    """The duty plan, from its file, followed while the process runs."""
-
-    def __init__(self, path: Path, check_every: float = 1.0) -> None:
-        self.path = path
-        self._file = WatchedFile(path, check_every)
-        self._lock = Lock()
-        text = self._file.text()
+def _plan_of(path: Path) -> Callable[[str | None], DutyPlan]:
+    def parse(text: str | None) -> DutyPlan:
         if text is None:
             raise DutyFileError(f"{path}: no duty plan (copy config/duty.toml)")
-        self._plan = parse_plan(text, str(path))
+        return parse_plan(text, str(path))
+    return parse
 
-    def __call__(self) -> DutyPlan:
-        if self._file.due():
-            with self._lock:
-                if self._file.moved():
-                    try:
-                        text = self._file.text()
-                        if text is None:
-                            raise DutyFileError(f"{self.path}: the file is gone")
-                        self._plan = parse_plan(text, str(self.path))
-                        log.info("duty plan reloaded from %s", self.path)
-                    except (DutyFileError, OSError) as exc:
-                        log.error("duty plan not reloaded, the one in force is kept: %s", exc)
-        return self._plan
+
+def duty_file(path: Path, check_every: float = 1.0) -> FollowedFile[DutyPlan]:
+    """The duty plan, from its file, followed while the process runs."""
+    return FollowedFile(path, _plan_of(path), "duty plan", (DutyFileError,), check_every)
 
 
 def _person(p: Person | None) -> dict[str, str] | None:

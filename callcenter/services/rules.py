@@ -19,7 +19,7 @@ from threading import Lock
 
 from callcenter.domain.tickets import RulesContext
 from callcenter.domain.workdays import CalendarFileError, WorkCalendar, parse_calendar
-from callcenter.services.watched_file import WatchedFile
+from callcenter.services.watched_file import FollowedFile, WatchedFile
 
 log = logging.getLogger(__name__)
 Rules = RulesContext | Callable[[], RulesContext]
@@ -75,25 +75,13 @@ class RulesSource:
             raise CalendarFileError(f"{self.path}: {exc}") from exc
 
 
-class CalendarFile:
+def calendar_file(path: Path | None,
+                  check_every: float = 1.0) -> FollowedFile[WorkCalendar]:
     """The working-day calendar alone, followed like the rules' (for the night line, which
     needs no ticket policies)."""
-
-    def __init__(self, path: Path | None, check_every: float = 1.0) -> None:
-        self._file = WatchedFile(path, check_every)
-        self._calendar = self._read()
-
-    def _read(self) -> WorkCalendar:
-        text = self._file.text()
-        return WorkCalendar() if text is None else parse_calendar(text, str(self._file.path))
-
-    def __call__(self) -> WorkCalendar:
-        if self._file.due() and self._file.moved():
-            try:
-                self._calendar = self._read()
-            except (CalendarFileError, OSError) as exc:
-                log.error("calendar file not reloaded, the one in force is kept: %s", exc)
-        return self._calendar
+    return FollowedFile(path, lambda text: WorkCalendar() if text is None
+                        else parse_calendar(text, str(path)), "calendar file",
+                        (CalendarFileError,), check_every)
 
 
 def generation_of(source: Callable[[], RulesContext]) -> int:
