@@ -188,6 +188,8 @@ class Ticket:
     replies: tuple[Reply, ...] = ()
     callbacks: tuple[Callback, ...] = ()
     closed_at: datetime | None = None  # when the office last accepted a reply (办结)
+    replied_at: datetime | None = None  # when the unit last submitted a reply (on time or not)
+    returns: int = 0                    # approved returns (退单) of this ticket
     callback_sampled: bool = False   # chosen for the satisfaction callback when closed
     callback_outcome: str | None = None  # satisfied | reopened | unreachable
     revisits: int = 0

@@ -192,7 +192,8 @@ def _decide(t: Ticket, cmd: Command, actor: Actor, now: datetime,
                 back = replace(t, status=Status.RETURNED, lead_unit=None, co_units=(),
                                due_at=None, due_soon_at=None, first_contact_due=None,
                                due_from=None, due_spans=(), extension_until=None,
-                               return_until=None, provisional=(), resume_status=None)
+                               return_until=None, provisional=(), resume_status=None,
+                               returns=t.returns + 1)
                 back = set_dispatch_due(back, now, ctx)
                 return back, reason + provisional_note(back, (DISPATCH,))
             if not reason.strip():
@@ -226,7 +227,7 @@ def _decide(t: Ticket, cmd: Command, actor: Actor, now: datetime,
             if problems:
                 raise _refuse("reply", "; ".join(problems))
             return replace(t, status=Status.REPLIED, replies=(*t.replies, reply),
-                           resume_status=t.status), reply.public_points
+                           resume_status=t.status, replied_at=now), reply.public_points
         case AcceptReply(note):
             if t.head_signoff_required and not t.head_signed_by:
                 raise _refuse("head_signoff", "supervised and 5+-repeat tickets close only "

@@ -1,46 +1,183 @@
-"""The call figures of reports/figures.py counted in SQL (streamed aggregation: no rows in
-Python). Each CASE mirrors one predicate there; tests/test_figures.py checks they agree."""
+"""The figures of reports/figures.py tallied in SQL: streamed aggregation, a few grouped
+queries per report and never the rows in Python. Each CASE mirrors one predicate there;
+tests/test_figures.py checks the two tallies are equal on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, cast, func, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.types import Integer
 
-from callcenter.reports.figures import WITHIN_S
-from callcenter.storage.tables import CallRow
+from callcenter.reports.figures import (
+    FINISHED_ELSEWHERE,
+    NIGHT_ROUTE,
+    QUEUE_FIGURES,
+    REPEAT_FROM,
+    TICKET_GROUPS,
+    WITHIN_S,
+    Tally,
+)
+from callcenter.storage.tables import CallRow, PartyRow
+from callcenter.storage.ticket_tables import TicketRow
 
 _ANSWERED = and_(CallRow.answered_at.is_not(None), CallRow.disposition != "in_progress")
 MIRRORS: Mapping[str, ColumnElement[bool]] = {
+    "calls_total": true(),
     "calls_offered": CallRow.queue_joined_at.is_not(None),
     "calls_answered": _ANSWERED,
     "answered_within_15s": and_(_ANSWERED, CallRow.wait_s.is_not(None),
                                 CallRow.wait_s <= WITHIN_S),
     "abandoned_ivr": CallRow.disposition == "abandoned_ivr",
     "abandoned_queue": CallRow.disposition == "abandoned_queue",
+    "calls_after_hours": CallRow.route == NIGHT_ROUTE,
 }
+
+T = TicketRow
+_JUDGED = and_(T.due_at.is_not(None), T.status.not_in(sorted(FINISHED_ELSEWHERE)))
+_ON_TIME = and_(_JUDGED, T.replied_at.is_not(None), T.replied_at <= T.due_at)
+_JUDGED_AT = func.coalesce(T.due_at, T.registered_at)
+# The time placing a ticket in a period -> (name, condition): reports/figures.TICKET_PREDICATES
+TICKET_MIRRORS: tuple[tuple[Any, tuple[tuple[str, Any], ...]], ...] = (
+    (T.registered_at, (
+        ("tickets_registered", true()),
+        ("answered_directly", T.status == "answered_directly"),
+        ("dispatched", T.dispatched_at.is_not(None)),
+        ("supervised", T.supervised.is_(True)),
+        ("extended", T.extensions > 0),
+        ("returned", T.returns > 0),
+        ("parked", T.status == "parked"),
+        ("revisited", T.revisits > 0),
+        ("repeat_tickets", T.repeats >= REPEAT_FROM))),
+    (T.due_at, (
+        ("due", _JUDGED),
+        ("on_time", _ON_TIME),
+        ("overdue", and_(_JUDGED, ~_ON_TIME)))),
+    (T.first_contact_due, (
+        ("contact_due", T.first_contact_due.is_not(None)),
+        ("contacted_in_time", and_(T.first_contact_at.is_not(None),
+                                   T.first_contact_at <= T.first_contact_due)))),
+    (_JUDGED_AT, (
+        ("called_back", T.cb_reached.is_(True)),
+        ("callback_unreached", T.cb_reached.is_(False)),
+        ("solved", and_(T.cb_reached.is_(True), T.cb_solved.is_(True))),
+        ("satisfied", and_(T.cb_reached.is_(True), T.cb_satisfied.is_(True))))),
+)
+
+
+def _sum(cond: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((cond, 1), else_=0))
 
 
 class FiguresRepo:
     def __init__(self, session: Session) -> None:
         self.s = session
+        self.dialect = session.get_bind().dialect.name
+
+    def _whole(self, col: Any) -> ColumnElement[int]:
+        """Whole seconds, truncated (reports/figures.whole_seconds): PostgreSQL's cast rounds."""
+        return cast(func.trunc(col) if self.dialect == "postgresql" else col, Integer)
+
+    def _hours_since(self, col: Any, start: datetime) -> ColumnElement[int]:
+        epoch = int(start.timestamp())
+        if self.dialect == "postgresql":
+            return cast(func.floor((func.date_part("epoch", col) - epoch) / 3600), Integer)
+        # Whole seconds first (strftime would round 07:59:59.999999 up to the next hour);
+        # both sides are then integers, and SQLite's "/" divides whole: the floor here.
+        seconds = cast(func.strftime("%s", func.substr(col, 1, 19)), Integer)
+        return (seconds - epoch).self_group().op("/")(3600)
 
     def counts(self, since: datetime, until: datetime) -> dict[str | None, dict[str, int]]:
         """Per queue (None: calls that never reached one) and for all ("*"), the calls that
-        arrived in [since, until) counted by each predicate."""
-        cols = [func.sum(case((cond, 1), else_=0)).label(name) for name, cond in
-                MIRRORS.items()]
+        arrived in [since, until) counted by each of the live numbers."""
+        cols = [_sum(MIRRORS[name]).label(name) for name in QUEUE_FIGURES]
         q = (select(CallRow.queue, *cols).where(CallRow.started_at >= since,
                                                 CallRow.started_at < until)
              .group_by(CallRow.queue))
         out: dict[str | None, dict[str, int]] = {}
-        total = dict.fromkeys(MIRRORS, 0)
+        total = dict.fromkeys(QUEUE_FIGURES, 0)
         for row in self.s.execute(q):
-            counts = {name: int(getattr(row, name) or 0) for name in MIRRORS}
+            counts = {name: int(getattr(row, name) or 0) for name in QUEUE_FIGURES}
             out[row.queue] = counts
             for name, n in counts.items():
                 total[name] += n
         out["*"] = total
         return out
+
+    def tally(self, start: datetime, end: datetime, unit: str | None = None) -> Tally:
+        """Everything the reports count for [start, end); with `unit`, that unit's tickets and
+        dialled legs only (calls are the hotline's and are left out)."""
+        t = Tally()
+        if unit is None:
+            self._calls(t, start, end)
+        self._tickets(t, start, end, unit)
+        self._parties(t, start, end, unit)
+        return t
+
+    def _calls(self, t: Tally, start: datetime, end: datetime) -> None:
+        arrived = and_(CallRow.started_at >= start, CallRow.started_at < end)
+        row = self.s.execute(select(*(_sum(c).label(n) for n, c in MIRRORS.items()))
+                             .where(arrived)).one()
+        t.calls.update({n: int(getattr(row, n) or 0) for n in MIRRORS})
+        t.calls = +t.calls
+        hour = self._hours_since(CallRow.started_at, start)
+        for h, n in self.s.execute(select(hour, func.count()).where(arrived).group_by(hour)):
+            t.per_hour[int(h)] += n
+        for col, hist in ((CallRow.wait_s, t.wait), (CallRow.talk_s, t.talk)):
+            whole = self._whole(col)
+            q = (select(whole, func.count(), func.sum(col))
+                 .where(arrived, _ANSWERED, col.is_not(None)).group_by(whole))
+            for s, n, total in self.s.execute(q):
+                hist.bins[int(s)] += n
+                hist.total += float(total or 0)
+        callers = (select(CallRow.caller_number).where(arrived, CallRow.caller_number != "")
+                   .group_by(CallRow.caller_number)
+                   .having(func.count() >= REPEAT_FROM).subquery())
+        t.repeat_callers = int(self.s.scalar(select(func.count()).select_from(callers)) or 0)
+        by_seat = (select(CallRow.seat, func.count(), func.sum(self._whole(func.coalesce(
+            CallRow.talk_s, 0.0)))).where(arrived, _ANSWERED, CallRow.seat.is_not(None),
+                                          CallRow.seat != "").group_by(CallRow.seat))
+        for seat, n, talk in self.s.execute(by_seat):
+            assert seat is not None
+            t.seats[seat] = Counter(calls_answered=n, talk_s=int(talk or 0))
+
+    def _tickets(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
+        mine = T.lead_unit == unit if unit is not None else true()
+        for when, named in TICKET_MIRRORS:
+            q = (select(T.lead_unit, *(_sum(c).label(n) for n, c in named))
+                 .where(when >= start, when < end, mine).group_by(T.lead_unit))
+            for row in self.s.execute(q):
+                for name, _ in named:
+                    n = int(getattr(row, name) or 0)
+                    if n:
+                        t.tickets[name] += n
+                        if row.lead_unit:
+                            t.units.setdefault(row.lead_unit, Counter())[name] += n
+        registered = and_(T.registered_at >= start, T.registered_at < end, mine)
+        for group in TICKET_GROUPS:
+            col = T.lead_unit if group == "unit" else getattr(T, group)
+            for value, n in self.s.execute(select(col, func.count()).where(registered)
+                                           .group_by(col)):
+                t.by.setdefault(group, Counter())[value or "-"] += n
+        by_agent = (select(T.registered_by, func.count(), _sum(T.status == "answered_directly"))
+                    .where(registered).group_by(T.registered_by))
+        for agent, n, direct in self.s.execute(by_agent):
+            t.agents[agent] = +Counter(tickets_registered=n, answered_directly=int(direct or 0))
+
+    def _parties(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
+        q = (select(PartyRow.unit, func.count(), _sum(PartyRow.answered_at.is_not(None)))
+             .where(PartyRow.dialled_at >= start, PartyRow.dialled_at < end)
+             .group_by(PartyRow.unit))
+        if unit is not None:
+            q = q.where(PartyRow.unit == unit)
+        for u, dialled, answered in self.s.execute(q):
+            c = t.units.setdefault(u, Counter())
+            c["unit_dialled"] += dialled
+            c["unit_answered"] += int(answered or 0)
+            t.tickets["unit_dialled"] += dialled
+            t.tickets["unit_answered"] += int(answered or 0)
+        t.tickets = +t.tickets

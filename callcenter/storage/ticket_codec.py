@@ -21,7 +21,7 @@ from callcenter.domain.tickets import (
 
 _TIMES = ("registered_at", "dispatched_at", "first_contact_at", "due_at", "revisit_started_at",
           "due_soon_at", "first_contact_due", "due_from", "extension_until", "return_until",
-          "dispatch_due", "closed_at")
+          "dispatch_due", "closed_at", "replied_at")
 _SPANS = ("extensions", "due_spans")
 _OBJECTS = ("return_request", "parking", "proposal")
 _SKIP = ("history", "id")
@@ -105,7 +105,8 @@ def decode(text: str, ticket_id: int) -> Ticket:
         parking_signers=tuple(d["parking_signers"]),
         replies=tuple(Reply(**r) for r in d["replies"]),
         callbacks=tuple(Callback(**c) for c in d["callbacks"]),
-        closed_at=_dt(d.get("closed_at")),
+        closed_at=_dt(d.get("closed_at")), replied_at=_dt(d.get("replied_at")),
+        returns=d.get("returns", 0),
         callback_sampled=d.get("callback_sampled", False),
         callback_outcome=d.get("callback_outcome"),
         revisits=d["revisits"], revisit_started_at=_dt(d["revisit_started_at"]),

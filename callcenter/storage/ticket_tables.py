@@ -22,7 +22,8 @@ class TicketRow(Base):
                       Index("ix_tickets_status_contact", "status", "first_contact_due"),
                       Index("ix_tickets_matter", "category", "address_key"),
                       Index("ix_tickets_status_dispatch", "status", "dispatch_due"),
-                      Index("ix_tickets_callback_due", "callback_due"))
+                      Index("ix_tickets_callback_due", "callback_due"),
+                      Index("ix_tickets_due_at", "due_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer)  # optimistic lock: bumped on every save
     status: Mapped[str] = mapped_column(String(24), index=True)
@@ -54,6 +55,17 @@ class TicketRow(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     dispatch_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
     callback_due: Mapped[bool] = mapped_column(Boolean)  # closed, sampled, not called back
+    # What the reports count (reports/figures.py), written from the state like the rest.
+    dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    replied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    returns: Mapped[int] = mapped_column(Integer, default=0)
+    extensions: Mapped[int] = mapped_column(Integer, default=0)
+    revisits: Mapped[int] = mapped_column(Integer, default=0)
+    repeats: Mapped[int] = mapped_column(Integer, default=1)
+    # The satisfaction callback (回访): None until one was made; its last reached answer.
+    cb_reached: Mapped[bool | None] = mapped_column(Boolean)
+    cb_solved: Mapped[bool | None] = mapped_column(Boolean)
+    cb_satisfied: Mapped[bool | None] = mapped_column(Boolean)
     # Some due time rests on a calendar year not yet published (recomputed on reload).
     provisional: Mapped[bool] = mapped_column(Boolean, index=True)
     state: Mapped[str] = mapped_column(Text)
@@ -145,3 +157,36 @@ class OfficeNoticeRow(Base):
     day: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     text: Mapped[str] = mapped_column(Text)
+
+
+class ReportRow(Base):
+    """A report as produced: one row per version of a period (late data makes a new one; the
+    old ones stay). `content` is the report's JSON, `sha256` its digest."""
+
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("kind", "period", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))      # daily | weekly | monthly
+    period: Mapped[str] = mapped_column(String(10))   # 2026-12-01 | 2026-W48 | 2026-11
+    version: Mapped[int] = mapped_column(Integer)
+    period_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    period_end: Mapped[datetime] = mapped_column(UtcDateTime)
+    produced_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    produced_by: Mapped[str] = mapped_column(String(64))  # "scheduler" or the person
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+
+
+class ReportDeliveryRow(Base):
+    """One report version to one target (mail address or webhook): retried until the target
+    acknowledges, never sent again after it did."""
+
+    __tablename__ = "report_deliveries"
+    __table_args__ = (UniqueConstraint("report_id", "target"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    error: Mapped[str] = mapped_column(String(200))

@@ -53,7 +53,21 @@ def _columns(t: Ticket) -> dict[str, object]:
             "supervised": t.supervised, "provisional": bool(t.provisional),
             "closed_at": t.closed_at, "dispatch_due": t.dispatch_due,
             "callback_due": t.status is Status.CLOSED and t.callback_sampled,
-            "state": ticket_codec.encode(t)}
+            "dispatched_at": t.dispatched_at, "replied_at": t.replied_at, "returns": t.returns,
+            "extensions": len(t.extensions), "revisits": t.revisits, "repeats": t.repeats,
+            **_callback_columns(t), "state": ticket_codec.encode(t)}
+
+
+def _callback_columns(t: Ticket) -> dict[str, bool | None]:
+    """The satisfaction callback as the reports count it: the last reached answer, or an
+    unreached attempt; None while nobody has called back."""
+    if not t.callbacks:
+        return {"cb_reached": None, "cb_solved": None, "cb_satisfied": None}
+    reached = [c for c in t.callbacks if c.reached]
+    if not reached:
+        return {"cb_reached": False, "cb_solved": None, "cb_satisfied": None}
+    last = reached[-1]
+    return {"cb_reached": True, "cb_solved": last.solved, "cb_satisfied": last.satisfied}
 
 
 def _with_unit() -> ColumnElement[bool]:

@@ -1,0 +1,104 @@
+"""what the reports count, as ticket columns; stored reports with their versions and their
+deliveries
+
+Revision ID: 0018
+Revises: 0017
+"""
+
+import json
+from datetime import datetime
+
+import sqlalchemy as sa
+from alembic import op
+
+from callcenter.storage.tables import UtcDateTime
+
+revision = '0018'
+down_revision = '0017'
+
+_INTS = (('returns', 0), ('extensions', 0), ('revisits', 0), ('repeats', 1))
+_BOOLS = ('cb_reached', 'cb_solved', 'cb_satisfied')
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('dispatched_at', UtcDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('replied_at', UtcDateTime(), nullable=True))
+        for name, default in _INTS:
+            batch_op.add_column(sa.Column(name, sa.Integer(), nullable=False,
+                                          server_default=str(default)))
+        for name in _BOOLS:
+            batch_op.add_column(sa.Column(name, sa.Boolean(), nullable=True))
+        batch_op.create_index('ix_tickets_due_at', ['due_at'], unique=False)
+    _backfill()
+    op.create_table(
+        'reports',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=8), nullable=False),
+        sa.Column('period', sa.String(length=10), nullable=False),
+        sa.Column('version', sa.Integer(), nullable=False),
+        sa.Column('period_start', UtcDateTime(), nullable=False),
+        sa.Column('period_end', UtcDateTime(), nullable=False),
+        sa.Column('produced_at', UtcDateTime(), nullable=False),
+        sa.Column('produced_by', sa.String(length=64), nullable=False),
+        sa.Column('sha256', sa.String(length=64), nullable=False),
+        sa.Column('content', sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('kind', 'period', 'version'))
+    op.create_table(
+        'report_deliveries',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('report_id', sa.Integer(), nullable=False),
+        sa.Column('target', sa.String(length=200), nullable=False),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('next_at', UtcDateTime(), nullable=False),
+        sa.Column('delivered_at', UtcDateTime(), nullable=True),
+        sa.Column('error', sa.String(length=200), nullable=False),
+        sa.ForeignKeyConstraint(['report_id'], ['reports.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('report_id', 'target'))
+
+
+def _backfill() -> None:
+    """Stored tickets get the columns from their state and audit trail (the reply time and
+    approved returns were not in the state before)."""
+    t = sa.table('tickets', sa.column('id', sa.Integer), sa.column('state', sa.Text),
+                 sa.column('dispatched_at', UtcDateTime()), sa.column('replied_at', UtcDateTime()),
+                 *(sa.column(n, sa.Integer) for n, _ in _INTS),
+                 *(sa.column(n, sa.Boolean) for n in _BOOLS))
+    audit = sa.table('ticket_audit', sa.column('ticket_id', sa.Integer),
+                     sa.column('at', UtcDateTime()), sa.column('action', sa.String),
+                     sa.column('to_status', sa.String))
+    bind = op.get_bind()
+    last_reply = (sa.select(audit.c.ticket_id, sa.func.max(audit.c.at))
+                  .where(audit.c.action == 'SubmitReply').group_by(audit.c.ticket_id))
+    replied: dict[int, datetime] = dict(bind.execute(last_reply).all())
+    returns: dict[int, int] = dict(bind.execute(sa.select(audit.c.ticket_id, sa.func.count())
+                                .where(audit.c.action == 'DecideReturn',
+                                       audit.c.to_status == 'returned')
+                                .group_by(audit.c.ticket_id)).all())
+    for tid, state in bind.execute(sa.select(t.c.id, t.c.state)).all():
+        d = json.loads(state)
+        reached = [c for c in d.get('callbacks', []) if c.get('reached', True)]
+        last = reached[-1] if reached else None
+        cb = ({'cb_reached': None, 'cb_solved': None, 'cb_satisfied': None}
+              if not d.get('callbacks') else
+              {'cb_reached': False, 'cb_solved': None, 'cb_satisfied': None} if last is None
+              else {'cb_reached': True, 'cb_solved': bool(last.get('solved')),
+                    'cb_satisfied': min(last.get('attitude', 0), last.get('speed', 0),
+                                        last.get('result', 0)) >= 3})
+        dispatched = d.get('dispatched_at')
+        bind.execute(t.update().where(t.c.id == tid).values(
+            dispatched_at=None if dispatched is None else datetime.fromisoformat(dispatched),
+            replied_at=replied.get(tid), returns=returns.get(tid, 0),
+            extensions=len(d.get('extensions', [])), revisits=d.get('revisits', 0),
+            repeats=d.get('repeats', 1), **cb))
+
+
+def downgrade() -> None:
+    op.drop_table('report_deliveries')
+    op.drop_table('reports')
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_due_at')
+        for name in (*_BOOLS, *(n for n, _ in reversed(_INTS)), 'replied_at', 'dispatched_at'):
+            batch_op.drop_column(name)
