@@ -18,9 +18,11 @@ from sqlalchemy import Engine
 from callcenter.config import ConfigError, Settings
 from callcenter.domain.calls import GRACE
 from callcenter.domain.duty import DutyFileError, DutyPlan, Person
+from callcenter.domain.emerging import Thresholds
 from callcenter.domain.policy import PolicyError, load_profiles
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.replies import Callback, ReplyRulesError, load_reply_rules
+from callcenter.domain.report_periods import Schedule
 from callcenter.domain.tickets import RecordCallback, RulesContext
 from callcenter.domain.workdays import CalendarFileError, WorkCalendar, load_calendar
 from callcenter.services.agents import AgentDesk
@@ -30,6 +32,7 @@ from callcenter.services.callbacks import Callbacks
 from callcenter.services.desk_calls import DeskCalls
 from callcenter.services.desk_events import DeskEvents
 from callcenter.services.duty import DutyDesk, duty_file
+from callcenter.services.reports import Reports
 from callcenter.services.routing import RoutingPolicy
 from callcenter.services.rules import RulesSource, calendar_file
 from callcenter.services.screen_pop import ScreenPop
@@ -172,6 +175,15 @@ class Hotline:
 
     def search(self) -> TranscriptSearch:
         return TranscriptSearch(self.engine, self.clock)
+
+    def reports(self) -> Reports:
+        s = self.settings
+        return Reports(self.engine, s.tz, self.clock,
+                       Schedule(s.reports_weekly_day, s.reports_monthly_day),
+                       Thresholds(min_count=s.reports_rising_min,
+                                  factor=s.reports_rising_factor,
+                                  cluster_size=s.reports_cluster_size),
+                       catch_up=s.reports_catch_up)
 
     def topics(self) -> Topics:
         return Topics(self.engine, self.settings.tz)

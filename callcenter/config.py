@@ -123,6 +123,20 @@ class Settings:
     api_beyond_loopback: str = ""  # the API beyond loopback: why (behind which TLS proxy)
     speech_model: Path | None = None  # a Vosk model directory; else found (speech/model.py)
     topics_file: Path = Path("config/topics.toml")  # hot-topic keywords (domain/topics.py)
+    # Reports (日综述 16:00, weekly, monthly; domain/report_periods.py, domain/emerging.py)
+    reports_weekly_day: int = 0       # 0 Monday .. 6 Sunday: the weekly report's day
+    reports_monthly_day: int = 1      # 1..5: the monthly report's day of the next month
+    reports_catch_up: int = 7         # periods of each kind looked back on at start-up
+    reports_language: str = "zh"      # zh | en: labels of HTML, PDF and XLSX
+    reports_rising_min: int = 5       # a topic or place is flagged from this count on ...
+    reports_rising_factor: float = 2.0  # ... at this many times the period before
+    reports_cluster_size: int = 5     # tickets of one category in one community in 24 h
+    reports_mail_to: str = ""         # comma-separated addresses; empty: no mail
+    reports_mail_from: str = "hotline-reports@localhost"
+    reports_smtp_host: str = "127.0.0.1"
+    reports_smtp_port: int = 25
+    reports_webhook: str = ""         # an HTTP(S) URL the report is POSTed to; empty: none
+    reports_deliver_format: str = "pdf"  # the file attached or posted: pdf | xlsx | html | json
 
     @property
     def tz(self) -> ZoneInfo:
@@ -196,6 +210,10 @@ _FILE: dict[str, tuple[str, str]] = {
     "api_tokens_file": ("api", "tokens_file"),
     "api_beyond_loopback": ("api", "beyond_loopback"),
     "speech_model": ("speech", "model"), "topics_file": ("speech", "topics_file"),
+    **{f"reports_{key}": ("reports", key) for key in (
+        "weekly_day", "monthly_day", "catch_up", "language", "rising_min", "rising_factor",
+        "cluster_size", "mail_to", "mail_from", "smtp_host", "smtp_port", "webhook",
+        "deliver_format")},
 }
 
 # The environment, read here and nowhere else (the AMI secret: Settings.ami_secret).
@@ -219,6 +237,10 @@ def _convert(root: Path, name: str, kind: Any, raw: Any) -> Any:
         if not isinstance(raw, bool):
             raise ConfigError(f"{name} must be true or false, got {raw!r}")
         return raw
+    if kind is float:
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise ConfigError(f"{name} must be a number, got {raw!r}")
+        return float(raw)
     if kind is int:
         if isinstance(raw, bool):
             raise ConfigError(f"{name} must be a whole number, got {raw!r}")
@@ -379,7 +401,29 @@ def validate(s: Settings) -> None:
     if not 5 <= s.conference_ring_timeout <= 120:
         raise ConfigError("conference.ring_timeout must be 5-120 seconds, got "
                           f"{s.conference_ring_timeout}")
+    _check_reports(s)
     _check_listeners(s)
+
+
+def _check_reports(s: Settings) -> None:
+    if not 0 <= s.reports_weekly_day <= 6 or not 1 <= s.reports_monthly_day <= 5:
+        raise ConfigError("reports.weekly_day must be 0 (Monday)-6 and reports.monthly_day 1-5 "
+                          "(the monthly report is due by the 5th)")
+    if not 1 <= s.reports_catch_up <= 62:
+        raise ConfigError("reports.catch_up must be 1-62 periods")
+    if s.reports_language not in ("zh", "en"):
+        raise ConfigError("reports.language must be zh or en")
+    if s.reports_rising_min < 1 or s.reports_rising_factor <= 1 or s.reports_cluster_size < 2:
+        raise ConfigError("reports: rising_min >= 1, rising_factor > 1, cluster_size >= 2")
+    if s.reports_deliver_format not in ("pdf", "xlsx", "html", "json"):
+        raise ConfigError("reports.deliver_format must be pdf, xlsx, html or json")
+    if s.reports_webhook and not re.fullmatch(r"https?://[^\s]+", s.reports_webhook):
+        raise ConfigError("reports.webhook must be an http(s) URL")
+    for address in filter(None, (a.strip() for a in s.reports_mail_to.split(","))):
+        if not re.fullmatch(r"[^@\s,<>]+@[^@\s,<>]+", address):
+            raise ConfigError(f"reports.mail_to: {address!r} is not a mail address")
+    if any(c in s.reports_mail_from for c in "\r\n<>,"):
+        raise ConfigError("reports.mail_from must be one plain address")
 
 
 def is_loopback(host: str) -> bool:

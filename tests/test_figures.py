@@ -9,6 +9,7 @@ import itertools
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import insert
 
@@ -25,7 +26,7 @@ EDGES = (START - timedelta(microseconds=1), START, START + timedelta(hours=5, mi
          END - timedelta(microseconds=1), END)
 
 
-def calls() -> list[dict[str, object]]:
+def calls() -> list[dict[str, Any]]:
     rows, n = [], itertools.count(1)
     for at, disposition, joined, answered, wait, route in itertools.product(
             EDGES, ("answered", "abandoned_queue", "abandoned_ivr", "in_progress", "message"),
@@ -43,7 +44,7 @@ def calls() -> list[dict[str, object]]:
     return rows
 
 
-def tickets() -> list[dict[str, object]]:
+def tickets() -> list[dict[str, Any]]:
     rows, n = [], itertools.count(1)
     statuses = ("registered", "answered_directly", "dispatched", "replied", "closed", "parked",
                 "merged", "called_back")
@@ -56,7 +57,7 @@ def tickets() -> list[dict[str, object]]:
         i = k // 3
         rows.append({
             "id": k, "version": 1, "status": status, "kind": ("complaint", "help_repair")[i % 2],
-            "urgency": "normal", "channel": ("phone", "web", "fax")[i % 3],
+            "urgency": "general", "channel": ("phone", "web", "fax")[i % 3],
             "category": ("供暖", "漏水", "物业费")[i % 3 if i % 2 else 1], "matter": "m",
             "demand": "d", "address": "a", "history_text": "", "other_opinions": "",
             "reporter_name": "", "reporter_gender": "unknown", "reporter_phone": "",

@@ -87,6 +87,20 @@ def problems(form: Registration) -> dict[str, str]:
 _NOT_KEY = re.compile(r"[\s\W_]+")
 
 
+_COMMUNITY = re.compile(r"^.*?(社区|小区|村|花园|家园|公寓|大厦|苑)")
+_STREET = re.compile(r"^.*?(街道|镇|乡)")
+PLACE_MAX = 24
+
+
+def place_of(address: str) -> str:
+    """The community a matter is in (集中反映 is counted per community): the normalised
+    address up to its first community-level name (社区, 小区, 村 …), else up to its street or
+    town, else its first characters. "高新区梧桐街道翠竹社区3号楼" -> "高新区梧桐街道翠竹社区"."""
+    key = address_key(address)
+    m = _COMMUNITY.match(key) or _STREET.match(key)
+    return (m.group(0) if m else key)[:PLACE_MAX]
+
+
 def address_key(address: str) -> str:
     """The place of a matter normalised for "same matter" (the repeat rule): width and case
     folded (NFKC), spaces and punctuation dropped. "翠竹社区 3号楼" and "翠竹社区3号楼" are the

@@ -143,8 +143,8 @@ def offered(c: CallFacts) -> bool:
 
 
 def answered(c: CallFacts) -> bool:
-    """A seat (or the duty phone) answered it."""
-    return c.answered_at is not None and c.disposition != "in_progress"
+    """Offered, and a seat answered it (the duty phone's calls are counted apart)."""
+    return offered(c) and c.answered_at is not None and c.disposition != "in_progress"
 
 
 def answered_within(c: CallFacts) -> bool:
@@ -167,10 +167,16 @@ def after_hours(c: CallFacts) -> bool:
     return c.route == NIGHT_ROUTE
 
 
+def after_hours_answered(c: CallFacts) -> bool:
+    """After hours, and the duty phone answered."""
+    return (after_hours(c) and c.answered_at is not None and c.disposition != "in_progress")
+
+
 PREDICATES: Mapping[str, Callable[[CallFacts], bool]] = {
     "calls_total": arrived, "calls_offered": offered, "calls_answered": answered,
     "answered_within_15s": answered_within, "abandoned_ivr": abandoned_ivr,
-    "abandoned_queue": abandoned_queue, "calls_after_hours": after_hours}
+    "abandoned_queue": abandoned_queue, "calls_after_hours": after_hours,
+    "after_hours_answered": after_hours_answered}
 # The live numbers count these per queue (the wallboard).
 QUEUE_FIGURES = ("calls_offered", "calls_answered", "answered_within_15s", "abandoned_ivr",
                  "abandoned_queue")

@@ -25,7 +25,8 @@ from callcenter.reports.figures import (
 from callcenter.storage.tables import CallRow, PartyRow
 from callcenter.storage.ticket_tables import TicketRow
 
-_ANSWERED = and_(CallRow.answered_at.is_not(None), CallRow.disposition != "in_progress")
+_PICKED_UP = and_(CallRow.answered_at.is_not(None), CallRow.disposition != "in_progress")
+_ANSWERED = and_(CallRow.queue_joined_at.is_not(None), _PICKED_UP)
 MIRRORS: Mapping[str, ColumnElement[bool]] = {
     "calls_total": true(),
     "calls_offered": CallRow.queue_joined_at.is_not(None),
@@ -35,6 +36,7 @@ MIRRORS: Mapping[str, ColumnElement[bool]] = {
     "abandoned_ivr": CallRow.disposition == "abandoned_ivr",
     "abandoned_queue": CallRow.disposition == "abandoned_queue",
     "calls_after_hours": CallRow.route == NIGHT_ROUTE,
+    "after_hours_answered": and_(CallRow.route == NIGHT_ROUTE, _PICKED_UP),
 }
 
 T = TicketRow

@@ -23,7 +23,8 @@ class TicketRow(Base):
                       Index("ix_tickets_matter", "category", "address_key"),
                       Index("ix_tickets_status_dispatch", "status", "dispatch_due"),
                       Index("ix_tickets_callback_due", "callback_due"),
-                      Index("ix_tickets_due_at", "due_at"))
+                      Index("ix_tickets_due_at", "due_at"),
+                      Index("ix_tickets_registered_place", "registered_at", "category", "place"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer)  # optimistic lock: bumped on every save
     status: Mapped[str] = mapped_column(String(24), index=True)
@@ -43,6 +44,7 @@ class TicketRow(Base):
     event_time: Mapped[str] = mapped_column(String(64))
     people_involved: Mapped[str] = mapped_column(Text)
     address_key: Mapped[str] = mapped_column(String(200))    # the place, normalised
+    place: Mapped[str] = mapped_column(String(24), default="")  # its community (place_of)
     anonymous: Mapped[bool] = mapped_column(Boolean)
     registered_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     registered_by: Mapped[str] = mapped_column(String(64))

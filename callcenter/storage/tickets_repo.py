@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session
 
 from callcenter.domain.calls import Party, PartyOutcome
 from callcenter.domain.policy import Urgency
-from callcenter.domain.registration import Channel, Gender, Registration, address_key
+from callcenter.domain.registration import (
+    Channel,
+    Gender,
+    Registration,
+    address_key,
+    place_of,
+)
 from callcenter.domain.replies import Kind
 from callcenter.domain.tickets import (
     FINISHED,
@@ -102,6 +108,7 @@ class TicketsRepo:
             reporter_gender=form.reporter_gender.value, reporter_phone=form.reporter_phone,
             home_address=form.home_address, event_time=form.event_time,
             people_involved=form.people_involved, address_key=address_key(form.address),
+            place=place_of(form.address),
             anonymous=form.anonymous, registered_at=t.registered_at,
             registered_by=registered_by, **_columns(t))
         self.s.add(row)

@@ -11,6 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from alembic import op
 
+from callcenter.domain.registration import place_of
 from callcenter.storage.tables import UtcDateTime
 
 revision = '0018'
@@ -29,7 +30,11 @@ def upgrade() -> None:
                                           server_default=str(default)))
         for name in _BOOLS:
             batch_op.add_column(sa.Column(name, sa.Boolean(), nullable=True))
+        batch_op.add_column(sa.Column('place', sa.String(length=24), nullable=False,
+                                      server_default=''))
         batch_op.create_index('ix_tickets_due_at', ['due_at'], unique=False)
+        batch_op.create_index('ix_tickets_registered_place',
+                              ['registered_at', 'category', 'place'], unique=False)
     _backfill()
     op.create_table(
         'reports',
@@ -63,6 +68,7 @@ def _backfill() -> None:
     """Stored tickets get the columns from their state and audit trail (the reply time and
     approved returns were not in the state before)."""
     t = sa.table('tickets', sa.column('id', sa.Integer), sa.column('state', sa.Text),
+                 sa.column('address', sa.String), sa.column('place', sa.String),
                  sa.column('dispatched_at', UtcDateTime()), sa.column('replied_at', UtcDateTime()),
                  *(sa.column(n, sa.Integer) for n, _ in _INTS),
                  *(sa.column(n, sa.Boolean) for n in _BOOLS))
@@ -77,7 +83,8 @@ def _backfill() -> None:
                                 .where(audit.c.action == 'DecideReturn',
                                        audit.c.to_status == 'returned')
                                 .group_by(audit.c.ticket_id)).all())
-    for tid, state in bind.execute(sa.select(t.c.id, t.c.state)).all():
+    rows = bind.execute(sa.select(t.c.id, t.c.state, t.c.address)).all()
+    for tid, state, address in rows:
         d = json.loads(state)
         reached = [c for c in d.get('callbacks', []) if c.get('reached', True)]
         last = reached[-1] if reached else None
@@ -90,7 +97,7 @@ def _backfill() -> None:
         dispatched = d.get('dispatched_at')
         bind.execute(t.update().where(t.c.id == tid).values(
             dispatched_at=None if dispatched is None else datetime.fromisoformat(dispatched),
-            replied_at=replied.get(tid), returns=returns.get(tid, 0),
+            place=place_of(address), replied_at=replied.get(tid), returns=returns.get(tid, 0),
             extensions=len(d.get('extensions', [])), revisits=d.get('revisits', 0),
             repeats=d.get('repeats', 1), **cb))
 
@@ -99,6 +106,8 @@ def downgrade() -> None:
     op.drop_table('report_deliveries')
     op.drop_table('reports')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_registered_place')
         batch_op.drop_index('ix_tickets_due_at')
-        for name in (*_BOOLS, *(n for n, _ in reversed(_INTS)), 'replied_at', 'dispatched_at'):
+        for name in ('place', *_BOOLS, *(n for n, _ in reversed(_INTS)), 'replied_at',
+                     'dispatched_at'):
             batch_op.drop_column(name)

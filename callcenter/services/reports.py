@@ -1,0 +1,246 @@
+"""Use case: the reports (日综述 at 16:00, weekly, monthly) — produced on schedule, stored in
+versions, read by supervisors and unit heads.
+
+A report's content is a pure function of the store and its period: producing a period again
+gives the same content (same SHA-256, nothing stored); when late data changed it, a new version
+is stored and the old ones stay. Every figure comes from reports/figures.py through the SQL
+tally; emerging issues from domain/emerging.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from callcenter.domain import emerging
+from callcenter.domain import report_periods as rp
+from callcenter.domain.privacy import Role, UnitRole, Viewer, mask_speech
+from callcenter.reports import figures as fg
+from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
+from callcenter.storage.emerging_repo import EmergingRepo
+from callcenter.storage.figures_repo import FiguresRepo
+from callcenter.storage.notices import send_office_notice
+from callcenter.storage.reports_repo import ReportsRepo, StoredReport
+from callcenter.storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+SCHEMA = 1            # bumped when the content's shape changes
+MATTER_EXCERPT = 60   # characters of a notable ticket's matter, numbers masked
+HEADLINE = ("calls_total", "calls_answered", "answer_rate", "tickets_registered",
+            "on_time_rate", "satisfaction_rate")
+DEFAULT_SCHEDULE = rp.Schedule()
+DEFAULT_THRESHOLDS = emerging.Thresholds()
+
+
+@dataclass(frozen=True)
+class Produced:
+    report: StoredReport
+    new: bool  # False: the same content was stored before
+
+
+def _digest(content: dict[str, Any]) -> tuple[str, str]:
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
+class Reports:
+    def __init__(self, engine: Engine, tz: tzinfo, clock: Callable[[], datetime],
+                 schedule: rp.Schedule = DEFAULT_SCHEDULE,
+                 thresholds: emerging.Thresholds = DEFAULT_THRESHOLDS,
+                 catch_up: int = 7,
+                 on_new: Callable[[StoredReport], None] | None = None) -> None:
+        self.engine = engine
+        self.tz = tz
+        self.clock = clock
+        self.schedule = schedule
+        self.th = thresholds
+        self.catch_up = catch_up
+        self.on_new = on_new  # delivery planning, given each new version
+
+    # -- reading --------------------------------------------------------------------------
+    def _reader(self, viewer: Viewer) -> None:
+        if viewer.role is Role.SUPERVISOR:
+            return
+        if viewer.role is Role.UNIT and viewer.unit_role in (UnitRole.LEADER, UnitRole.HEAD):
+            return
+        raise Forbidden("reports are read by the hotline office and by units' leaders and "
+                        "heads")
+
+    def period(self, kind: str, name: str) -> rp.Period:
+        try:
+            return rp.parse(kind, name, self.tz)
+        except rp.PeriodError as exc:
+            raise ValidationFailed({exc.rule.split(".")[-1]: str(exc)}) from None
+
+    def listing(self, viewer: Viewer, kind: str | None = None, limit: int = 100,
+                offset: int = 0) -> list[dict[str, Any]]:
+        self._reader(viewer)
+        if kind is not None and kind not in tuple(rp.ReportKind):
+            raise ValidationFailed({"kind": "daily, weekly or monthly"})
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            return [r.summary() for r in ReportsRepo(uow.session).listing(kind, limit, offset)]
+
+    def view(self, viewer: Viewer, kind: str, name: str, version: int | None = None
+             ) -> dict[str, Any]:
+        """A stored report (the latest version unless one is named), as the viewer may see
+        it. A period that is over and was never produced is produced now."""
+        self._reader(viewer)
+        p = self.period(kind, name)
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            stored = ReportsRepo(uow.session).get(p.kind.value, p.name, version)
+        if stored is None:
+            if version is not None:
+                raise NotFound(f"no version {version} of the {kind} report {name}")
+            if p.end > self.clock():
+                raise ValidationFailed({"period": f"the {kind} report {name} covers a period "
+                                                  f"that ends at {p.end.isoformat()}"})
+            stored = self.produce(p, by=viewer.id).report
+        assert stored.content is not None
+        content = {**stored.content, "version": stored.version,
+                   "produced_at": stored.produced_at.astimezone(self.tz).isoformat(),
+                   "sha256": stored.sha256}
+        return for_viewer(content, viewer)
+
+    # -- producing ------------------------------------------------------------------------
+    def produce(self, p: rp.Period, by: str) -> Produced:
+        content = self.build(p)
+        text, sha = _digest(content)
+        try:
+            with UnitOfWork(self.engine) as uow:
+                repo = ReportsRepo(uow.session)
+                last = repo.get(p.kind.value, p.name)
+                if last is not None and last.sha256 == sha:
+                    return Produced(last, new=False)
+                stored = repo.add(p.kind.value, p.name, p.start, p.end, self.clock(), by,
+                                  text, sha)
+                self._raise_clusters(uow, content)
+        except IntegrityError:  # produced at the same moment elsewhere: that one stands
+            with UnitOfWork(self.engine, read_only=True) as uow:
+                again = ReportsRepo(uow.session).get(p.kind.value, p.name)
+            assert again is not None
+            return Produced(again, new=False)
+        log.info("report %s %s version %d produced by %s", p.kind.value, p.name,
+                 stored.version, by)
+        if self.on_new is not None:
+            self.on_new(stored)
+        return Produced(stored, new=True)
+
+    def due(self) -> list[rp.Period]:
+        """Periods whose run time has passed and which were never produced, oldest first."""
+        now = self.clock()
+        out: list[rp.Period] = []
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            repo = ReportsRepo(uow.session)
+            for kind in rp.ReportKind:
+                periods = rp.due_since(kind, now, self.tz, self.schedule, self.catch_up)
+                have = repo.stored(kind.value, [p.name for p in periods])
+                out += [p for p in periods if p.name not in have]
+        return sorted(out, key=lambda p: (p.end, p.kind))
+
+    def run_due(self, by: str = "scheduler") -> list[Produced]:
+        """The scheduler's tick: every due report not produced yet, once."""
+        return [self.produce(p, by) for p in self.due()]
+
+    # -- content --------------------------------------------------------------------------
+    def build(self, p: rp.Period) -> dict[str, Any]:
+        before, week = rp.comparison(p, self.tz)
+        start, end = p.start.astimezone(UTC), p.end.astimezone(UTC)
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            fr, er = FiguresRepo(uow.session), EmergingRepo(uow.session)
+            tally = fr.tally(start, end)
+            prev = fr.tally(before.start, before.end)
+            compared = (p, before, week)
+            topics = [er.topic_calls(q.start, q.end) if q else None for q in compared]
+            places = [er.ticket_counts(q.start, q.end, "place") if q else None
+                      for q in compared]
+            cats = [er.ticket_counts(q.start, q.end, "category") if q else None
+                    for q in compared]
+            window = self.th.cluster_window
+            groups = er.cluster_candidates(start - window + timedelta(microseconds=1), end,
+                                           self.th.cluster_size)
+            notable = er.notable(start, end, self.th.repeats_from)
+        figures = fg.figures(tally)
+        previous = fg.figures(prev)
+
+        def flags(counts: list[Counter[str] | None]) -> list[dict[str, object]]:
+            now, earlier, week_before = counts
+            assert now is not None and earlier is not None
+            return [f.as_json() for f in emerging.rising(now, earlier, week_before, self.th)]
+
+        # A cluster belongs to the period its last ticket was registered in.
+        found = [c for c in emerging.clusters(groups, self.th) if start <= c.last < end]
+        return {
+            "schema": SCHEMA, "kind": p.kind.value, "name": p.name, "period": p.as_json(),
+            "time_zone": str(self.tz),
+            "compared_with": {"previous": before.name, "week_before": week.name if week
+                              else None},
+            "figures": figures,
+            "previous": {k: previous[k] for k in HEADLINE},
+            "calls_per_hour": self._hours(p, tally),
+            "tickets_by": {g: dict(sorted(tally.by.get(g, {}).items())) for g in fg.TICKET_GROUPS},
+            "units": fg.unit_figures(tally),
+            **fg.people_figures(tally),
+            "topics": [{"topic": t, "calls": n, "previous": (topics[1] or Counter())[t]}
+                       for t, n in sorted((topics[0] or Counter()).items())],
+            "emerging": {"topics": flags(topics), "places": flags(places),
+                         "categories": flags(cats)},
+            "clusters": [self._cluster(c) for c in found],
+            "notable": [self._notable(row) for row in notable],
+        }
+
+    def _hours(self, p: rp.Period, tally: fg.Tally) -> list[dict[str, Any]]:
+        hours = int((p.end - p.start).total_seconds() // 3600)
+        start = p.start.astimezone(UTC)
+        return [{"start": (start + timedelta(hours=h)).astimezone(self.tz).isoformat(),
+                 "calls": tally.per_hour.get(h, 0)} for h in range(hours)]
+
+    def _cluster(self, c: emerging.Cluster) -> dict[str, object]:
+        out = c.as_json()
+        out["first"] = c.first.astimezone(self.tz).isoformat()
+        out["last"] = c.last.astimezone(self.tz).isoformat()
+        return out
+
+    def _notable(self, row: tuple[int, str, str, str, str | None, str, bool, int, str]
+                 ) -> dict[str, object]:
+        tid, category, status, urgency, unit, place, supervised, repeats, matter = row
+        why = [w for w, yes in (("supervised", supervised),
+                                ("repeated", repeats >= self.th.repeats_from),
+                                ("urgent", urgency == "urgent"), ("parked", status == "parked"))
+               if yes]
+        return {"ticket": tid, "link": f"/api/v1/tickets/{tid}", "category": category,
+                "status": status, "unit": unit, "place": place, "repeats": repeats,
+                "why": why, "matter": mask_speech(matter[:MATTER_EXCERPT])}
+
+    def _raise_clusters(self, uow: UnitOfWork, content: dict[str, Any]) -> None:
+        """集中反映 goes to the office as a notice, once per category, place and day."""
+        for c in content["clusters"]:
+            key = hashlib.sha256(f"{c['category']}|{c['place']}".encode()).hexdigest()[:20]
+            send_office_notice(uow.session, f"cluster:{key}", c["last"][:10], self.clock(),
+                        f"集中反映 {c['count']} 件「{c['category']}」@ {c['place']}: "
+                        + ", ".join(f"#{t}" for t in c["tickets"]))
+
+
+def for_viewer(content: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+    """What a viewer may read of a report: the office all of it; a unit only its own figures,
+    its own notable tickets and the clustered tickets that are its own — nothing of the
+    hotline's calls, seats, agents or other units."""
+    if viewer.role is not Role.UNIT:
+        return content
+    unit = viewer.unit
+    own = {n["ticket"] for n in content["notable"] if n["unit"] == unit}
+    return {
+        **{k: content[k] for k in ("schema", "kind", "name", "period", "time_zone",
+                                   "compared_with", "version", "produced_at", "sha256")},
+        "unit": unit,
+        "units": {k: v for k, v in content["units"].items() if k == unit},
+        "notable": [n for n in content["notable"] if n["ticket"] in own],
+    }

@@ -1,0 +1,70 @@
+"""What the emerging issues of a report are counted from (domain/emerging.py): topics heard in
+calls, tickets per place and category, cluster candidates and notable tickets — grouped in SQL,
+so only groups, never all rows, come to Python."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, distinct, func, or_, select
+from sqlalchemy.orm import Session
+
+from callcenter.storage.tables import CallRow
+from callcenter.storage.ticket_tables import TicketRow
+from callcenter.storage.transcript_tables import TopicSpotRow
+
+T = TicketRow
+NOTABLE_LIMIT = 200
+
+
+class EmergingRepo:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def topic_calls(self, start: datetime, end: datetime) -> Counter[str]:
+        """Per topic, the calls that arrived in [start, end) in which it was heard."""
+        q = (select(TopicSpotRow.topic, func.count(distinct(TopicSpotRow.call_id)))
+             .join(CallRow, CallRow.id == TopicSpotRow.call_id)
+             .where(CallRow.started_at >= start, CallRow.started_at < end)
+             .group_by(TopicSpotRow.topic))
+        return Counter({topic: int(n) for topic, n in self.s.execute(q)})
+
+    def ticket_counts(self, start: datetime, end: datetime, column: str,
+                      unit: str | None = None) -> Counter[str]:
+        """Tickets registered in [start, end) per place or per category."""
+        col = getattr(T, column)
+        q = (select(col, func.count()).where(T.registered_at >= start, T.registered_at < end)
+             .group_by(col))
+        if unit is not None:
+            q = q.where(T.lead_unit == unit)
+        return Counter({k: int(n) for k, n in self.s.execute(q) if k})
+
+    def cluster_candidates(self, start: datetime, end: datetime, size: int
+                           ) -> dict[tuple[str, str], list[tuple[datetime, int]]]:
+        """For each (category, place) with `size` or more tickets registered in [start, end),
+        their registration times and ids."""
+        in_period = and_(T.registered_at >= start, T.registered_at < end, T.place != "")
+        groups = (select(T.category, T.place).where(in_period).group_by(T.category, T.place)
+                  .having(func.count() >= size).subquery())
+        q = (select(T.category, T.place, T.registered_at, T.id)
+             .join(groups, and_(groups.c.category == T.category, groups.c.place == T.place))
+             .where(in_period).order_by(T.category, T.place, T.registered_at, T.id))
+        out: dict[tuple[str, str], list[tuple[datetime, int]]] = {}
+        for category, place, at, tid in self.s.execute(q):
+            out.setdefault((category, place), []).append((at, tid))
+        return out
+
+    def notable(self, start: datetime, end: datetime, repeats_from: int
+                ) -> Sequence[tuple[int, str, str, str, str | None, str, bool, int, str]]:
+        """Tickets registered in [start, end) that are supervised, repeated `repeats_from` times
+        or more, urgent or parked: (id, category, status, urgency, lead unit, place,
+        supervised, repeats, matter), most repeated first."""
+        q = (select(T.id, T.category, T.status, T.urgency, T.lead_unit, T.place, T.supervised,
+                    T.repeats, T.matter)
+             .where(T.registered_at >= start, T.registered_at < end,
+                    or_(T.supervised.is_(True), T.repeats >= repeats_from,
+                        T.urgency == "urgent", T.status == "parked"))
+             .order_by(T.repeats.desc(), T.id).limit(NOTABLE_LIMIT))
+        return [tuple(r) for r in self.s.execute(q)]  # type: ignore[misc]

@@ -1,0 +1,304 @@
+"""The reports over a generated data set with known answers, on SQLite and PostgreSQL: calls
+around the 16:00 cut, tickets whose deadlines ran over the National Day holiday and the
+adjusted working Saturday after it, a unit's late ticket, transcripts; the daily period whatever
+the server's time zone; the scheduler's catch-up; versions; what a unit may read."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert, select
+from tickets_support import AGENT, CTX, FORM, OFFICE, REPLY, TZ, UNITS, WUYE, Clock
+
+from callcenter.domain import report_periods as rp
+from callcenter.domain.emerging import Thresholds
+from callcenter.domain.policy import Urgency
+from callcenter.domain.privacy import Role, UnitRole, Viewer
+from callcenter.domain.replies import Callback, Kind
+from callcenter.domain.tickets import (
+    AcceptReply,
+    AnswerDirectly,
+    Dispatch,
+    LogContact,
+    RecordCallback,
+    StartWork,
+    SubmitReply,
+)
+from callcenter.services.errors import Forbidden, ValidationFailed
+from callcenter.services.reports import Reports
+from callcenter.services.tickets import TicketService
+from callcenter.storage.engine import make_engine, migrate
+from callcenter.storage.notices import office_notices
+from callcenter.storage.tables import CallRow, PartyRow, RecordingRow
+from callcenter.storage.transcript_tables import TopicSpotRow
+from callcenter.storage.uow import UnitOfWork
+
+WATER = Viewer(Role.UNIT, "zhao", unit="u-water", unit_role=UnitRole.HEAD)
+WUYE_HEAD = Viewer(Role.UNIT, "wang", unit="u-wuye", unit_role=UnitRole.HEAD)
+HAPPY = Callback(first_contact_made=True, solved=True, attitude=5, speed=5, result=5)
+EXPLAINED = Callback(first_contact_made=True, solved=False, explained=True, attitude=4,
+                     speed=4, result=4)
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=TZ)  # type: ignore[arg-type,misc]
+
+
+def at(form_address: str, **more):
+    return replace(FORM, address=form_address, **more)
+
+
+@pytest.fixture
+def world(store_url):
+    """The data set; its answers are worked out by hand in the test below."""
+    engine = make_engine(store_url)
+    migrate(engine)
+    clock = Clock()
+    svc = TicketService(engine, CTX, clock)
+    svc.units.replace(list(UNITS), [])
+
+    def ticket(when: datetime, form=FORM) -> int:
+        clock.now = when
+        return svc.register(form, AGENT)
+
+    def do(when: datetime, tid: int, cmd, who=AGENT):
+        clock.now = when
+        return svc.command(tid, cmd, who)
+
+    # T1, T2: dispatched Tue 29 Sep after 16:00; 5 working days skip the holiday (1-7 Oct)
+    # and count Saturday 10 Oct (adjusted working day): due Mon 12 Oct, end of day.
+    t1 = ticket(local(2026, 9, 29, 17), at("高新区梧桐街道翠竹社区1号楼"))
+    view = do(local(2026, 9, 29, 17), t1, Dispatch("u-wuye", ()))
+    assert view["due"]["completion"] == "2026-10-12T23:59:59.999999+08:00"
+    t2 = ticket(local(2026, 9, 29, 17, 30), at("高新区梧桐街道翠竹社区2号楼"))
+    do(local(2026, 9, 29, 17, 30), t2, Dispatch("u-water", ()))
+    t10 = ticket(local(2026, 9, 29, 18), at("高新区梧桐街道翠竹社区10号楼"))
+    do(local(2026, 9, 29, 18), t10, Dispatch("u-wuye", ()))
+    water_staff = Viewer(Role.UNIT, "zhao", "u-water")
+    for tid, who in ((t1, WUYE), (t2, water_staff), (t10, WUYE)):
+        do(local(2026, 9, 30, 10), tid, LogContact("已电话联系"), who)
+        do(local(2026, 9, 30, 11), tid, StartWork(), who)
+    do(local(2026, 10, 12, 20), t1, SubmitReply(REPLY), WUYE)       # on time
+    do(local(2026, 10, 12, 21), t1, AcceptReply(), OFFICE)
+    do(local(2026, 10, 13, 9), t1, RecordCallback(HAPPY))
+    do(local(2026, 10, 12, 10), t10, SubmitReply(REPLY), WUYE)      # on time
+    do(local(2026, 10, 12, 11), t10, AcceptReply(), OFFICE)
+    do(local(2026, 10, 13, 10), t10, RecordCallback(EXPLAINED))     # satisfied, not solved
+    # T6, T7: dispatched on Sunday 11 Oct: first contact due Mon 12 Oct, end of day.
+    t6 = ticket(local(2026, 10, 11, 11), at("高新区梧桐街道翠竹社区6号楼"))
+    view = do(local(2026, 10, 11, 11), t6, Dispatch("u-wuye", ()))
+    assert view["due"]["first_contact"] == "2026-10-12T23:59:59.999999+08:00"
+    do(local(2026, 10, 12, 20), t6, LogContact("已电话联系"), WUYE)
+    t7 = ticket(local(2026, 10, 11, 12), at("高新区梧桐街道翠竹社区7号楼"))
+    do(local(2026, 10, 11, 12), t7, Dispatch("u-water", ()))          # never contacted
+    # T3: a second before the cut, answered directly: yesterday's report.
+    t3 = ticket(local(2026, 10, 12, 15, 59, 59), at("高新区梧桐街道翠竹社区3号楼"))
+    do(local(2026, 10, 12, 15, 59, 59), t3, AnswerDirectly("已解答", None))
+    # In the period: T4 at the cut, T8 dispatched; T5 another matter; T9 urgent, answered.
+    t4 = ticket(local(2026, 10, 12, 16), at("高新区梧桐街道翠竹社区4号楼"))
+    do(local(2026, 10, 12, 16), t4, Dispatch("u-wuye", ()))
+    t5 = ticket(local(2026, 10, 13, 10), at("金水区文化路街道花园小区1号", category="物业费",
+                                             kind=Kind.CONSULTATION,
+                                             matter="物业费怎么交 电话13812345678"))
+    do(local(2026, 10, 13, 10), t5, AnswerDirectly("按合同交", None))
+    t8 = ticket(local(2026, 10, 13, 8), at("高新区梧桐街道翠竹社区8号楼"))
+    do(local(2026, 10, 13, 8), t8, Dispatch("u-wuye", ()))
+    t9 = ticket(local(2026, 10, 13, 12), at("高新区梧桐街道翠竹社区9号楼",
+                                             urgency=Urgency.URGENT,
+                                             matter="<script>alert(1)</script>漏水严重"))
+    do(local(2026, 10, 13, 12), t9, AnswerDirectly("已通知抢修", None))
+    do(local(2026, 10, 14, 9), t2, SubmitReply(REPLY), water_staff)  # late
+
+    calls = [  # (local start, queue?, answered?, wait, talk, seat, caller, route, disposition)
+        (local(2026, 10, 12, 15, 59, 59), True, True, 3.0, 50.0, "8001", "139A", None, "answered"),
+        (local(2026, 10, 12, 16), True, True, 10.0, 100.0, "8001", "139B", None, "answered"),
+        (local(2026, 10, 13, 2), False, True, None, 80.0, None, "139C", "night", "answered"),
+        (local(2026, 10, 13, 9), True, True, 20.0, 200.0, "8002", "139D", None, "answered"),
+        (local(2026, 10, 13, 10), True, False, 30.0, None, None, "139E", None,
+         "abandoned_queue"),
+        (local(2026, 10, 13, 11), False, False, None, None, None, "139F", None, "abandoned_ivr"),
+        (local(2026, 10, 13, 15, 59, 59, 999999), True, True, 5.0, 60.0, "8001", "139B", None,
+         "answered"),
+        (local(2026, 10, 13, 16), True, True, 1.0, 10.0, "8002", "139G", None, "answered"),
+    ]
+    with UnitOfWork(engine) as uow:
+        for i, (start, queued, answered, wait, talk, seat, caller, route, disp) in \
+                enumerate(calls):
+            uow.session.execute(insert(CallRow).values(
+                linkedid=f"1800000000.{i}", caller_number=caller, dialled_number="12345",
+                started_at=start, route=route, fallback=False,
+                queue="hotline" if queued else None,
+                queue_joined_at=start + timedelta(seconds=8) if queued else None,
+                wait_s=wait, seat=seat, talk_s=talk, hung_up_by="citizen",
+                answered_at=start + timedelta(seconds=20) if answered else None,
+                disposition=disp, disposition_reason=""))
+        c3 = uow.session.scalar(select(CallRow.id).where(CallRow.linkedid == "1800000000.3"))
+        rec = uow.session.scalar(insert(RecordingRow).values(
+            call_id=c3, kind="citizen", path="x.wav").returning(RecordingRow.id))
+        uow.session.execute(insert(TopicSpotRow), [
+            {"recording_id": rec, "call_id": c3, "topic": "漏水", "word": w, "speaker": "citizen",
+             "start_s": s, "end_s": s + 1} for w, s in (("漏水", 3.0), ("渗水", 9.0))])
+        uow.session.execute(insert(PartyRow).values(
+            call_id=c3, leg="unit1", uniqueid="1800000000.3-unit1", unit="u-wuye",
+            number="0371", dialled_at=local(2026, 10, 13, 9, 5),
+            answered_at=local(2026, 10, 13, 9, 6), outcome="answered"))
+    clock.now = local(2026, 10, 14, 16, 30)
+    reports = Reports(engine, TZ, clock, thresholds=Thresholds(min_count=2, cluster_size=3))
+    yield reports, {"t1": t1, "t2": t2, "t3": t3, "t4": t4, "t5": t5, "t8": t8, "t9": t9}
+    engine.dispose()
+
+
+def fig(value, numerator, denominator=None):
+    return {"value": value, "numerator": numerator, "denominator": denominator}
+
+
+def test_the_daily_report_gives_the_known_figures(world):
+    reports, ids = world
+    r = reports.view(OFFICE, "daily", "2026-10-13")
+    assert r["period"] == {"start": "2026-10-12T16:00:00+08:00",
+                           "end": "2026-10-13T16:00:00+08:00"}
+    f = r["figures"]
+    counts = {k: f[k]["value"] for k in (
+        "calls_total", "calls_offered", "calls_answered", "answered_within_15s",
+        "abandoned_ivr", "abandoned_queue", "calls_after_hours", "after_hours_answered",
+        "repeat_callers", "tickets_registered", "answered_directly", "dispatched", "due",
+        "on_time", "overdue", "contact_due", "contacted_in_time", "called_back", "solved",
+        "satisfied", "unit_dialled", "unit_answered")}
+    assert counts == {
+        "calls_total": 6, "calls_offered": 4, "calls_answered": 3, "answered_within_15s": 2,
+        "abandoned_ivr": 1, "abandoned_queue": 1, "calls_after_hours": 1,
+        "after_hours_answered": 1, "repeat_callers": 1, "tickets_registered": 4,
+        "answered_directly": 2, "dispatched": 2, "due": 3, "on_time": 2, "overdue": 1,
+        "contact_due": 2, "contacted_in_time": 1, "called_back": 2, "solved": 1,
+        "satisfied": 2, "unit_dialled": 1, "unit_answered": 1}
+    assert f["answer_rate"] == {"value": 0.75, "numerator": 3, "denominator": 4}
+    assert f["within_15s_rate"] == {"value": 0.6667, "numerator": 2, "denominator": 3}
+    assert f["on_time_rate"] == {"value": 0.6667, "numerator": 2, "denominator": 3}
+    assert f["first_contact_rate"] == {"value": 0.5, "numerator": 1, "denominator": 2}
+    assert f["resolution_rate"] == {"value": 0.5, "numerator": 1, "denominator": 2}
+    assert f["satisfaction_rate"] == {"value": 1.0, "numerator": 2, "denominator": 2}
+    assert f["wait_mean_s"] == {"value": 11.7, "numerator": 35, "denominator": 3}
+    assert f["wait_p90_s"] == {"value": 20, "numerator": 3, "denominator": 3}
+    assert f["talk_mean_s"] == {"value": 120.0, "numerator": 360, "denominator": 3}
+    assert f["talk_p90_s"]["value"] == 200
+    assert r["previous"]["calls_total"]["value"] == 1  # 15:59:59 the day before
+    hours = {h["start"]: h["calls"] for h in r["calls_per_hour"] if h["calls"]}
+    assert hours == {"2026-10-12T16:00:00+08:00": 1, "2026-10-13T02:00:00+08:00": 1,
+                     "2026-10-13T09:00:00+08:00": 1, "2026-10-13T10:00:00+08:00": 1,
+                     "2026-10-13T11:00:00+08:00": 1, "2026-10-13T15:00:00+08:00": 1}
+    assert len(r["calls_per_hour"]) == 24
+    assert r["tickets_by"]["channel"] == {"phone": 4}
+    assert r["tickets_by"]["category"] == {"漏水": 3, "物业费": 1}
+    assert r["tickets_by"]["unit"] == {"-": 2, "u-wuye": 2}
+    wuye, water = r["units"]["u-wuye"], r["units"]["u-water"]
+    assert wuye["on_time_rate"] == {"value": 1.0, "numerator": 2, "denominator": 2}
+    assert wuye["resolution_rate"] == {"value": 0.5, "numerator": 1, "denominator": 2}
+    assert wuye["first_contact_rate"] == {"value": 1.0, "numerator": 1, "denominator": 1}
+    assert wuye["unit_answer_rate"] == {"value": 1.0, "numerator": 1, "denominator": 1}
+    assert water["on_time_rate"] == {"value": 0.0, "numerator": 0, "denominator": 1}
+    assert water["overdue"]["value"] == 1
+    assert water["first_contact_rate"] == {"value": 0.0, "numerator": 0, "denominator": 1}
+    assert r["seats"] == {
+        "8001": {"calls_answered": fig(2, 2), "talk_mean_s": fig(80.0, 160, 2)},
+        "8002": {"calls_answered": fig(1, 1), "talk_mean_s": fig(200.0, 200, 1)}}
+    assert r["agents"]["agent-7"]["tickets_registered"]["value"] == 4
+    assert r["topics"] == [{"topic": "漏水", "calls": 1, "previous": 0}]
+    # Yesterday's T3 is within 24 h of today's T4, T8 and T9: one cluster of four.
+    (cluster,) = r["clusters"]
+    assert (cluster["category"], cluster["place"], cluster["tickets"]) == (
+        "漏水", "高新区梧桐街道翠竹社区", [ids["t3"], ids["t4"], ids["t8"], ids["t9"]])
+    assert r["emerging"]["places"] == [{"name": "高新区梧桐街道翠竹社区", "count": 3,
+                                        "previous": 1, "week_before": 0,
+                                        "rules": ["rising_vs_previous",
+                                                  "rising_vs_week_before"]}]
+    assert [c["name"] for c in r["emerging"]["categories"]] == ["漏水"]
+    (notable,) = r["notable"]
+    assert notable["ticket"] == ids["t9"] and notable["why"] == ["urgent"]
+    # The cluster went to the office, once, however often the report is produced.
+    reports.produce(reports.period("daily", "2026-10-13"), by="office-1")
+    with UnitOfWork(reports.engine, read_only=True) as uow:
+        notes = [n for n in office_notices(uow.session) if n["kind"].startswith("cluster:")]
+    assert len(notes) == 1 and "集中反映 4 件" in notes[0]["text"]
+
+
+def test_the_period_is_the_hotlines_whatever_the_servers_zone(world):
+    reports, _ = world
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "America/Los_Angeles"
+    time.tzset()
+    try:
+        p = rp.daily(datetime(2026, 10, 13).date(), TZ)
+        assert p.start.astimezone(UTC) == datetime(2026, 10, 12, 8, tzinfo=UTC)
+        a = reports.view(OFFICE, "daily", "2026-10-13")["figures"]["calls_total"]["value"]
+        b = reports.view(OFFICE, "daily", "2026-10-14")["figures"]["calls_total"]["value"]
+        c = reports.view(OFFICE, "daily", "2026-10-12")["figures"]["calls_total"]["value"]
+        # 15:59:59.999999 on the 13th is in the 13th's report; 16:00:00 in the 14th's.
+        assert (c, a, b) == (1, 6, 1)
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+def test_a_missed_run_is_produced_at_start_up_once_and_late_data_makes_a_version(world):
+    reports, _ = world
+    reports.catch_up = 2
+    reports.clock.now = local(2026, 10, 14, 15, 0)  # before today's 16:00
+    due = [(p.kind.value, p.name) for p in reports.due()]
+    assert ("daily", "2026-10-13") in due and ("daily", "2026-10-14") not in due
+    assert ("weekly", "2026-W41") in due and ("monthly", "2026-09") in due
+    made = reports.run_due()
+    assert all(m.new for m in made) and len(made) == len(due)
+    assert reports.run_due() == [] and reports.due() == []
+    first = reports.view(OFFICE, "daily", "2026-10-13")
+    again = reports.produce(reports.period("daily", "2026-10-13"), "office-1")
+    assert not again.new and again.report.version == 1
+    # Late data: a call of the 13th stored only now.
+    with UnitOfWork(reports.engine) as uow:
+        uow.session.execute(insert(CallRow).values(
+            linkedid="1800000001.1", caller_number="", dialled_number="12345",
+            started_at=local(2026, 10, 13, 12), fallback=False, hung_up_by="citizen",
+            disposition="abandoned_ivr", disposition_reason=""))
+    late = reports.produce(reports.period("daily", "2026-10-13"), "office-1")
+    assert late.new and late.report.version == 2
+    assert reports.view(OFFICE, "daily", "2026-10-13")["figures"]["calls_total"]["value"] == 7
+    old = reports.view(OFFICE, "daily", "2026-10-13", version=1)
+    assert old["sha256"] == first["sha256"] and old["figures"]["calls_total"]["value"] == 6
+    versions = [(r["period"], r["version"]) for r in reports.listing(OFFICE, "daily")]
+    assert ("2026-10-13", 2) in versions and ("2026-10-13", 1) in versions
+    # Then 16:00 passes: today's report is due, and only it.
+    reports.clock.now = local(2026, 10, 14, 16, 0)
+    assert [(p.kind.value, p.name) for p in reports.due()] == [("daily", "2026-10-14")]
+
+
+def test_a_unit_reads_its_own_sections_only(world):
+    reports, _ = world
+    mine = reports.view(WATER, "daily", "2026-10-13")
+    assert set(mine["units"]) == {"u-water"} and mine["notable"] == []
+    assert "figures" not in mine and "seats" not in mine and "clusters" not in mine
+    text = str(mine)
+    assert "u-wuye" not in text and "agent-7" not in text
+    wuye = reports.view(WUYE_HEAD, "daily", "2026-10-13")
+    assert set(wuye["units"]) == {"u-wuye"}
+    with pytest.raises(Forbidden):
+        reports.view(WUYE, "daily", "2026-10-13")        # staff, not the head
+    with pytest.raises(Forbidden):
+        reports.listing(AGENT)
+
+
+def test_bad_periods_get_the_rule_and_open_periods_are_not_produced(world):
+    reports, _ = world
+    with pytest.raises(ValidationFailed):
+        reports.view(OFFICE, "daily", "2026-13-01")
+    with pytest.raises(ValidationFailed):
+        reports.view(OFFICE, "weekly", "2026-10")
+    with pytest.raises(ValidationFailed):
+        reports.view(OFFICE, "hourly", "2026-10-13")
+    with pytest.raises(ValidationFailed):
+        reports.view(OFFICE, "daily", "2026-10-15")  # ends tomorrow at 16:00
