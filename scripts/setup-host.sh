@@ -3,7 +3,10 @@
 # the Python package with its test tools, and the sandbox Asterisk root (cached by version).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-need=(debootstrap sip-tester espeak-ng sox ffmpeg postgresql)
+# Reports: Pango for WeasyPrint's PDF, a CJK font for Chinese in the PDF, poppler-utils
+# (pdftoppm, pdftotext) for the tests that look at the rendered pages.
+need=(debootstrap sip-tester espeak-ng sox ffmpeg postgresql libpango-1.0-0 libpangoft2-1.0-0
+      libharfbuzz-subset0 fonts-noto-cjk poppler-utils)
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

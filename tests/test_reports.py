@@ -5,12 +5,15 @@ the server's time zone; the scheduler's catch-up; versions; what a unit may read
 
 from __future__ import annotations
 
+import io
 import os
+import subprocess
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import insert, select
 from tickets_support import AGENT, CTX, FORM, OFFICE, REPLY, TZ, UNITS, WUYE, Clock
 
@@ -28,6 +31,7 @@ from callcenter.domain.tickets import (
     StartWork,
     SubmitReply,
 )
+from callcenter.reports.render_files import render
 from callcenter.services.errors import Forbidden, ValidationFailed
 from callcenter.services.reports import Reports
 from callcenter.services.tickets import TicketService
@@ -302,3 +306,77 @@ def test_bad_periods_get_the_rule_and_open_periods_are_not_produced(world):
         reports.view(OFFICE, "hourly", "2026-10-13")
     with pytest.raises(ValidationFailed):
         reports.view(OFFICE, "daily", "2026-10-15")  # ends tomorrow at 16:00
+
+
+def test_the_files_pdf_with_chinese_glyphs_xlsx_equal_to_json_html_escaped(world, tmp_path):
+    reports, _ = world
+    content = reports.view(OFFICE, "daily", "2026-10-13")
+    page = render(content, "html").decode()
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "按时办结率" in page and "<svg" in page
+    assert "On-time completion rate" in render(content, "html", "en").decode()
+
+    book = load_workbook(io.BytesIO(render(content, "xlsx")))
+    sheet = {row[0]: row[2:] for row in book["figures"].iter_rows(min_row=2, values_only=True)}
+    assert sheet == {k: (f["value"], f["numerator"], f["denominator"])
+                     for k, f in content["figures"].items()}
+    units = {(r[0], r[1]): r[3:] for r in book["units"].iter_rows(min_row=2, values_only=True)}
+    assert units[("u-water", "on_time_rate")] == (0.0, 0, 1)
+    assert len(units) == sum(len(f) for f in content["units"].values())
+
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(render(content, "pdf"))
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                           check=True).stdout
+    assert "CJK" in fonts  # a CJK font is embedded ...
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "日综述" in text and "按时办结率" in text and "集中反映" in text  # ... for these
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf),
+                    str(tmp_path / "p")], check=True)
+    png = next(tmp_path.glob("p*.png"))
+    ink = _ink(png)
+    assert ink > 0.01, ink  # the page is not blank
+
+
+def _ink(png) -> float:
+    """The share of pixels that are not white, read with Python's own zlib (PNG, 8-bit RGB)."""
+    import struct
+    import zlib
+
+    data = png.read_bytes()
+    pos, chunks, width, height = 8, [], 0, 0
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind = data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height = struct.unpack(">II", body[:8])
+            assert body[8:10] == bytes([8, 2]), "8-bit RGB expected"
+        elif kind == b"IDAT":
+            chunks.append(body)
+        pos += 12 + length
+    raw = zlib.decompress(b"".join(chunks))
+    stride = width * 3 + 1
+    prev = bytearray(width * 3)
+    dark = 0
+    for y in range(height):
+        line = bytearray(raw[y * stride + 1:(y + 1) * stride])
+        ftype = raw[y * stride]
+        for i in range(len(line)):
+            a = line[i - 3] if i >= 3 else 0
+            b = prev[i]
+            c = prev[i - 3] if i >= 3 else 0
+            if ftype == 1:
+                line[i] = (line[i] + a) & 255
+            elif ftype == 2:
+                line[i] = (line[i] + b) & 255
+            elif ftype == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif ftype == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        dark += sum(1 for i in range(0, len(line), 3) if min(line[i:i + 3]) < 200)
+        prev = line
+    return dark / (width * height)

@@ -35,6 +35,7 @@ from callcenter.storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 SCHEMA = 1            # bumped when the content's shape changes
 MATTER_EXCERPT = 60   # characters of a notable ticket's matter, numbers masked
+PLACES_SHOWN = 30     # the places with the most tickets, in the report's table of places
 HEADLINE = ("calls_total", "calls_answered", "answer_rate", "tickets_registered",
             "on_time_rate", "satisfaction_rate")
 DEFAULT_SCHEDULE = rp.Schedule()
@@ -191,6 +192,9 @@ class Reports:
             **fg.people_figures(tally),
             "topics": [{"topic": t, "calls": n, "previous": (topics[1] or Counter())[t]}
                        for t, n in sorted((topics[0] or Counter()).items())],
+            "places": [{"place": k, "tickets": n, "previous": (places[1] or Counter())[k]}
+                       for k, n in sorted((places[0] or Counter()).items(),
+                                          key=lambda kv: (-kv[1], kv[0]))[:PLACES_SHOWN]],
             "emerging": {"topics": flags(topics), "places": flags(places),
                          "categories": flags(cats)},
             "clusters": [self._cluster(c) for c in found],
