@@ -32,6 +32,7 @@ from callcenter.services.callbacks import Callbacks
 from callcenter.services.desk_calls import DeskCalls
 from callcenter.services.desk_events import DeskEvents
 from callcenter.services.duty import DutyDesk, duty_file
+from callcenter.services.report_delivery import ReportDelivery, Targets
 from callcenter.services.reports import Reports
 from callcenter.services.routing import RoutingPolicy
 from callcenter.services.rules import RulesSource, calendar_file
@@ -80,7 +81,8 @@ def rules_context(settings: Settings) -> RulesContext:
 
 def api_over(tickets: TicketService, sweeper: Sweeper | None,
              tokens: Tokens | Mapping[str, Viewer], seats: Sequence[str] = (),
-             duty: DutyDesk | None = None, callbacks: Callbacks | None = None) -> Api:
+             duty: DutyDesk | None = None, callbacks: Callbacks | None = None,
+             reports: Reports | None = None, report_language: str = "zh") -> Api:
     """The API's services over one ticket service's store, rules and clock."""
     from callcenter.api.app import Api
 
@@ -92,7 +94,8 @@ def api_over(tickets: TicketService, sweeper: Sweeper | None,
                desk=desk, desk_calls=DeskCalls(engine, seats, clock), pop=pop,
                events=DeskEvents(engine, desk, pop, seats, clock),
                wallboard=Wallboard(engine, desk, clock),
-               duty=duty, callbacks=callbacks)
+               duty=duty, callbacks=callbacks, reports=reports,
+               report_language=report_language)
 
 
 @dataclass
@@ -183,7 +186,15 @@ class Hotline:
                        Thresholds(min_count=s.reports_rising_min,
                                   factor=s.reports_rising_factor,
                                   cluster_size=s.reports_cluster_size),
-                       catch_up=s.reports_catch_up)
+                       catch_up=s.reports_catch_up, on_new=self.report_delivery().plan)
+
+    def report_delivery(self) -> ReportDelivery:
+        s = self.settings
+        return ReportDelivery(self.engine, Targets(
+            mail_to=tuple(filter(None, (a.strip() for a in s.reports_mail_to.split(",")))),
+            mail_from=s.reports_mail_from, smtp_host=s.reports_smtp_host,
+            smtp_port=s.reports_smtp_port, webhook=s.reports_webhook,
+            fmt=s.reports_deliver_format, language=s.reports_language), self.clock)
 
     def topics(self) -> Topics:
         return Topics(self.engine, self.settings.tz)
@@ -195,7 +206,8 @@ class Hotline:
         from callcenter.api.tokens import TokenFile
 
         return api_over(self.tickets, self.sweeper(), TokenFile(self.settings.api_tokens_file),
-                        self.seat_ids, self.duty(), self.callbacks())
+                        self.seat_ids, self.duty(), self.callbacks(), self.reports(),
+                        self.settings.reports_language)
 
     def controller(self, ami: AmiPort | None = None, grace: float = GRACE.total_seconds(),
                    on_stopped: Callable[[], None] | None = None) -> Controller:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from callcenter import cli_desk, cli_speech, cli_tickets, logs
+from callcenter import cli_desk, cli_reports, cli_speech, cli_tickets, logs
 from callcenter.config import ConfigError, Settings, load_settings
 from callcenter.domain.privacy import mask_number
 from callcenter.domain.topics import TopicsError
@@ -42,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_tickets.add_parsers(sub)
     cli_speech.add_parsers(sub)
     cli_desk.add_parsers(sub, cli_tickets.viewer_arg)
+    cli_reports.add_parsers(sub, cli_tickets.viewer_arg)
     cli_desk.add_duty_parser(sub, cli_tickets.viewer_arg)
     cli_desk.add_callbacks_parser(sub, cli_tickets.viewer_arg)
     cli_desk.add_wallboard_parser(sub, cli_tickets.viewer_arg)
@@ -135,6 +136,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return cli_desk.dispatch_callbacks(args, settings)
     if args.cmd == "wallboard":
         return cli_desk.dispatch_wallboard(args, settings)
+    if args.cmd in ("report", "reports"):
+        return cli_reports.dispatch(args, settings)
     if args.cmd in ("transcriber", "transcribe"):
         return cli_speech.dispatch(args, settings)
     if args.cmd in ("tickets", "kb", "units", "sweep", "sweeper", "calendar", "api",

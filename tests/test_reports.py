@@ -13,10 +13,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from openpyxl import load_workbook
 from sqlalchemy import insert, select
 from tickets_support import AGENT, CTX, FORM, OFFICE, REPLY, TZ, UNITS, WUYE, Clock
 
+from callcenter.api import tokens
+from callcenter.api.app import make_app
+from callcenter.bootstrap import api_over
 from callcenter.domain import report_periods as rp
 from callcenter.domain.emerging import Thresholds
 from callcenter.domain.policy import Urgency
@@ -152,7 +156,7 @@ def world(store_url):
             answered_at=local(2026, 10, 13, 9, 6), outcome="answered"))
     clock.now = local(2026, 10, 14, 16, 30)
     reports = Reports(engine, TZ, clock, thresholds=Thresholds(min_count=2, cluster_size=3))
-    yield reports, {"t1": t1, "t2": t2, "t3": t3, "t4": t4, "t5": t5, "t8": t8, "t9": t9}
+    yield reports, {"t1": t1, "t2": t2, "t3": t3, "t4": t4, "t5": t5, "t8": t8, "t9": t9}, svc
     engine.dispose()
 
 
@@ -161,7 +165,7 @@ def fig(value, numerator, denominator=None):
 
 
 def test_the_daily_report_gives_the_known_figures(world):
-    reports, ids = world
+    reports, ids, _svc = world
     r = reports.view(OFFICE, "daily", "2026-10-13")
     assert r["period"] == {"start": "2026-10-12T16:00:00+08:00",
                            "end": "2026-10-13T16:00:00+08:00"}
@@ -230,7 +234,7 @@ def test_the_daily_report_gives_the_known_figures(world):
 
 
 def test_the_period_is_the_hotlines_whatever_the_servers_zone(world):
-    reports, _ = world
+    reports, _, _svc = world
     before = os.environ.get("TZ")
     os.environ["TZ"] = "America/Los_Angeles"
     time.tzset()
@@ -251,7 +255,7 @@ def test_the_period_is_the_hotlines_whatever_the_servers_zone(world):
 
 
 def test_a_missed_run_is_produced_at_start_up_once_and_late_data_makes_a_version(world):
-    reports, _ = world
+    reports, _, _svc = world
     reports.catch_up = 2
     reports.clock.now = local(2026, 10, 14, 15, 0)  # before today's 16:00
     due = [(p.kind.value, p.name) for p in reports.due()]
@@ -282,7 +286,7 @@ def test_a_missed_run_is_produced_at_start_up_once_and_late_data_makes_a_version
 
 
 def test_a_unit_reads_its_own_sections_only(world):
-    reports, _ = world
+    reports, _, _svc = world
     mine = reports.view(WATER, "daily", "2026-10-13")
     assert set(mine["units"]) == {"u-water"} and mine["notable"] == []
     assert "figures" not in mine and "seats" not in mine and "clusters" not in mine
@@ -297,7 +301,7 @@ def test_a_unit_reads_its_own_sections_only(world):
 
 
 def test_bad_periods_get_the_rule_and_open_periods_are_not_produced(world):
-    reports, _ = world
+    reports, _, _svc = world
     with pytest.raises(ValidationFailed):
         reports.view(OFFICE, "daily", "2026-13-01")
     with pytest.raises(ValidationFailed):
@@ -309,7 +313,7 @@ def test_bad_periods_get_the_rule_and_open_periods_are_not_produced(world):
 
 
 def test_the_files_pdf_with_chinese_glyphs_xlsx_equal_to_json_html_escaped(world, tmp_path):
-    reports, _ = world
+    reports, _, _svc = world
     content = reports.view(OFFICE, "daily", "2026-10-13")
     page = render(content, "html").decode()
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -380,3 +384,52 @@ def _ink(png) -> float:
         dark += sum(1 for i in range(0, len(line), 3) if min(line[i:i + 3]) < 200)
         prev = line
     return dark / (width * height)
+
+
+async def test_the_api_serves_reports_by_suffix_and_accept_to_whom_it_may(world, tmp_path):
+    reports, _, svc = world
+    people = {"office": OFFICE, "agent": AGENT, "water": WATER, "wuye": WUYE_HEAD}
+    path = tmp_path / "tokens.toml"
+    keys = {name: tokens.add(path, v) for name, v in people.items()}
+    api = api_over(svc, None, tokens.load(path), reports=reports)
+    client = TestClient(TestServer(make_app(api)))
+    await client.start_server()
+
+    async def get(who, path, expect=200, **headers):
+        r = await client.get(f"/api/v1{path}", headers={
+            "Authorization": f"Bearer {keys[who]}", **headers})
+        assert r.status == expect, (path, r.status, await r.text())
+        return r
+
+    try:
+        r = await (await get("office", "/reports/daily/2026-10-13")).json()
+        assert r["period"]["start"] == "2026-10-12T16:00:00+08:00" and r["version"] == 1
+        assert r["figures"]["on_time_rate"] == {"value": 0.6667, "numerator": 2,
+                                                "denominator": 3}
+        pdf = await get("office", "/reports/daily/2026-10-13.pdf")
+        assert pdf.content_type == "application/pdf" and (await pdf.read())[:5] == b"%PDF-"
+        xlsx = await get("office", "/reports/daily/2026-10-13",
+                         Accept="application/vnd.openxmlformats-officedocument."
+                                "spreadsheetml.sheet")
+        assert (await xlsx.read())[:2] == b"PK"
+        page = await get("office", "/reports/daily/2026-10-13.html?lang=en")
+        assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+        text = await page.text()
+        assert "On-time completion rate" in text and "<script>" not in text
+        listed = await (await get("office", "/reports?kind=daily")).json()
+        assert [(i["period"], i["version"]) for i in listed["items"]] == [("2026-10-13", 1)]
+        again = await client.post("/api/v1/reports/daily/2026-10-13/produce",
+                                  headers={"Authorization": f"Bearer {keys['office']}"})
+        assert again.status == 200 and (await again.json())["new"] is False
+        mine = await (await get("water", "/reports/daily/2026-10-13")).json()
+        assert set(mine["units"]) == {"u-water"} and "figures" not in mine
+        await get("water", "/reports/daily/2026-10-13?unit=u-wuye", expect=403)
+        await get("agent", "/reports/daily/2026-10-13", expect=403)
+        await get("office", "/reports/daily/2026-10-13.docx", expect=422)
+        await get("office", "/reports/daily/2026-10-13?lang=fr", expect=422)
+        await get("office", "/reports/daily/2026-10-13?version=9", expect=404)
+        refused = await client.post("/api/v1/reports/daily/2026-10-13/produce",
+                                    headers={"Authorization": f"Bearer {keys['wuye']}"})
+        assert refused.status == 403
+    finally:
+        await client.close()

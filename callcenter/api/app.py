@@ -34,6 +34,8 @@ from callcenter.domain.desk_calls import CALL_COMMANDS
 from callcenter.domain.kb import RequestKind
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.tickets import ConcurrentUpdate, Status, TicketError
+from callcenter.reports.render_files import FORMATS as REPORT_FORMATS
+from callcenter.reports.render_files import render as render_report
 from callcenter.services.agents import AgentDesk
 from callcenter.services.calendar import CalendarService
 from callcenter.services.callbacks import Callbacks
@@ -41,6 +43,7 @@ from callcenter.services.desk_calls import DeskCalls
 from callcenter.services.desk_events import DeskEvents, Seen
 from callcenter.services.duty import DutyDesk
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
+from callcenter.services.reports import Reports
 from callcenter.services.rules import current_generation, generation_of
 from callcenter.services.screen_pop import ScreenPop
 from callcenter.services.sweeper import Sweeper
@@ -73,6 +76,8 @@ class Api:
     events_every: float = 1.0   # seconds between looks for the live event stream
     callbacks: Callbacks | None = None  # None: built without the controller's parts (tests)
     duty: DutyDesk | None = None  # None: no duty plan configured (the routes answer 404)
+    reports: Reports | None = None  # None: built without them (tests of other parts)
+    report_language: str = "zh"
     watch_every: float = 10.0  # seconds between looks at the calendar file
 
     def watch_calendar_once(self, seen: int) -> int:
@@ -144,6 +149,21 @@ def _query_times(request: web.Request, required: bool
     if problems:
         raise ValidationFailed(problems)
     return out[0], out[1]
+
+
+def _report_format(request: web.Request) -> tuple[str, str]:
+    """The period's name and the format asked for: "2026-12-01.pdf", or Accept."""
+    period = request.match_info["period"]
+    stem, dot, suffix = period.rpartition(".")
+    if dot:
+        if suffix not in REPORT_FORMATS:
+            raise ValidationFailed({"period": f"a suffix is one of {', '.join(REPORT_FORMATS)}"})
+        return stem, suffix
+    accept = request.headers.get("Accept", "")
+    for fmt in ("pdf", "xlsx", "html"):
+        if REPORT_FORMATS[fmt].split(";")[0] in accept:
+            return period, fmt
+    return period, "json"
 
 
 def _query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
@@ -468,6 +488,44 @@ def make_app(api: Api) -> web.Application:
             pass
         return response
 
+    def reports_of() -> Reports:
+        if api.reports is None:
+            raise NotFound("reports are not served here")
+        return api.reports
+
+    async def report_list(request: web.Request) -> web.Response:
+        kind = request.query.get("kind")
+        limit = _query_int(request, "limit", 100, 1, 500)
+        offset = _query_int(request, "offset", 0, 0, 10**9)
+        return _json({"items": await run(reports_of().listing, viewer(request), kind, limit,
+                                         offset)})
+
+    async def report_get(request: web.Request) -> web.Response:
+        """One report as JSON, HTML, PDF or XLSX: by the path's suffix, else by Accept."""
+        name, fmt = _report_format(request)
+        lang = request.query.get("lang", api.report_language)
+        if lang not in ("zh", "en"):
+            raise ValidationFailed({"lang": "zh or en"})
+        version = _query_int(request, "version", 0, 1, 10**6) or None
+        unit = request.query.get("unit") or None
+        content = await run(reports_of().view, viewer(request), request.match_info["kind"],
+                            name, version, unit)
+        if fmt == "json":
+            return _json(content)
+        body = await run(render_report, content, fmt, lang)
+        disposition = "inline" if fmt == "html" else \
+            f'attachment; filename="{content["kind"]}-{content["name"]}.{fmt}"'
+        headers = {"Content-Disposition": disposition}
+        if fmt == "html":  # the page has no scripts and loads nothing from anywhere
+            headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        return web.Response(body=body, content_type=REPORT_FORMATS[fmt].split(";")[0],
+                            charset="utf-8" if fmt == "html" else None, headers=headers)
+
+    async def report_produce(request: web.Request) -> web.Response:
+        made = await run(reports_of().produce_as, viewer(request), request.match_info["kind"],
+                         request.match_info["period"])
+        return _json({**made.report.summary(), "new": made.new}, 201 if made.new else 200)
+
     async def wallboard(request: web.Request) -> web.Response:
         return _json(await run(api.wallboard.view, viewer(request)))
 
@@ -528,6 +586,9 @@ def make_app(api: Api) -> web.Application:
     r.add_get(f"{p}/desk/seats/{{seat}}/pop", screen_pop)
     r.add_get(f"{p}/events", events)
     r.add_get(f"{p}/wallboard", wallboard)
+    r.add_get(f"{p}/reports", report_list)
+    r.add_get(f"{p}/reports/{{kind}}/{{period}}", report_get)
+    r.add_post(f"{p}/reports/{{kind}}/{{period}}/produce", report_produce)
     r.add_get(f"{p}/desk/listening", listening)
     r.add_get(f"{p}/desk/missed", missed)
     r.add_post(f"{p}/desk/missed/{{linkedid}}/callback", call_back)

@@ -12,12 +12,20 @@ from callcenter.domain.agents import PAUSE_REASONS
 from callcenter.domain.desk_calls import CALL_COMMANDS
 from callcenter.domain.kb import Article
 from callcenter.domain.registration import Registration
+from callcenter.domain.report_periods import ReportKind as REPORT_KINDS
 from callcenter.domain.tickets import Status
+from callcenter.reports.render_files import FORMATS as REPORT_FORMATS
 from callcenter.services.topics import PERIODS
 from callcenter.services.transcript_search import TEXT_FILTERS
 
 P = "/api/v1"
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_REPORT_PARAMS = [
+    {"name": "kind", "in": "path", "required": True,
+     "schema": {"type": "string", "enum": ["daily", "weekly", "monthly"]}},
+    {"name": "period", "in": "path", "required": True,
+     "schema": {"type": "string", "pattern": r"^\d{4}-(\d{2}-\d{2}|W\d{2}|\d{2})"
+                                            r"(\.(json|html|pdf|xlsx))?$"}}]
 _LINKEDID = {"name": "linkedid", "in": "path", "required": True, "schema": {"type": "string"}}
 _ERRORS = {
     "401": {"description": "no or unknown bearer token"},
@@ -178,6 +186,29 @@ def document() -> dict[str, Any]:
             "per queue and in all — calls offered, answered, answered within 15 s, abandoned "
             "in the menu and in the queue, answer rate — each with numerator and denominator "
             "(hotline)")},
+        f"{P}/reports": {"get": _op(
+            "stored reports, every version, newest period first (the office; units' leaders "
+            "and heads)", params=[_q("kind", {"type": "string", "enum": list(REPORT_KINDS)}),
+                                  _q("limit", {"type": "integer", "minimum": 1,
+                                               "maximum": 500}),
+                                  _q("offset", {"type": "integer", "minimum": 0})])},
+        f"{P}/reports/{{kind}}/{{period}}": {"get": {**_op(
+            "a report (daily 日综述 16:00-16:00, weekly, monthly): the latest version unless "
+            "`version` names one; produced now if its period is over and it never was. JSON "
+            "with `period` as aware local times and each figure as value, numerator, "
+            "denominator under its key (docs/figures.md); HTML, PDF or XLSX by the period's "
+            "suffix (2026-12-01.pdf) or Accept. A unit's head reads its own sections only",
+            params=[
+                *_REPORT_PARAMS, _q("version", {"type": "integer", "minimum": 1}),
+                _q("unit", {"type": "string", "maxLength": 64}),
+                _q("lang", {"type": "string", "enum": ["zh", "en"]})]),
+            "responses": {"200": {"description": "the report", "content": {
+                mime.split(";")[0]: {"schema": {"type": "object"} if fmt == "json" else
+                                     {"type": "string"}}
+                for fmt, mime in REPORT_FORMATS.items()}}, **_ERRORS}}},
+        f"{P}/reports/{{kind}}/{{period}}/produce": {"post": _op(
+            "produce a period's report again: the same content stores nothing, late data a "
+            "new version (the office)", params=_REPORT_PARAMS, ok="201")},
         f"{P}/events": {"get": {**_op(
             "the desk's live events (Server-Sent Events): agents (every seat's state), "
             "screen_pop and call_ended (the viewer's seats), desk_request (conference legs: "

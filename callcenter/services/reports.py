@@ -58,7 +58,7 @@ class Reports:
                  schedule: rp.Schedule = DEFAULT_SCHEDULE,
                  thresholds: emerging.Thresholds = DEFAULT_THRESHOLDS,
                  catch_up: int = 7,
-                 on_new: Callable[[StoredReport], None] | None = None) -> None:
+                 on_new: Callable[[StoredReport], object] | None = None) -> None:
         self.engine = engine
         self.tz = tz
         self.clock = clock
@@ -90,28 +90,44 @@ class Reports:
         with UnitOfWork(self.engine, read_only=True) as uow:
             return [r.summary() for r in ReportsRepo(uow.session).listing(kind, limit, offset)]
 
-    def view(self, viewer: Viewer, kind: str, name: str, version: int | None = None
-             ) -> dict[str, Any]:
+    def view(self, viewer: Viewer, kind: str, name: str, version: int | None = None,
+             unit: str | None = None) -> dict[str, Any]:
         """A stored report (the latest version unless one is named), as the viewer may see
-        it. A period that is over and was never produced is produced now."""
+        it; with `unit`, that unit's sections only. A period that is over and was never
+        produced is produced now."""
         self._reader(viewer)
+        if unit is not None and viewer.role is Role.UNIT and unit != viewer.unit:
+            raise Forbidden("a unit reads its own sections of a report")
         p = self.period(kind, name)
         with UnitOfWork(self.engine, read_only=True) as uow:
             stored = ReportsRepo(uow.session).get(p.kind.value, p.name, version)
         if stored is None:
             if version is not None:
                 raise NotFound(f"no version {version} of the {kind} report {name}")
-            if p.end > self.clock():
-                raise ValidationFailed({"period": f"the {kind} report {name} covers a period "
-                                                  f"that ends at {p.end.isoformat()}"})
+            self._ended(p)
             stored = self.produce(p, by=viewer.id).report
         assert stored.content is not None
         content = {**stored.content, "version": stored.version,
                    "produced_at": stored.produced_at.astimezone(self.tz).isoformat(),
                    "sha256": stored.sha256}
+        if unit is not None:
+            return for_unit(content, unit)
         return for_viewer(content, viewer)
 
     # -- producing ------------------------------------------------------------------------
+    def produce_as(self, viewer: Viewer, kind: str, name: str) -> Produced:
+        """The office produces a period again (late data makes a new version)."""
+        if viewer.role is not Role.SUPERVISOR:
+            raise Forbidden("the hotline office produces reports")
+        p = self.period(kind, name)
+        self._ended(p)
+        return self.produce(p, by=viewer.id)
+
+    def _ended(self, p: rp.Period) -> None:
+        if p.end > self.clock():
+            raise ValidationFailed({"period": f"the {p.kind.value} report {p.name} covers a "
+                                              f"period that ends at {p.end.isoformat()}"})
+
     def produce(self, p: rp.Period, by: str) -> Produced:
         content = self.build(p)
         text, sha = _digest(content)
@@ -224,22 +240,39 @@ class Reports:
                 "status": status, "unit": unit, "place": place, "repeats": repeats,
                 "why": why, "matter": mask_speech(matter[:MATTER_EXCERPT])}
 
-    def _raise_clusters(self, uow: UnitOfWork, content: dict[str, Any]) -> None:
+    def watch_clusters(self) -> int:
+        """集中反映 as it happens: clusters among the last 24 hours' tickets go to the office
+        (once per category, place and day), without waiting for the report."""
+        end = self.clock().astimezone(UTC)
+        with UnitOfWork(self.engine) as uow:
+            groups = EmergingRepo(uow.session).cluster_candidates(
+                end - self.th.cluster_window, end, self.th.cluster_size)
+            found = [self._cluster(c) for c in emerging.clusters(groups, self.th)]
+            return self._raise_clusters(uow, {"clusters": found})
+
+    def _raise_clusters(self, uow: UnitOfWork, content: dict[str, Any]) -> int:
         """集中反映 goes to the office as a notice, once per category, place and day."""
+        sent = 0
         for c in content["clusters"]:
             key = hashlib.sha256(f"{c['category']}|{c['place']}".encode()).hexdigest()[:20]
-            send_office_notice(uow.session, f"cluster:{key}", c["last"][:10], self.clock(),
-                        f"集中反映 {c['count']} 件「{c['category']}」@ {c['place']}: "
-                        + ", ".join(f"#{t}" for t in c["tickets"]))
+            sent += send_office_notice(
+                uow.session, f"cluster:{key}", c["last"][:10], self.clock(),
+                f"集中反映 {c['count']} 件「{c['category']}」@ {c['place']}: "
+                + ", ".join(f"#{t}" for t in c["tickets"]))
+        return sent
 
 
 def for_viewer(content: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
-    """What a viewer may read of a report: the office all of it; a unit only its own figures,
-    its own notable tickets and the clustered tickets that are its own — nothing of the
-    hotline's calls, seats, agents or other units."""
+    """What a viewer may read of a report: the office all of it, a unit its own sections."""
     if viewer.role is not Role.UNIT:
         return content
-    unit = viewer.unit
+    assert viewer.unit is not None
+    return for_unit(content, viewer.unit)
+
+
+def for_unit(content: dict[str, Any], unit: str) -> dict[str, Any]:
+    """A unit's sections: its own figures and its own notable tickets — nothing of the
+    hotline's calls, seats, agents, places or other units."""
     own = {n["ticket"] for n in content["notable"] if n["unit"] == unit}
     return {
         **{k: content[k] for k in ("schema", "kind", "name", "period", "time_zone",

@@ -1,0 +1,124 @@
+"""`callcenter report …` and `callcenter reports`: the reports from the command line, and the
+worker that produces them on schedule and delivers them.
+
+    callcenter report daily                       (the latest daily summary, as JSON)
+    callcenter report daily --date 2026-12-01 --format pdf --out 日综述.pdf
+    callcenter report monthly --date 2026-11-01 --unit hexie-property --format xlsx --out u.xlsx
+    callcenter report list
+    callcenter reports                            (16:00 daily, weekly, monthly; until SIGTERM)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from callcenter.config import Settings
+
+KINDS = ("daily", "weekly", "monthly")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a date, YYYY-MM-DD") from None
+
+
+def add_parsers(sub: Any, viewer: Any) -> None:
+    r = sub.add_parser("report", help="a report: daily (16:00 to 16:00), weekly, monthly; "
+                                      "or the list of stored reports")
+    r.add_argument("kind", choices=(*KINDS, "list"))
+    r.add_argument("--date", type=_date, help="daily: the day it ends on; weekly, monthly: "
+                                              "a day in it (default: the latest due)")
+    r.add_argument("--unit", help="that unit's sections only")
+    r.add_argument("--format", choices=("json", "html", "pdf", "xlsx"), default="json")
+    r.add_argument("--lang", choices=("zh", "en"), help="labels (default: reports.language)")
+    r.add_argument("--version", type=int, help="an earlier version of the period")
+    r.add_argument("--out", type=Path, help="write the file here (default: standard output)")
+    r.add_argument("--produce", action="store_true",
+                   help="produce the period again first (a new version if data changed)")
+    r.add_argument("--as", dest="who", default="supervisor:cli", type=viewer,
+                   help="read as ROLE:ID (a unit's head: unit:ID:UNIT:head)")
+    w = sub.add_parser("reports", help="produce the reports on schedule (a missed run at "
+                                       "start-up, once), watch for clusters, deliver by mail "
+                                       "and webhook; until SIGTERM or Ctrl-C")
+    w.add_argument("--every", type=float, default=30.0, help="seconds between looks")
+
+
+def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from callcenter import bootstrap
+    from callcenter.domain import report_periods as rp
+    from callcenter.reports.render_files import render
+    from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
+
+    hotline = bootstrap.build(settings)
+    try:
+        reports = hotline.reports()
+        if args.cmd == "reports":
+            return _work(reports, hotline.report_delivery(), args.every)
+        if args.kind == "list":
+            for item in reports.listing(args.who):
+                print(json.dumps(item, ensure_ascii=False))
+            return 0
+        kind = rp.ReportKind(args.kind)
+        tz = settings.tz
+        period = (rp.of_day(kind, args.date, tz) if args.date is not None else
+                  rp.latest_due(kind, reports.clock(), tz, reports.schedule))
+        if args.produce:
+            made = reports.produce_as(args.who, kind.value, period.name)
+            print(f"{kind.value} {period.name}: version {made.report.version}"
+                  + ("" if made.new else " (unchanged)"), file=sys.stderr)
+        content = reports.view(args.who, kind.value, period.name, args.version, args.unit)
+        data = render(content, args.format, args.lang or settings.reports_language)
+        if args.out is not None:
+            args.out.write_bytes(data)
+            print(f"{args.out}: {kind.value} {period.name} version {content['version']}",
+                  file=sys.stderr)
+        elif args.format in ("pdf", "xlsx") and sys.stdout.isatty():
+            print(f"refused: report: a {args.format} file goes to --out FILE, not a terminal",
+                  file=sys.stderr)
+            return 2
+        else:
+            sys.stdout.buffer.write(data)
+        return 0
+    except (ValidationFailed, Forbidden, NotFound) as exc:
+        print(f"refused: report: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        hotline.close()
+
+
+def _work(reports: Any, delivery: Any, every: float) -> int:
+    """Until SIGTERM or Ctrl-C: produce what is due, raise clusters, deliver; a step under
+    way finishes its transaction first."""
+    import logging
+    import signal
+    import threading
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    log = logging.getLogger("callcenter.reports")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    log.info("reports: looking every %.0f s", every)
+    while not stop.is_set():
+        try:
+            for made in reports.run_due():
+                log.info("report %s %s version %d", made.report.kind, made.report.period,
+                         made.report.version)
+            if reports.watch_clusters():
+                log.info("clusters raised to the office")
+            done, failed = delivery.deliver_due()
+            if done or failed:
+                log.info("deliveries: %d done, %d to retry", done, failed)
+        except SQLAlchemyError as exc:
+            log.error("reports: the store did not answer (%s)", type(exc).__name__)
+        stop.wait(every)
+    log.info("reports stopped")
+    return 0
