@@ -130,8 +130,13 @@ class ReportDelivery:
                 "X-Report-Kind": report.kind, "X-Report-Period": report.period,
                 "X-Report-Version": str(report.version), "X-Report-SHA256": report.sha256,
                 "Content-Disposition": f'attachment; filename="{name}"'})
-            with urllib.request.urlopen(req, timeout=TIMEOUT_S) as resp:  # noqa: S310
-                if not 200 <= resp.status < 300:
-                    raise ValueError(f"webhook answered {resp.status}")
+            try:
+                with urllib.request.urlopen(req, timeout=TIMEOUT_S) as resp:  # noqa: S310
+                    status = resp.status
+            except urllib.error.HTTPError as exc:
+                exc.close()  # it holds the connection
+                raise ValueError(f"webhook answered {exc.code}") from None
+            if not 200 <= status < 300:
+                raise ValueError(f"webhook answered {status}")
             return
         raise ValueError(f"unknown delivery target kind {kind!r}")
