@@ -25,6 +25,7 @@ from callcenter.domain.replies import Callback, ReplyRulesError, load_reply_rule
 from callcenter.domain.report_periods import Schedule
 from callcenter.domain.tickets import RecordCallback, RulesContext
 from callcenter.domain.workdays import CalendarFileError, WorkCalendar, load_calendar
+from callcenter.search import phrases
 from callcenter.services.agents import AgentDesk
 from callcenter.services.calendar import CalendarService
 from callcenter.services.call_log import CallLog
@@ -115,6 +116,10 @@ class Hotline:
 
     @functools.cached_property
     def tickets(self) -> TicketService:
+        try:  # the key phrases of what is registered keep the hotline's phrases whole
+            phrases.use_dictionary(phrases.read_dictionary(self.settings.reports_dictionary))
+        except phrases.DictionaryError as exc:
+            raise ConfigError(f"reports.dictionary: {exc}") from exc
         return TicketService(self.engine, self.rules, self.clock)
 
     @functools.cached_property

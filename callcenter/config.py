@@ -137,6 +137,7 @@ class Settings:
     reports_smtp_port: int = 25
     reports_webhook: str = ""         # an HTTP(S) URL the report is POSTed to; empty: none
     reports_deliver_format: str = "pdf"  # the file attached or posted: pdf | xlsx | html | json
+    reports_dictionary: Path = Path("config/hotline_words.txt")  # phrases kept whole
 
     @property
     def tz(self) -> ZoneInfo:
@@ -213,7 +214,7 @@ _FILE: dict[str, tuple[str, str]] = {
     **{f"reports_{key}": ("reports", key) for key in (
         "weekly_day", "monthly_day", "catch_up", "language", "rising_min", "rising_factor",
         "cluster_size", "mail_to", "mail_from", "smtp_host", "smtp_port", "webhook",
-        "deliver_format")},
+        "deliver_format", "dictionary")},
 }
 
 # The environment, read here and nowhere else (the AMI secret: Settings.ami_secret).

@@ -21,6 +21,7 @@ from tickets_support import AGENT, CTX, FORM, OFFICE, REPLY, TZ, UNITS, WUYE, Cl
 from callcenter.api import tokens
 from callcenter.api.app import make_app
 from callcenter.bootstrap import api_over
+from callcenter.config import PROJECT_ROOT
 from callcenter.domain import report_periods as rp
 from callcenter.domain.emerging import Thresholds
 from callcenter.domain.policy import Urgency
@@ -36,6 +37,7 @@ from callcenter.domain.tickets import (
     SubmitReply,
 )
 from callcenter.reports.render_files import render
+from callcenter.search.phrases import read_dictionary, use_dictionary
 from callcenter.services.errors import Forbidden, ValidationFailed
 from callcenter.services.reports import Reports
 from callcenter.services.tickets import TicketService
@@ -65,6 +67,7 @@ def world(store_url):
     """The data set; its answers are worked out by hand in the test below."""
     engine = make_engine(store_url)
     migrate(engine)
+    use_dictionary(read_dictionary(PROJECT_ROOT / "config" / "hotline_words.txt"))
     clock = Clock()
     svc = TicketService(engine, CTX, clock)
     svc.units.replace(list(UNITS), [])
@@ -224,6 +227,10 @@ def test_the_daily_report_gives_the_known_figures(world):
                                         "rules": ["rising_vs_previous",
                                                   "rising_vs_week_before"]}]
     assert [c["name"] for c in r["emerging"]["categories"]] == ["漏水"]
+    # Key phrases of the matters: the hotline dictionary keeps 楼上漏水 whole; no names.
+    phrases = {p["phrase"]: p["tickets"] for p in r["phrases"]}
+    assert phrases["楼上漏水"] == 2 and phrases["物业费"] == 1
+    assert "张三" not in str(r) and "13812345678" not in str(r)
     (notable,) = r["notable"]
     assert notable["ticket"] == ids["t9"] and notable["why"] == ["urgent"]
     # The cluster went to the office, once, however often the report is produced.

@@ -31,6 +31,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "topic": ("话题", "Topic"),
     "emerging": ("倾向性、苗头性问题", "Emerging issues"),
     "places": ("地点", "Places"),
+    "phrases": ("关键词", "Key phrases"),
+    "phrase": ("关键词", "Key phrase"),
     "categories": ("类别", "Categories"),
     "clusters": ("集中反映", "Clusters"),
     "notable": ("重点工单", "Notable tickets"),

@@ -77,6 +77,7 @@ def xlsx(content: dict[str, Any], lang: str) -> bytes:
     for name, rows, cols in (
             ("topics", content.get("topics"), ("topic", "calls", "previous")),
             ("places", content.get("places"), ("place", "tickets", "previous")),
+            ("phrases", content.get("phrases"), ("phrase", "tickets", "previous")),
             ("clusters", content.get("clusters"),
              ("category", "place", "count", "tickets", "first", "last")),
             ("notable", content.get("notable"),

@@ -21,7 +21,8 @@ TICKET_KEYS = ("tickets_registered", "answered_directly", "dispatched", "due", "
                "unit_answered")
 UNIT_KEYS = ("tickets_registered", "due", "on_time", "overdue", "on_time_rate",
              "first_contact_rate", "resolution_rate", "satisfaction_rate", "unit_answer_rate")
-SINGULAR = {"topics": "topic", "places": "place", "categories": "category"}
+SINGULAR = {"topics": "topic", "places": "place", "categories": "category",
+            "phrases": "phrase"}
 STYLE = """
 @page { size: A4; margin: 14mm 12mm; }
 body { font-family: "Noto Sans CJK SC", "Noto Serif CJK SC", sans-serif; font-size: 10pt;
@@ -169,6 +170,10 @@ def render(content: dict[str, Any], lang: str = "zh") -> str:
             for t in content["topics"]], lang))
         out.append(f"<h2>{_t('places', lang)}</h2>")
         out.append(_places(content.get("places", []), lang))
+        out.append(f"<h2>{_t('phrases', lang)}</h2>")
+        out.append(_table(["phrase", "tickets", "previous"], [
+            [_cell(p["phrase"]), _cell(p["tickets"]), _cell(p["previous"])]
+            for p in content.get("phrases", [])], lang))
         out.append(f"<h2>{_t('emerging', lang)}</h2>")
         for what, flags in content["emerging"].items():
             out.append(f"<h3>{_t(what, lang)}</h3>")

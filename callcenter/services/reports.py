@@ -35,7 +35,7 @@ from callcenter.storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 SCHEMA = 1            # bumped when the content's shape changes
 MATTER_EXCERPT = 60   # characters of a notable ticket's matter, numbers masked
-PLACES_SHOWN = 30     # the places with the most tickets, in the report's table of places
+SHOWN = 30            # the places and key phrases with the most tickets, in their tables
 HEADLINE = ("calls_total", "calls_answered", "answer_rate", "tickets_registered",
             "on_time_rate", "satisfaction_rate")
 DEFAULT_SCHEDULE = rp.Schedule()
@@ -181,6 +181,7 @@ class Reports:
                       for q in compared]
             cats = [er.ticket_counts(q.start, q.end, "category") if q else None
                     for q in compared]
+            phrases = [er.phrase_counts(q.start, q.end) if q else None for q in compared]
             window = self.th.cluster_window
             groups = er.cluster_candidates(start - window + timedelta(microseconds=1), end,
                                            self.th.cluster_size)
@@ -209,10 +210,11 @@ class Reports:
             "topics": [{"topic": t, "calls": n, "previous": (topics[1] or Counter())[t]}
                        for t, n in sorted((topics[0] or Counter()).items())],
             "places": [{"place": k, "tickets": n, "previous": (places[1] or Counter())[k]}
-                       for k, n in sorted((places[0] or Counter()).items(),
-                                          key=lambda kv: (-kv[1], kv[0]))[:PLACES_SHOWN]],
+                       for k, n in _top(places[0] or Counter())],
+            "phrases": [{"phrase": k, "tickets": n, "previous": (phrases[1] or Counter())[k]}
+                        for k, n in _top(phrases[0] or Counter())],
             "emerging": {"topics": flags(topics), "places": flags(places),
-                         "categories": flags(cats)},
+                         "categories": flags(cats), "phrases": flags(phrases)},
             "clusters": [self._cluster(c) for c in found],
             "notable": [self._notable(row) for row in notable],
         }
@@ -260,6 +262,10 @@ class Reports:
                 f"集中反映 {c['count']} 件「{c['category']}」@ {c['place']}: "
                 + ", ".join(f"#{t}" for t in c["tickets"]))
         return sent
+
+
+def _top(counts: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:SHOWN]
 
 
 def for_viewer(content: dict[str, Any], viewer: Viewer) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from callcenter.domain.tickets import (
     Ticket,
 )
 from callcenter.domain.transitions import apply, supervise
+from callcenter.search.phrases import key_phrases
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.services.kb import KnowledgeBase
 from callcenter.services.rules import Rules, as_source
@@ -87,7 +88,8 @@ class TicketService:
                              now, ctx)
         with UnitOfWork(self.engine) as uow:
             repo = TicketsRepo(uow.session)
-            tid = repo.add(t, form, viewer.id, [linkedid] if linkedid else [])
+            tid = repo.add(t, form, viewer.id, [linkedid] if linkedid else [],
+                           key_phrases(form.matter))
             t = replace(t, id=tid)
             counted = self._count_repeats(repo, t, form, now, ctx)
             if counted is not t:

@@ -12,7 +12,7 @@ from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from callcenter.storage.tables import CallRow
-from callcenter.storage.ticket_tables import TicketRow
+from callcenter.storage.ticket_tables import TicketPhraseRow, TicketRow
 from callcenter.storage.transcript_tables import TopicSpotRow
 
 T = TicketRow
@@ -40,6 +40,13 @@ class EmergingRepo:
         if unit is not None:
             q = q.where(T.lead_unit == unit)
         return Counter({k: int(n) for k, n in self.s.execute(q) if k})
+
+    def phrase_counts(self, start: datetime, end: datetime) -> Counter[str]:
+        """Per key phrase, the tickets registered in [start, end) whose matter holds it."""
+        q = (select(TicketPhraseRow.phrase, func.count())
+             .where(TicketPhraseRow.registered_at >= start, TicketPhraseRow.registered_at < end)
+             .group_by(TicketPhraseRow.phrase))
+        return Counter({p: int(n) for p, n in self.s.execute(q)})
 
     def cluster_candidates(self, start: datetime, end: datetime, size: int
                            ) -> dict[tuple[str, str], list[tuple[datetime, int]]]:

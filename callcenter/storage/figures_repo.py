@@ -5,11 +5,11 @@ tests/test_figures.py checks the two tallies are equal on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, cast, func, select, true
+from sqlalchemy import ColumnElement, and_, case, cast, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Integer
 
@@ -42,10 +42,23 @@ MIRRORS: Mapping[str, ColumnElement[bool]] = {
 T = TicketRow
 _JUDGED = and_(T.due_at.is_not(None), T.status.not_in(sorted(FINISHED_ELSEWHERE)))
 _ON_TIME = and_(_JUDGED, T.replied_at.is_not(None), T.replied_at <= T.due_at)
-_JUDGED_AT = func.coalesce(T.due_at, T.registered_at)
-# The time placing a ticket in a period -> (name, condition): reports/figures.TICKET_PREDICATES
-TICKET_MIRRORS: tuple[tuple[Any, tuple[tuple[str, Any], ...]], ...] = (
-    (T.registered_at, (
+
+
+def _between(col: Any) -> Callable[[datetime, datetime], ColumnElement[bool]]:
+    return lambda start, end: and_(col >= start, col < end)
+
+
+def _judged(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """reports/figures.when_judged: the deadline's period, or the registration's without one
+    (written as two ranges, not a coalesce, so each can use its index)."""
+    return or_(and_(T.due_at >= start, T.due_at < end),
+               and_(T.due_at.is_(None), T.registered_at >= start, T.registered_at < end))
+
+
+# Which tickets a period holds -> (name, condition): reports/figures.TICKET_PREDICATES
+TICKET_MIRRORS: tuple[tuple[Callable[[datetime, datetime], ColumnElement[bool]],
+                            tuple[tuple[str, Any], ...]], ...] = (
+    (_between(T.registered_at), (
         ("tickets_registered", true()),
         ("answered_directly", T.status == "answered_directly"),
         ("dispatched", T.dispatched_at.is_not(None)),
@@ -55,15 +68,15 @@ TICKET_MIRRORS: tuple[tuple[Any, tuple[tuple[str, Any], ...]], ...] = (
         ("parked", T.status == "parked"),
         ("revisited", T.revisits > 0),
         ("repeat_tickets", T.repeats >= REPEAT_FROM))),
-    (T.due_at, (
+    (_between(T.due_at), (
         ("due", _JUDGED),
         ("on_time", _ON_TIME),
         ("overdue", and_(_JUDGED, ~_ON_TIME)))),
-    (T.first_contact_due, (
+    (_between(T.first_contact_due), (
         ("contact_due", T.first_contact_due.is_not(None)),
         ("contacted_in_time", and_(T.first_contact_at.is_not(None),
                                    T.first_contact_at <= T.first_contact_due)))),
-    (_JUDGED_AT, (
+    (_judged, (
         ("called_back", T.cb_reached.is_(True)),
         ("callback_unreached", T.cb_reached.is_(False)),
         ("solved", and_(T.cb_reached.is_(True), T.cb_solved.is_(True))),
@@ -149,9 +162,9 @@ class FiguresRepo:
 
     def _tickets(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
         mine = T.lead_unit == unit if unit is not None else true()
-        for when, named in TICKET_MIRRORS:
+        for held, named in TICKET_MIRRORS:
             q = (select(T.lead_unit, *(_sum(c).label(n) for n, c in named))
-                 .where(when >= start, when < end, mine).group_by(T.lead_unit))
+                 .where(held(start, end), mine).group_by(T.lead_unit))
             for row in self.s.execute(q):
                 for name, _ in named:
                     n = int(getattr(row, name) or 0)

@@ -24,7 +24,8 @@ class TicketRow(Base):
                       Index("ix_tickets_status_dispatch", "status", "dispatch_due"),
                       Index("ix_tickets_callback_due", "callback_due"),
                       Index("ix_tickets_due_at", "due_at"),
-                      Index("ix_tickets_registered_place", "registered_at", "category", "place"))
+                      Index("ix_tickets_category_place", "category", "place", "registered_at"),
+                      Index("ix_tickets_first_contact_due", "first_contact_due"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer)  # optimistic lock: bumped on every save
     status: Mapped[str] = mapped_column(String(24), index=True)
@@ -98,6 +99,18 @@ class TicketAuditRow(Base):
     from_status: Mapped[str] = mapped_column(String(24))
     to_status: Mapped[str] = mapped_column(String(24))
     why: Mapped[str] = mapped_column(Text)
+
+
+class TicketPhraseRow(Base):
+    """A key phrase of a ticket's matter (search/phrases.py), counted per period by the
+    reports' emerging issues; registered_at is the ticket's, for the period's index."""
+
+    __tablename__ = "ticket_phrases"
+    __table_args__ = (Index("ix_ticket_phrases_at", "registered_at", "phrase"),)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    phrase: Mapped[str] = mapped_column(String(16), primary_key=True)
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class TicketCallRow(Base):

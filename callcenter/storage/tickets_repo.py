@@ -36,7 +36,13 @@ from callcenter.domain.tickets import (
 )
 from callcenter.storage import ticket_codec
 from callcenter.storage.tables import CallRow, PartyRow
-from callcenter.storage.ticket_tables import TicketAuditRow, TicketCallRow, TicketRow, TicketUnitRow
+from callcenter.storage.ticket_tables import (
+    TicketAuditRow,
+    TicketCallRow,
+    TicketPhraseRow,
+    TicketRow,
+    TicketUnitRow,
+)
 
 __all__ = ["ConcurrentUpdate", "StoredTicket", "TicketsRepo"]
 
@@ -99,7 +105,7 @@ class TicketsRepo:
         self.s = session
 
     def add(self, t: Ticket, form: Registration, registered_by: str,
-            linkedids: Sequence[str] = ()) -> int:
+            linkedids: Sequence[str] = (), phrases: Sequence[str] = ()) -> int:
         row = TicketRow(
             version=1, kind=form.kind.value, urgency=form.urgency.value,
             channel=form.channel.value, category=form.category, matter=form.matter,
@@ -113,6 +119,10 @@ class TicketsRepo:
             registered_by=registered_by, **_columns(t))
         self.s.add(row)
         self.s.flush()
+        if phrases:
+            self.s.execute(insert(TicketPhraseRow), [
+                {"ticket_id": row.id, "phrase": p, "registered_at": t.registered_at}
+                for p in phrases])
         self._write_audit(row.id, t.history, 0)
         self._write_units(row.id, t)
         for lid in linkedids:

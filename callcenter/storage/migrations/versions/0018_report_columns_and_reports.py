@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from callcenter.domain.registration import place_of
+from callcenter.search.phrases import key_phrases
 from callcenter.storage.tables import UtcDateTime
 
 revision = '0018'
@@ -33,8 +34,19 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('place', sa.String(length=24), nullable=False,
                                       server_default=''))
         batch_op.create_index('ix_tickets_due_at', ['due_at'], unique=False)
-        batch_op.create_index('ix_tickets_registered_place',
-                              ['registered_at', 'category', 'place'], unique=False)
+        batch_op.create_index('ix_tickets_category_place',
+                              ['category', 'place', 'registered_at'], unique=False)
+        batch_op.create_index('ix_tickets_first_contact_due', ['first_contact_due'],
+                              unique=False)
+    op.create_table(
+        'ticket_phrases',
+        sa.Column('ticket_id', sa.Integer(), nullable=False),
+        sa.Column('phrase', sa.String(length=16), nullable=False),
+        sa.Column('registered_at', UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('ticket_id', 'phrase'))
+    op.create_index('ix_ticket_phrases_at', 'ticket_phrases', ['registered_at', 'phrase'],
+                    unique=False)
     _backfill()
     op.create_table(
         'reports',
@@ -69,6 +81,7 @@ def _backfill() -> None:
     approved returns were not in the state before)."""
     t = sa.table('tickets', sa.column('id', sa.Integer), sa.column('state', sa.Text),
                  sa.column('address', sa.String), sa.column('place', sa.String),
+                 sa.column('matter', sa.Text), sa.column('registered_at', UtcDateTime()),
                  sa.column('dispatched_at', UtcDateTime()), sa.column('replied_at', UtcDateTime()),
                  *(sa.column(n, sa.Integer) for n, _ in _INTS),
                  *(sa.column(n, sa.Boolean) for n in _BOOLS))
@@ -83,8 +96,15 @@ def _backfill() -> None:
                                 .where(audit.c.action == 'DecideReturn',
                                        audit.c.to_status == 'returned')
                                 .group_by(audit.c.ticket_id)).all())
-    rows = bind.execute(sa.select(t.c.id, t.c.state, t.c.address)).all()
-    for tid, state, address in rows:
+    phrases = sa.table('ticket_phrases', sa.column('ticket_id', sa.Integer),
+                       sa.column('phrase', sa.String), sa.column('registered_at', UtcDateTime()))
+    rows = bind.execute(sa.select(t.c.id, t.c.state, t.c.address, t.c.matter,
+                                  t.c.registered_at)).all()
+    for tid, state, address, matter, registered in rows:
+        found = key_phrases(matter)
+        if found:
+            bind.execute(phrases.insert(), [{"ticket_id": tid, "phrase": w,
+                                             "registered_at": registered} for w in found])
         d = json.loads(state)
         reached = [c for c in d.get('callbacks', []) if c.get('reached', True)]
         last = reached[-1] if reached else None
@@ -105,8 +125,11 @@ def _backfill() -> None:
 def downgrade() -> None:
     op.drop_table('report_deliveries')
     op.drop_table('reports')
+    op.drop_index('ix_ticket_phrases_at', table_name='ticket_phrases')
+    op.drop_table('ticket_phrases')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.drop_index('ix_tickets_registered_place')
+        batch_op.drop_index('ix_tickets_first_contact_due')
+        batch_op.drop_index('ix_tickets_category_place')
         batch_op.drop_index('ix_tickets_due_at')
         for name in ('place', *_BOOLS, *(n for n, _ in reversed(_INTS)), 'replied_at',
                      'dispatched_at'):
