@@ -8,9 +8,9 @@ Rows are written in bulk (Core executemany, deterministic pseudo-random data spr
 November 2026 in Asia/Shanghai): calls with every disposition, a third of the answered ones
 with a transcribed recording and a topic, 1 % with a unit dialled in; tickets over 12
 categories, 5,000 communities and 100 units, with deadlines, replies, first contacts and
-callbacks. Prints load time, then for the daily and the monthly report the build time and how
-much the process's peak memory grew while building (flat: the aggregation runs in SQL and only
-groups come back). Run it on a fresh database.
+callbacks, three key phrases each. Prints load time, then for the daily, weekly and monthly
+report the build time and how much the process's peak memory grew while building (flat: the
+aggregation runs in SQL and only groups come back). Run it on a fresh database.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from callcenter.domain import report_periods as rp
 from callcenter.services.reports import Reports
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.tables import CallRow, PartyRow, RecordingRow
-from callcenter.storage.ticket_tables import TicketRow
+from callcenter.storage.ticket_tables import TicketPhraseRow, TicketRow
 from callcenter.storage.transcript_tables import TopicSpotRow
 from callcenter.storage.uow import UnitOfWork
 
@@ -147,8 +147,11 @@ def load(engine: Engine, days: int, per_day: int, n_tickets: int) -> float:
             if parties:
                 s.execute(insert(PartyRow), parties)
     for batch in chunks(tickets(days, n_tickets, rnd)):
+        phrases = [{"ticket_id": t["id"], "phrase": f"词{(int(str(t['id'])) * k) % 2000}",
+                    "registered_at": t["registered_at"]} for t in batch for k in (1, 7, 13)]
         with UnitOfWork(engine) as uow:
             uow.session.execute(insert(TicketRow), batch)
+            uow.session.execute(insert(TicketPhraseRow), phrases)
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     return time.perf_counter() - began

@@ -35,6 +35,7 @@ from callcenter.domain.tickets import (
     RecordCallback,
     StartWork,
     SubmitReply,
+    Supervise,
 )
 from callcenter.reports.render_files import render
 from callcenter.search.phrases import read_dictionary, use_dictionary
@@ -112,6 +113,7 @@ def world(store_url):
     # In the period: T4 at the cut, T8 dispatched; T5 another matter; T9 urgent, answered.
     t4 = ticket(local(2026, 10, 12, 16), at("高新区梧桐街道翠竹社区4号楼"))
     do(local(2026, 10, 12, 16), t4, Dispatch("u-wuye", ()))
+    do(local(2026, 10, 12, 17), t4, Supervise("领导批示"), OFFICE)  # notable, u-wuye's
     t5 = ticket(local(2026, 10, 13, 10), at("金水区文化路街道花园小区1号", category="物业费",
                                              kind=Kind.CONSULTATION,
                                              matter="物业费怎么交 电话13812345678"))
@@ -231,8 +233,8 @@ def test_the_daily_report_gives_the_known_figures(world):
     phrases = {p["phrase"]: p["tickets"] for p in r["phrases"]}
     assert phrases["楼上漏水"] == 2 and phrases["物业费"] == 1
     assert "张三" not in str(r) and "13812345678" not in str(r)
-    (notable,) = r["notable"]
-    assert notable["ticket"] == ids["t9"] and notable["why"] == ["urgent"]
+    assert [(n["ticket"], n["why"]) for n in r["notable"]] == [
+        (ids["t4"], ["supervised"]), (ids["t9"], ["urgent"])]
     # The cluster went to the office, once, however often the report is produced.
     reports.produce(reports.period("daily", "2026-10-13"), by="office-1")
     with UnitOfWork(reports.engine, read_only=True) as uow:
@@ -293,14 +295,16 @@ def test_a_missed_run_is_produced_at_start_up_once_and_late_data_makes_a_version
 
 
 def test_a_unit_reads_its_own_sections_only(world):
-    reports, _, _svc = world
+    reports, ids, _svc = world
     mine = reports.view(WATER, "daily", "2026-10-13")
-    assert set(mine["units"]) == {"u-water"} and mine["notable"] == []
+    assert set(mine["units"]) == {"u-water"} and mine["notable"] == []  # T4 is u-wuye's
     assert "figures" not in mine and "seats" not in mine and "clusters" not in mine
     text = str(mine)
     assert "u-wuye" not in text and "agent-7" not in text
     wuye = reports.view(WUYE_HEAD, "daily", "2026-10-13")
-    assert set(wuye["units"]) == {"u-wuye"}
+    assert set(wuye["units"]) == {"u-wuye"} and [n["ticket"] for n in wuye["notable"]] == [
+        ids["t4"]]
+    assert reports.view(OFFICE, "daily", "2026-10-13", unit="u-water") == mine
     with pytest.raises(Forbidden):
         reports.view(WUYE, "daily", "2026-10-13")        # staff, not the head
     with pytest.raises(Forbidden):

@@ -132,8 +132,8 @@ def render(content: dict[str, Any], lang: str = "zh") -> str:
         previous = content.get("previous")
         out.append(f"<h2>{_t('kpis', lang)}</h2>")
         out.append(_figure_rows(figures, KPIS, lang, previous))
-        out.append(bar_chart([(label(k, lang), figures[k]["value"] or 0) for k in KPIS],
-                             height=170, percent=True))
+        out.append(bar_chart(_trend(figures, previous or {}, lang), height=170,
+                             percent=True))
         out.append(f"<h2>{_t('calls', lang)}</h2>")
         out.append(_figure_rows(figures, CALL_KEYS, lang, previous))
         hours = content.get("calls_per_hour", [])
@@ -194,6 +194,17 @@ def render(content: dict[str, Any], lang: str = "zh") -> str:
         for n in content.get("notable", [])], lang))
     out.append("</body></html>")
     return "".join(out)
+
+
+def _trend(figures: dict[str, Any], previous: dict[str, Any], lang: str
+           ) -> list[tuple[str, float]]:
+    """Each KPI now, preceded by its value in the period before where the report has it."""
+    out: list[tuple[str, float]] = []
+    for k in KPIS:
+        if k in previous:
+            out.append((f"{label('previous', lang)}", previous[k]["value"] or 0))
+        out.append((label(k, lang), figures[k]["value"] or 0))
+    return out
 
 
 def _daily_bars(hours: list[dict[str, Any]]) -> str:
