@@ -94,31 +94,21 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _work(reports: Any, delivery: Any, every: float) -> int:
-    """Until SIGTERM or Ctrl-C: produce what is due, raise clusters, deliver; a step under
-    way finishes its transaction first."""
+    """Until SIGTERM or Ctrl-C: produce what is due, raise clusters, deliver."""
     import logging
-    import signal
-    import threading
 
-    from sqlalchemy.exc import SQLAlchemyError
+    from callcenter.workers import run_until_stopped
 
     log = logging.getLogger("callcenter.reports")
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    log.info("reports: looking every %.0f s", every)
-    while not stop.is_set():
-        try:
-            for made in reports.run_due():
-                log.info("report %s %s version %d", made.report.kind, made.report.period,
-                         made.report.version)
-            if reports.watch_clusters():
-                log.info("clusters raised to the office")
-            done, failed = delivery.deliver_due()
-            if done or failed:
-                log.info("deliveries: %d done, %d to retry", done, failed)
-        except SQLAlchemyError as exc:
-            log.error("reports: the store did not answer (%s)", type(exc).__name__)
-        stop.wait(every)
-    log.info("reports stopped")
-    return 0
+
+    def look() -> None:
+        for made in reports.run_due():
+            log.info("report %s %s version %d", made.report.kind, made.report.period,
+                     made.report.version)
+        if reports.watch_clusters():
+            log.info("clusters raised to the office")
+        done, failed = delivery.deliver_due()
+        if done or failed:
+            log.info("deliveries: %d done, %d to retry", done, failed)
+
+    return run_until_stopped("reports", look, every)

@@ -332,27 +332,17 @@ def _print_calendar(status: dict[str, Any]) -> None:
 def _sweep_forever(sweeper: Any, every: float) -> int:
     """Sweep until SIGTERM or Ctrl-C; a sweep under way finishes its transaction first."""
     import logging
-    import signal
-    import threading
 
-    from sqlalchemy.exc import SQLAlchemyError
+    from callcenter.workers import run_until_stopped
 
     log = logging.getLogger("callcenter.sweeper")
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    log.info("sweeping every %.0f s", every)
-    while not stop.is_set():
-        try:
-            report = sweeper.run()
-            if any(asdict(report).values()):
-                log.info("sweep: %s", asdict(report))
-        except SQLAlchemyError as exc:
-            # The store is away for a moment: say so and sweep again at the next turn.
-            log.error("sweep failed: %s", type(exc).__name__)
-        stop.wait(every)
-    log.info("sweeper stopped")
-    return 0
+
+    def sweep() -> None:
+        report = sweeper.run()
+        if any(asdict(report).values()):
+            log.info("sweep: %s", asdict(report))
+
+    return run_until_stopped("sweeper", sweep, every)
 
 
 def _topics(args: argparse.Namespace, settings: Settings, topics: Topics) -> int:

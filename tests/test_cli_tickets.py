@@ -154,9 +154,9 @@ def _sigterm(proc):
     try:
         deadline = time.monotonic() + 30
         seen = ""
-        while "sweeping every" not in seen and time.monotonic() < deadline:
+        while "sweeper: looking every" not in seen and time.monotonic() < deadline:
             seen += proc.stderr.readline()
-        assert "sweeping every" in seen, seen
+        assert "sweeper: looking every" in seen, seen
         time.sleep(0.5)  # a few sweeps
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
