@@ -147,8 +147,8 @@ def load(engine: Engine, days: int, per_day: int, n_tickets: int) -> float:
             if parties:
                 s.execute(insert(PartyRow), parties)
     for batch in chunks(tickets(days, n_tickets, rnd)):
-        phrases = [{"ticket_id": t["id"], "phrase": f"词{(int(str(t['id'])) * k) % 2000}",
-                    "registered_at": t["registered_at"]} for t in batch for k in (1, 7, 13)]
+        phrases = [{"ticket_id": t["id"], "phrase": f"词{w}", "registered_at": t["registered_at"]}
+                   for t in batch for w in {int(str(t["id"])) * k % 2000 for k in (1, 7, 13)}]
         with UnitOfWork(engine) as uow:
             uow.session.execute(insert(TicketRow), batch)
             uow.session.execute(insert(TicketPhraseRow), phrases)

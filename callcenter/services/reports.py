@@ -174,7 +174,7 @@ class Reports:
         with UnitOfWork(self.engine, read_only=True) as uow:
             fr, er = FiguresRepo(uow.session), EmergingRepo(uow.session)
             tally = fr.tally(start, end)
-            prev = fr.tally(before.start, before.end)
+            prev = fr.tally(before.start, before.end, light=True)
             compared = (p, before, week)
             topics = [er.topic_calls(q.start, q.end) if q else None for q in compared]
             places = [er.ticket_counts(q.start, q.end, "place") if q else None
@@ -184,7 +184,7 @@ class Reports:
             phrases = [er.phrase_counts(q.start, q.end) if q else None for q in compared]
             window = self.th.cluster_window
             groups = er.cluster_candidates(start - window + timedelta(microseconds=1), end,
-                                           self.th.cluster_size)
+                                           self.th.cluster_size, window.total_seconds())
             notable = er.notable(start, end, self.th.repeats_from)
         figures = fg.figures(tally)
         previous = fg.figures(prev)
@@ -248,7 +248,8 @@ class Reports:
         end = self.clock().astimezone(UTC)
         with UnitOfWork(self.engine) as uow:
             groups = EmergingRepo(uow.session).cluster_candidates(
-                end - self.th.cluster_window, end, self.th.cluster_size)
+                end - self.th.cluster_window, end, self.th.cluster_size,
+                self.th.cluster_window.total_seconds())
             found = [self._cluster(c) for c in emerging.clusters(groups, self.th)]
             return self._raise_clusters(uow, {"clusters": found})
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
+from callcenter.storage.sql_time import epoch_seconds
 from callcenter.storage.tables import CallRow
 from callcenter.storage.ticket_tables import TicketPhraseRow, TicketRow
 from callcenter.storage.transcript_tables import TopicSpotRow
@@ -48,19 +49,31 @@ class EmergingRepo:
              .group_by(TicketPhraseRow.phrase))
         return Counter({p: int(n) for p, n in self.s.execute(q)})
 
-    def cluster_candidates(self, start: datetime, end: datetime, size: int
+    def cluster_candidates(self, start: datetime, end: datetime, size: int,
+                           window_s: float = 86400.0
                            ) -> dict[tuple[str, str], list[tuple[datetime, int]]]:
-        """For each (category, place) with `size` or more tickets registered in [start, end),
-        their registration times and ids."""
+        """For each (category, place) where `size` tickets registered in [start, end) fall
+        within `window_s` seconds of each other, its tickets' registration times and ids (the
+        domain rule then finds the window). SQL keeps the groups: each ticket is compared with
+        the one `size - 1` before it in its group, in the index's order."""
         in_period = and_(T.registered_at >= start, T.registered_at < end, T.place != "")
-        groups = (select(T.category, T.place).where(in_period).group_by(T.category, T.place)
-                  .having(func.count() >= size).subquery())
+        at = epoch_seconds(T.registered_at, self.s.get_bind().dialect.name)
+        ordered = (select(T.category, T.place, at.label("at"),
+                          func.lag(at, size - 1).over(
+                              partition_by=(T.category, T.place),
+                              order_by=(T.registered_at, T.id)).label("back"))
+                   .where(in_period).subquery())
+        # Whole seconds on both sides: a second of slack; the domain rule decides exactly.
+        groups = (select(ordered.c.category, ordered.c.place)
+                  .where(ordered.c.back.is_not(None),
+                         ordered.c.at - ordered.c.back <= int(window_s))
+                  .distinct().subquery())
         q = (select(T.category, T.place, T.registered_at, T.id)
              .join(groups, and_(groups.c.category == T.category, groups.c.place == T.place))
              .where(in_period).order_by(T.category, T.place, T.registered_at, T.id))
         out: dict[tuple[str, str], list[tuple[datetime, int]]] = {}
-        for category, place, at, tid in self.s.execute(q):
-            out.setdefault((category, place), []).append((at, tid))
+        for category, place, registered, tid in self.s.execute(q):
+            out.setdefault((category, place), []).append((registered, tid))
         return out
 
     def notable(self, start: datetime, end: datetime, repeats_from: int

@@ -9,19 +9,18 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, cast, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
-from sqlalchemy.types import Integer
 
 from callcenter.reports.figures import (
     FINISHED_ELSEWHERE,
     NIGHT_ROUTE,
     QUEUE_FIGURES,
     REPEAT_FROM,
-    TICKET_GROUPS,
     WITHIN_S,
     Tally,
 )
+from callcenter.storage.sql_time import hour_of, hour_start, whole
 from callcenter.storage.tables import CallRow, PartyRow
 from callcenter.storage.ticket_tables import TicketRow
 
@@ -94,17 +93,9 @@ class FiguresRepo:
         self.dialect = session.get_bind().dialect.name
 
     def _whole(self, col: Any) -> ColumnElement[int]:
-        """Whole seconds, truncated (reports/figures.whole_seconds): PostgreSQL's cast rounds."""
-        return cast(func.trunc(col) if self.dialect == "postgresql" else col, Integer)
+        """Whole seconds, truncated (reports/figures.whole_seconds)."""
+        return whole(col, self.dialect)
 
-    def _hours_since(self, col: Any, start: datetime) -> ColumnElement[int]:
-        epoch = int(start.timestamp())
-        if self.dialect == "postgresql":
-            return cast(func.floor((func.date_part("epoch", col) - epoch) / 3600), Integer)
-        # Whole seconds first (strftime would round 07:59:59.999999 up to the next hour);
-        # both sides are then integers, and SQLite's "/" divides whole: the floor here.
-        seconds = cast(func.strftime("%s", func.substr(col, 1, 19)), Integer)
-        return (seconds - epoch).self_group().op("/")(3600)
 
     def counts(self, since: datetime, until: datetime) -> dict[str | None, dict[str, int]]:
         """Per queue (None: calls that never reached one) and for all ("*"), the calls that
@@ -123,44 +114,58 @@ class FiguresRepo:
         out["*"] = total
         return out
 
-    def tally(self, start: datetime, end: datetime, unit: str | None = None) -> Tally:
+    def tally(self, start: datetime, end: datetime, unit: str | None = None,
+              light: bool = False) -> Tally:
         """Everything the reports count for [start, end); with `unit`, that unit's tickets and
-        dialled legs only (calls are the hotline's and are left out)."""
+        dialled legs only (calls are the hotline's and are left out). `light`: the counts of
+        calls and tickets only (a report's comparison with the period before)."""
         t = Tally()
         if unit is None:
-            self._calls(t, start, end)
-        self._tickets(t, start, end, unit)
-        self._parties(t, start, end, unit)
+            self._calls(t, start, end, light)
+        self._tickets(t, start, end, unit, light)
+        if not light:
+            self._parties(t, start, end, unit)
         return t
 
-    def _calls(self, t: Tally, start: datetime, end: datetime) -> None:
+    def _calls(self, t: Tally, start: datetime, end: datetime, light: bool) -> None:
         arrived = and_(CallRow.started_at >= start, CallRow.started_at < end)
-        row = self.s.execute(select(*(_sum(c).label(n) for n, c in MIRRORS.items()))
-                             .where(arrived)).one()
-        t.calls.update({n: int(getattr(row, n) or 0) for n in MIRRORS})
+        sums = [_sum(c).label(n) for n, c in MIRRORS.items()]
+        if light:
+            row = self.s.execute(select(*sums).where(arrived)).one()
+            t.calls.update({n: int(getattr(row, n) or 0) for n in MIRRORS})
+            t.calls = +t.calls
+            return
+        # One pass for the counts and the hours, one for the waits, one for seats and talks.
+        hour = hour_of(CallRow.started_at, self.dialect).label("hour")
+        for row in self.s.execute(select(hour, func.count().label("n"), *sums).where(arrived)
+                                  .group_by(hour)):
+            t.per_hour[int((hour_start(row.hour) - start).total_seconds() // 3600)] += row.n
+            t.calls.update({n: int(getattr(row, n) or 0) for n in MIRRORS})
         t.calls = +t.calls
-        hour = self._hours_since(CallRow.started_at, start)
-        for h, n in self.s.execute(select(hour, func.count()).where(arrived).group_by(hour)):
-            t.per_hour[int(h)] += n
-        for col, hist in ((CallRow.wait_s, t.wait), (CallRow.talk_s, t.talk)):
-            whole = self._whole(col)
-            q = (select(whole, func.count(), func.sum(col))
-                 .where(arrived, _ANSWERED, col.is_not(None)).group_by(whole))
-            for s, n, total in self.s.execute(q):
-                hist.bins[int(s)] += n
-                hist.total += float(total or 0)
+        wait = self._whole(CallRow.wait_s)
+        for s, n, total in self.s.execute(
+                select(wait, func.count(), func.sum(CallRow.wait_s))
+                .where(arrived, _ANSWERED, CallRow.wait_s.is_not(None)).group_by(wait)):
+            t.wait.bins[int(s)] += n
+            t.wait.total += float(total or 0)
+        talk = self._whole(CallRow.talk_s)
+        for seat, s, n, total in self.s.execute(
+                select(CallRow.seat, talk, func.count(), func.sum(CallRow.talk_s))
+                .where(arrived, _ANSWERED).group_by(CallRow.seat, talk)):
+            if s is not None:
+                t.talk.bins[int(s)] += n
+                t.talk.total += float(total or 0)
+            if seat:
+                c = t.seats.setdefault(seat, Counter())
+                c["calls_answered"] += n
+                c["talk_s"] += int(s or 0) * n
         callers = (select(CallRow.caller_number).where(arrived, CallRow.caller_number != "")
                    .group_by(CallRow.caller_number)
                    .having(func.count() >= REPEAT_FROM).subquery())
         t.repeat_callers = int(self.s.scalar(select(func.count()).select_from(callers)) or 0)
-        by_seat = (select(CallRow.seat, func.count(), func.sum(self._whole(func.coalesce(
-            CallRow.talk_s, 0.0)))).where(arrived, _ANSWERED, CallRow.seat.is_not(None),
-                                          CallRow.seat != "").group_by(CallRow.seat))
-        for seat, n, talk in self.s.execute(by_seat):
-            assert seat is not None
-            t.seats[seat] = Counter(calls_answered=n, talk_s=int(talk or 0))
 
-    def _tickets(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
+    def _tickets(self, t: Tally, start: datetime, end: datetime, unit: str | None,
+                 light: bool) -> None:
         mine = T.lead_unit == unit if unit is not None else true()
         for held, named in TICKET_MIRRORS:
             q = (select(T.lead_unit, *(_sum(c).label(n) for n, c in named))
@@ -172,11 +177,16 @@ class FiguresRepo:
                         t.tickets[name] += n
                         if row.lead_unit:
                             t.units.setdefault(row.lead_unit, Counter())[name] += n
+                        if name == "tickets_registered" and not light:  # tickets_by unit
+                            t.by.setdefault("unit", Counter())[row.lead_unit or "-"] += n
+        if light:
+            return
         registered = and_(T.registered_at >= start, T.registered_at < end, mine)
-        for group in TICKET_GROUPS:
-            col = T.lead_unit if group == "unit" else getattr(T, group)
-            for value, n in self.s.execute(select(col, func.count()).where(registered)
-                                           .group_by(col)):
+        for channel, kind, category, n in self.s.execute(
+                select(T.channel, T.kind, T.category, func.count()).where(registered)
+                .group_by(T.channel, T.kind, T.category)):
+            for group, value in (("channel", channel), ("kind", kind),
+                                 ("category", category)):
                 t.by.setdefault(group, Counter())[value or "-"] += n
         by_agent = (select(T.registered_by, func.count(), _sum(T.status == "answered_directly"))
                     .where(registered).group_by(T.registered_by))
