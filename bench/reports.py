@@ -164,13 +164,16 @@ def main() -> None:
     ap.add_argument("--tickets", type=int, default=1_000_000)
     ap.add_argument("--url", help="a fresh database (default: a new SQLite file)")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-load", action="store_true",
+                    help="measure a store this benchmark loaded before (--url)")
     args = ap.parse_args()
     url = args.url or f"sqlite:///{tempfile.mkdtemp(prefix='bench-reports-')}/r.db"
     engine = make_engine(url)
     migrate(engine)
-    loaded = load(engine, args.days, args.calls_per_day, args.tickets)
-    print(f"store: {engine.dialect.name}; {args.days * args.calls_per_day:,} calls, "
-          f"{args.tickets:,} tickets loaded in {loaded:.0f} s; peak RSS {rss_mb():.0f} MB")
+    if not args.no_load:
+        loaded = load(engine, args.days, args.calls_per_day, args.tickets)
+        print(f"store: {engine.dialect.name}; {args.days * args.calls_per_day:,} calls, "
+              f"{args.tickets:,} tickets loaded in {loaded:.0f} s; peak RSS {rss_mb():.0f} MB")
     clock = lambda: datetime(2026, 12, 3, 12, tzinfo=TZ)  # noqa: E731
     reports = Reports(engine, TZ, clock)
     last = (START + timedelta(days=args.days - 1)).astimezone(TZ).date()

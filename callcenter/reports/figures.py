@@ -326,6 +326,20 @@ class Tally:
     def counts(self) -> Counter[str]:
         return self.calls + self.tickets + Counter(repeat_callers=self.repeat_callers)
 
+    def add(self, other: Tally) -> None:
+        """Fold in another tally of the same period (parts counted apart)."""
+        self.calls += other.calls
+        self.per_hour += other.per_hour
+        self.repeat_callers += other.repeat_callers
+        self.tickets += other.tickets
+        for mine, theirs in ((self.wait, other.wait), (self.talk, other.talk)):
+            mine.bins += theirs.bins
+            mine.total += theirs.total
+        for table, more in ((self.by, other.by), (self.units, other.units),
+                            (self.seats, other.seats), (self.agents, other.agents)):
+            for key, counts in more.items():
+                table.setdefault(key, Counter()).update(counts)
+
 
 def _in(at: datetime | None, start: datetime, end: datetime) -> bool:
     return at is not None and start <= at < end

@@ -14,12 +14,15 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from callcenter.domain import emerging
 from callcenter.domain import report_periods as rp
@@ -27,7 +30,7 @@ from callcenter.domain.privacy import Role, UnitRole, Viewer, mask_speech
 from callcenter.reports import figures as fg
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.storage.emerging_repo import EmergingRepo
-from callcenter.storage.figures_repo import FiguresRepo
+from callcenter.storage.figures_repo import FiguresRepo, parts
 from callcenter.storage.notices import send_office_notice
 from callcenter.storage.reports_repo import ReportsRepo, StoredReport
 from callcenter.storage.uow import UnitOfWork
@@ -35,6 +38,7 @@ from callcenter.storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 SCHEMA = 1            # bumped when the content's shape changes
 MATTER_EXCERPT = 60   # characters of a notable ticket's matter, numbers masked
+READERS = 2           # connections a report reads on at once (the machines have 2 cores)
 SHOWN = 30            # the places and key phrases with the most tickets, in their tables
 HEADLINE = ("calls_total", "calls_answered", "answer_rate", "tickets_registered",
             "on_time_rate", "satisfaction_rate")
@@ -171,21 +175,36 @@ class Reports:
     def build(self, p: rp.Period) -> dict[str, Any]:
         before, week = rp.comparison(p, self.tz)
         start, end = p.start.astimezone(UTC), p.end.astimezone(UTC)
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            fr, er = FiguresRepo(uow.session), EmergingRepo(uow.session)
-            tally = fr.tally(start, end)
-            prev = fr.tally(before.start, before.end, light=True)
-            compared = (p, before, week)
-            topics = [er.topic_calls(q.start, q.end) if q else None for q in compared]
-            places = [er.ticket_counts(q.start, q.end, "place") if q else None
-                      for q in compared]
-            cats = [er.ticket_counts(q.start, q.end, "category") if q else None
-                    for q in compared]
-            phrases = [er.phrase_counts(q.start, q.end) if q else None for q in compared]
-            window = self.th.cluster_window
-            groups = er.cluster_candidates(start - window + timedelta(microseconds=1), end,
-                                           self.th.cluster_size, window.total_seconds())
-            notable = er.notable(start, end, self.th.repeats_from)
+        window = self.th.cluster_window
+        compared = (p, before, week)
+        # Each query on its own connection, READERS at once: the grouped scans of a month are
+        # seconds each, and the store answers several readers in parallel.
+        with ThreadPoolExecutor(READERS) as pool:
+            def read(fn: Callable[[Session], Any]) -> Future[Any]:
+                return pool.submit(self._read, fn)
+
+            def tallied(a: datetime, b: datetime, light: bool) -> list[Future[Any]]:
+                return [read(partial(_part, part=part, start=a, end=b))
+                        for part in parts(None, light)]
+
+            def each(fn: Callable[[EmergingRepo, rp.Period], Any]) -> list[Future[Any] | None]:
+                return [read(partial(_emerging, fn=fn, q=q)) if q else None for q in compared]
+
+            groups_f = read(lambda s: EmergingRepo(s).cluster_candidates(
+                start - window + timedelta(microseconds=1), end, self.th.cluster_size,
+                window.total_seconds()))
+            tally_f = tallied(start, end, False)
+            prev_f = tallied(before.start, before.end, True)
+            topics_f = each(lambda r, q: r.topic_calls(q.start, q.end))
+            places_f = each(lambda r, q: r.ticket_counts(q.start, q.end, "place"))
+            cats_f = each(lambda r, q: r.ticket_counts(q.start, q.end, "category"))
+            phrases_f = each(lambda r, q: r.phrase_counts(q.start, q.end))
+            notable_f = read(lambda s: EmergingRepo(s).notable(start, end,
+                                                               self.th.repeats_from))
+        tally, prev = _summed(tally_f), _summed(prev_f)
+        topics, places, cats, phrases = ([f.result() if f else None for f in fs]
+                                         for fs in (topics_f, places_f, cats_f, phrases_f))
+        groups, notable = groups_f.result(), notable_f.result()
         figures = fg.figures(tally)
         previous = fg.figures(prev)
 
@@ -218,6 +237,10 @@ class Reports:
             "clusters": [self._cluster(c) for c in found],
             "notable": [self._notable(row) for row in notable],
         }
+
+    def _read(self, fn: Callable[[Session], Any]) -> Any:
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            return fn(uow.session)
 
     def _hours(self, p: rp.Period, tally: fg.Tally) -> list[dict[str, Any]]:
         hours = int((p.end - p.start).total_seconds() // 3600)
@@ -263,6 +286,23 @@ class Reports:
                 f"集中反映 {c['count']} 件「{c['category']}」@ {c['place']}: "
                 + ", ".join(f"#{t}" for t in c["tickets"]))
         return sent
+
+
+def _part(s: Session, part: str, start: datetime, end: datetime) -> fg.Tally:
+    t = fg.Tally()
+    getattr(FiguresRepo(s), part)(t, start, end, None)
+    return t
+
+
+def _emerging(s: Session, fn: Callable[[EmergingRepo, rp.Period], Any], q: rp.Period) -> Any:
+    return fn(EmergingRepo(s), q)
+
+
+def _summed(futures: list[Future[Any]]) -> fg.Tally:
+    t = fg.Tally()
+    for f in futures:
+        t.add(f.result())
+    return t
 
 
 def _top(counts: Counter[str]) -> list[tuple[str, int]]:

@@ -87,6 +87,19 @@ def _sum(cond: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((cond, 1), else_=0))
 
 
+def _arrived(start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(CallRow.started_at >= start, CallRow.started_at < end)
+
+
+def parts(unit: str | None, light: bool) -> list[str]:
+    """The FiguresRepo methods that together make a tally; each fills its own fields, so
+    they may run on separate connections at once and be summed (Tally.add)."""
+    if light:
+        return ([] if unit else ["call_totals"]) + ["ticket_totals"]
+    calls = [] if unit else ["call_counts", "call_waits", "call_talks", "call_repeats"]
+    return [*calls, "ticket_counts", "ticket_groups", "parties"]
+
+
 class FiguresRepo:
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -120,38 +133,42 @@ class FiguresRepo:
         dialled legs only (calls are the hotline's and are left out). `light`: the counts of
         calls and tickets only (a report's comparison with the period before)."""
         t = Tally()
-        if unit is None:
-            self._calls(t, start, end, light)
-        self._tickets(t, start, end, unit, light)
-        if not light:
-            self._parties(t, start, end, unit)
+        for part in parts(unit, light):
+            getattr(self, part)(t, start, end, unit)
         return t
 
-    def _calls(self, t: Tally, start: datetime, end: datetime, light: bool) -> None:
-        arrived = and_(CallRow.started_at >= start, CallRow.started_at < end)
-        sums = [_sum(c).label(n) for n, c in MIRRORS.items()]
-        if light:
-            row = self.s.execute(select(*sums).where(arrived)).one()
-            t.calls.update({n: int(getattr(row, n) or 0) for n in MIRRORS})
-            t.calls = +t.calls
-            return
-        # One pass for the counts and the hours, one for the waits, one for seats and talks.
+    def call_counts(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
+        """Calls per predicate, in one pass with the hours (UTC hour keys)."""
         hour = hour_of(CallRow.started_at, self.dialect).label("hour")
-        for row in self.s.execute(select(hour, func.count().label("n"), *sums).where(arrived)
-                                  .group_by(hour)):
+        sums = [_sum(c).label(n) for n, c in MIRRORS.items()]
+        for row in self.s.execute(select(hour, func.count().label("n"), *sums)
+                                  .where(_arrived(start, end)).group_by(hour)):
             t.per_hour[int((hour_start(row.hour) - start).total_seconds() // 3600)] += row.n
             t.calls.update({n: int(getattr(row, n) or 0) for n in MIRRORS})
         t.calls = +t.calls
+
+    def call_totals(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
+        """Calls per predicate only (the light tally)."""
+        row = self.s.execute(select(*(_sum(c).label(n) for n, c in MIRRORS.items()))
+                             .where(_arrived(start, end))).one()
+        t.calls.update({n: int(getattr(row, n) or 0) for n in MIRRORS})
+        t.calls = +t.calls
+
+    def call_waits(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
         wait = self._whole(CallRow.wait_s)
         for s, n, total in self.s.execute(
                 select(wait, func.count(), func.sum(CallRow.wait_s))
-                .where(arrived, _ANSWERED, CallRow.wait_s.is_not(None)).group_by(wait)):
+                .where(_arrived(start, end), _ANSWERED, CallRow.wait_s.is_not(None))
+                .group_by(wait)):
             t.wait.bins[int(s)] += n
             t.wait.total += float(total or 0)
+
+    def call_talks(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
+        """Talk times and the seats that answered, in one pass."""
         talk = self._whole(CallRow.talk_s)
         for seat, s, n, total in self.s.execute(
                 select(CallRow.seat, talk, func.count(), func.sum(CallRow.talk_s))
-                .where(arrived, _ANSWERED).group_by(CallRow.seat, talk)):
+                .where(_arrived(start, end), _ANSWERED).group_by(CallRow.seat, talk)):
             if s is not None:
                 t.talk.bins[int(s)] += n
                 t.talk.total += float(total or 0)
@@ -159,13 +176,17 @@ class FiguresRepo:
                 c = t.seats.setdefault(seat, Counter())
                 c["calls_answered"] += n
                 c["talk_s"] += int(s or 0) * n
-        callers = (select(CallRow.caller_number).where(arrived, CallRow.caller_number != "")
+
+    def call_repeats(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
+        callers = (select(CallRow.caller_number)
+                   .where(_arrived(start, end), CallRow.caller_number != "")
                    .group_by(CallRow.caller_number)
                    .having(func.count() >= REPEAT_FROM).subquery())
         t.repeat_callers = int(self.s.scalar(select(func.count()).select_from(callers)) or 0)
 
-    def _tickets(self, t: Tally, start: datetime, end: datetime, unit: str | None,
-                 light: bool) -> None:
+    def ticket_counts(self, t: Tally, start: datetime, end: datetime, unit: str | None,
+                      light: bool = False) -> None:
+        """The ticket predicates, per lead unit, one query per time that places a ticket."""
         mine = T.lead_unit == unit if unit is not None else true()
         for held, named in TICKET_MIRRORS:
             q = (select(T.lead_unit, *(_sum(c).label(n) for n, c in named))
@@ -179,9 +200,16 @@ class FiguresRepo:
                             t.units.setdefault(row.lead_unit, Counter())[name] += n
                         if name == "tickets_registered" and not light:  # tickets_by unit
                             t.by.setdefault("unit", Counter())[row.lead_unit or "-"] += n
-        if light:
-            return
-        registered = and_(T.registered_at >= start, T.registered_at < end, mine)
+
+    def ticket_totals(self, t: Tally, start: datetime, end: datetime, unit: str | None
+                      ) -> None:
+        self.ticket_counts(t, start, end, unit, light=True)
+
+    def ticket_groups(self, t: Tally, start: datetime, end: datetime, unit: str | None
+                      ) -> None:
+        """Tickets registered by channel, kind and category; and by agent."""
+        registered = and_(T.registered_at >= start, T.registered_at < end,
+                          T.lead_unit == unit if unit is not None else true())
         for channel, kind, category, n in self.s.execute(
                 select(T.channel, T.kind, T.category, func.count()).where(registered)
                 .group_by(T.channel, T.kind, T.category)):
@@ -193,7 +221,7 @@ class FiguresRepo:
         for agent, n, direct in self.s.execute(by_agent):
             t.agents[agent] = +Counter(tickets_registered=n, answered_directly=int(direct or 0))
 
-    def _parties(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
+    def parties(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
         q = (select(PartyRow.unit, func.count(), _sum(PartyRow.answered_at.is_not(None)))
              .where(PartyRow.dialled_at >= start, PartyRow.dialled_at < end)
              .group_by(PartyRow.unit))
