@@ -96,8 +96,9 @@ def parts(unit: str | None, light: bool) -> list[str]:
     they may run on separate connections at once and be summed (Tally.add)."""
     if light:
         return ([] if unit else ["call_totals"]) + ["ticket_totals"]
-    calls = [] if unit else ["call_counts", "call_waits", "call_talks", "call_repeats"]
-    return [*calls, "ticket_counts", "ticket_groups", "parties"]
+    calls = [] if unit else ["call_counts", "call_talks", "call_repeats", "call_waits"]
+    return [*calls, "tickets_registered", "tickets_due", "tickets_judged", "tickets_contact",
+            "ticket_groups", "parties"]
 
 
 class FiguresRepo:
@@ -184,26 +185,42 @@ class FiguresRepo:
                    .having(func.count() >= REPEAT_FROM).subquery())
         t.repeat_callers = int(self.s.scalar(select(func.count()).select_from(callers)) or 0)
 
-    def ticket_counts(self, t: Tally, start: datetime, end: datetime, unit: str | None,
-                      light: bool = False) -> None:
-        """The ticket predicates, per lead unit, one query per time that places a ticket."""
+    def _mirror(self, which: int, t: Tally, start: datetime, end: datetime,
+                unit: str | None, light: bool = False) -> None:
+        """One time that places a ticket in a period: its predicates, per lead unit."""
+        held, named = TICKET_MIRRORS[which]
         mine = T.lead_unit == unit if unit is not None else true()
-        for held, named in TICKET_MIRRORS:
-            q = (select(T.lead_unit, *(_sum(c).label(n) for n, c in named))
-                 .where(held(start, end), mine).group_by(T.lead_unit))
-            for row in self.s.execute(q):
-                for name, _ in named:
-                    n = int(getattr(row, name) or 0)
-                    if n:
-                        t.tickets[name] += n
-                        if row.lead_unit:
-                            t.units.setdefault(row.lead_unit, Counter())[name] += n
-                        if name == "tickets_registered" and not light:  # tickets_by unit
-                            t.by.setdefault("unit", Counter())[row.lead_unit or "-"] += n
+        q = (select(T.lead_unit, *(_sum(c).label(n) for n, c in named))
+             .where(held(start, end), mine).group_by(T.lead_unit))
+        for row in self.s.execute(q):
+            for name, _ in named:
+                n = int(getattr(row, name) or 0)
+                if n:
+                    t.tickets[name] += n
+                    if row.lead_unit:
+                        t.units.setdefault(row.lead_unit, Counter())[name] += n
+                    if name == "tickets_registered" and not light:  # tickets_by unit
+                        t.by.setdefault("unit", Counter())[row.lead_unit or "-"] += n
+
+    def tickets_registered(self, t: Tally, start: datetime, end: datetime,
+                           unit: str | None) -> None:
+        self._mirror(0, t, start, end, unit)
+
+    def tickets_due(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
+        self._mirror(1, t, start, end, unit)
+
+    def tickets_contact(self, t: Tally, start: datetime, end: datetime,
+                        unit: str | None) -> None:
+        self._mirror(2, t, start, end, unit)
+
+    def tickets_judged(self, t: Tally, start: datetime, end: datetime,
+                       unit: str | None) -> None:
+        self._mirror(3, t, start, end, unit)
 
     def ticket_totals(self, t: Tally, start: datetime, end: datetime, unit: str | None
                       ) -> None:
-        self.ticket_counts(t, start, end, unit, light=True)
+        for which in range(len(TICKET_MIRRORS)):
+            self._mirror(which, t, start, end, unit, light=True)
 
     def ticket_groups(self, t: Tally, start: datetime, end: datetime, unit: str | None
                       ) -> None:

@@ -33,11 +33,19 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column(name, sa.Boolean(), nullable=True))
         batch_op.add_column(sa.Column('place', sa.String(length=24), nullable=False,
                                       server_default=''))
-        batch_op.create_index('ix_tickets_due_at', ['due_at'], unique=False)
+        # Frozen copies of storage/ticket_tables.REPORT_* as this revision made them.
+        batch_op.create_index('ix_tickets_report_registered', [
+            'registered_at', 'lead_unit', 'status', 'dispatched_at', 'supervised', 'extensions',
+            'returns', 'revisits', 'repeats', 'due_at', 'cb_reached', 'cb_solved',
+            'cb_satisfied', 'channel', 'kind', 'category', 'registered_by', 'place'],
+            unique=False)
+        batch_op.create_index('ix_tickets_report_due', [
+            'due_at', 'lead_unit', 'status', 'replied_at', 'cb_reached', 'cb_solved',
+            'cb_satisfied'], unique=False)
+        batch_op.create_index('ix_tickets_report_contact', [
+            'first_contact_due', 'lead_unit', 'first_contact_at'], unique=False)
         batch_op.create_index('ix_tickets_category_place',
                               ['category', 'place', 'registered_at'], unique=False)
-        batch_op.create_index('ix_tickets_first_contact_due', ['first_contact_due'],
-                              unique=False)
     op.create_table(
         'ticket_phrases',
         sa.Column('ticket_id', sa.Integer(), nullable=False),
@@ -128,9 +136,10 @@ def downgrade() -> None:
     op.drop_index('ix_ticket_phrases_at', table_name='ticket_phrases')
     op.drop_table('ticket_phrases')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.drop_index('ix_tickets_first_contact_due')
         batch_op.drop_index('ix_tickets_category_place')
-        batch_op.drop_index('ix_tickets_due_at')
+        for name in ('ix_tickets_report_contact', 'ix_tickets_report_due',
+                     'ix_tickets_report_registered'):
+            batch_op.drop_index(name)
         for name in ('place', *_BOOLS, *(n for n, _ in reversed(_INTS)), 'replied_at',
                      'dispatched_at'):
             batch_op.drop_column(name)
