@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from callcenter.reports import figures as f
+from callcenter.storage.agent_tables import CallbackRow
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.figures_repo import FiguresRepo
 from callcenter.storage.tables import CallRow, PartyRow
@@ -82,6 +83,14 @@ def tickets() -> list[dict[str, Any]]:
     return rows
 
 
+def callbacks() -> list[dict[str, Any]]:
+    states = ("pending", "placing", "answered", "no_answer", "busy", "failed")
+    return [{"key": f"missed:{i}", "kind": "missed", "call": f"1796000000.{i}",
+             "ticket_id": None, "number": "13800000000", "seat": "8001", "requested_by": "x",
+             "requested_at": at, "state": state, "detail": "", "channel_id": f"c{i}",
+             "updated_at": at} for i, (at, state) in enumerate(itertools.product(EDGES, states))]
+
+
 def parties(call_ids: list[int], at_of: dict[int, datetime]) -> list[dict[str, object]]:
     return [{"call_id": c, "leg": "unit1", "uniqueid": f"{c}-unit1",
              "unit": ("u-water", "u-heat")[c % 2], "number": "010", "dialled_at": at_of[c],
@@ -92,9 +101,10 @@ def parties(call_ids: list[int], at_of: dict[int, datetime]) -> list[dict[str, o
 def test_the_definitions_and_their_sql_tally_the_same(store_url):
     engine = make_engine(store_url)
     migrate(engine)
-    call_rows, ticket_rows = calls(), tickets()
+    call_rows, ticket_rows, callback_rows = calls(), tickets(), callbacks()
     with UnitOfWork(engine) as uow:
         uow.session.execute(insert(CallRow), call_rows)
+        uow.session.execute(insert(CallbackRow), callback_rows)
         uow.session.execute(insert(TicketRow), ticket_rows)
         ids = dict(uow.session.query(CallRow.linkedid, CallRow.id).all())
         at_of = {ids[r["linkedid"]]: r["started_at"] for r in call_rows}
@@ -108,7 +118,8 @@ def test_the_definitions_and_their_sql_tally_the_same(store_url):
     ns = [SimpleNamespace(**r) for r in call_rows]
     tk = [SimpleNamespace(**r) for r in ticket_rows]
     pt = [SimpleNamespace(**r) for r in party_rows]
-    expected = f.tally_rows(ns, tk, pt, START, END)
+    expected = f.tally_rows(ns, tk, pt, START, END,
+                            [SimpleNamespace(**r) for r in callback_rows])
     for part in ("calls", "per_hour", "repeat_callers", "tickets", "by", "units", "seats",
                  "agents"):
         assert getattr(counted, part) == getattr(expected, part), part
@@ -116,10 +127,13 @@ def test_the_definitions_and_their_sql_tally_the_same(store_url):
     assert round(counted.talk.total, 3) == round(expected.talk.total, 3)
     assert f.figures(counted) == f.figures(expected)
     # Every rule bites: none counts everything or nothing of what lies in the period.
-    for name in (*f.PREDICATES, *(n for n, _, _ in f.TICKET_PREDICATES)):
+    for name in (*f.PREDICATES, *f.CALLBACK_PREDICATES,
+                 *(n for n, _, _ in f.TICKET_PREDICATES)):
         n = expected.counts()[name]
         assert n > 0, name
     assert 0 < expected.counts()["calls_answered"] < expected.counts()["calls_total"]
+    assert expected.counts()["callbacks_connected"] < expected.counts()["callbacks_placed"] \
+        < expected.counts()["callbacks_requested"]
     # Hours are counted from the period's start: 08:00:00 UTC is hour 0, 13:59 hour 5.
     assert set(expected.per_hour) == {0, 5, 23}
     # A unit's tally holds its own tickets and legs only, and no calls.

@@ -42,6 +42,7 @@ from callcenter.search.phrases import read_dictionary, use_dictionary
 from callcenter.services.errors import Forbidden, ValidationFailed
 from callcenter.services.reports import Reports
 from callcenter.services.tickets import TicketService
+from callcenter.storage.agent_tables import CallbackRow
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.notices import office_notices
 from callcenter.storage.tables import CallRow, PartyRow, RecordingRow
@@ -155,6 +156,12 @@ def world(store_url):
         uow.session.execute(insert(TopicSpotRow), [
             {"recording_id": rec, "call_id": c3, "topic": "漏水", "word": w, "speaker": "citizen",
              "start_s": s, "end_s": s + 1} for w, s in (("漏水", 3.0), ("渗水", 9.0))])
+        uow.session.execute(insert(CallbackRow), [  # missed calls called back on the 13th
+            {"key": f"missed:{i}", "kind": "missed", "call": f"1800000000.{i}",
+             "ticket_id": None, "number": "139E", "seat": "8001", "requested_by": "agent-7",
+             "requested_at": local(2026, 10, 13, 10, 30), "state": state, "detail": "",
+             "channel_id": f"cb{i}", "updated_at": local(2026, 10, 13, 10, 31)}
+            for i, state in ((4, "answered"), (5, "no_answer"), (6, "pending"))])
         uow.session.execute(insert(PartyRow).values(
             call_id=c3, leg="unit1", uniqueid="1800000000.3-unit1", unit="u-wuye",
             number="0371", dialled_at=local(2026, 10, 13, 9, 5),
@@ -189,6 +196,8 @@ def test_the_daily_report_gives_the_known_figures(world):
         "contact_due": 2, "contacted_in_time": 1, "called_back": 2, "solved": 1,
         "satisfied": 2, "unit_dialled": 1, "unit_answered": 1}
     assert f["answer_rate"] == {"value": 0.75, "numerator": 3, "denominator": 4}
+    assert f["callbacks_requested"]["value"] == 3
+    assert f["connected_rate"] == {"value": 0.5, "numerator": 1, "denominator": 2}
     assert f["within_15s_rate"] == {"value": 0.6667, "numerator": 2, "denominator": 3}
     assert f["on_time_rate"] == {"value": 0.6667, "numerator": 2, "denominator": 3}
     assert f["first_contact_rate"] == {"value": 0.5, "numerator": 1, "denominator": 2}

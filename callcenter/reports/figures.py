@@ -112,6 +112,15 @@ class PartyFacts(Protocol):
     def answered_at(self) -> datetime | None: ...
 
 
+class CallbackFacts(Protocol):
+    """A call back to a citizen, of a missed call or a closed ticket (CallbackRow)."""
+
+    @property
+    def requested_at(self) -> datetime: ...
+    @property
+    def state(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Figure:
     value: float | int | None
@@ -185,6 +194,16 @@ QUEUE_FIGURES = ("calls_offered", "calls_answered", "answered_within_15s", "aban
 def whole_seconds(s: float) -> int:
     """Waits and talks are binned in whole seconds (truncated) for their 90th percentile."""
     return int(s)
+
+
+# -- callbacks (回拨, 回访 by phone), by when they were asked for ----------------------------------
+PLACED = frozenset({"answered", "no_answer", "busy", "failed"})  # the line tried
+
+CALLBACK_PREDICATES: Mapping[str, Callable[[CallbackFacts], bool]] = {
+    "callbacks_requested": lambda c: True,
+    "callbacks_placed": lambda c: c.state in PLACED,
+    "callbacks_connected": lambda c: c.state == "answered",
+}
 
 
 # -- tickets --------------------------------------------------------------------------------
@@ -268,6 +287,7 @@ RATES = {
     "resolution_rate": ("solved", "called_back"),                    # 实际解决率
     "satisfaction_rate": ("satisfied", "called_back"),               # 满意率
     "unit_answer_rate": ("unit_answered", "unit_dialled"),           # a unit's phone 接通率
+    "connected_rate": ("callbacks_connected", "callbacks_placed"),   # 回拨接通率
 }
 UNIT_COUNTS = ("tickets_registered", "due", "on_time", "overdue", "contact_due",
                "contacted_in_time", "called_back", "solved", "satisfied", "unit_dialled",
@@ -346,9 +366,15 @@ def _in(at: datetime | None, start: datetime, end: datetime) -> bool:
 
 
 def tally_rows(calls: Iterable[CallFacts], tickets: Iterable[TicketFacts],
-               parties: Iterable[PartyFacts], start: datetime, end: datetime) -> Tally:
+               parties: Iterable[PartyFacts], start: datetime, end: datetime,
+               callbacks: Iterable[CallbackFacts] = ()) -> Tally:
     """The reference tally, one row at a time (tests; and the meaning of every figure)."""
     t = Tally()
+    for cb in callbacks:
+        if _in(cb.requested_at, start, end):
+            for name, asked in CALLBACK_PREDICATES.items():
+                if asked(cb):
+                    t.calls[name] += 1
     callers: Counter[str] = Counter()
     for c in calls:
         if not _in(c.started_at, start, end):
@@ -409,7 +435,7 @@ def figures(t: Tally) -> dict[str, FigureJson]:
     """Every hotline-wide figure, under its documented key (docs/figures.md)."""
     counts = t.counts()
     out = {name: count(counts.get(name, 0)).as_json()
-           for name in (*PREDICATES, *(n for n, _, _ in TICKET_PREDICATES),
+           for name in (*PREDICATES, *CALLBACK_PREDICATES, *(n for n, _, _ in TICKET_PREDICATES),
                         "unit_dialled", "unit_answered", "repeat_callers")}
     for name, hist in (("wait", t.wait), ("talk", t.talk)):
         out |= {k: f.as_json() for k, f in hist.figures(name).items()}

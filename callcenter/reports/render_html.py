@@ -13,7 +13,8 @@ KPIS = ("answer_rate", "within_15s_rate", "on_time_rate", "first_contact_rate",
         "resolution_rate", "satisfaction_rate", "unit_answer_rate")
 CALL_KEYS = ("calls_total", "calls_offered", "calls_answered", "answered_within_15s",
              "abandoned_ivr", "abandoned_queue", "calls_after_hours", "after_hours_answered",
-             "repeat_callers", "wait_mean_s", "wait_p90_s", "talk_mean_s", "talk_p90_s")
+             "repeat_callers", "wait_mean_s", "wait_p90_s", "talk_mean_s", "talk_p90_s",
+             "callbacks_requested", "callbacks_placed", "callbacks_connected", "connected_rate")
 TICKET_KEYS = ("tickets_registered", "answered_directly", "dispatched", "due", "on_time",
                "overdue", "contact_due", "contacted_in_time", "called_back",
                "callback_unreached", "solved", "satisfied", "supervised", "extended",

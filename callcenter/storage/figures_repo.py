@@ -13,13 +13,16 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from callcenter.reports.figures import (
+    CALLBACK_PREDICATES,
     FINISHED_ELSEWHERE,
     NIGHT_ROUTE,
+    PLACED,
     QUEUE_FIGURES,
     REPEAT_FROM,
     WITHIN_S,
     Tally,
 )
+from callcenter.storage.agent_tables import CallbackRow
 from callcenter.storage.sql_time import hour_of, hour_start, whole
 from callcenter.storage.tables import CallRow, PartyRow
 from callcenter.storage.ticket_tables import TicketRow
@@ -96,7 +99,8 @@ def parts(unit: str | None, light: bool) -> list[str]:
     they may run on separate connections at once and be summed (Tally.add)."""
     if light:
         return ([] if unit else ["call_totals"]) + ["ticket_totals"]
-    calls = [] if unit else ["call_counts", "call_talks", "call_repeats", "call_waits"]
+    calls = [] if unit else ["call_counts", "call_talks", "call_repeats", "call_waits",
+                             "callbacks"]
     return [*calls, "tickets_registered", "tickets_due", "tickets_judged", "tickets_contact",
             "ticket_groups", "parties"]
 
@@ -153,6 +157,17 @@ class FiguresRepo:
         row = self.s.execute(select(*(_sum(c).label(n) for n, c in MIRRORS.items()))
                              .where(_arrived(start, end))).one()
         t.calls.update({n: int(getattr(row, n) or 0) for n in MIRRORS})
+        t.calls = +t.calls
+
+    def callbacks(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
+        """Callbacks asked for in the period (reports/figures.CALLBACK_PREDICATES)."""
+        placed = CallbackRow.state.in_(sorted(PLACED))
+        row = self.s.execute(
+            select(func.count().label("callbacks_requested"),
+                   _sum(placed).label("callbacks_placed"),
+                   _sum(CallbackRow.state == "answered").label("callbacks_connected"))
+            .where(CallbackRow.requested_at >= start, CallbackRow.requested_at < end)).one()
+        t.calls.update({n: int(getattr(row, n) or 0) for n in CALLBACK_PREDICATES})
         t.calls = +t.calls
 
     def call_waits(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
