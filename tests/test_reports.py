@@ -227,7 +227,10 @@ def test_the_daily_report_gives_the_known_figures(world):
     assert r["seats"] == {
         "8001": {"calls_answered": fig(2, 2), "talk_mean_s": fig(80.0, 160, 2)},
         "8002": {"calls_answered": fig(1, 1), "talk_mean_s": fig(200.0, 200, 1)}}
-    assert r["agents"]["agent-7"]["tickets_registered"]["value"] == 4
+    agent = r["agents"]["agent-7"]
+    assert agent["tickets_registered"]["value"] == 4
+    assert agent["satisfaction_rate"] == {"value": 1.0, "numerator": 2, "denominator": 2}
+    assert agent["resolution_rate"] == {"value": 0.5, "numerator": 1, "denominator": 2}
     assert r["topics"] == [{"topic": "漏水", "calls": 1, "previous": 0}]
     # Yesterday's T3 is within 24 h of today's T4, T8 and T9: one cluster of four.
     (cluster,) = r["clusters"]

@@ -292,6 +292,10 @@ RATES = {
 UNIT_COUNTS = ("tickets_registered", "due", "on_time", "overdue", "contact_due",
                "contacted_in_time", "called_back", "solved", "satisfied", "unit_dialled",
                "unit_answered", "supervised", "returned", "extended")
+# An agent is judged on the callbacks of the tickets they registered (by the callback's period).
+AGENT_CALLBACKS = ("called_back", "solved", "satisfied")
+AGENT_COUNTS = ("tickets_registered", "answered_directly", *AGENT_CALLBACKS)
+AGENT_RATES = ("resolution_rate", "satisfaction_rate")
 UNIT_RATES = ("on_time_rate", "first_contact_rate", "resolution_rate", "satisfaction_rate",
               "unit_answer_rate")
 
@@ -401,6 +405,8 @@ def tally_rows(calls: Iterable[CallFacts], tickets: Iterable[TicketFacts],
                 t.tickets[name] += 1
                 if tk.lead_unit:
                     t.units.setdefault(tk.lead_unit, Counter())[name] += 1
+                if name in AGENT_CALLBACKS:
+                    t.agents.setdefault(tk.registered_by, Counter())[name] += 1
         if _in(tk.registered_at, start, end):
             for group in TICKET_GROUPS:
                 value = tk.lead_unit if group == "unit" else getattr(tk, group)
@@ -453,7 +459,6 @@ def people_figures(t: Tally) -> dict[str, dict[str, dict[str, FigureJson]]]:
                                           if c["calls_answered"] else None, c["talk_s"],
                                           c["calls_answered"]).as_json()}
              for seat, c in sorted(t.seats.items())}
-    agents = {a: {n: count(c.get(n, 0)).as_json() for n in ("tickets_registered",
-                                                             "answered_directly")}
-              for a, c in sorted(t.agents.items())}
+    agents = {a: {n: count(c.get(n, 0)).as_json() for n in AGENT_COUNTS}
+              | _rates(c, AGENT_RATES) for a, c in sorted(t.agents.items())}
     return {"seats": seats, "agents": agents}

@@ -22,6 +22,8 @@ TICKET_KEYS = ("tickets_registered", "answered_directly", "dispatched", "due", "
                "unit_answered")
 UNIT_KEYS = ("tickets_registered", "due", "on_time", "overdue", "on_time_rate",
              "first_contact_rate", "resolution_rate", "satisfaction_rate", "unit_answer_rate")
+AGENT_KEYS = ("tickets_registered", "answered_directly", "called_back", "resolution_rate",
+              "satisfaction_rate")
 SINGULAR = {"topics": "topic", "places": "place", "categories": "category",
             "phrases": "phrase"}
 STYLE = """
@@ -158,10 +160,9 @@ def render(content: dict[str, Any], lang: str = "zh") -> str:
             [_cell(s), _cell(f["calls_answered"]["value"]), _cell(f["talk_mean_s"]["value"])]
             for s, f in content["seats"].items()], lang))
         out.append(f"<h2>{_t('agents', lang)}</h2>")
-        out.append(_table(["agent", "tickets_registered", "answered_directly"], [
-            [_cell(a), _cell(f["tickets_registered"]["value"]),
-             _cell(f["answered_directly"]["value"])] for a, f in content["agents"].items()],
-            lang))
+        out.append(_table(["agent", *AGENT_KEYS], [
+            [_cell(a), *(_cell(_pct(f[k]) if k.endswith("_rate") else f[k]["value"])
+                         for k in AGENT_KEYS)] for a, f in content["agents"].items()], lang))
     if "topics" in content:
         out.append(f"<h2>{_t('topics', lang)}</h2>")
         out.append(bar_chart([(t["topic"], t["calls"]) for t in content["topics"]],

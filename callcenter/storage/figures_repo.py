@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from callcenter.reports.figures import (
+    AGENT_CALLBACKS,
     CALLBACK_PREDICATES,
     FINISHED_ELSEWHERE,
     NIGHT_ROUTE,
@@ -205,8 +206,11 @@ class FiguresRepo:
         """One time that places a ticket in a period: its predicates, per lead unit."""
         held, named = TICKET_MIRRORS[which]
         mine = T.lead_unit == unit if unit is not None else true()
-        q = (select(T.lead_unit, *(_sum(c).label(n) for n, c in named))
-             .where(held(start, end), mine).group_by(T.lead_unit))
+        # The callbacks' figures also go to the agent who registered the ticket.
+        agents = not light and any(n in AGENT_CALLBACKS for n, _ in named)
+        keys = [T.lead_unit, T.registered_by] if agents else [T.lead_unit]
+        q = (select(*keys, *(_sum(c).label(n) for n, c in named))
+             .where(held(start, end), mine).group_by(*keys))
         for row in self.s.execute(q):
             for name, _ in named:
                 n = int(getattr(row, name) or 0)
@@ -214,6 +218,8 @@ class FiguresRepo:
                     t.tickets[name] += n
                     if row.lead_unit:
                         t.units.setdefault(row.lead_unit, Counter())[name] += n
+                    if agents and name in AGENT_CALLBACKS:
+                        t.agents.setdefault(row.registered_by, Counter())[name] += n
                     if name == "tickets_registered" and not light:  # tickets_by unit
                         t.by.setdefault("unit", Counter())[row.lead_unit or "-"] += n
 
@@ -251,7 +257,8 @@ class FiguresRepo:
         by_agent = (select(T.registered_by, func.count(), _sum(T.status == "answered_directly"))
                     .where(registered).group_by(T.registered_by))
         for agent, n, direct in self.s.execute(by_agent):
-            t.agents[agent] = +Counter(tickets_registered=n, answered_directly=int(direct or 0))
+            t.agents.setdefault(agent, Counter()).update(
+                +Counter(tickets_registered=n, answered_directly=int(direct or 0)))
 
     def parties(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
         q = (select(PartyRow.unit, func.count(), _sum(PartyRow.answered_at.is_not(None)))
