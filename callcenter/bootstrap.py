@@ -8,6 +8,7 @@ the one engine of its process and disposes of it in `close()`.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
     from callcenter.api.app import Api
     from callcenter.api.tokens import Tokens
     from callcenter.controller import AmiPort, Controller
+
+log = logging.getLogger(__name__)
 
 
 SURVEY = Viewer(Role.AGENT, "system-survey")  # who records the answers keyed in a callback
@@ -116,10 +119,14 @@ class Hotline:
 
     @functools.cached_property
     def tickets(self) -> TicketService:
-        try:  # the key phrases of what is registered keep the hotline's phrases whole
-            phrases.use_dictionary(phrases.read_dictionary(self.settings.reports_dictionary))
-        except phrases.DictionaryError as exc:
-            raise ConfigError(f"reports.dictionary: {exc}") from exc
+        # The key phrases of what is registered keep the hotline's phrases whole. Without
+        # the dictionary they are rjieba's words alone: registering never fails for it (a
+        # message left at night must become a ticket), and the settings checked its lines.
+        path = self.settings.reports_dictionary
+        try:
+            phrases.use_dictionary(phrases.read_dictionary(path))
+        except phrases.DictionaryError:
+            log.warning("reports.dictionary %s cannot be read: key phrases without it", path)
         return TicketService(self.engine, self.rules, self.clock)
 
     @functools.cached_property

@@ -425,6 +425,13 @@ def _check_reports(s: Settings) -> None:
             raise ConfigError(f"reports.mail_to: {address!r} is not a mail address")
     if any(c in s.reports_mail_from for c in "\r\n<>,"):
         raise ConfigError("reports.mail_from must be one plain address")
+    if s.reports_dictionary.exists():
+        from callcenter.search.phrases import DictionaryError, read_dictionary
+
+        try:
+            read_dictionary(s.reports_dictionary)
+        except DictionaryError as exc:
+            raise ConfigError(f"reports.dictionary: {exc}") from exc
 
 
 def is_loopback(host: str) -> bool:

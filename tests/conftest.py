@@ -154,7 +154,7 @@ def sandbox_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (home / "config" / "duty.toml").write_text(ALWAYS_DAY, encoding="utf-8")
     # The shipped ticket rules: the controller registers tickets (night messages) and records
     # callbacks (surveys) by them.
-    for name in ("policies.toml", "replies.toml", "workdays.toml"):
+    for name in ("policies.toml", "replies.toml", "workdays.toml", "hotline_words.txt"):
         shutil.copy(PROJECT_ROOT / "config" / name, home / "config" / name)
     return home
 

@@ -158,3 +158,27 @@ def test_skill_queues_and_seat_skills(tmp_path):
 def test_a_bad_skill_setting_is_named(tmp_path, text, named):
     with pytest.raises(ConfigError, match=named):
         _load(tmp_path, text)
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ('[reports]\nmonthly_day = 6\n', "monthly_day"),
+    ('[reports]\nweekly_day = 7\n', "weekly_day"),
+    ('[reports]\nlanguage = "fr"\n', "language"),
+    ('[reports]\nrising_factor = 1\n', "rising_factor"),
+    ('[reports]\ndeliver_format = "docx"\n', "deliver_format"),
+    ('[reports]\nwebhook = "file:///etc/passwd"\n', "webhook"),
+    ('[reports]\nmail_to = "office@x, not an address"\n', "mail_to"),
+    ('[reports]\nmail_from = "a@b\\r\\nBcc: c@d"\n', "mail_from"),
+])
+def test_report_settings_are_checked(tmp_path, text, named):
+    with pytest.raises(ConfigError, match=named):
+        _load(tmp_path, text)
+
+
+def test_a_bad_dictionary_line_stops_the_start_and_a_missing_file_does_not(tmp_path):
+    assert _load(tmp_path, "").reports_dictionary == tmp_path / "config" / "hotline_words.txt"
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "hotline_words.txt").write_text("电梯故障\n两个 词\n",
+                                                          encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"reports.dictionary: .*hotline_words.txt:2"):
+        _load(tmp_path, "")
