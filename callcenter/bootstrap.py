@@ -206,7 +206,7 @@ class Hotline:
             mail_to=tuple(filter(None, (a.strip() for a in s.reports_mail_to.split(",")))),
             mail_from=s.reports_mail_from, smtp_host=s.reports_smtp_host,
             smtp_port=s.reports_smtp_port, webhook=s.reports_webhook,
-            fmt=s.reports_deliver_format, language=s.reports_language), self.clock)
+            fmt=s.reports_deliver_format, language=s.reports_language), self.clock, s.tz)
 
     def topics(self) -> Topics:
         return Topics(self.engine, self.settings.tz)

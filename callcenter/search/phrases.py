@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-
-import rjieba
+from typing import Any
 
 MAX_PHRASES = 8
 MAX_LENGTH = 16
@@ -22,6 +21,14 @@ _loaded: set[str] = set()
 
 class DictionaryError(ValueError):
     pass
+
+
+def _rjieba() -> Any:
+    # Imported on first use: rjieba takes about 0.17 s to import, and the settings check
+    # reads the dictionary's lines in every command, which needs no segmenter.
+    import rjieba
+
+    return rjieba
 
 
 def read_dictionary(path: Path) -> list[str]:
@@ -47,14 +54,14 @@ def use_dictionary(words: list[str]) -> None:
     with _lock:
         for w in words:
             if w not in _loaded:
-                rjieba.add_word(w, None, "hotline")
+                _rjieba().add_word(w, None, "hotline")
                 _loaded.add(w)
 
 
 def key_phrases(text: str) -> list[str]:
     """The text's key phrases, each once, in order of first appearance, at most 8."""
     out: list[str] = []
-    for word, tag in rjieba.tag(text):
+    for word, tag in _rjieba().tag(text):
         w = word.strip().lower()
         if (len(w) < 2 or len(w) > MAX_LENGTH or w in out or any(c.isdigit() for c in w)
                 or tag == "nr" or not (tag in _KEPT_TAGS or w in _loaded)):

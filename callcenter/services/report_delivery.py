@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from email.message import EmailMessage
 
 from sqlalchemy import Engine
@@ -54,10 +54,12 @@ def retry_after(attempts: int) -> timedelta:
 
 
 class ReportDelivery:
-    def __init__(self, engine: Engine, targets: Targets, clock: Callable[[], datetime]) -> None:
+    def __init__(self, engine: Engine, targets: Targets, clock: Callable[[], datetime],
+                 tz: tzinfo = UTC) -> None:
         self.engine = engine
         self.targets = targets
         self.clock = clock
+        self.tz = tz  # of the production time written in the file
 
     def plan(self, report: StoredReport) -> int:
         """Deliveries of a new version to every target; planning twice plans nothing more."""
@@ -96,12 +98,9 @@ class ReportDelivery:
         return done, failed
 
     def _file(self, report: StoredReport) -> tuple[bytes, str, str]:
-        assert report.content is not None
         t = self.targets
-        content = {**report.content, "version": report.version,
-                   "produced_at": report.produced_at.isoformat(), "sha256": report.sha256}
         name = f"{report.kind}-{report.period}-v{report.version}.{t.fmt}"
-        return render(content, t.fmt, t.language), FORMATS[t.fmt], name
+        return render(report.document(self.tz), t.fmt, t.language), FORMATS[t.fmt], name
 
     def _send(self, delivery_id: int, report: StoredReport, target: str) -> None:
         body, mime, name = self._file(report)

@@ -110,10 +110,7 @@ class Reports:
                 raise NotFound(f"no version {version} of the {kind} report {name}")
             self._ended(p)
             stored = self.produce(p, by=viewer.id).report
-        assert stored.content is not None
-        content = {**stored.content, "version": stored.version,
-                   "produced_at": stored.produced_at.astimezone(self.tz).isoformat(),
-                   "sha256": stored.sha256}
+        content = stored.document(self.tz)
         if unit is not None:
             return for_unit(content, unit)
         return for_viewer(content, viewer)
@@ -143,7 +140,7 @@ class Reports:
                     return Produced(last, new=False)
                 stored = repo.add(p.kind.value, p.name, p.start, p.end, self.clock(), by,
                                   text, sha)
-                self._raise_clusters(uow, content)
+                self._raise_clusters(uow, content["clusters"])
         except IntegrityError:  # produced at the same moment elsewhere: that one stands
             with UnitOfWork(self.engine, read_only=True) as uow:
                 again = ReportsRepo(uow.session).get(p.kind.value, p.name)
@@ -187,8 +184,10 @@ class Reports:
                 return [read(partial(_part, part=part, start=a, end=b))
                         for part in parts(None, light)]
 
-            def each(fn: Callable[[EmergingRepo, rp.Period], Any]) -> list[Future[Any] | None]:
-                return [read(partial(_emerging, fn=fn, q=q)) if q else None for q in compared]
+            def each(fn: Callable[[EmergingRepo, rp.Period], Any],
+                     periods: tuple[rp.Period | None, ...] = compared
+                     ) -> list[Future[Any] | None]:
+                return [read(partial(_emerging, fn=fn, q=q)) if q else None for q in periods]
 
             groups_f = read(lambda s: EmergingRepo(s).cluster_candidates(
                 start - window + timedelta(microseconds=1), end, self.th.cluster_size,
@@ -197,13 +196,16 @@ class Reports:
             prev_f = tallied(before.start, before.end, True)
             topics_f = each(lambda r, q: r.topic_calls(q.start, q.end))
             places_f = each(lambda r, q: r.ticket_counts(q.start, q.end, "place"))
-            cats_f = each(lambda r, q: r.ticket_counts(q.start, q.end, "category"))
+            # The period's own categories are in the tally (tickets_by); the others are read.
+            cats_f = [None, *each(lambda r, q: r.ticket_counts(q.start, q.end, "category"),
+                                  compared[1:])]
             phrases_f = each(lambda r, q: r.phrase_counts(q.start, q.end))
             notable_f = read(lambda s: EmergingRepo(s).notable(start, end,
                                                                self.th.repeats_from))
         tally, prev = _summed(tally_f), _summed(prev_f)
         topics, places, cats, phrases = ([f.result() if f else None for f in fs]
                                          for fs in (topics_f, places_f, cats_f, phrases_f))
+        cats[0] = tally.by.get("category", Counter())
         groups, notable = groups_f.result(), notable_f.result()
         figures = fg.figures(tally)
         previous = fg.figures(prev)
@@ -274,12 +276,12 @@ class Reports:
                 end - self.th.cluster_window, end, self.th.cluster_size,
                 self.th.cluster_window.total_seconds())
             found = [self._cluster(c) for c in emerging.clusters(groups, self.th)]
-            return self._raise_clusters(uow, {"clusters": found})
+            return self._raise_clusters(uow, found)
 
-    def _raise_clusters(self, uow: UnitOfWork, content: dict[str, Any]) -> int:
+    def _raise_clusters(self, uow: UnitOfWork, clusters: list[dict[str, Any]]) -> int:
         """集中反映 goes to the office as a notice, once per category, place and day."""
         sent = 0
-        for c in content["clusters"]:
+        for c in clusters:
             key = hashlib.sha256(f"{c['category']}|{c['place']}".encode()).hexdigest()[:20]
             sent += send_office_notice(
                 uow.session, f"cluster:{key}", c["last"][:10], self.clock(),
@@ -320,11 +322,10 @@ def for_viewer(content: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
 def for_unit(content: dict[str, Any], unit: str) -> dict[str, Any]:
     """A unit's sections: its own figures and its own notable tickets — nothing of the
     hotline's calls, seats, agents, places or other units."""
-    own = {n["ticket"] for n in content["notable"] if n["unit"] == unit}
     return {
         **{k: content[k] for k in ("schema", "kind", "name", "period", "time_zone",
                                    "compared_with", "version", "produced_at", "sha256")},
         "unit": unit,
         "units": {k: v for k, v in content["units"].items() if k == unit},
-        "notable": [n for n in content["notable"] if n["ticket"] in own],
+        "notable": [n for n in content["notable"] if n["unit"] == unit],
     }

@@ -32,14 +32,11 @@ class EmergingRepo:
              .group_by(TopicSpotRow.topic))
         return Counter({topic: int(n) for topic, n in self.s.execute(q)})
 
-    def ticket_counts(self, start: datetime, end: datetime, column: str,
-                      unit: str | None = None) -> Counter[str]:
+    def ticket_counts(self, start: datetime, end: datetime, column: str) -> Counter[str]:
         """Tickets registered in [start, end) per place or per category."""
         col = getattr(T, column)
         q = (select(col, func.count()).where(T.registered_at >= start, T.registered_at < end)
              .group_by(col))
-        if unit is not None:
-            q = q.where(T.lead_unit == unit)
         return Counter({k: int(n) for k, n in self.s.execute(q) if k})
 
     def phrase_counts(self, start: datetime, end: datetime) -> Counter[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -24,6 +24,13 @@ class StoredReport:
     produced_by: str
     sha256: str
     content: dict[str, Any] | None  # None in listings
+
+    def document(self, tz: tzinfo) -> dict[str, Any]:
+        """The content as read and sent: with its version, production time and digest."""
+        assert self.content is not None
+        return {**self.content, "version": self.version,
+                "produced_at": self.produced_at.astimezone(tz).isoformat(),
+                "sha256": self.sha256}
 
     def summary(self) -> dict[str, Any]:
         return {"kind": self.kind, "period": self.period, "version": self.version,
