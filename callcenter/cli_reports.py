@@ -94,7 +94,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _work(reports: Any, delivery: Any, every: float) -> int:
-    """Until SIGTERM or Ctrl-C: produce what is due, raise clusters, deliver."""
+    """Until SIGTERM or Ctrl-C: roll up the hours that ended, produce what is due, raise
+    clusters, deliver."""
     import logging
 
     from callcenter.workers import run_until_stopped
@@ -102,6 +103,7 @@ def _work(reports: Any, delivery: Any, every: float) -> int:
     log = logging.getLogger("callcenter.reports")
 
     def look() -> None:
+        reports.roll_up()
         for made in reports.run_due():
             log.info("report %s %s version %d", made.report.kind, made.report.period,
                      made.report.version)

@@ -29,6 +29,7 @@ from callcenter.domain import report_periods as rp
 from callcenter.domain.privacy import Role, UnitRole, Viewer, mask_speech
 from callcenter.reports import figures as fg
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
+from callcenter.storage.call_hours_repo import CallHoursRepo
 from callcenter.storage.emerging_repo import EmergingRepo
 from callcenter.storage.figures_repo import FiguresRepo, parts
 from callcenter.storage.notices import send_office_notice
@@ -42,6 +43,10 @@ READERS = 2           # connections a report reads on at once (the machines have
 SHOWN = 30            # the places and key phrases with the most tickets, in their tables
 HEADLINE = ("calls_total", "calls_answered", "answer_rate", "tickets_registered",
             "on_time_rate", "satisfaction_rate")
+# The hours the worker keeps rolled up: a month, the month before it (the monthly report's
+# comparison) and the five days the monthly may wait for.
+ROLL_UP_SPAN = timedelta(days=70)
+ROLL_UP_BATCH = 96    # hours per look, so a first start with months of calls is spread out
 DEFAULT_SCHEDULE = rp.Schedule()
 DEFAULT_THRESHOLDS = emerging.Thresholds()
 
@@ -167,6 +172,20 @@ class Reports:
     def run_due(self, by: str = "scheduler") -> list[Produced]:
         """The scheduler's tick: every due report not produced yet, once."""
         return [self.produce(p, by) for p in self.due()]
+
+    def roll_up(self, limit: int = ROLL_UP_BATCH) -> int:
+        """Roll up the calls of ended hours whose roll-up is missing or stale (newest first,
+        at most `limit`); returns how many. The generation is read before the calls, so a
+        call written meanwhile leaves the hour stale, to be rolled up at a later look."""
+        until = self.clock().astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            todo = CallHoursRepo(uow.session).stale(until - ROLL_UP_SPAN, until, limit)
+        for hour in todo:
+            with UnitOfWork(self.engine, read_only=True) as uow:
+                tally = FiguresRepo(uow.session).hour(hour.hour)
+            with UnitOfWork(self.engine) as uow:
+                CallHoursRepo(uow.session).store(hour, tally)
+        return len(todo)
 
     # -- content --------------------------------------------------------------------------
     def build(self, p: rp.Period) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from callcenter.reports.figures import (
     Tally,
 )
 from callcenter.storage.agent_tables import CallbackRow
+from callcenter.storage.call_hours_repo import HOUR, CallHoursRepo
 from callcenter.storage.sql_time import hour_of, hour_start, whole
 from callcenter.storage.tables import CallRow, PartyRow
 from callcenter.storage.ticket_tables import TicketRow
@@ -95,11 +96,15 @@ def _arrived(start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(CallRow.started_at >= start, CallRow.started_at < end)
 
 
+# The roll-up's columns (storage/call_hours_repo.py) and how each is counted from the calls.
+_LIVE = {"counts": "_count_calls", "waits": "_count_waits", "talks": "_count_talks"}
+
+
 def parts(unit: str | None, light: bool) -> list[str]:
     """The FiguresRepo methods that together make a tally; each fills its own fields, so
     they may run on separate connections at once and be summed (Tally.add)."""
     if light:
-        return ([] if unit else ["call_totals"]) + ["ticket_totals"]
+        return ([] if unit else ["call_counts"]) + ["ticket_totals"]
     calls = [] if unit else ["call_counts", "call_talks", "call_repeats", "call_waits",
                              "callbacks"]
     return [*calls, "tickets_registered", "tickets_due", "tickets_judged", "tickets_contact",
@@ -144,21 +149,32 @@ class FiguresRepo:
         return t
 
     def call_counts(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
+        """Calls per predicate and per hour (from `start`)."""
+        self._rolled("counts", t, start, end)
+
+    def _count_calls(self, t: Tally, start: datetime, end: datetime, origin: datetime) -> None:
         """Calls per predicate, in one pass with the hours (UTC hour keys)."""
         hour = hour_of(CallRow.started_at, self.dialect).label("hour")
         sums = [_sum(c).label(n) for n, c in MIRRORS.items()]
         for row in self.s.execute(select(hour, func.count().label("n"), *sums)
                                   .where(_arrived(start, end)).group_by(hour)):
-            t.per_hour[int((hour_start(row.hour) - start).total_seconds() // 3600)] += row.n
+            t.per_hour[int((hour_start(row.hour) - origin).total_seconds() // 3600)] += row.n
             t.calls.update({n: int(getattr(row, n) or 0) for n in MIRRORS})
+
+    def _rolled(self, column: str, t: Tally, start: datetime, end: datetime) -> None:
+        """A call part from the hourly roll-up where it is good, from the calls elsewhere."""
+        count = getattr(self, _LIVE[column])
+        for a, b in CallHoursRepo(self.s).fold(column, t, start, end):
+            count(t, a, b, start)
         t.calls = +t.calls
 
-    def call_totals(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
-        """Calls per predicate only (the light tally)."""
-        row = self.s.execute(select(*(_sum(c).label(n) for n, c in MIRRORS.items()))
-                             .where(_arrived(start, end))).one()
-        t.calls.update({n: int(getattr(row, n) or 0) for n in MIRRORS})
+    def hour(self, start: datetime) -> Tally:
+        """Everything the roll-up keeps of the hour from `start`, counted from the calls."""
+        t = Tally()
+        for live in _LIVE.values():
+            getattr(self, live)(t, start, start + HOUR, start)
         t.calls = +t.calls
+        return t
 
     def callbacks(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
         """Callbacks asked for in the period (reports/figures.CALLBACK_PREDICATES)."""
@@ -172,6 +188,9 @@ class FiguresRepo:
         t.calls = +t.calls
 
     def call_waits(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
+        self._rolled("waits", t, start, end)
+
+    def _count_waits(self, t: Tally, start: datetime, end: datetime, origin: datetime) -> None:
         wait = self._whole(CallRow.wait_s)
         for s, n, total in self.s.execute(
                 select(wait, func.count(), func.sum(CallRow.wait_s))
@@ -181,6 +200,10 @@ class FiguresRepo:
             t.wait.total += float(total or 0)
 
     def call_talks(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
+        """Talk times and the seats that answered."""
+        self._rolled("talks", t, start, end)
+
+    def _count_talks(self, t: Tally, start: datetime, end: datetime, origin: datetime) -> None:
         """Talk times and the seats that answered, in one pass."""
         talk = self._whole(CallRow.talk_s)
         for seat, s, n, total in self.s.execute(

@@ -29,6 +29,12 @@ def hour_of(col: Any, dialect: str) -> ColumnElement[Any]:
     return func.substr(col, 1, 13)
 
 
+def hour_key(at: datetime) -> str:
+    """The text key of the UTC hour `at` falls in, as the calls' hourly roll-up stores it
+    (the same text as `hour_of` on SQLite)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H")
+
+
 def hour_start(key: Any) -> datetime:
     """The aware UTC start of an `hour_of` key."""
     if isinstance(key, datetime):

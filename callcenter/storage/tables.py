@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -80,6 +81,20 @@ class LegRow(Base):
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     hangup_cause: Mapped[int | None] = mapped_column(Integer)
+
+
+class CallHourRow(Base):
+    """One UTC hour's call figures, rolled up (storage/call_hours_repo.py). Triggers on
+    `calls` (migration 0019) bump `gen` whenever a call of the hour is written; the roll-up
+    is good while `rolled` equals it."""
+
+    __tablename__ = "call_hours"
+    hour: Mapped[str] = mapped_column(String(13), primary_key=True)  # sql_time.hour_key
+    gen: Mapped[int] = mapped_column(Integer)
+    rolled: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[str | None] = mapped_column(Text)
+    waits: Mapped[str | None] = mapped_column(Text)
+    talks: Mapped[str | None] = mapped_column(Text)
 
 
 class PartyRow(Base):
