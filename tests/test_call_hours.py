@@ -162,7 +162,7 @@ def test_calls_stored_before_the_roll_up_existed_are_covered(store_url):
     command.upgrade(alembic_config(engine), "0018")
     rows = calls()
     with engine.begin() as conn:
-        conn.execute(insert(CallRow.__table__), rows)
+        conn.execute(insert(CallRow), rows)
     migrate(engine)
     assert stale_hours(engine) == {r["started_at"].replace(minute=0, second=0, microsecond=0)
                                    for r in rows}
