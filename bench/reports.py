@@ -10,7 +10,9 @@ with a transcribed recording and a topic, 1 % with a unit dialled in; tickets ov
 categories, 5,000 communities and 100 units, with deadlines, replies, first contacts and
 callbacks, three key phrases each. Prints load time, then for the daily, weekly and monthly
 report the build time and how much the process's peak memory grew while building (flat: the
-aggregation runs in SQL and only groups come back). Run it on a fresh database.
+aggregation runs in SQL and only groups come back), twice: cold (no hour of calls rolled up)
+and warm (every ended hour rolled up, as the reports worker keeps them), with the time the
+roll-up of the whole month took between the two. Run it on a fresh database.
 """
 
 from __future__ import annotations
@@ -157,6 +159,27 @@ def load(engine: Engine, days: int, per_day: int, n_tickets: int) -> float:
     return time.perf_counter() - began
 
 
+def measure(reports: Reports, periods: tuple[rp.Period, ...], repeat: int, state: str
+            ) -> list[dict[str, object]]:
+    out = []
+    for period in periods:
+        times = []
+        before = rss_mb()
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            content = reports.build(period)
+            times.append(time.perf_counter() - t0)
+        f = content["figures"]
+        print(f"{state} {period.kind.value:8} {period.name}: build {min(times):.2f} s best of "
+              f"{repeat} (all: {', '.join(f'{t:.2f}' for t in times)}); peak RSS grew "
+              f"{rss_mb() - before:.1f} MB; calls {f['calls_total']['value']:,}, tickets "
+              f"{f['tickets_registered']['value']:,}, on_time_rate "
+              f"{f['on_time_rate']['value']}, wait_p90_s {f['wait_p90_s']['value']}, "
+              f"clusters {len(content['clusters'])}")
+        out.append(content)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--days", type=int, default=30)
@@ -177,19 +200,20 @@ def main() -> None:
     clock = lambda: datetime(2026, 12, 3, 12, tzinfo=TZ)  # noqa: E731
     reports = Reports(engine, TZ, clock)
     last = (START + timedelta(days=args.days - 1)).astimezone(TZ).date()
-    for period in (rp.daily(last, TZ), rp.weekly(last, TZ), rp.monthly(last, TZ)):
-        times = []
-        before = rss_mb()
-        for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            content = reports.build(period)
-            times.append(time.perf_counter() - t0)
-        f = content["figures"]
-        print(f"{period.kind.value:8} {period.name}: build {min(times):.2f} s best of "
-              f"{args.repeat} (all: {', '.join(f'{t:.2f}' for t in times)}); peak RSS grew "
-              f"{rss_mb() - before:.1f} MB; calls {f['calls_total']['value']:,}, tickets "
-              f"{f['tickets_registered']['value']:,}, on_time_rate "
-              f"{f['on_time_rate']['value']}, clusters {len(content['clusters'])}")
+    periods = (rp.daily(last, TZ), rp.weekly(last, TZ), rp.monthly(last, TZ))
+    # Cold: no hour rolled up (a store the reports worker never looked at); warm: every ended
+    # hour rolled up, as the worker keeps them.
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE call_hours SET rolled = 0, counts = NULL, waits = NULL, "
+                          "talks = NULL"))
+    cold = measure(reports, periods, args.repeat, "cold")
+    began, hours = time.perf_counter(), 0
+    while done := reports.roll_up(limit=10_000):
+        hours += done
+    print(f"roll-up of {hours} ended hours: {time.perf_counter() - began:.2f} s "
+          f"({(time.perf_counter() - began) / max(hours, 1) * 1000:.1f} ms an hour)")
+    warm = measure(reports, periods, args.repeat, "warm")
+    print("cold and warm contents equal:", cold == warm)
     engine.dispose()
 
 
