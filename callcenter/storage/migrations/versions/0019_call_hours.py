@@ -1,6 +1,9 @@
 """the calls' hourly roll-up: each UTC hour's call figures, kept fresh by triggers that bump
 the hour's generation whenever one of its calls is written
 
+A later revision that rebuilds `calls` on SQLite (batch_alter_table copies the table) drops
+these triggers and must create them again; tests/test_call_hours.py fails until it does.
+
 Revision ID: 0019
 Revises: 0018
 """
