@@ -52,11 +52,18 @@ def _between(col: Any) -> Callable[[datetime, datetime], ColumnElement[bool]]:
     return lambda start, end: and_(col >= start, col < end)
 
 
+def _judged_by_deadline(start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(T.due_at >= start, T.due_at < end)
+
+
+def _judged_by_registration(start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(T.due_at.is_(None), T.registered_at >= start, T.registered_at < end)
+
+
 def _judged(start: datetime, end: datetime) -> ColumnElement[bool]:
     """reports/figures.when_judged: the deadline's period, or the registration's without one
-    (written as two ranges, not a coalesce, so each can use its index)."""
-    return or_(and_(T.due_at >= start, T.due_at < end),
-               and_(T.due_at.is_(None), T.registered_at >= start, T.registered_at < end))
+    (two ranges, not a coalesce, so each can use its index; a full tally reads them apart)."""
+    return or_(_judged_by_deadline(start, end), _judged_by_registration(start, end))
 
 
 # Which tickets a period holds -> (name, condition): reports/figures.TICKET_PREDICATES
@@ -107,8 +114,8 @@ def parts(unit: str | None, light: bool) -> list[str]:
         return ([] if unit else ["call_counts"]) + ["ticket_totals"]
     calls = [] if unit else ["call_counts", "call_talks", "call_repeats", "call_waits",
                              "callbacks"]
-    return [*calls, "tickets_registered", "tickets_due", "tickets_judged", "tickets_contact",
-            "ticket_groups", "parties"]
+    return [*calls, "tickets_registered", "tickets_due", "tickets_judged",
+            "tickets_judged_undue", "tickets_contact", "ticket_groups", "parties"]
 
 
 class FiguresRepo:
@@ -225,9 +232,13 @@ class FiguresRepo:
         t.repeat_callers = int(self.s.scalar(select(func.count()).select_from(callers)) or 0)
 
     def _mirror(self, which: int, t: Tally, start: datetime, end: datetime,
-                unit: str | None, light: bool = False) -> None:
-        """One time that places a ticket in a period: its predicates, per lead unit."""
-        held, named = TICKET_MIRRORS[which]
+                unit: str | None, light: bool = False,
+                held: Callable[[datetime, datetime], ColumnElement[bool]] | None = None
+                ) -> None:
+        """One time that places a ticket in a period: its predicates, per lead unit (`held`:
+        a share of the tickets the time places there, read apart)."""
+        placed, named = TICKET_MIRRORS[which]
+        held = held or placed
         mine = T.lead_unit == unit if unit is not None else true()
         # The callbacks' figures also go to the agent who registered the ticket.
         agents = not light and any(n in AGENT_CALLBACKS for n, _ in named)
@@ -259,7 +270,13 @@ class FiguresRepo:
 
     def tickets_judged(self, t: Tally, start: datetime, end: datetime,
                        unit: str | None) -> None:
-        self._mirror(3, t, start, end, unit)
+        """The callbacks' figures of tickets whose deadline falls in the period..."""
+        self._mirror(3, t, start, end, unit, held=_judged_by_deadline)
+
+    def tickets_judged_undue(self, t: Tally, start: datetime, end: datetime,
+                             unit: str | None) -> None:
+        """...and of tickets without one, registered in it: each range on its own index."""
+        self._mirror(3, t, start, end, unit, held=_judged_by_registration)
 
     def ticket_totals(self, t: Tally, start: datetime, end: datetime, unit: str | None
                       ) -> None:

@@ -20,7 +20,7 @@ REPORT_REGISTERED = ("registered_at", "lead_unit", "status", "dispatched_at", "s
                      "cb_solved", "cb_satisfied", "channel", "kind", "category",
                      "registered_by", "place")
 REPORT_DUE = ("due_at", "lead_unit", "status", "replied_at", "cb_reached", "cb_solved",
-              "cb_satisfied")
+              "cb_satisfied", "registered_by")
 REPORT_CONTACT = ("first_contact_due", "lead_unit", "first_contact_at")
 
 
