@@ -8,11 +8,12 @@ Rows are written in bulk (Core executemany, deterministic pseudo-random data spr
 November 2026 in Asia/Shanghai): calls with every disposition, a third of the answered ones
 with a transcribed recording and a topic, 1 % with a unit dialled in; tickets over 12
 categories, 5,000 communities and 100 units, with deadlines, replies, first contacts and
-callbacks, three key phrases each. Prints load time, then for the daily, weekly and monthly
-report the build time and how much the process's peak memory grew while building (flat: the
-aggregation runs in SQL and only groups come back), twice: cold (no hour of calls rolled up)
-and warm (every ended hour rolled up, as the reports worker keeps them), with the time the
-roll-up of the whole month took between the two. Run it on a fresh database.
+callbacks, three key phrases each; the rings of the seats (the one that answered, and for
+every fifth queued call one that let it pass). Prints load time, then for the daily, weekly
+and monthly report the build time and how much the process's peak memory grew while
+building (flat: the aggregation runs in SQL and only groups come back), twice: cold (no hour
+of calls rolled up) and warm (every ended hour rolled up, as the reports worker keeps them),
+with the time the roll-up of the whole month took between the two. Run it on a fresh database.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from sqlalchemy import Engine, insert, text
 from callcenter.domain import report_periods as rp
 from callcenter.services.reports import Reports
 from callcenter.storage.engine import make_engine, migrate
-from callcenter.storage.tables import CallRow, PartyRow, RecordingRow
+from callcenter.storage.tables import CallRow, PartyRow, RecordingRow, RingRow
 from callcenter.storage.ticket_tables import TicketPhraseRow, TicketRow
 from callcenter.storage.transcript_tables import TopicSpotRow
 from callcenter.storage.uow import UnitOfWork
@@ -119,14 +120,28 @@ def tickets(days: int, n: int, rnd: random.Random) -> Iterator[dict[str, object]
             "cb_satisfied": rnd.random() < 0.9 if reached else None, "state": "{}"}
 
 
+def ring_rows(cid: int, c: dict[str, object]) -> list[dict[str, object]]:
+    """The seat that answered rang once; every fifth queued call first rang a seat that let
+    it pass."""
+    out: list[dict[str, object]] = []
+    if c["queue_joined_at"] is not None and cid % 5 == 0:
+        out.append({"call_id": cid, "arrived_at": c["started_at"], "seat": f"80{cid % 60:02d}",
+                    "rung_at": c["queue_joined_at"], "answered": False})
+    if c["seat"] is not None:
+        out.append({"call_id": cid, "arrived_at": c["started_at"], "seat": c["seat"],
+                    "rung_at": c["answered_at"], "answered": True})
+    return out
+
+
 def load(engine: Engine, days: int, per_day: int, n_tickets: int) -> float:
     rnd = random.Random(12345)
     began = time.perf_counter()
     rec_id = 0
     for batch in chunks(calls(days, per_day, rnd)):
-        recordings, spots, parties = [], [], []
+        recordings, spots, parties, rings = [], [], [], []
         for c in batch:
             cid = int(str(c["id"]))
+            rings += ring_rows(cid, c)
             if c["disposition"] == "answered" and cid % 3 == 0:
                 rec_id += 1
                 recordings.append({"id": rec_id, "call_id": cid, "kind": "citizen",
@@ -148,6 +163,8 @@ def load(engine: Engine, days: int, per_day: int, n_tickets: int) -> float:
                 s.execute(insert(TopicSpotRow), spots)
             if parties:
                 s.execute(insert(PartyRow), parties)
+            if rings:
+                s.execute(insert(RingRow), rings)
     for batch in chunks(tickets(days, n_tickets, rnd)):
         phrases = [{"ticket_id": t["id"], "phrase": f"词{w}", "registered_at": t["registered_at"]}
                    for t in batch for w in {int(str(t["id"])) * k % 2000 for k in (1, 7, 13)}]

@@ -11,11 +11,14 @@ import wave
 import pytest
 from call_support import finish, place_call, stored_calls
 from conftest import wait_port_free
+from sqlalchemy import select
 
 from callcenter import simulate
 from callcenter.bootstrap import standalone_controller
 from callcenter.config import PROJECT_ROOT, load_settings
 from callcenter.speech import prompts
+from callcenter.storage.tables import RingRow
+from callcenter.storage.uow import UnitOfWork
 from callcenter.telephony import render
 
 pytestmark = pytest.mark.asterisk
@@ -48,7 +51,14 @@ async def test_answered_call_is_recorded_and_stored(controller, seat_phones, set
     assert recs["mix"].path.endswith(f"{row.linkedid}.wav")
     assert recs["mix"].path.startswith(row.started_at.astimezone(settings.tz).strftime("%Y/%m/%d/"))
     names = {e.get("Event") for e in controller.call_log.trail(row.linkedid)}
-    assert {"Newchannel", "AgentConnect", "AgentComplete", "Hangup", "UserEvent"} <= names
+    assert {"Newchannel", "AgentCalled", "AgentConnect", "AgentComplete", "Hangup",
+            "UserEvent"} <= names
+    # The seat's 接通率 counts the rings: the one that seat picked up is stored as answered.
+    with UnitOfWork(controller.call_log.engine, read_only=True) as uow:
+        rings = uow.session.execute(select(RingRow.seat, RingRow.answered, RingRow.arrived_at)
+                                    .where(RingRow.call_id == row.id)).all()
+    assert (row.seat, True, row.started_at) in rings
+    assert all(seat != row.seat for seat, answered, _ in rings if not answered)
 
 
 async def test_caller_who_hangs_up_in_queue_is_abandoned(controller, settings, asterisk):

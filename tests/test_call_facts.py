@@ -33,6 +33,19 @@ def test_a_record_from_facts_alone():
     assert (r.wait_s, r.talk_s, r.hung_up_by, r.disposition) == (
         2.5, 13.5, HungUpBy.CITIZEN, Disposition.ANSWERED)
     assert [(g.role, g.hangup_cause) for g in r.legs] == [("citizen", 16), ("seat", 16)]
+    assert r.rings == ()  # no AgentCalled seen (e.g. the controller came back mid-call)
+    # Rings: 8002 rang first and let it pass, then 8001 twice; the ring 8001 answered is its
+    # last one before it connected.
+    rung = [_f(4.2, What.AGENT_CALLED, queue="hotline", seat="8002"),
+            _f(4.8, What.AGENT_CALLED, queue="hotline", seat="8001"),
+            _f(5.2, What.AGENT_CALLED, queue="hotline", seat="8001")]
+    r = build_record(LID, facts + rung)
+    assert [(g.seat, g.rung_at.timestamp(), g.answered) for g in r.rings] == [
+        ("8002", 4.2, False), ("8001", 4.8, False), ("8001", 5.2, True)]
+    # Given up while ringing: no ring answered.
+    gone = build_record(LID, [*facts[:4], *rung, _f(7.0, What.QUEUE_ABANDON),
+                              _f(7.0, What.CHANNEL_END, channel="PJSIP/trunk-1", cause="16")])
+    assert [g.answered for g in gone.rings] == [False, False, False]
     # Hung up during the prompts: abandoned in the IVR.
     ivr = build_record(LID, [*facts[:3], _f(2.0, What.HANGUP_REQUEST),
                              _f(2.0, What.CHANNEL_END, channel="PJSIP/trunk-1", cause="16")])
@@ -53,5 +66,10 @@ def test_ami_events_translate_into_facts():
     snap = fact_of({"Event": "CoreShowChannel", "Channel": "PJSIP/trunk-1", "Duration":
                     "00:01:05", "BridgeId": "b1", "Uniqueid": "1.1", "Linkedid": "1.1"})
     assert snap is not None and (snap.get("duration_s"), snap.get("bridged")) == ("65.0", "yes")
+    called = fact_of({"Event": "AgentCalled", "Queue": "hotline", "MemberName": "8001",
+                      "Interface": "PJSIP/seat8001", "Uniqueid": "1.1", "Linkedid": "1.1",
+                      "DestChannel": "PJSIP/seat8001-2", "Timestamp": "1796000002.0"})
+    assert called is not None and (called.what, called.uniqueid, called.get("seat")) == (
+        What.AGENT_CALLED, "1.1", "8001")
     assert fact_of({"Event": "PeerStatus", "Peer": "PJSIP/seat8001"}) is None
     assert seat_of_channel("PJSIP/trunk-0001") == "" and seat_of_channel("SIP/seat1-1") == ""

@@ -20,7 +20,7 @@ from callcenter.services.reports import Reports
 from callcenter.storage.call_hours_repo import CallHoursRepo
 from callcenter.storage.engine import alembic_config, make_engine, migrate
 from callcenter.storage.figures_repo import FiguresRepo
-from callcenter.storage.tables import CallHourRow, CallRow
+from callcenter.storage.tables import CallHourRow, CallRow, RingRow
 from callcenter.storage.uow import UnitOfWork
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -51,10 +51,22 @@ def calls() -> list[dict[str, Any]]:
     return rows
 
 
-def stored(engine: Engine) -> list[SimpleNamespace]:
-    cols = [c for c in CallRow.__table__.columns]
+def add_rings(engine: Engine) -> None:
+    """Each answered call rang its seat (picked up) after another seat that let it pass."""
+    with UnitOfWork(engine) as uow:
+        s = uow.session
+        calls_ = s.execute(select(CallRow.id, CallRow.started_at, CallRow.seat,
+                                  CallRow.answered_at)).all()
+        s.execute(insert(RingRow), [
+            {"call_id": cid, "arrived_at": at, "seat": rung, "rung_at": at,
+             "answered": rung == seat and picked is not None}
+            for cid, at, seat, picked in calls_ for rung in {"8009", seat or "8009"}])
+
+
+def stored(engine: Engine, row: type[Any] = CallRow) -> list[SimpleNamespace]:
+    cols = [c for c in row.__table__.columns]
     with UnitOfWork(engine, read_only=True) as uow:
-        return [SimpleNamespace(**row._mapping) for row in uow.session.execute(select(*cols))]
+        return [SimpleNamespace(**r._mapping) for r in uow.session.execute(select(*cols))]
 
 
 def assert_tallies_match(engine: Engine, start: datetime, end: datetime) -> None:
@@ -64,7 +76,7 @@ def assert_tallies_match(engine: Engine, start: datetime, end: datetime) -> None
         counted = f.Tally()
         for part in ("call_counts", "call_waits", "call_talks"):
             getattr(repo, part)(counted, start, end, None)
-    expected = f.tally_rows(stored(engine), [], [], start, end)
+    expected = f.tally_rows(stored(engine), [], [], start, end, rings=stored(engine, RingRow))
     assert counted.calls == expected.calls
     if start.minute == 0:  # hour buckets are whole UTC hours (storage/sql_time.hour_of)
         assert counted.per_hour == expected.per_hour
@@ -86,6 +98,7 @@ def test_the_roll_up_counts_what_the_definitions_count_and_sees_late_data(store_
     rows = calls()
     with UnitOfWork(engine) as uow:
         uow.session.execute(insert(CallRow), rows)
+    add_rings(engine)
     hours = {r["started_at"].replace(minute=0, second=0, microsecond=0) for r in rows}
     assert stale_hours(engine) == hours     # each hour with calls has a row, none rolled yet
     reports = Reports(engine, TZ, lambda: END + 30 * timedelta(minutes=1))
@@ -124,9 +137,21 @@ def test_the_roll_up_counts_what_the_definitions_count_and_sees_late_data(store_
                           ).first()
         s.execute(update(CallRow).where(CallRow.id == mover)
                   .values(started_at=START + 15 * HOUR + timedelta(minutes=2)))
+        # Rings are the seats' figures: writing one alone makes its call's hour stale too.
+        rung = s.execute(select(CallRow.id, CallRow.started_at)
+                         .where(CallRow.started_at >= START + 10 * HOUR,
+                                CallRow.started_at < START + 11 * HOUR)).first()
+        assert rung is not None
+        s.execute(insert(RingRow), [{"call_id": rung.id, "arrived_at": rung.started_at,
+                                     "seat": "8010", "rung_at": rung.started_at,
+                                     "answered": False}])
+        s.execute(delete(RingRow).where(RingRow.id == s.scalars(
+            select(RingRow.id).where(RingRow.arrived_at >= START + 13 * HOUR,
+                                     RingRow.arrived_at < START + 14 * HOUR)).first()))
     # START + 9 and + 15 hours held no calls: the insert and the move give them a row.
     assert stale_hours(engine) == ahead | {late, START + 9 * HOUR, START + 4 * HOUR,
-                                           moved_from, START + 15 * HOUR}
+                                           moved_from, START + 15 * HOUR, START + 10 * HOUR,
+                                           START + 13 * HOUR}
     assert_tallies_match(engine, START, END)      # counted from the calls where stale
     while reports.roll_up():
         pass

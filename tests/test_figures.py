@@ -17,7 +17,7 @@ from callcenter.reports import figures as f
 from callcenter.storage.agent_tables import CallbackRow
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.figures_repo import FiguresRepo
-from callcenter.storage.tables import CallRow, PartyRow
+from callcenter.storage.tables import CallRow, PartyRow, RingRow
 from callcenter.storage.ticket_tables import TicketRow
 from callcenter.storage.uow import UnitOfWork
 
@@ -98,6 +98,20 @@ def parties(call_ids: list[int], at_of: dict[int, datetime]) -> list[dict[str, o
              "outcome": "answered" if c % 3 else "no_answer"} for c in call_ids[::7]]
 
 
+def rings(call_ids: list[int], at_of: dict[int, datetime]) -> list[dict[str, object]]:
+    """Every call rang one seat; every other call rang a second one, which answered if the
+    call's id is odd."""
+    out: list[dict[str, object]] = []
+    for c in call_ids:
+        at = at_of[c]
+        out.append({"call_id": c, "arrived_at": at, "seat": ("8001", "8002")[c % 2],
+                    "rung_at": at + timedelta(seconds=12), "answered": False})
+        if c % 2 == 0:
+            out.append({"call_id": c, "arrived_at": at, "seat": "8003",
+                        "rung_at": at + timedelta(seconds=30), "answered": c % 4 == 0})
+    return out
+
+
 def test_the_definitions_and_their_sql_tally_the_same(store_url):
     engine = make_engine(store_url)
     migrate(engine)
@@ -110,6 +124,8 @@ def test_the_definitions_and_their_sql_tally_the_same(store_url):
         at_of = {ids[r["linkedid"]]: r["started_at"] for r in call_rows}
         party_rows = parties(sorted(at_of), at_of)
         uow.session.execute(insert(PartyRow), party_rows)
+        ring_rows = rings(sorted(at_of), at_of)
+        uow.session.execute(insert(RingRow), ring_rows)
     with UnitOfWork(engine, read_only=True) as uow:
         repo = FiguresRepo(uow.session)
         counted = repo.tally(START, END)
@@ -119,7 +135,8 @@ def test_the_definitions_and_their_sql_tally_the_same(store_url):
     tk = [SimpleNamespace(**r) for r in ticket_rows]
     pt = [SimpleNamespace(**r) for r in party_rows]
     expected = f.tally_rows(ns, tk, pt, START, END,
-                            [SimpleNamespace(**r) for r in callback_rows])
+                            [SimpleNamespace(**r) for r in callback_rows],
+                            [SimpleNamespace(**r) for r in ring_rows])
     for part in ("calls", "per_hour", "repeat_callers", "tickets", "by", "units", "seats",
                  "agents"):
         assert getattr(counted, part) == getattr(expected, part), part
@@ -127,11 +144,13 @@ def test_the_definitions_and_their_sql_tally_the_same(store_url):
     assert round(counted.talk.total, 3) == round(expected.talk.total, 3)
     assert f.figures(counted) == f.figures(expected)
     # Every rule bites: none counts everything or nothing of what lies in the period.
-    for name in (*f.PREDICATES, *f.CALLBACK_PREDICATES,
+    for name in (*f.PREDICATES, *f.CALLBACK_PREDICATES, *f.RING_PREDICATES,
                  *(n for n, _, _ in f.TICKET_PREDICATES)):
         n = expected.counts()[name]
         assert n > 0, name
     assert 0 < expected.counts()["calls_answered"] < expected.counts()["calls_total"]
+    assert 0 < expected.counts()["rings_answered"] < expected.counts()["rings"]
+    assert expected.seats["8003"]["rings"] > expected.seats["8003"]["rings_answered"] > 0
     assert expected.counts()["callbacks_connected"] < expected.counts()["callbacks_placed"] \
         < expected.counts()["callbacks_requested"]
     # Hours are counted from the period's start: 08:00:00 UTC is hour 0, 13:59 hour 5.

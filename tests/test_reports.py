@@ -45,7 +45,7 @@ from callcenter.services.tickets import TicketService
 from callcenter.storage.agent_tables import CallbackRow
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.notices import office_notices
-from callcenter.storage.tables import CallRow, PartyRow, RecordingRow
+from callcenter.storage.tables import CallRow, PartyRow, RecordingRow, RingRow
 from callcenter.storage.transcript_tables import TopicSpotRow
 from callcenter.storage.uow import UnitOfWork
 
@@ -151,6 +151,13 @@ def world(store_url):
                 answered_at=start + timedelta(seconds=20) if answered else None,
                 disposition=disp, disposition_reason=""))
         c3 = uow.session.scalar(select(CallRow.id).where(CallRow.linkedid == "1800000000.3"))
+        ids = dict(uow.session.execute(select(CallRow.linkedid, CallRow.id)).all())
+        rang = [(0, "8001", True), (1, "8002", False), (1, "8001", True), (3, "8002", True),
+                (4, "8001", False), (6, "8001", True), (7, "8002", True)]
+        uow.session.execute(insert(RingRow), [
+            {"call_id": ids[f"1800000000.{i}"], "arrived_at": calls[i][0], "seat": seat,
+             "rung_at": calls[i][0] + timedelta(seconds=9), "answered": picked}
+            for i, seat, picked in rang])
         rec = uow.session.scalar(insert(RecordingRow).values(
             call_id=c3, kind="citizen", path="x.wav").returning(RecordingRow.id))
         uow.session.execute(insert(TopicSpotRow), [
@@ -224,9 +231,16 @@ def test_the_daily_report_gives_the_known_figures(world):
     assert water["on_time_rate"] == {"value": 0.0, "numerator": 0, "denominator": 1}
     assert water["overdue"]["value"] == 1
     assert water["first_contact_rate"] == {"value": 0.0, "numerator": 0, "denominator": 1}
+    # Rings of the period's calls: 8001 picked up two of three (the abandoned call rang it),
+    # 8002 one of two (it let the 16:00 call pass to 8001).
+    assert f["ring_answer_rate"] == {"value": 0.6, "numerator": 3, "denominator": 5}
     assert r["seats"] == {
-        "8001": {"calls_answered": fig(2, 2), "talk_mean_s": fig(80.0, 160, 2)},
-        "8002": {"calls_answered": fig(1, 1), "talk_mean_s": fig(200.0, 200, 1)}}
+        "8001": {"calls_answered": fig(2, 2), "talk_mean_s": fig(80.0, 160, 2),
+                 "rings": fig(3, 3), "rings_answered": fig(2, 2),
+                 "ring_answer_rate": fig(0.6667, 2, 3)},
+        "8002": {"calls_answered": fig(1, 1), "talk_mean_s": fig(200.0, 200, 1),
+                 "rings": fig(2, 2), "rings_answered": fig(1, 1),
+                 "ring_answer_rate": fig(0.5, 1, 2)}}
     agent = r["agents"]["agent-7"]
     assert agent["tickets_registered"]["value"] == 4
     assert agent["satisfaction_rate"] == {"value": 1.0, "numerator": 2, "denominator": 2}

@@ -75,6 +75,7 @@ class What(StrEnum):
     HANGUP_REQUEST = "hangup_request"      # the channel's own side asked to hang up
     QUEUE_JOIN = "queue_join"              # queue
     QUEUE_WAITING = "queue_waiting"        # queue, wait_s so far (a snapshot)
+    AGENT_CALLED = "agent_called"          # queue, seat: the queue rang a seat for the call
     AGENT_CONNECT = "agent_connect"        # queue, seat
     AGENT_COMPLETE = "agent_complete"      # by: a HungUpBy value
     QUEUE_ABANDON = "queue_abandon"
@@ -163,6 +164,16 @@ class Party:
         return round((self.ended_at - self.answered_at).total_seconds(), 3)
 
 
+@dataclass(frozen=True)
+class Ring:
+    """The queue rang a seat for the call (a seat rung twice has two); the ring the seat
+    picked up is the last one to it before it answered."""
+
+    seat: str
+    rung_at: datetime
+    answered: bool
+
+
 # A leg the controller dials into a call is named <the call's Linkedid>-<leg>, so its events
 # belong to the call from its first one, whatever Linkedid Asterisk gives it.
 _PARTY_LEG = re.compile(
@@ -202,6 +213,7 @@ class CallRecord:
     legs: tuple[Leg, ...] = field(default=())
     message: bool = False  # an after-hours message was recorded (<recording_base>-message)
     parties: tuple[Party, ...] = field(default=())
+    rings: tuple[Ring, ...] = field(default=())
 
 
 def _seconds(text: str) -> float:
@@ -353,7 +365,19 @@ def build_record(linkedid: str, facts: Iterable[CallFact]) -> CallRecord:
         parties=_parties(fs, [f for f in fs if f.what is What.DIALPLAN
                               and f.get("fact") == Fact.PARTY]),
         message=message,
+        rings=_rings(by_what.get(What.AGENT_CALLED, []), connect),
     )
+
+
+def _rings(called: list[CallFact], connect: CallFact | None) -> tuple[Ring, ...]:
+    """The seats the queue rang, in time order; `connect`: the seat that answered."""
+    picked = -1
+    if connect is not None:
+        for i, f in enumerate(called):
+            if f.get("seat") == connect.get("seat") and f.at <= connect.at:
+                picked = i
+    return tuple(Ring(f.get("seat"), at(f.at), i == picked)
+                 for i, f in enumerate(called) if f.get("seat"))
 
 
 _CHANNEL = (What.CHANNEL_START, What.CHANNEL_SNAPSHOT, What.CHANNEL_END)

@@ -112,6 +112,17 @@ class PartyFacts(Protocol):
     def answered_at(self) -> datetime | None: ...
 
 
+class RingFacts(Protocol):
+    """The queue rang a seat for a call (storage/tables.RingRow)."""
+
+    @property
+    def seat(self) -> str: ...
+    @property
+    def arrived_at(self) -> datetime: ...
+    @property
+    def answered(self) -> bool: ...
+
+
 class CallbackFacts(Protocol):
     """A call back to a citizen, of a missed call or a closed ticket (CallbackRow)."""
 
@@ -254,6 +265,15 @@ def contacted_in_time(t: TicketFacts) -> bool:
             and t.first_contact_at <= t.first_contact_due)
 
 
+# -- rings of a seat, by when their call arrived ----------------------------------------------
+# A seat's 接通率 is the rings it picked up over the rings it was offered (the calls that rang
+# it and went elsewhere, or were given up, count against it).
+RING_PREDICATES: dict[str, Callable[[RingFacts], bool]] = {
+    "rings": lambda r: True,
+    "rings_answered": lambda r: r.answered,
+}
+
+
 # (name, which time places the ticket in a period, predicate)
 TICKET_PREDICATES: tuple[tuple[str, Callable[[TicketFacts], datetime | None],
                                Callable[[TicketFacts], bool]], ...] = (
@@ -287,6 +307,7 @@ RATES = {
     "resolution_rate": ("solved", "called_back"),                    # 实际解决率
     "satisfaction_rate": ("satisfied", "called_back"),               # 满意率
     "unit_answer_rate": ("unit_answered", "unit_dialled"),           # a unit's phone 接通率
+    "ring_answer_rate": ("rings_answered", "rings"),                 # a seat's 接通率
     "connected_rate": ("callbacks_connected", "callbacks_placed"),   # 回拨接通率
 }
 UNIT_COUNTS = ("tickets_registered", "due", "on_time", "overdue", "contact_due",
@@ -296,6 +317,7 @@ UNIT_COUNTS = ("tickets_registered", "due", "on_time", "overdue", "contact_due",
 AGENT_CALLBACKS = ("called_back", "solved", "satisfied")
 AGENT_COUNTS = ("tickets_registered", "answered_directly", *AGENT_CALLBACKS)
 AGENT_RATES = ("resolution_rate", "satisfaction_rate")
+SEAT_COUNTS = ("calls_answered", *RING_PREDICATES)
 UNIT_RATES = ("on_time_rate", "first_contact_rate", "resolution_rate", "satisfaction_rate",
               "unit_answer_rate")
 
@@ -371,9 +393,17 @@ def _in(at: datetime | None, start: datetime, end: datetime) -> bool:
 
 def tally_rows(calls: Iterable[CallFacts], tickets: Iterable[TicketFacts],
                parties: Iterable[PartyFacts], start: datetime, end: datetime,
-               callbacks: Iterable[CallbackFacts] = ()) -> Tally:
+               callbacks: Iterable[CallbackFacts] = (), rings: Iterable[RingFacts] = ()
+               ) -> Tally:
     """The reference tally, one row at a time (tests; and the meaning of every figure)."""
     t = Tally()
+    for r in rings:
+        if _in(r.arrived_at, start, end):
+            seat = t.seats.setdefault(r.seat, Counter())
+            for name, rung in RING_PREDICATES.items():
+                if rung(r):
+                    t.calls[name] += 1
+                    seat[name] += 1
     for cb in callbacks:
         if _in(cb.requested_at, start, end):
             for name, asked in CALLBACK_PREDICATES.items():
@@ -441,7 +471,8 @@ def figures(t: Tally) -> dict[str, FigureJson]:
     """Every hotline-wide figure, under its documented key (docs/figures.md)."""
     counts = t.counts()
     out = {name: count(counts.get(name, 0)).as_json()
-           for name in (*PREDICATES, *CALLBACK_PREDICATES, *(n for n, _, _ in TICKET_PREDICATES),
+           for name in (*PREDICATES, *CALLBACK_PREDICATES, *RING_PREDICATES,
+                        *(n for n, _, _ in TICKET_PREDICATES),
                         "unit_dialled", "unit_answered", "repeat_callers")}
     for name, hist in (("wait", t.wait), ("talk", t.talk)):
         out |= {k: f.as_json() for k, f in hist.figures(name).items()}
@@ -454,10 +485,11 @@ def unit_figures(t: Tally) -> dict[str, dict[str, FigureJson]]:
 
 
 def people_figures(t: Tally) -> dict[str, dict[str, dict[str, FigureJson]]]:
-    seats = {seat: {"calls_answered": count(c["calls_answered"]).as_json(),
-                    "talk_mean_s": Figure(round(c["talk_s"] / c["calls_answered"], 1)
-                                          if c["calls_answered"] else None, c["talk_s"],
-                                          c["calls_answered"]).as_json()}
+    seats = {seat: {n: count(c[n]).as_json() for n in SEAT_COUNTS}
+             | {"talk_mean_s": Figure(round(c["talk_s"] / c["calls_answered"], 1)
+                                      if c["calls_answered"] else None, c["talk_s"],
+                                      c["calls_answered"]).as_json()}
+             | _rates(c, ("ring_answer_rate",))
              for seat, c in sorted(t.seats.items())}
     agents = {a: {n: count(c.get(n, 0)).as_json() for n in AGENT_COUNTS}
               | _rates(c, AGENT_RATES) for a, c in sorted(t.agents.items())}

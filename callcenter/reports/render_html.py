@@ -14,7 +14,8 @@ KPIS = ("answer_rate", "within_15s_rate", "on_time_rate", "first_contact_rate",
 CALL_KEYS = ("calls_total", "calls_offered", "calls_answered", "answered_within_15s",
              "abandoned_ivr", "abandoned_queue", "calls_after_hours", "after_hours_answered",
              "repeat_callers", "wait_mean_s", "wait_p90_s", "talk_mean_s", "talk_p90_s",
-             "callbacks_requested", "callbacks_placed", "callbacks_connected", "connected_rate")
+             "callbacks_requested", "callbacks_placed", "callbacks_connected", "connected_rate",
+             "rings", "rings_answered", "ring_answer_rate")
 TICKET_KEYS = ("tickets_registered", "answered_directly", "dispatched", "due", "on_time",
                "overdue", "contact_due", "contacted_in_time", "called_back",
                "callback_unreached", "solved", "satisfied", "supervised", "extended",
@@ -22,6 +23,7 @@ TICKET_KEYS = ("tickets_registered", "answered_directly", "dispatched", "due", "
                "unit_answered")
 UNIT_KEYS = ("tickets_registered", "due", "on_time", "overdue", "on_time_rate",
              "first_contact_rate", "resolution_rate", "satisfaction_rate", "unit_answer_rate")
+SEAT_KEYS = ("calls_answered", "talk_mean_s", "rings", "rings_answered", "ring_answer_rate")
 AGENT_KEYS = ("tickets_registered", "answered_directly", "called_back", "resolution_rate",
               "satisfaction_rate")
 SINGULAR = {"topics": "topic", "places": "place", "categories": "category",
@@ -156,9 +158,9 @@ def render(content: dict[str, Any], lang: str = "zh") -> str:
                      for k in UNIT_KEYS)] for u, f in units.items()], lang))
     if "seats" in content:
         out.append(f"<h2>{_t('seats', lang)}</h2>")
-        out.append(_table(["seat", "calls_answered", "talk_mean_s"], [
-            [_cell(s), _cell(f["calls_answered"]["value"]), _cell(f["talk_mean_s"]["value"])]
-            for s, f in content["seats"].items()], lang))
+        out.append(_table(["seat", *SEAT_KEYS], [
+            [_cell(s), *(_cell(_pct(f[k]) if k.endswith("_rate") else f[k]["value"])
+                         for k in SEAT_KEYS)] for s, f in content["seats"].items()], lang))
         out.append(f"<h2>{_t('agents', lang)}</h2>")
         out.append(_table(["agent", *AGENT_KEYS], [
             [_cell(a), *(_cell(_pct(f[k]) if k.endswith("_rate") else f[k]["value"])

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from callcenter.reports.figures import Tally
+from callcenter.reports.figures import PREDICATES, RING_PREDICATES, Tally
 from callcenter.storage.sql_time import hour_key, hour_start
 from callcenter.storage.tables import CallHourRow
 
@@ -29,13 +29,13 @@ COLUMNS = ("counts", "waits", "talks")
 
 def _encode(column: str, t: Tally) -> str:
     if column == "counts":
-        data: object = dict(t.calls)
+        data: object = {n: t.calls[n] for n in PREDICATES if t.calls[n]}
     else:
         h = t.wait if column == "waits" else t.talk
         data = {"bins": sorted(h.bins.items()), "total": h.total}
-        if column == "talks":
-            data["seats"] = {seat: [c["calls_answered"], c["talk_s"]]
-                             for seat, c in sorted(t.seats.items())}
+        if column == "talks":  # the seats' answers and rings, with the rings' totals
+            data["seats"] = {seat: dict(+c) for seat, c in sorted(t.seats.items())}
+            data["calls"] = {n: t.calls[n] for n in RING_PREDICATES if t.calls[n]}
     return json.dumps(data, separators=(",", ":"))
 
 
@@ -51,10 +51,9 @@ def _fold(column: str, text: str, t: Tally, offset: int) -> None:
     for s, n in data["bins"]:
         h.bins[s] += n
     h.total += data["total"]
-    for seat, (answered, talk_s) in data.get("seats", {}).items():
-        c = t.seats.setdefault(seat, Counter())
-        c["calls_answered"] += answered
-        c["talk_s"] += talk_s
+    for seat, counts in data.get("seats", {}).items():
+        t.seats.setdefault(seat, Counter()).update(counts)
+    t.calls.update(data.get("calls", {}))
 
 
 def whole_hours(start: datetime, end: datetime) -> tuple[datetime, datetime]:

@@ -16,11 +16,19 @@ from sqlalchemy.orm import Session
 
 from callcenter.domain.calls import CallRecord, Trail
 from callcenter.storage import trails
-from callcenter.storage.tables import CallRow, LegRow, PartyRow, RecordingRow, TrailRow
+from callcenter.storage.tables import (
+    CallRow,
+    LegRow,
+    PartyRow,
+    RecordingRow,
+    RingRow,
+    TrailRow,
+)
 
 # The mapped classes' tables, typed as tables (Core statements need a Table, not a FromClause).
-CALLS, LEGS, TRAILS, RECORDINGS, PARTIES = (
-    cast(Table, c.__table__) for c in (CallRow, LegRow, TrailRow, RecordingRow, PartyRow))
+CALLS, LEGS, TRAILS, RECORDINGS, PARTIES, RINGS = (
+    cast(Table, c.__table__)
+    for c in (CallRow, LegRow, TrailRow, RecordingRow, PartyRow, RingRow))
 _FIELDS = ("caller_number", "dialled_number", "started_at", "ended_at", "ivr_choice", "route",
            "fallback", "queue", "queue_joined_at", "wait_s", "seat", "answered_at", "talk_s",
            "disposition_reason")
@@ -95,6 +103,12 @@ class CallsRepo:
                     "outcome": p.outcome.value} for r in records for p in r.parties]
         if parties:
             self.s.execute(insert(PARTIES), parties)
+        for chunk in _chunks(existing):
+            self.s.execute(delete(RINGS).where(RINGS.c.call_id.in_(chunk)))
+        rings = [{"call_id": ids[r.linkedid], "arrived_at": r.started_at, "seat": g.seat,
+                  "rung_at": g.rung_at, "answered": g.answered} for r in records for g in r.rings]
+        if rings:
+            self.s.execute(insert(RINGS), rings)
 
     def live_at_seat(self, seat: str) -> CallRow | None:
         """The call a seat is on now: stored under way (the checkpoint at answer) with it."""

@@ -26,7 +26,7 @@ from callcenter.reports.figures import (
 from callcenter.storage.agent_tables import CallbackRow
 from callcenter.storage.call_hours_repo import HOUR, CallHoursRepo
 from callcenter.storage.sql_time import hour_of, hour_start, whole
-from callcenter.storage.tables import CallRow, PartyRow
+from callcenter.storage.tables import CallRow, PartyRow, RingRow
 from callcenter.storage.ticket_tables import TicketRow
 
 _PICKED_UP = and_(CallRow.answered_at.is_not(None), CallRow.disposition != "in_progress")
@@ -41,6 +41,11 @@ MIRRORS: Mapping[str, ColumnElement[bool]] = {
     "abandoned_queue": CallRow.disposition == "abandoned_queue",
     "calls_after_hours": CallRow.route == NIGHT_ROUTE,
     "after_hours_answered": and_(CallRow.route == NIGHT_ROUTE, _PICKED_UP),
+}
+
+RING_MIRRORS: Mapping[str, ColumnElement[bool]] = {
+    "rings": true(),
+    "rings_answered": RingRow.answered.is_(True),
 }
 
 T = TicketRow
@@ -211,7 +216,16 @@ class FiguresRepo:
         self._rolled("talks", t, start, end)
 
     def _count_talks(self, t: Tally, start: datetime, end: datetime, origin: datetime) -> None:
-        """Talk times and the seats that answered, in one pass."""
+        """Talk times and the seats that answered, in one pass; and the rings of the seats
+        (of the calls that arrived in the period)."""
+        for row in self.s.execute(
+                select(RingRow.seat, *(_sum(c).label(n) for n, c in RING_MIRRORS.items()))
+                .where(RingRow.arrived_at >= start, RingRow.arrived_at < end)
+                .group_by(RingRow.seat)):
+            rung = t.seats.setdefault(row.seat, Counter())
+            for name in RING_MIRRORS:
+                rung[name] += int(getattr(row, name) or 0)
+                t.calls[name] += int(getattr(row, name) or 0)
         talk = self._whole(CallRow.talk_s)
         for seat, s, n, total in self.s.execute(
                 select(CallRow.seat, talk, func.count(), func.sum(CallRow.talk_s))

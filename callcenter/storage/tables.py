@@ -9,6 +9,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -112,6 +113,22 @@ class PartyRow(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     outcome: Mapped[str] = mapped_column(String(16))
+
+
+class RingRow(Base):
+    """The queue rang a seat for a call (domain/calls.Ring). A ring counts in the period its
+    call arrived in, so the call's arrival is kept beside it: the seat figures are then a
+    range of this table alone, and the calls' hourly roll-up holds them (migration 0021's
+    triggers bump the hour of `arrived_at`)."""
+
+    __tablename__ = "call_rings"
+    __table_args__ = (Index("ix_call_rings_arrived", "arrived_at", "seat", "answered"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    arrived_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seat: Mapped[str] = mapped_column(String(32))
+    rung_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered: Mapped[bool] = mapped_column(Boolean)
 
 
 class TrailRow(Base):

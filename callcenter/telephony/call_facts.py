@@ -104,6 +104,8 @@ _TRANSLATE: dict[str, Callable[[Event], tuple[What, dict[str, str]] | None]] = {
     "QueueCallerJoin": lambda e: (What.QUEUE_JOIN, {"queue": e.get("Queue", "")}),
     "QueueEntry": lambda e: (What.QUEUE_WAITING, {"queue": e.get("Queue", ""),
                                                   "wait_s": e.get("Wait", "")}),
+    "AgentCalled": lambda e: (What.AGENT_CALLED, {"queue": e.get("Queue", ""),
+                                                  "seat": _seat_of_member(e)}),
     "AgentConnect": lambda e: (What.AGENT_CONNECT, {"queue": e.get("Queue", ""),
                                                     "seat": _seat_of_member(e)}),
     "AgentComplete": lambda e: (What.AGENT_COMPLETE, {
