@@ -59,12 +59,12 @@ def write(engine: Engine, first: int, n: int) -> float:
     t0 = time.perf_counter()
     with UnitOfWork(engine) as uow:
         q = insert(CALLS).returning(CALLS.c.linkedid, CALLS.c.id,
-                                      sort_by_parameter_order=True)
+                                    sort_by_parameter_order=True)
         ids: dict[str, int] = dict(uow.session.execute(q, rows).tuples().all())
     with UnitOfWork(engine) as uow:
         uow.session.execute(
             update(CALLS).where(CALLS.c.id == bindparam("_id")),
-            [{"_id": ids[r["linkedid"]], "disposition": "answered", "seat": "8001",
+            [{"_id": ids[str(r["linkedid"])], "disposition": "answered", "seat": "8001",
               "wait_s": 9.0, "talk_s": 60.0, "hung_up_by": "citizen"} for r in rows])
     return time.perf_counter() - t0
 
