@@ -7,6 +7,7 @@ never used; only ended hours are rolled up; calls stored before the migration ar
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -17,10 +18,12 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from callcenter.reports import figures as f
 from callcenter.services.reports import Reports
-from callcenter.storage.call_hours_repo import CallHoursRepo
+from callcenter.storage.call_hours_repo import CallHoursRepo, HourFigures
+from callcenter.storage.emerging_repo import EmergingRepo
 from callcenter.storage.engine import alembic_config, make_engine, migrate
 from callcenter.storage.figures_repo import FiguresRepo
-from callcenter.storage.tables import CallHourRow, CallRow, RingRow
+from callcenter.storage.tables import CallHourRow, CallRow, RecordingRow, RingRow
+from callcenter.storage.transcript_tables import TopicSpotRow
 from callcenter.storage.uow import UnitOfWork
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -51,7 +54,7 @@ def calls() -> list[dict[str, Any]]:
     return rows
 
 
-def add_rings(engine: Engine) -> None:
+def add_rings_and_topics(engine: Engine) -> None:
     """Each answered call rang its seat (picked up) after another seat that let it pass."""
     with UnitOfWork(engine) as uow:
         s = uow.session
@@ -61,6 +64,20 @@ def add_rings(engine: Engine) -> None:
             {"call_id": cid, "arrived_at": at, "seat": rung, "rung_at": at,
              "answered": rung == seat and picked is not None}
             for cid, at, seat, picked in calls_ for rung in {"8009", seat or "8009"}])
+        # Every third call was transcribed: its topic heard twice, and every sixth a second.
+        heard = [c for c in calls_ if c.id % 3 == 0]
+        recs = dict(s.execute(insert(RecordingRow).returning(RecordingRow.call_id,
+                                                             RecordingRow.id), [
+            {"call_id": c.id, "kind": "citizen", "path": f"{c.id}.wav"} for c in heard]).all())
+        s.execute(insert(TopicSpotRow), [
+            spot(recs[c.id], c.id, topic) for c in heard
+            for topic in (("供暖", "漏水")[c.id % 2], ("供暖", "漏水")[c.id % 2],
+                          *(("噪音",) if c.id % 6 == 0 else ()))])
+
+
+def spot(recording: int, call: int, topic: str) -> dict[str, object]:
+    return {"recording_id": recording, "call_id": call, "topic": topic, "word": topic,
+            "speaker": "citizen", "start_s": 1.0, "end_s": 2.0}
 
 
 def stored(engine: Engine, row: type[Any] = CallRow) -> list[SimpleNamespace]:
@@ -84,6 +101,13 @@ def assert_tallies_match(engine: Engine, start: datetime, end: datetime) -> None
     assert round(counted.wait.total, 6) == round(expected.wait.total, 6)
     assert round(counted.talk.total, 6) == round(expected.talk.total, 6)
     assert counted.seats == expected.seats
+    # Topics: the calls that arrived in the period in which each was heard.
+    arrived = {c.id for c in stored(engine) if start <= c.started_at < end}
+    spots = {(sp.topic, sp.call_id) for sp in stored(engine, TopicSpotRow)
+             if sp.call_id in arrived}
+    with UnitOfWork(engine, read_only=True) as uow:
+        assert EmergingRepo(uow.session).topic_calls(start, end) == Counter(
+            topic for topic, _ in spots)
 
 
 def stale_hours(engine: Engine) -> set[datetime]:
@@ -98,7 +122,7 @@ def test_the_roll_up_counts_what_the_definitions_count_and_sees_late_data(store_
     rows = calls()
     with UnitOfWork(engine) as uow:
         uow.session.execute(insert(CallRow), rows)
-    add_rings(engine)
+    add_rings_and_topics(engine)
     hours = {r["started_at"].replace(minute=0, second=0, microsecond=0) for r in rows}
     assert stale_hours(engine) == hours     # each hour with calls has a row, none rolled yet
     reports = Reports(engine, TZ, lambda: END + 30 * timedelta(minutes=1))
@@ -137,6 +161,13 @@ def test_the_roll_up_counts_what_the_definitions_count_and_sees_late_data(store_
                           ).first()
         s.execute(update(CallRow).where(CallRow.id == mover)
                   .values(started_at=START + 15 * HOUR + timedelta(minutes=2)))
+        # A topic heard late (the transcriber runs after the call) makes its call's hour stale.
+        late_heard = s.execute(select(CallRow.id).where(CallRow.started_at >= START + 16 * HOUR,
+                                                        CallRow.started_at < START + 17 * HOUR)
+                               ).scalars().first()
+        rec = s.scalar(insert(RecordingRow).values(call_id=late_heard, kind="seat",
+                                                   path="late.wav").returning(RecordingRow.id))
+        s.execute(insert(TopicSpotRow), [spot(rec, late_heard, "停电")])
         # Rings are the seats' figures: writing one alone makes its call's hour stale too.
         rung = s.execute(select(CallRow.id, CallRow.started_at)
                          .where(CallRow.started_at >= START + 10 * HOUR,
@@ -151,7 +182,7 @@ def test_the_roll_up_counts_what_the_definitions_count_and_sees_late_data(store_
     # START + 9 and + 15 hours held no calls: the insert and the move give them a row.
     assert stale_hours(engine) == ahead | {late, START + 9 * HOUR, START + 4 * HOUR,
                                            moved_from, START + 15 * HOUR, START + 10 * HOUR,
-                                           START + 13 * HOUR}
+                                           START + 13 * HOUR, START + 16 * HOUR}
     assert_tallies_match(engine, START, END)      # counted from the calls where stale
     while reports.roll_up():
         pass
@@ -176,7 +207,7 @@ def test_a_roll_up_of_a_generation_that_moved_on_is_never_used(store_url):
                                                   CallRow.started_at < hour + HOUR)
                             .values(disposition="abandoned_ivr"))
     with UnitOfWork(engine) as uow:
-        CallHoursRepo(uow.session).store(todo[0], counted)
+        CallHoursRepo(uow.session).store(todo[0], HourFigures(counted, Counter()))
     assert hour in stale_hours(engine)
     assert_tallies_match(engine, hour, hour + HOUR)
     engine.dispose()

@@ -29,7 +29,7 @@ from callcenter.domain import report_periods as rp
 from callcenter.domain.privacy import Role, UnitRole, Viewer, mask_speech
 from callcenter.reports import figures as fg
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
-from callcenter.storage.call_hours_repo import CallHoursRepo
+from callcenter.storage.call_hours_repo import CallHoursRepo, HourFigures
 from callcenter.storage.emerging_repo import EmergingRepo
 from callcenter.storage.figures_repo import FiguresRepo, parts
 from callcenter.storage.notices import send_office_notice
@@ -182,9 +182,11 @@ class Reports:
             todo = CallHoursRepo(uow.session).stale(until - ROLL_UP_SPAN, until, limit)
         for hour in todo:
             with UnitOfWork(self.engine, read_only=True) as uow:
-                tally = FiguresRepo(uow.session).hour(hour.hour)
+                figures = HourFigures(FiguresRepo(uow.session).hour(hour.hour),
+                                      EmergingRepo(uow.session).counted_topics(
+                                          hour.hour, hour.hour + timedelta(hours=1)))
             with UnitOfWork(self.engine) as uow:
-                CallHoursRepo(uow.session).store(hour, tally)
+                CallHoursRepo(uow.session).store(hour, figures)
         return len(todo)
 
     # -- content --------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """The calls' hourly roll-up: each whole UTC hour's call figures (counts, waits, talks and
-seats), stored once the hour is over, so that a month's report folds 720 small rows instead
-of scanning three million calls three times.
+seats with their rings, topics heard), stored once the hour is over, so that a month's
+report folds 720 small rows instead of scanning three million calls three times.
 
-Triggers on `calls` (migration 0019) bump an hour's `gen` whenever one of its calls is
-inserted, changed or deleted, whoever writes it. A roll-up records the generation it read
+Triggers on `calls`, `call_rings` and `topic_spots` (migrations 0019, 0021, 0022) bump an
+hour's `gen` whenever one of its calls, or a ring or topic of one, is inserted, changed or
+deleted, whoever writes it. A roll-up records the generation it read
 before it read the calls (`rolled`); it is used only while the two are equal, so late data
 is never hidden behind a stale roll-up: that hour is counted from the calls again. An hour
 without a row holds no calls."""
@@ -12,9 +13,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -24,12 +26,25 @@ from callcenter.storage.sql_time import hour_key, hour_start
 from callcenter.storage.tables import CallHourRow
 
 HOUR = timedelta(hours=1)
-COLUMNS = ("counts", "waits", "talks")
+COLUMNS = ("counts", "waits", "talks", "topics")
+Fold = Callable[[Any, int], None]  # (an hour's stored data, the hour's place in its period)
 
 
-def _encode(column: str, t: Tally) -> str:
-    if column == "counts":
-        data: object = {n: t.calls[n] for n in PREDICATES if t.calls[n]}
+@dataclass(frozen=True)
+class HourFigures:
+    """What the roll-up keeps of one hour: the call parts of a tally and the calls per topic
+    heard in them (storage/emerging_repo.topic_calls)."""
+
+    tally: Tally
+    topics: Counter[str]
+
+
+def _encode(column: str, hour: HourFigures) -> str:
+    t = hour.tally
+    if column == "topics":
+        data: object = dict(sorted((+hour.topics).items()))
+    elif column == "counts":
+        data = {n: t.calls[n] for n in PREDICATES if t.calls[n]}
     else:
         h = t.wait if column == "waits" else t.talk
         data = {"bins": sorted(h.bins.items()), "total": h.total}
@@ -39,9 +54,12 @@ def _encode(column: str, t: Tally) -> str:
     return json.dumps(data, separators=(",", ":"))
 
 
-def _fold(column: str, text: str, t: Tally, offset: int) -> None:
-    """Add one hour's stored column to a tally; `offset`: the hour's place in its period."""
-    data = json.loads(text)
+def into_tally(column: str, t: Tally) -> Fold:
+    """Adds an hour's stored call part to a tally."""
+    return lambda data, offset: _fold(column, data, t, offset)
+
+
+def _fold(column: str, data: Any, t: Tally, offset: int) -> None:
     if column == "counts":
         t.calls.update(data)
         if data.get("calls_total"):
@@ -74,11 +92,11 @@ class CallHoursRepo:
     def __init__(self, session: Session) -> None:
         self.s = session
 
-    def fold(self, column: str, t: Tally, start: datetime, end: datetime
+    def fold(self, column: str, into: Fold, start: datetime, end: datetime
              ) -> list[tuple[datetime, datetime]]:
-        """Fold the good roll-ups of [start, end) into `t` (per_hour counted from `start`);
-        returns the ranges left to count from the calls: the broken hours at the edges and
-        every hour whose roll-up is missing or stale, adjacent ones merged."""
+        """Give each good roll-up of [start, end) to `into` (with its hour's place counted
+        from `start`); returns the ranges left to count from the calls: the broken hours at
+        the edges and every hour whose roll-up is missing or stale, adjacent ones merged."""
         first, last = whole_hours(start, end)
         if first >= last:
             return [(start, end)]
@@ -102,7 +120,7 @@ class CallHoursRepo:
                 continue
             gen, rolled, text = row
             if gen == rolled and text is not None:
-                _fold(column, text, t, int((h - start).total_seconds() // 3600))
+                into(json.loads(text), int((h - start).total_seconds() // 3600))
             else:
                 count_live(h, h + HOUR)
         count_live(last, end)
@@ -116,12 +134,12 @@ class CallHoursRepo:
              .order_by(CallHourRow.hour.desc()).limit(limit))
         return [Stale(hour_start(key), gen) for key, gen in self.s.execute(q)]
 
-    def store(self, stale: Stale, t: Tally) -> None:
+    def store(self, stale: Stale, hour: HourFigures) -> None:
         """The hour's figures as counted at generation `stale.gen` (the row's `gen` is the
         triggers' alone and is left as it is)."""
         self.s.execute(update(CallHourRow).where(CallHourRow.hour == hour_key(stale.hour))
                        .values(rolled=stale.gen,
-                               **{c: _encode(c, t) for c in COLUMNS}))
+                               **{c: _encode(c, hour) for c in COLUMNS}))
 
 
 def _hours(first: datetime, last: datetime) -> Iterator[datetime]:

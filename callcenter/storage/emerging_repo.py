@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
+from callcenter.storage.call_hours_repo import CallHoursRepo
 from callcenter.storage.sql_time import epoch_seconds
 from callcenter.storage.tables import CallRow
 from callcenter.storage.ticket_tables import TicketPhraseRow, TicketRow
@@ -25,7 +26,16 @@ class EmergingRepo:
         self.s = session
 
     def topic_calls(self, start: datetime, end: datetime) -> Counter[str]:
-        """Per topic, the calls that arrived in [start, end) in which it was heard."""
+        """Per topic, the calls that arrived in [start, end) in which it was heard: from the
+        calls' hourly roll-up where it is good, from the spots elsewhere."""
+        out: Counter[str] = Counter()
+        for a, b in CallHoursRepo(self.s).fold("topics", lambda data, _: out.update(data),
+                                               start, end):
+            out.update(self.counted_topics(a, b))
+        return +out
+
+    def counted_topics(self, start: datetime, end: datetime) -> Counter[str]:
+        """topic_calls counted from the spots."""
         q = (select(TopicSpotRow.topic, func.count(distinct(TopicSpotRow.call_id)))
              .join(CallRow, CallRow.id == TopicSpotRow.call_id)
              .where(CallRow.started_at >= start, CallRow.started_at < end)

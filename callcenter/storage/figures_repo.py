@@ -24,7 +24,7 @@ from callcenter.reports.figures import (
     Tally,
 )
 from callcenter.storage.agent_tables import CallbackRow
-from callcenter.storage.call_hours_repo import HOUR, CallHoursRepo
+from callcenter.storage.call_hours_repo import HOUR, CallHoursRepo, into_tally
 from callcenter.storage.sql_time import hour_of, hour_start, whole
 from callcenter.storage.tables import CallRow, PartyRow, RingRow
 from callcenter.storage.ticket_tables import TicketRow
@@ -176,7 +176,7 @@ class FiguresRepo:
     def _rolled(self, column: str, t: Tally, start: datetime, end: datetime) -> None:
         """A call part from the hourly roll-up where it is good, from the calls elsewhere."""
         count = getattr(self, _LIVE[column])
-        for a, b in CallHoursRepo(self.s).fold(column, t, start, end):
+        for a, b in CallHoursRepo(self.s).fold(column, into_tally(column, t), start, end):
             count(t, a, b, start)
         t.calls = +t.calls
 

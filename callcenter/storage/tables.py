@@ -96,6 +96,7 @@ class CallHourRow(Base):
     counts: Mapped[str | None] = mapped_column(Text)
     waits: Mapped[str | None] = mapped_column(Text)
     talks: Mapped[str | None] = mapped_column(Text)
+    topics: Mapped[str | None] = mapped_column(Text)
 
 
 class PartyRow(Base):
