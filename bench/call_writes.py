@@ -60,7 +60,7 @@ def write(engine: Engine, first: int, n: int) -> float:
     with UnitOfWork(engine) as uow:
         q = insert(CALLS).returning(CALLS.c.linkedid, CALLS.c.id,
                                     sort_by_parameter_order=True)
-        ids: dict[str, int] = dict(uow.session.execute(q, rows).tuples().all())
+        ids: dict[str, int] = {lid: cid for lid, cid in uow.session.execute(q, rows)}
     with UnitOfWork(engine) as uow:
         uow.session.execute(
             update(CALLS).where(CALLS.c.id == bindparam("_id")),
