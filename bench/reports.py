@@ -126,10 +126,12 @@ def ring_rows(cid: int, c: dict[str, object]) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     if c["queue_joined_at"] is not None and cid % 5 == 0:
         out.append({"call_id": cid, "arrived_at": c["started_at"], "seat": f"80{cid % 60:02d}",
-                    "rung_at": c["queue_joined_at"], "answered": False})
+                    "rung_at": c["queue_joined_at"], "answered": False,
+                    "agent": f"agent{cid % 60}"})
     if c["seat"] is not None:
         out.append({"call_id": cid, "arrived_at": c["started_at"], "seat": c["seat"],
-                    "rung_at": c["answered_at"], "answered": True})
+                    "rung_at": c["answered_at"], "answered": True,
+                    "agent": f"agent{int(str(c['seat'])[2:])}"})
     return out
 
 

@@ -3,15 +3,22 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from tickets_support import Clock
 
-from callcenter.domain.agents import AgentError, AgentState, change
+from callcenter.domain.agents import AgentError, AgentState, agent_at, change
+from callcenter.domain.calls import CallRecord, Disposition, HungUpBy, Ring
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.services.agents import AgentDesk
 from callcenter.services.errors import Forbidden, NotFound
+from callcenter.storage.agents_repo import AgentsRepo
+from callcenter.storage.calls_repo import CallsRepo
 from callcenter.storage.engine import make_engine, migrate
+from callcenter.storage.tables import RingRow
+from callcenter.storage.uow import UnitOfWork
 
 T0 = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)
+HOUR = timedelta(hours=1)
 ZHANG, LI = Viewer(Role.AGENT, "zhang"), Viewer(Role.AGENT, "li")
 LEADER = Viewer(Role.SUPERVISOR, "banzhang")
 
@@ -91,3 +98,45 @@ def test_after_call_work_at_the_desk(desk):
     assert [(h["state"], h["actor"], h["seconds"]) for h in history] == [
         ("ready", "system:after_call", 0.0), ("paused", "system:after_call", 10.0),
         ("ready", "supervisor:banzhang", 0.0)]
+
+
+def test_who_was_at_a_seat_when_it_rang_the_rule_and_its_sql_agree(store_url):
+    """domain/agents.agent_at and AgentsRepo.agent_at, at every edge of a seat's history
+    (before any change, at a change, paused, after a logout, another agent later), and the
+    rings a call log stores carry that agent."""
+    history = [change(None, "8001", "login", "zhang", "", T0, {})]
+    for minutes, command, agent, reason in ((5, "pause", "", "meal"), (9, "ready", "", ""),
+                                             (20, "logout", "", ""), (30, "login", "li", "")):
+        history.append(change(history[-1], "8001", command, agent, reason,
+                              T0 + timedelta(minutes=minutes), {}))
+    engine = make_engine(store_url)
+    migrate(engine)
+    with UnitOfWork(engine) as uow:
+        repo = AgentsRepo(uow.session)
+        for st in history:
+            repo.add(st, "test")
+    probes = [T0 - timedelta(seconds=1), T0, T0 + timedelta(minutes=5, seconds=30),
+              T0 + timedelta(minutes=19), T0 + timedelta(minutes=20),
+              T0 + timedelta(minutes=29, seconds=59), T0 + timedelta(minutes=30),
+              T0 + timedelta(days=400)]
+    expected = ["", "zhang", "zhang", "zhang", "", "", "li", "li"]
+    assert [agent_at(history, t) for t in probes] == expected
+    with UnitOfWork(engine, read_only=True) as uow:
+        repo = AgentsRepo(uow.session)
+        assert [repo.agent_at("8001", t) for t in probes] == expected
+        assert repo.agent_at("8002", T0) == ""
+    # A call rang 8001 while zhang was there and again once li had logged in.
+    rings = (Ring("8001", T0 + timedelta(minutes=1), False),
+             Ring("8001", T0 + timedelta(minutes=31), True))
+    record = CallRecord("1796000000.1", "13800138000", "12345", T0, T0 + HOUR, None, "queue",
+                        False, "hotline", T0, 60.0, "8001", T0 + timedelta(minutes=31), 60.0,
+                        HungUpBy.CITIZEN, Disposition.ANSWERED, "", None, rings=rings)
+    with UnitOfWork(engine) as uow:
+        calls = CallsRepo(uow.session)
+        ids = calls.insert_calls([record])
+        calls.replace_legs([record], ids, [])
+    with UnitOfWork(engine, read_only=True) as uow:
+        stored = uow.session.execute(select(RingRow.rung_at, RingRow.agent, RingRow.answered)
+                                     .order_by(RingRow.rung_at)).all()
+    assert [(a, picked) for _, a, picked in stored] == [("zhang", False), ("li", True)]
+    engine.dispose()

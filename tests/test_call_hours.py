@@ -62,7 +62,8 @@ def add_rings_and_topics(engine: Engine) -> None:
                                   CallRow.answered_at)).all()
         s.execute(insert(RingRow), [
             {"call_id": cid, "arrived_at": at, "seat": rung, "rung_at": at,
-             "answered": rung == seat and picked is not None}
+             "answered": rung == seat and picked is not None,
+             "agent": "" if rung == "8009" else f"agent-{rung}"}
             for cid, at, seat, picked in calls_ for rung in {"8009", seat or "8009"}])
         # Every third call was transcribed: its topic heard twice, and every sixth a second.
         heard = [c for c in calls_ if c.id % 3 == 0]
@@ -101,6 +102,7 @@ def assert_tallies_match(engine: Engine, start: datetime, end: datetime) -> None
     assert round(counted.wait.total, 6) == round(expected.wait.total, 6)
     assert round(counted.talk.total, 6) == round(expected.talk.total, 6)
     assert counted.seats == expected.seats
+    assert counted.agents == expected.agents
     # Topics: the calls that arrived in the period in which each was heard.
     arrived = {c.id for c in stored(engine) if start <= c.started_at < end}
     spots = {(sp.topic, sp.call_id) for sp in stored(engine, TopicSpotRow)

@@ -105,10 +105,12 @@ def rings(call_ids: list[int], at_of: dict[int, datetime]) -> list[dict[str, obj
     for c in call_ids:
         at = at_of[c]
         out.append({"call_id": c, "arrived_at": at, "seat": ("8001", "8002")[c % 2],
-                    "rung_at": at + timedelta(seconds=12), "answered": False})
+                    "rung_at": at + timedelta(seconds=12), "answered": False,
+                    "agent": ("agent1", "")[c % 2]})
         if c % 2 == 0:
             out.append({"call_id": c, "arrived_at": at, "seat": "8003",
-                        "rung_at": at + timedelta(seconds=30), "answered": c % 4 == 0})
+                        "rung_at": at + timedelta(seconds=30), "answered": c % 4 == 0,
+                        "agent": ("agent1", "agent2")[c % 3 == 0]})
     return out
 
 
@@ -151,6 +153,8 @@ def test_the_definitions_and_their_sql_tally_the_same(store_url):
     assert 0 < expected.counts()["calls_answered"] < expected.counts()["calls_total"]
     assert 0 < expected.counts()["rings_answered"] < expected.counts()["rings"]
     assert expected.seats["8003"]["rings"] > expected.seats["8003"]["rings_answered"] > 0
+    assert expected.agents["agent2"]["rings"] > expected.agents["agent2"]["rings_answered"] > 0
+    assert "" not in expected.agents  # a ring with nobody logged in is no agent's
     assert expected.counts()["callbacks_connected"] < expected.counts()["callbacks_placed"] \
         < expected.counts()["callbacks_requested"]
     # Hours are counted from the period's start: 08:00:00 UTC is hour 0, 13:59 hour 5.

@@ -152,12 +152,14 @@ def world(store_url):
                 disposition=disp, disposition_reason=""))
         c3 = uow.session.scalar(select(CallRow.id).where(CallRow.linkedid == "1800000000.3"))
         ids = dict(uow.session.execute(select(CallRow.linkedid, CallRow.id)).all())
-        rang = [(0, "8001", True), (1, "8002", False), (1, "8001", True), (3, "8002", True),
-                (4, "8001", False), (6, "8001", True), (7, "8002", True)]
+        # agent-7 worked 8001 all along; 8002 had nobody until agent-9 logged in on the 13th.
+        rang = [(0, "8001", True, "agent-7"), (1, "8002", False, ""), (1, "8001", True, "agent-7"),
+                (3, "8002", True, "agent-9"), (4, "8001", False, "agent-7"),
+                (6, "8001", True, "agent-7"), (7, "8002", True, "agent-9")]
         uow.session.execute(insert(RingRow), [
             {"call_id": ids[f"1800000000.{i}"], "arrived_at": calls[i][0], "seat": seat,
-             "rung_at": calls[i][0] + timedelta(seconds=9), "answered": picked}
-            for i, seat, picked in rang])
+             "rung_at": calls[i][0] + timedelta(seconds=9), "answered": picked, "agent": who}
+            for i, seat, picked, who in rang])
         rec = uow.session.scalar(insert(RecordingRow).values(
             call_id=c3, kind="citizen", path="x.wav").returning(RecordingRow.id))
         uow.session.execute(insert(TopicSpotRow), [
@@ -243,6 +245,10 @@ def test_the_daily_report_gives_the_known_figures(world):
                  "ring_answer_rate": fig(0.5, 1, 2)}}
     agent = r["agents"]["agent-7"]
     assert agent["tickets_registered"]["value"] == 4
+    assert agent["ring_answer_rate"] == {"value": 0.6667, "numerator": 2, "denominator": 3}
+    assert r["agents"]["agent-9"]["ring_answer_rate"] == {"value": 1.0, "numerator": 1,
+                                                          "denominator": 1}
+    assert r["agents"]["agent-9"]["tickets_registered"]["value"] == 0
     assert agent["satisfaction_rate"] == {"value": 1.0, "numerator": 2, "denominator": 2}
     assert agent["resolution_rate"] == {"value": 0.5, "numerator": 1, "denominator": 2}
     assert r["topics"] == [{"topic": "漏水", "calls": 1, "previous": 0}]

@@ -7,6 +7,7 @@ statuses; it never takes app_queue's memory for them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -44,6 +45,17 @@ class AgentStatus:
 
 AFTER_CALL = "after_call"
 NO_ANSWER = "no_answer"
+
+
+def agent_at(history: Iterable[AgentStatus], at: datetime) -> str:
+    """Who was logged in at a seat at `at`: the agent of the seat's last change at or before
+    it, taking the changes in the order they were made; "" when logged out or before any.
+    (storage/agents_repo.AgentsRepo.agent_at is this in SQL.)"""
+    found = ""
+    for st in history:
+        if st.since <= at:
+            found = "" if st.state is AgentState.LOGGED_OUT else st.agent
+    return found
 
 
 def system_pause_applies(current: AgentStatus | None) -> bool:

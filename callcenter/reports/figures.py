@@ -121,6 +121,8 @@ class RingFacts(Protocol):
     def arrived_at(self) -> datetime: ...
     @property
     def answered(self) -> bool: ...
+    @property
+    def agent(self) -> str: ...   # logged in at the seat when it rang; "" for nobody
 
 
 class CallbackFacts(Protocol):
@@ -315,8 +317,8 @@ UNIT_COUNTS = ("tickets_registered", "due", "on_time", "overdue", "contact_due",
                "unit_answered", "supervised", "returned", "extended")
 # An agent is judged on the callbacks of the tickets they registered (by the callback's period).
 AGENT_CALLBACKS = ("called_back", "solved", "satisfied")
-AGENT_COUNTS = ("tickets_registered", "answered_directly", *AGENT_CALLBACKS)
-AGENT_RATES = ("resolution_rate", "satisfaction_rate")
+AGENT_COUNTS = ("tickets_registered", "answered_directly", *AGENT_CALLBACKS, *RING_PREDICATES)
+AGENT_RATES = ("resolution_rate", "satisfaction_rate", "ring_answer_rate")
 SEAT_COUNTS = ("calls_answered", *RING_PREDICATES)
 UNIT_RATES = ("on_time_rate", "first_contact_rate", "resolution_rate", "satisfaction_rate",
               "unit_answer_rate")
@@ -404,6 +406,8 @@ def tally_rows(calls: Iterable[CallFacts], tickets: Iterable[TicketFacts],
                 if rung(r):
                     t.calls[name] += 1
                     seat[name] += 1
+                    if r.agent:
+                        t.agents.setdefault(r.agent, Counter())[name] += 1
     for cb in callbacks:
         if _in(cb.requested_at, start, end):
             for name, asked in CALLBACK_PREDICATES.items():

@@ -25,7 +25,7 @@ UNIT_KEYS = ("tickets_registered", "due", "on_time", "overdue", "on_time_rate",
              "first_contact_rate", "resolution_rate", "satisfaction_rate", "unit_answer_rate")
 SEAT_KEYS = ("calls_answered", "talk_mean_s", "rings", "rings_answered", "ring_answer_rate")
 AGENT_KEYS = ("tickets_registered", "answered_directly", "called_back", "resolution_rate",
-              "satisfaction_rate")
+              "satisfaction_rate", "rings", "rings_answered", "ring_answer_rate")
 SINGULAR = {"topics": "topic", "places": "place", "categories": "category",
             "phrases": "phrase"}
 STYLE = """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -31,6 +33,14 @@ class AgentsRepo:
     def generation(self) -> int:
         """Grows with every change: a reader that saw the same number has seen them all."""
         return int(self.s.scalar(select(func.coalesce(func.max(AgentStatusRow.id), 0))) or 0)
+
+    def agent_at(self, seat: str, at: datetime) -> str:
+        """domain/agents.agent_at: the agent of the seat's last change made at or before
+        `at` ("" when it was a logout, or when there is none)."""
+        row = self.s.execute(select(AgentStatusRow.agent, AgentStatusRow.state)
+                             .where(AgentStatusRow.seat == seat, AgentStatusRow.since <= at)
+                             .order_by(AgentStatusRow.id.desc()).limit(1)).first()
+        return "" if row is None or row.state == AgentState.LOGGED_OUT.value else row.agent
 
     def history(self, seat: str, limit: int) -> list[tuple[AgentStatus, str]]:
         """The seat's latest changes, newest first, with who made each."""

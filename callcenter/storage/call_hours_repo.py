@@ -48,8 +48,9 @@ def _encode(column: str, hour: HourFigures) -> str:
     else:
         h = t.wait if column == "waits" else t.talk
         data = {"bins": sorted(h.bins.items()), "total": h.total}
-        if column == "talks":  # the seats' answers and rings, with the rings' totals
+        if column == "talks":  # the seats' answers and rings, the agents' rings, the totals
             data["seats"] = {seat: dict(+c) for seat, c in sorted(t.seats.items())}
+            data["agents"] = {a: dict(+c) for a, c in sorted(t.agents.items())}
             data["calls"] = {n: t.calls[n] for n in RING_PREDICATES if t.calls[n]}
     return json.dumps(data, separators=(",", ":"))
 
@@ -69,8 +70,9 @@ def _fold(column: str, data: Any, t: Tally, offset: int) -> None:
     for s, n in data["bins"]:
         h.bins[s] += n
     h.total += data["total"]
-    for seat, counts in data.get("seats", {}).items():
-        t.seats.setdefault(seat, Counter()).update(counts)
+    for table, stored in ((t.seats, data.get("seats", {})), (t.agents, data.get("agents", {}))):
+        for key, counts in stored.items():
+            table.setdefault(key, Counter()).update(counts)
     t.calls.update(data.get("calls", {}))
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.domain.calls import CallRecord, Trail
 from callcenter.storage import trails
+from callcenter.storage.agents_repo import AgentsRepo
 from callcenter.storage.tables import (
     CallRow,
     LegRow,
@@ -105,8 +106,11 @@ class CallsRepo:
             self.s.execute(insert(PARTIES), parties)
         for chunk in _chunks(existing):
             self.s.execute(delete(RINGS).where(RINGS.c.call_id.in_(chunk)))
+        agents = AgentsRepo(self.s)
         rings = [{"call_id": ids[r.linkedid], "arrived_at": r.started_at, "seat": g.seat,
-                  "rung_at": g.rung_at, "answered": g.answered} for r in records for g in r.rings]
+                  "rung_at": g.rung_at, "answered": g.answered,
+                  "agent": agents.agent_at(g.seat, g.rung_at)}
+                 for r in records for g in r.rings]
         if rings:
             self.s.execute(insert(RINGS), rings)
 

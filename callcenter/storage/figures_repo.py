@@ -219,13 +219,17 @@ class FiguresRepo:
         """Talk times and the seats that answered, in one pass; and the rings of the seats
         (of the calls that arrived in the period)."""
         for row in self.s.execute(
-                select(RingRow.seat, *(_sum(c).label(n) for n, c in RING_MIRRORS.items()))
+                select(RingRow.seat, RingRow.agent,
+                       *(_sum(c).label(n) for n, c in RING_MIRRORS.items()))
                 .where(RingRow.arrived_at >= start, RingRow.arrived_at < end)
-                .group_by(RingRow.seat)):
+                .group_by(RingRow.seat, RingRow.agent)):
             rung = t.seats.setdefault(row.seat, Counter())
+            by = t.agents.setdefault(row.agent, Counter()) if row.agent else Counter()
             for name in RING_MIRRORS:
-                rung[name] += int(getattr(row, name) or 0)
-                t.calls[name] += int(getattr(row, name) or 0)
+                n = int(getattr(row, name) or 0)
+                rung[name] += n
+                by[name] += n
+                t.calls[name] += n
         talk = self._whole(CallRow.talk_s)
         for seat, s, n, total in self.s.execute(
                 select(CallRow.seat, talk, func.count(), func.sum(CallRow.talk_s))

@@ -123,13 +123,16 @@ class RingRow(Base):
     triggers bump the hour of `arrived_at`)."""
 
     __tablename__ = "call_rings"
-    __table_args__ = (Index("ix_call_rings_arrived", "arrived_at", "seat", "answered"),)
+    __table_args__ = (Index("ix_call_rings_arrived", "arrived_at", "seat", "agent",
+                            "answered"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
     arrived_at: Mapped[datetime] = mapped_column(UtcDateTime)
     seat: Mapped[str] = mapped_column(String(32))
     rung_at: Mapped[datetime] = mapped_column(UtcDateTime)
     answered: Mapped[bool] = mapped_column(Boolean)
+    # Who was logged in at the seat when it rang (domain/agents.agent_at); "" for nobody.
+    agent: Mapped[str] = mapped_column(String(64), server_default="")
 
 
 class TrailRow(Base):
