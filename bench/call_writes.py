@@ -23,9 +23,11 @@ from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.uow import UnitOfWork
 
 START = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
-DROP = {"sqlite": ["DROP TRIGGER call_hours_insert", "DROP TRIGGER call_hours_update",
-                   "DROP TRIGGER call_hours_delete"],
-        "postgresql": ["DROP TRIGGER call_hours_bump ON calls"]}
+DROP = {"sqlite": [f"DROP TRIGGER calls_hour_{event}" for event in ("insert", "update",
+                                                                      "delete")],
+        "postgresql": [f"DROP TRIGGER calls_hour_{event} ON calls" for event in ("insert",
+                                                                                  "update",
+                                                                                  "delete")]}
 
 
 def stores(url: str | None) -> list[Engine]:
