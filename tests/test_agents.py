@@ -1,9 +1,10 @@
 """Agents at seats: the rules of a status change, and the desk over a real store."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from tickets_support import Clock
 
 from callcenter.domain.agents import AgentError, AgentState, agent_at, change
@@ -11,6 +12,7 @@ from callcenter.domain.calls import CallRecord, Disposition, HungUpBy, Ring
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.services.agents import AgentDesk
 from callcenter.services.errors import Forbidden, NotFound
+from callcenter.storage.agent_tables import AgentStatusRow
 from callcenter.storage.agents_repo import AgentsRepo
 from callcenter.storage.calls_repo import CallsRepo
 from callcenter.storage.engine import make_engine, migrate
@@ -139,4 +141,14 @@ def test_who_was_at_a_seat_when_it_rang_the_rule_and_its_sql_agree(store_url):
         stored = uow.session.execute(select(RingRow.rung_at, RingRow.agent, RingRow.answered)
                                      .order_by(RingRow.rung_at)).all()
     assert [(a, picked) for _, a, picked in stored] == [("zhang", False), ("li", True)]
+    # Saved again (a call is saved several times), a stored ring keeps its agent without
+    # asking the statuses again; a new ring asks them.
+    later = replace(record, rings=(*rings, Ring("8001", T0 + timedelta(minutes=40), False)))
+    with UnitOfWork(engine) as uow:
+        uow.session.execute(delete(AgentStatusRow).where(AgentStatusRow.since < T0 + HOUR / 2))
+        CallsRepo(uow.session).replace_legs([later], ids, list(ids.values()))
+    with UnitOfWork(engine, read_only=True) as uow:
+        stored = uow.session.execute(select(RingRow.rung_at, RingRow.agent, RingRow.answered)
+                                     .order_by(RingRow.rung_at)).all()
+    assert [a for _, a, _ in stored] == ["zhang", "li", "li"]
     engine.dispose()

@@ -14,7 +14,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from callcenter.domain.calls import CallRecord, Trail
+from callcenter.domain.calls import CallRecord, Ring, Trail
 from callcenter.storage import trails
 from callcenter.storage.agents_repo import AgentsRepo
 from callcenter.storage.tables import (
@@ -104,13 +104,24 @@ class CallsRepo:
                     "outcome": p.outcome.value} for r in records for p in r.parties]
         if parties:
             self.s.execute(insert(PARTIES), parties)
+        # Who was at a seat when it rang never changes afterwards: a ring stored before keeps
+        # its agent, and only a new ring asks the statuses (a call is saved several times).
+        agent_of: dict[tuple[int, str, datetime], str] = {}
         for chunk in _chunks(existing):
+            agent_of.update(((cid, seat, at), agent) for cid, seat, at, agent in self.s.execute(
+                select(RINGS.c.call_id, RINGS.c.seat, RINGS.c.rung_at, RINGS.c.agent)
+                .where(RINGS.c.call_id.in_(chunk))))
             self.s.execute(delete(RINGS).where(RINGS.c.call_id.in_(chunk)))
         agents = AgentsRepo(self.s)
+
+        def agent(call_id: int, ring: Ring) -> str:
+            known = (call_id, ring.seat, ring.rung_at)
+            return agent_of[known] if known in agent_of else agents.agent_at(ring.seat,
+                                                                              ring.rung_at)
+
         rings = [{"call_id": ids[r.linkedid], "arrived_at": r.started_at, "seat": g.seat,
                   "rung_at": g.rung_at, "answered": g.answered,
-                  "agent": agents.agent_at(g.seat, g.rung_at)}
-                 for r in records for g in r.rings]
+                  "agent": agent(ids[r.linkedid], g)} for r in records for g in r.rings]
         if rings:
             self.s.execute(insert(RINGS), rings)
 
