@@ -19,6 +19,12 @@ _UPSERT = ("INSERT INTO call_hours (hour, gen, rolled) {hours} "
            "ON CONFLICT (hour) DO UPDATE SET gen = call_hours.gen + 1")
 
 
+def key(at: str) -> str:
+    """The hour key (storage/sql_time.hour_key) of the time column `at`, in the SQL of the
+    store being migrated."""
+    return _KEY[op.get_bind().dialect.name].format(at=at)
+
+
 def _hours(dialect: str, rows: str, at: str, via_call: bool) -> str:
     """SELECT hour, 1, 0 for the rows' calls; `at` is the row's time of arrival, or with
     `via_call` the call's (the row names its call in call_id)."""

@@ -86,8 +86,9 @@ class LegRow(Base):
 
 class CallHourRow(Base):
     """One UTC hour's call figures, rolled up (storage/call_hours_repo.py). Triggers on
-    `calls` (migration 0019) bump `gen` whenever a call of the hour is written; the roll-up
-    is good while `rolled` equals it."""
+    `calls`, `call_rings` and `topic_spots` (storage/hour_triggers.py) bump `gen` whenever
+    a call of the hour, or a ring or topic of one, is written; the roll-up is good while
+    `rolled` equals it."""
 
     __tablename__ = "call_hours"
     hour: Mapped[str] = mapped_column(String(13), primary_key=True)  # sql_time.hour_key

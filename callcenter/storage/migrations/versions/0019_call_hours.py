@@ -16,11 +16,6 @@ from callcenter.storage import hour_triggers
 revision = '0019'
 down_revision = '0018'
 
-# The hour key of storage/sql_time.hour_key, in each dialect's SQL (a text "YYYY-MM-DD HH").
-_KEY = {'sqlite': "substr(started_at, 1, 13)",
-        'postgresql': "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')"}
-
-
 def upgrade() -> None:
     op.create_table(
         'call_hours',
@@ -32,9 +27,9 @@ def upgrade() -> None:
         sa.Column('talks', sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint('hour'))
     # Every hour that holds calls has a row; an hour without one holds none. (The SQL is
-    # made of this file's constants only.)
+    # made of constants only.)
     op.execute(f"INSERT INTO call_hours (hour, gen, rolled) SELECT DISTINCT "  # noqa: S608
-               f"{_KEY[op.get_bind().dialect.name]}, 1, 0 FROM calls")
+               f"{hour_triggers.key('started_at')}, 1, 0 FROM calls")
     hour_triggers.create('calls')
 
 
