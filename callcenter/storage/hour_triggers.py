@@ -39,19 +39,25 @@ def _hours(dialect: str, rows: str, at: str, via_call: bool) -> str:
 def create(table: str, at: str = "started_at", via_call: bool = False) -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
-        def bump(row: str) -> str:
+        def bump(row: str, unless_same: str = "true") -> str:
             if via_call:
                 hours = (f"SELECT {_KEY[dialect].format(at='started_at')}, 1, 0 "  # noqa: S608
-                         f"FROM calls WHERE calls.id = {row}.call_id")
+                         f"FROM calls WHERE calls.id = {row}.call_id AND {unless_same}")
             else:  # an INSERT ... SELECT needs a WHERE before ON CONFLICT (SQLite's rule)
-                hours = f"SELECT {_KEY[dialect].format(at=f'{row}.{at}')}, 1, 0 WHERE true"
+                hours = (f"SELECT {_KEY[dialect].format(at=f'{row}.{at}')}, 1, 0 "
+                         f"WHERE {unless_same}")
             return _UPSERT.format(hours=hours)
+        # An update bumps the old hour too only when the row moved to another hour: the
+        # controller updates each call several times, always within its hour.
+        moved = ("OLD.call_id <> NEW.call_id" if via_call else
+                 f"{_KEY[dialect].format(at=f'OLD.{at}')} <> "
+                 f"{_KEY[dialect].format(at=f'NEW.{at}')}")
         op.execute(f"CREATE TRIGGER {table}_hour_insert AFTER INSERT ON {table} "
                    f"BEGIN {bump('NEW')}; END")
         op.execute(f"CREATE TRIGGER {table}_hour_delete AFTER DELETE ON {table} "
                    f"BEGIN {bump('OLD')}; END")
         op.execute(f"CREATE TRIGGER {table}_hour_update AFTER UPDATE ON {table} "
-                   f"BEGIN {bump('NEW')}; {bump('OLD')}; END")
+                   f"BEGIN {bump('NEW')}; {bump('OLD', moved)}; END")
         return
     new = _UPSERT.format(hours=_hours(dialect, "new_rows", at, via_call))
     old = _UPSERT.format(hours=_hours(dialect, "old_rows", at, via_call))
