@@ -50,7 +50,7 @@ from callcenter.services.watched_file import FollowedFile
 from callcenter.storage.engine import make_engine, migrate
 
 if TYPE_CHECKING:
-    from callcenter.api.app import Api
+    from callcenter.api.services import Api
     from callcenter.api.tokens import Tokens
     from callcenter.controller import AmiPort, Controller
 
@@ -88,7 +88,7 @@ def api_over(tickets: TicketService, sweeper: Sweeper | None,
              duty: DutyDesk | None = None, callbacks: Callbacks | None = None,
              reports: Reports | None = None, report_language: str = "zh") -> Api:
     """The API's services over one ticket service's store, rules and clock."""
-    from callcenter.api.app import Api
+    from callcenter.api.services import Api
 
     engine, rules, clock = tickets.engine, tickets.rules, tickets.clock
     desk, pop = AgentDesk(engine, seats, clock), ScreenPop(engine, rules, seats, clock)

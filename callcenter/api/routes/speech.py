@@ -1,0 +1,79 @@
+"""What was said: transcript search, a call's transcript and topics, topic counts, and the
+recordings that could not be transcribed."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from callcenter.api.http import answer, query_int, query_times, run
+from callcenter.api.route import Routes
+from callcenter.api.schema import LINKEDID, op, query
+from callcenter.api.services import Api
+from callcenter.domain.privacy import Role
+from callcenter.services.errors import Forbidden
+from callcenter.services.topics import PERIODS
+from callcenter.services.transcript_search import TEXT_FILTERS, WINDOW, Filters
+from callcenter.services.transcription_queue import TranscriptionQueue
+
+routes = Routes()
+
+
+@routes.get("/search", op(
+    "search what was said in recorded calls (audited); hits carry offset_s; ranked "
+    "among the newest `ranked_among_newest` matches (narrow by time for older)", params=[
+        query("q", {"type": "string", "maxLength": 200}, True),
+        query("since", {"type": "string", "format": "date-time"}),
+        query("until", {"type": "string", "format": "date-time"}),
+        *[query(name, {"type": "string", "description": why})
+          for name, why in TEXT_FILTERS.items()],
+        query("limit", {"type": "integer", "minimum": 1, "maximum": 100})]))
+async def search(api: Api, request: web.Request) -> web.Response:
+    who = api.viewer(request)
+    qs = request.query
+    since, until = query_times(request, required=False)
+    filters = Filters(since=since, until=until, **{name: qs.get(name) for name in TEXT_FILTERS})
+    limit = query_int(request, "limit", 20, 1, 100)
+    hits = await run(api.transcripts.search, qs.get("q", ""), who, filters, limit)
+    return answer({"items": hits, "ranked_among_newest": WINDOW})
+
+
+@routes.get("/topics", op(
+    "calls and mentions per hot topic per period, in the hotline's time zone "
+    "(hotline roles)", params=[
+        query("since", {"type": "string", "format": "date-time"}, True),
+        query("until", {"type": "string", "format": "date-time"}, True),
+        query("period", {"type": "string", "enum": list(PERIODS)})]))
+async def topic_counts(api: Api, request: web.Request) -> web.Response:
+    since, until = query_times(request, required=True)
+    assert since is not None and until is not None  # required=True
+    period = request.query.get("period", "day")
+    return answer({"items": await run(api.topics.counts, api.viewer(request), since, until,
+                                      period)})
+
+
+@routes.get("/transcription/problems", op(
+    "recordings flagged (damaged, changed, missing) or failed, with the reason, and "
+    "the job counts (hotline office)",
+    params=[query("limit", {"type": "integer", "minimum": 1, "maximum": 1000})]))
+async def transcription_problems(api: Api, request: web.Request) -> web.Response:
+    if api.viewer(request).role is not Role.SUPERVISOR:
+        raise Forbidden("the hotline office looks after recordings")
+    queue = TranscriptionQueue(api.tickets.engine, "api")
+    limit = query_int(request, "limit", 100, 1, 1000)
+    return answer({"items": await run(queue.problems, limit), "counts": await run(queue.counts)})
+
+
+@routes.get("/calls/{linkedid}/transcript", op(
+    "everything said in a call, both sides in time order (audited; a unit reads only "
+    "calls of its tickets)", params=[LINKEDID]))
+async def call_transcript(api: Api, request: web.Request) -> web.Response:
+    return answer(await run(api.transcripts.transcript, request.match_info["linkedid"],
+                            api.viewer(request)))
+
+
+@routes.get("/calls/{linkedid}/topics", op(
+    "a call's topic tags: topic, keyword, speaker, start_s, end_s (hotline roles)",
+    params=[LINKEDID]))
+async def call_topics(api: Api, request: web.Request) -> web.Response:
+    return answer({"items": await run(api.topics.of_call, request.match_info["linkedid"],
+                                      api.viewer(request))})

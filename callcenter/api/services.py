@@ -1,0 +1,84 @@
+"""The services the API serves, built by callcenter/bootstrap.py, and who is asking."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from callcenter.api.tokens import Tokens, viewer_for
+from callcenter.domain.privacy import Viewer
+from callcenter.services.agents import AgentDesk
+from callcenter.services.calendar import CalendarService
+from callcenter.services.callbacks import Callbacks
+from callcenter.services.desk_calls import DeskCalls
+from callcenter.services.desk_events import DeskEvents
+from callcenter.services.duty import DutyDesk
+from callcenter.services.errors import NotFound
+from callcenter.services.reports import Reports
+from callcenter.services.rules import current_generation
+from callcenter.services.screen_pop import ScreenPop
+from callcenter.services.sweeper import Sweeper
+from callcenter.services.tickets import TicketService
+from callcenter.services.topics import Topics
+from callcenter.services.transcript_search import TranscriptSearch
+from callcenter.services.wallboard import Wallboard
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Api:
+    tickets: TicketService
+    sweeper: Sweeper
+    tokens: Tokens | Mapping[str, Viewer]  # a TokenFile in the running API
+    transcripts: TranscriptSearch
+    topics: Topics
+    calendar: CalendarService
+    desk: AgentDesk
+    desk_calls: DeskCalls
+    pop: ScreenPop
+    events: DeskEvents
+    wallboard: Wallboard
+    events_every: float = 1.0   # seconds between looks for the live event stream
+    callbacks: Callbacks | None = None  # None: built without the controller's parts (tests)
+    duty: DutyDesk | None = None  # None: no duty plan configured (the routes answer 404)
+    reports: Reports | None = None  # None: built without them (tests of other parts)
+    report_language: str = "zh"
+    watch_every: float = 10.0  # seconds between looks at the calendar file
+
+    def viewer(self, request: web.Request) -> Viewer:
+        """The person the request's bearer token names; 401 without one."""
+        v = viewer_for(self.tokens, request.headers.get("Authorization"))
+        if v is None:
+            raise web.HTTPUnauthorized(
+                text=json.dumps({"error": "a valid bearer token is required"}),
+                content_type="application/json", headers={"WWW-Authenticate": "Bearer"})
+        return v
+
+    def duty_desk(self) -> DutyDesk:
+        if self.duty is None:
+            raise NotFound("no duty plan is configured")
+        return self.duty
+
+    def callbacks_service(self) -> Callbacks:
+        if self.callbacks is None:
+            raise NotFound("callbacks are not configured")
+        return self.callbacks
+
+    def reports_service(self) -> Reports:
+        if self.reports is None:
+            raise NotFound("reports are not served here")
+        return self.reports
+
+    def watch_calendar_once(self, seen: int) -> int:
+        """Recompute provisional due times if the calendar changed since generation `seen`;
+        returns the generation now in force."""
+        generation = current_generation(self.tickets.rules)
+        if generation != seen:
+            report = self.calendar.recompute()
+            log.info("calendar changed: %d tickets recomputed", report.changed)
+        return generation
