@@ -14,6 +14,7 @@ import json
 import sys
 from typing import Any
 
+from callcenter.cli.common import Verb, hotline_of, person, refusals
 from callcenter.config import Settings
 from callcenter.domain.agents import COMMANDS, PAUSE_REASONS
 from callcenter.domain.desk_calls import CALL_COMMANDS
@@ -21,7 +22,7 @@ from callcenter.domain.desk_calls import CALL_COMMANDS
 FINISHED = ("done", "failed")
 
 
-def add_parsers(sub: Any, viewer: Any) -> None:
+def add_parsers(sub: Any) -> dict[str, Verb]:
     d = sub.add_parser("desk", help="agents at seats: status, login, ready, pause, logout; "
                                     "conference a unit into the seat's call, leave it")
     d.add_argument("target", help="a seat id, or 'status' for every seat")
@@ -32,19 +33,17 @@ def add_parsers(sub: Any, viewer: Any) -> None:
                    help="conference/leave: seconds to wait for the line's outcome")
     d.add_argument("--agent", default="", help="who logs in (a supervisor logging them in)")
     d.add_argument("--json", action="store_true")
-    d.add_argument("--as", dest="who", default="supervisor:cli", type=viewer,
-                   help="act as ROLE:ID (an agent acts on their own seat)")
+    person(d, "act as ROLE:ID (an agent acts on their own seat)")
+    _add_duty_parser(sub)
+    _add_callbacks_parser(sub)
+    _add_wallboard_parser(sub)
+    return {"desk": refusals(_desk), "duty": refusals(_duty),
+            "callbacks": refusals(_callbacks), "wallboard": refusals(_wallboard)}
 
 
-def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from callcenter import bootstrap
-    from callcenter.domain.agents import AgentError
-    from callcenter.domain.desk_calls import DeskCallError
-    from callcenter.services.errors import Forbidden, NotFound
-
-    hotline = bootstrap.build(settings)
-    desk = hotline.desk()
-    try:
+def _desk(args: argparse.Namespace, settings: Settings) -> int:
+    with hotline_of(settings) as hotline:
+        desk = hotline.desk()
         if args.target == "status":
             items = desk.statuses(args.who)
             if args.json:
@@ -71,11 +70,6 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         view = desk.act(args.target, args.action, args.who, args.reason or "", args.agent)
         print(json.dumps(view, ensure_ascii=False, indent=2))
         return 0
-    except (AgentError, DeskCallError, NotFound, Forbidden) as exc:
-        print(f"refused: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        hotline.close()
 
 
 def _on_the_line(calls: Any, args: argparse.Namespace) -> int:
@@ -104,20 +98,16 @@ def _on_the_line(calls: Any, args: argparse.Namespace) -> int:
     return 1
 
 
-def add_duty_parser(sub: Any, viewer: Any) -> None:
+def _add_duty_parser(sub: Any) -> None:
     d = sub.add_parser("duty", help="after hours: day or night now, who is on duty; force day, "
                                     "night or back to the schedule (auto)")
     d.add_argument("action", choices=("show", "force", "pin"))
     d.add_argument("mode", nargs="?", help="force: day, night or auto; pin: the supervisor's id")
     d.add_argument("--json", action="store_true")
-    d.add_argument("--as", dest="who", default="supervisor:cli", type=viewer,
-                   help="act as ROLE:ID (only a supervisor forces)")
+    person(d, "act as ROLE:ID (only a supervisor forces)")
 
 
-def dispatch_duty(args: argparse.Namespace, settings: Settings) -> int:
-    from callcenter import bootstrap
-    from callcenter.services.errors import Forbidden, ValidationFailed
-
+def _duty(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "pin":
         from callcenter import secret_files
         from callcenter.services import duty_pins
@@ -133,8 +123,7 @@ def dispatch_duty(args: argparse.Namespace, settings: Settings) -> int:
         print(f"PIN for {args.mode}: {pin}  (dial *88 at a seat; shown once, stored hashed in "
               f"{settings.duty_pins_file})")
         return 0
-    hotline = bootstrap.build(settings)
-    try:
+    with hotline_of(settings) as hotline:
         duty = hotline.duty()
         if args.action == "force":
             if args.mode not in ("day", "night", "auto"):
@@ -154,14 +143,9 @@ def dispatch_duty(args: argparse.Namespace, settings: Settings) -> int:
             p = view[role]
             print(f"{label}: {p['name']} {p['phone']}" if p else f"{label}: -")
         return 0
-    except (Forbidden, ValidationFailed) as exc:
-        print(f"refused: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        hotline.close()
 
 
-def add_callbacks_parser(sub: Any, viewer: Any) -> None:
+def _add_callbacks_parser(sub: Any) -> None:
     d = sub.add_parser("callbacks", help="missed calls; call one back from a seat (回拨)")
     d.add_argument("action", choices=("list", "place"))
     d.add_argument("call", nargs="?", help="place: the missed call's id (from list)")
@@ -172,19 +156,13 @@ def add_callbacks_parser(sub: Any, viewer: Any) -> None:
     d.add_argument("--wait", type=float, default=90.0,
                    help="place: seconds to wait for the outcome")
     d.add_argument("--json", action="store_true")
-    d.add_argument("--as", dest="who", default="supervisor:cli", type=viewer,
-                   help="act as ROLE:ID (an agent from their own seat)")
+    person(d, "act as ROLE:ID (an agent from their own seat)")
 
 
-def dispatch_callbacks(args: argparse.Namespace, settings: Settings) -> int:
+def _callbacks(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
-    from callcenter import bootstrap
-    from callcenter.domain.desk_calls import DeskCallError
-    from callcenter.services.errors import Forbidden, NotFound
-
-    hotline = bootstrap.build(settings)
-    try:
+    with hotline_of(settings) as hotline:
         calls = hotline.callbacks()
         if args.action == "list":
             items = calls.missed(args.who)
@@ -221,33 +199,19 @@ def dispatch_callbacks(args: argparse.Namespace, settings: Settings) -> int:
         else:
             print(f"refused: callbacks.{view['state']}: {view['detail']}", file=sys.stderr)
         return 1
-    except (DeskCallError, NotFound, Forbidden) as exc:
-        print(f"refused: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        hotline.close()
 
 
-def add_wallboard_parser(sub: Any, viewer: Any) -> None:
+def _add_wallboard_parser(sub: Any) -> None:
     d = sub.add_parser("wallboard", help="live numbers: waiting, longest wait, agents by state, "
                                          "the last 24 h (answered within 15 s, abandoned, "
                                          "answer rate)")
     d.add_argument("--json", action="store_true")
-    d.add_argument("--as", dest="who", default="supervisor:cli", type=viewer)
+    person(d, "read as ROLE:ID")
 
 
-def dispatch_wallboard(args: argparse.Namespace, settings: Settings) -> int:
-    from callcenter import bootstrap
-    from callcenter.services.errors import Forbidden
-
-    hotline = bootstrap.build(settings)
-    try:
+def _wallboard(args: argparse.Namespace, settings: Settings) -> int:
+    with hotline_of(settings) as hotline:
         view = hotline.wallboard().view(args.who)
-    except Forbidden as exc:
-        print(f"refused: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        hotline.close()
     if args.json:
         print(json.dumps(view, ensure_ascii=False, indent=2))
         return 0

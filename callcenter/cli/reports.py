@@ -13,27 +13,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+from callcenter.cli.common import Verb, date_arg, hotline_of, person, refusals, refuse
 from callcenter.config import Settings
 
 KINDS = ("daily", "weekly", "monthly")
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: a date, YYYY-MM-DD") from None
-
-
-def add_parsers(sub: Any, viewer: Any) -> None:
+def add_parsers(sub: Any) -> dict[str, Verb]:
     r = sub.add_parser("report", help="a report: daily (16:00 to 16:00), weekly, monthly; "
                                       "or the list of stored reports")
     r.add_argument("kind", choices=(*KINDS, "list"))
-    r.add_argument("--date", type=_date, help="daily: the day it ends on; weekly, monthly: "
+    r.add_argument("--date", type=date_arg, help="daily: the day it ends on; weekly, monthly: "
                                               "a day in it (default: the latest due)")
     r.add_argument("--unit", help="that unit's sections only")
     r.add_argument("--format", choices=("json", "html", "pdf", "xlsx"), default="json")
@@ -42,25 +35,25 @@ def add_parsers(sub: Any, viewer: Any) -> None:
     r.add_argument("--out", type=Path, help="write the file here (default: standard output)")
     r.add_argument("--produce", action="store_true",
                    help="produce the period again first (a new version if data changed)")
-    r.add_argument("--as", dest="who", default="supervisor:cli", type=viewer,
-                   help="read as ROLE:ID (a unit's head: unit:ID:UNIT:head)")
+    person(r, "read as ROLE:ID (a unit's head: unit:ID:UNIT:head)")
     w = sub.add_parser("reports", help="produce the reports on schedule (a missed run at "
                                        "start-up, once), watch for clusters, deliver by mail "
                                        "and webhook; until SIGTERM or Ctrl-C")
     w.add_argument("--every", type=float, default=30.0, help="seconds between looks")
+    return {"report": refusals(_report), "reports": _worker}
 
 
-def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from callcenter import bootstrap
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    with hotline_of(settings) as hotline:
+        return _work(hotline.reports(), hotline.report_delivery(), args.every)
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
     from callcenter.domain import report_periods as rp
     from callcenter.reports.render_files import render
-    from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 
-    hotline = bootstrap.build(settings)
-    try:
+    with hotline_of(settings) as hotline:
         reports = hotline.reports()
-        if args.cmd == "reports":
-            return _work(reports, hotline.report_delivery(), args.every)
         if args.kind == "list":
             for item in reports.listing(args.who):
                 print(json.dumps(item, ensure_ascii=False))
@@ -80,17 +73,10 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{args.out}: {kind.value} {period.name} version {content['version']}",
                   file=sys.stderr)
         elif args.format in ("pdf", "xlsx") and sys.stdout.isatty():
-            print(f"refused: report: a {args.format} file goes to --out FILE, not a terminal",
-                  file=sys.stderr)
-            return 2
+            return refuse(f"report: a {args.format} file goes to --out FILE, not a terminal")
         else:
             sys.stdout.buffer.write(data)
         return 0
-    except (ValidationFailed, Forbidden, NotFound) as exc:
-        print(f"refused: report: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        hotline.close()
 
 
 def _work(reports: Any, delivery: Any, every: float) -> int:

@@ -1,5 +1,6 @@
-"""`callcenter transcriber` (the long-running worker) and `callcenter transcribe` (backlog and
-re-indexing with progress), over the shared job queue in the store.
+"""Speech on the command line: `callcenter transcriber` (the long-running worker) and
+`callcenter transcribe` (backlog and re-indexing with progress), over the shared job queue in
+the store; `search`, `transcript` and `topics` over what was said.
 
 Several transcribers on one or many machines may share a PostgreSQL store. On SQLite run one:
 its writers take turns, so more workers add waiting, not speed.
@@ -20,15 +21,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from callcenter.cli.common import Verb, hotline_of, person, print_json, refusals, utc_arg
 from callcenter.config import Settings
+from callcenter.services.transcript_search import TEXT_FILTERS
 
 if TYPE_CHECKING:
     from callcenter.bootstrap import Hotline
+    from callcenter.services.topics import Topics
 
 log = logging.getLogger(__name__)
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: Any) -> dict[str, Verb]:
     w = sub.add_parser("transcriber", help="transcribe recordings as jobs arrive (own process)")
     w.add_argument("--threads", type=int, default=2, help="decoding threads sharing one model")
     w.add_argument("--once", action="store_true", help="exit when the queue is empty")
@@ -49,21 +53,95 @@ def add_parsers(sub: Any) -> None:
     t.add_argument("--threads", type=int, default=2)
     t.add_argument("--lease", type=float, default=600, metavar="SECONDS")
 
+    se = sub.add_parser("search", help="search what was said in recorded calls (audited)")
+    se.add_argument("query")
+    for name, why in TEXT_FILTERS.items():
+        se.add_argument(f"--{name}", help=why)
+    se.add_argument("--since", type=utc_arg)
+    se.add_argument("--until", type=utc_arg)
+    se.add_argument("--limit", type=int, default=20)
+    se.add_argument("--json", action="store_true")
+    person(se)
+    tr = sub.add_parser("transcript", help="everything said in one call, in time order "
+                                           "(audited)")
+    tr.add_argument("linkedid")
+    person(tr)
+    tp = sub.add_parser("topics", help="hot topics spotted in calls: counts, a call's tags, "
+                                       "re-spotting after the keyword lists change")
+    tps = tp.add_subparsers(dest="action", required=True)
+    tc = tps.add_parser("counts", help="calls and mentions per topic per period")
+    tc.add_argument("--since", type=utc_arg, required=True)
+    tc.add_argument("--until", type=utc_arg, required=True)
+    tc.add_argument("--period", choices=["day", "week", "month"], default="day")
+    person(tc)
+    tcall = tps.add_parser("call", help="one call's topic tags with times")
+    tcall.add_argument("linkedid")
+    person(tcall)
+    rs = tps.add_parser("respot", help="apply the topics file to calls already transcribed")
+    rs.add_argument("--since", type=utc_arg)
+    tps.add_parser("check", help="read and show the topics file")
+    return {"transcriber": _transcribe, "transcribe": _transcribe,
+            "search": refusals(_search), "transcript": refusals(_transcript),
+            "topics": refusals(_topics)}
 
-def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from callcenter import bootstrap
 
+def _search(args: argparse.Namespace, settings: Settings) -> int:
+    from callcenter.services.transcript_search import Filters
+
+    filters = Filters(args.since, args.until, **{k: getattr(args, k) for k in TEXT_FILTERS})
+    with hotline_of(settings) as hotline:
+        hits = hotline.search().search(args.query, args.who, filters, args.limit)
+    if args.json:
+        print_json(hits)
+        return 0
+    for h in hits:
+        print(f"{h['call']}  {h['offset_s']:7.1f}s  {h['speaker']:8} {h['snippet']}")
+    return 0
+
+
+def _transcript(args: argparse.Namespace, settings: Settings) -> int:
+    with hotline_of(settings) as hotline:
+        print_json(hotline.search().transcript(args.linkedid, args.who))
+    return 0
+
+
+def _topic_lists(settings: Settings) -> dict[str, list[str]]:
+    from callcenter.domain.topics import read_toml
+
+    return {t.name: list(t.words) for t in read_toml(settings.topics_file)}
+
+
+def _respot(topics: Topics, args: argparse.Namespace, settings: Settings) -> None:
+    from callcenter.domain.topics import read_toml
+
+    lists = read_toml(settings.topics_file)
+    print(f"{topics.respot(lists, args.since)} recordings re-spotted for {len(lists)} "
+          f"topics from {settings.topics_file}")
+
+
+_TOPIC_ACTIONS: dict[str, Callable[[Topics, argparse.Namespace, Settings], None]] = {
+    "counts": lambda t, a, s: print_json(t.counts(a.who, a.since, a.until, a.period)),
+    "call": lambda t, a, s: print_json(t.of_call(a.linkedid, a.who)),
+    "respot": _respot,
+    "check": lambda t, a, s: print_json(_topic_lists(s)),
+}
+
+
+def _topics(args: argparse.Namespace, settings: Settings) -> int:
+    with hotline_of(settings) as hotline:
+        _TOPIC_ACTIONS[args.action](hotline.topics(), args, settings)
+    return 0
+
+
+def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
     if not 1 <= args.threads <= 16:
         print("--threads must be 1-16", file=sys.stderr)
         return 2
     if not 1 <= args.lease <= 86400:
         print("--lease must be 1-86400 seconds", file=sys.stderr)
         return 2
-    hotline = bootstrap.build(settings)
-    try:
+    with hotline_of(settings) as hotline:
         return _dispatch(args, settings, hotline)
-    finally:
-        hotline.close()
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings, hotline: Hotline) -> int:
