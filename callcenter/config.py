@@ -217,6 +217,17 @@ _FILE: dict[str, tuple[str, str]] = {
         "deliver_format", "dictionary")},
 }
 
+
+def file_defaults() -> dict[tuple[str, str], Any]:
+    """Each setting of the file, by (section, key), with its default as the file writes it
+    (paths as text); a setting without a default (None) is left out."""
+    out: dict[tuple[str, str], Any] = {}
+    for f in fields(Settings):
+        if f.name in _FILE and f.default is not None:
+            out[_FILE[f.name]] = str(f.default) if isinstance(f.default, Path) else f.default
+    return out
+
+
 # The environment, read here and nowhere else (the AMI secret: Settings.ami_secret).
 _ENV: dict[str, str] = {
     "CALLCENTER_DB_URL": "store_url",

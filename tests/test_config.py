@@ -1,11 +1,14 @@
 """Settings: defaults written once, every key known, nothing beyond loopback without a why."""
 
+import re
+import tomllib
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from callcenter.config import PROJECT_ROOT, ConfigError, Settings, load_settings
+from callcenter.config import PROJECT_ROOT, ConfigError, Settings, file_defaults, load_settings
 from callcenter.telephony import render
 
 
@@ -32,6 +35,41 @@ def test_an_empty_file_gives_the_dataclass_defaults(tmp_path, monkeypatch):
 def test_the_shipped_file_states_only_known_settings():
     shipped = load_settings(PROJECT_ROOT / "config" / "hotline.toml", root=PROJECT_ROOT)
     assert shipped.ami_secret_file == PROJECT_ROOT / "var" / "ami.secret"
+
+
+def _shipped_lines() -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:
+    """The shipped file's settings, and the ones it shows commented out (`# key = value`)."""
+    text = (PROJECT_ROOT / "config" / "hotline.toml").read_text("utf-8")
+    commented: dict[tuple[str, str], Any] = {}
+    section = ""
+    for line in text.splitlines():
+        header = re.fullmatch(r"\[\[?([a-z_]+)\]\]?", line)
+        if header:
+            section = header.group(1)
+        elif re.match(r"# [a-z_]+ = ", line):
+            ((key, value),) = tomllib.loads(line[2:]).items()
+            commented[(section, key)] = value
+    return tomllib.loads(text), commented
+
+
+def test_the_shipped_file_states_only_what_differs_from_the_defaults():
+    data, _ = _shipped_lines()
+    defaults = file_defaults()
+    repeated = [f"{section}.{key}" for section, table in data.items()
+                if section not in ("seats", "skill_queues")
+                for key, value in table.items() if defaults[(section, key)] == value]
+    assert repeated == [], "shipped settings that repeat their default"
+
+
+def test_the_shipped_file_shows_every_other_setting_with_its_true_default():
+    data, commented = _shipped_lines()
+    defaults = file_defaults()
+    wrong = {f"{s}.{k}": (v, defaults.get((s, k))) for (s, k), v in commented.items()
+             if defaults.get((s, k), object()) != v}
+    assert wrong == {}, "commented settings that are unknown or show another default"
+    stated = {(section, key) for section, table in data.items() if isinstance(table, dict)
+              for key in table}
+    assert set(defaults) - stated - set(commented) == set(), "settings the file never shows"
 
 
 @pytest.mark.parametrize(("text", "named"), [
