@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from callcenter.reports import figures as f
+from callcenter.domain import figures as f
 from callcenter.reports.render_files import render
 from callcenter.reports.render_html import bar_chart
 

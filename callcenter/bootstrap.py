@@ -24,6 +24,7 @@ from callcenter.domain.policy import PolicyError, load_profiles
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.replies import Callback, ReplyRulesError, load_reply_rules
 from callcenter.domain.report_periods import Schedule
+from callcenter.domain.routing import RoutingPolicy
 from callcenter.domain.tickets import RecordCallback, RulesContext
 from callcenter.domain.workdays import CalendarFileError, WorkCalendar, load_calendar
 from callcenter.search import phrases
@@ -36,7 +37,6 @@ from callcenter.services.desk_events import DeskEvents
 from callcenter.services.duty import DutyDesk, duty_file
 from callcenter.services.report_delivery import ReportDelivery, Targets
 from callcenter.services.reports import Reports
-from callcenter.services.routing import RoutingPolicy
 from callcenter.services.rules import RulesSource, calendar_file
 from callcenter.services.screen_pop import ScreenPop
 from callcenter.services.sweeper import Sweeper
@@ -224,6 +224,12 @@ class Hotline:
     def controller(self, ami: AmiPort | None = None, grace: float = GRACE.total_seconds(),
                    on_stopped: Callable[[], None] | None = None) -> Controller:
         """The controller with the real AMI client, unless a test hands in its own."""
+        from callcenter.contract.dialplan import (
+            AGI_SCRIPT_DUTY,
+            AGI_SCRIPT_ROUTE,
+            AGI_SCRIPT_STATUS,
+            AGI_SCRIPT_SURVEY,
+        )
         from callcenter.controller import AgiScripts, Controller, RouteAnswers
         from callcenter.services import duty_pins
         from callcenter.services.night_line import NightLine
@@ -236,12 +242,6 @@ class Hotline:
         from callcenter.telephony.fastagi import FastAgiServer
         from callcenter.telephony.line_watch import LineWatch
         from callcenter.telephony.tracker import CallTracker
-        from callcenter.telephony.variables import (
-            AGI_SCRIPT_DUTY,
-            AGI_SCRIPT_ROUTE,
-            AGI_SCRIPT_STATUS,
-            AGI_SCRIPT_SURVEY,
-        )
 
         s = self.settings
         if ami is None:

@@ -19,10 +19,17 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from callcenter.config import Settings
+from callcenter.contract.dialplan import (
+    CONTEXT_PREFIX,
+    RECOVERABLE,
+    USEREVENT_NAME,
+    Fact,
+    settable,
+)
 from callcenter.domain.agents import AgentState, AgentStatus
 from callcenter.domain.duty import Person
+from callcenter.domain.routing import RoutingPolicy
 from callcenter.services.call_log import CallLog
-from callcenter.services.routing import RoutingPolicy
 from callcenter.telephony import ami_actions
 from callcenter.telephony.ami_client import AmiError, Reply, consume
 from callcenter.telephony.ami_parse import Message
@@ -34,13 +41,6 @@ from callcenter.telephony.fastagi import AgiRequest, AgiSession, FastAgiServer
 from callcenter.telephony.fastagi import Handler as AgiHandler
 from callcenter.telephony.line_watch import LineWatch
 from callcenter.telephony.tracker import CallTracker
-from callcenter.telephony.variables import (
-    CONTEXT_PREFIX,
-    RECOVERABLE,
-    USEREVENT_NAME,
-    Fact,
-    settable,
-)
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from alembic import command
 from sqlalchemy import Engine, delete, insert, select, update
 
-from callcenter.reports import figures as f
+from callcenter.domain import figures as f
 from callcenter.services.reports import Reports
 from callcenter.storage.call_hours_repo import CallHoursRepo, HourFigures
 from callcenter.storage.emerging_repo import EmergingRepo

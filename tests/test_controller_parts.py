@@ -9,10 +9,10 @@ from pathlib import Path
 from call_support import until
 
 from callcenter import bootstrap
+from callcenter.contract.dialplan import CC_DIALLED, CC_REC_BASE, CONTEXT_INBOUND
 from callcenter.domain.calls import Disposition
 from callcenter.telephony.ami_actions import Action
 from callcenter.telephony.ami_client import Reply
-from callcenter.telephony.variables import CC_DIALLED, CC_REC_BASE, CONTEXT_INBOUND
 
 TRACE = json.loads((Path(__file__).parent / "data" / "answered_call.json").read_text())
 

@@ -5,7 +5,7 @@ declaration is used."""
 import re
 
 from callcenter.config import PROJECT_ROOT, Seat, Settings
-from callcenter.telephony import variables
+from callcenter.contract import dialplan as variables
 from callcenter.telephony.render import fill, values
 
 DIALPLAN = PROJECT_ROOT / "dialplan"
@@ -23,7 +23,7 @@ def test_every_dialplan_variable_is_declared():
     used = _names(text)
     assert used, "the dialplan uses no variables? the test would prove nothing"
     undeclared = used - variables.DECLARED - variables.ASTERISK_BUILTINS
-    assert not undeclared, f"declare these in callcenter/telephony/variables.py: {undeclared}"
+    assert not undeclared, f"declare these in callcenter/contract/dialplan.py: {undeclared}"
 
 
 def test_every_declared_cc_variable_is_used():
@@ -96,3 +96,9 @@ def test_the_menu_keys_are_the_declared_choices():
         elif pattern.isdigit():
             keys.add(pattern)
     assert keys == set(variables.IVR_CHOICES)
+
+
+def test_the_status_prompts_the_line_may_say_are_the_self_service_rule_s():
+    from callcenter.domain.self_service import SPOKEN_PROMPTS
+
+    assert variables.STATUS_PROMPTS == SPOKEN_PROMPTS

@@ -4,7 +4,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from callcenter.reports import figures as f
+from callcenter.domain import figures as f
 
 DOC = (Path(__file__).parent.parent / "docs" / "figures.md").read_text(encoding="utf-8")
 

@@ -25,10 +25,10 @@ from callcenter.domain.duty import (
     parse_plan,
 )
 from callcenter.domain.privacy import Role, Viewer
+from callcenter.domain.routing import RoutingPolicy
 from callcenter.domain.workdays import WorkCalendar, YearOverride
 from callcenter.services.duty import DutyDesk, duty_file
 from callcenter.services.errors import Forbidden, ValidationFailed
-from callcenter.services.routing import RoutingPolicy
 from callcenter.storage.engine import make_engine, migrate
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -1,4 +1,4 @@
-"""Every report figure's definition (reports/figures.py, row by row) and its SQL mirror
+"""Every report figure's definition (domain/figures.py, row by row) and its SQL mirror
 (storage/figures_repo.py) count the same calls, tickets and dialled units, at the edges of a
 period, on SQLite and PostgreSQL; the figures built from a tally carry their numerators and
 denominators; percentiles are nearest-rank."""
@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from callcenter.reports import figures as f
+from callcenter.domain import figures as f
 from callcenter.storage.agent_tables import CallbackRow
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.figures_repo import FiguresRepo

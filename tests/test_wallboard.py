@@ -17,8 +17,8 @@ from tickets_support import Clock
 from callcenter.api import tokens
 from callcenter.api.app import make_app
 from callcenter.bootstrap import api_over
+from callcenter.domain.figures import PREDICATES, QUEUE_FIGURES, call_figures
 from callcenter.domain.privacy import Role, Viewer
-from callcenter.reports.figures import PREDICATES, QUEUE_FIGURES, call_figures
 from callcenter.services.agents import AgentDesk
 from callcenter.services.errors import Forbidden
 from callcenter.services.wallboard import Wallboard

@@ -19,32 +19,12 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
+# The facts a call is folded from: the vocabulary the dialplan shares (contract/dialplan.py).
+from callcenter.contract.dialplan import USEREVENT_NAME as USEREVENT_NAME
+from callcenter.contract.dialplan import Fact as Fact
+
 Event = Mapping[str, str]
 
-# What the dialplan (and the controller, for a call found gone) reports about a call as
-# UserEvent(CallCenter, Fact: ...). telephony/variables.py shares these names with dialplan/.
-USEREVENT_NAME = "CallCenter"
-
-
-class Fact(StrEnum):
-    START = "start"
-    ROUTE = "route"
-    FALLBACK = "fallback"
-    IVR = "ivr"
-    SYSTEM_HANGUP = "system_hangup"
-    STATUS = "status"  # the ticket status lookup ended: Result found / gave_up, Said
-    EMERGENCY = "emergency"  # at night the caller keyed 9: the leader on duty is alerted
-    DUTY = "duty"            # at night the duty phone was rung: Status (Dial's DIALSTATUS)
-    MESSAGE = "message"      # at night the citizen left a message (recording <base>-message)
-    CALLBACK = "callback"    # a callback leg dialled the citizen: Status (Dial's DIALSTATUS)
-    SURVEY = "survey"        # the satisfaction survey by keys ended: Result
-    DUTY_CHANGE = "duty_change"  # *88 from a seat: day or night forced (Result), or refused
-    GONE = "gone"  # made by the controller: a resync found the call over, unseen
-    # Made by the controller: it dialled a party into the call (a unit's phone in a three-way
-    # call), with Leg (unit1, unit2 …), Unit (its code) and Number.
-    PARTY = "party"
-    # Made by the controller: the desk transferred the citizen (Target: unit:…, seat:…, queue).
-    TRANSFER = "transfer"
 
 
 class Disposition(StrEnum):

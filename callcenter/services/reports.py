@@ -3,7 +3,7 @@ versions, read by supervisors and unit heads.
 
 A report's content is a pure function of the store and its period: producing a period again
 gives the same content (same SHA-256, nothing stored); when late data changed it, a new version
-is stored and the old ones stay. Every figure comes from reports/figures.py through the SQL
+is stored and the old ones stay. Every figure comes from domain/figures.py through the SQL
 tally; emerging issues from domain/emerging.py.
 """
 
@@ -25,9 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callcenter.domain import emerging
+from callcenter.domain import figures as fg
 from callcenter.domain import report_periods as rp
 from callcenter.domain.privacy import Role, UnitRole, Viewer, mask_speech
-from callcenter.reports import figures as fg
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.storage.call_hours_repo import CallHoursRepo, HourFigures
 from callcenter.storage.emerging_repo import EmergingRepo

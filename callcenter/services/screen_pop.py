@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from callcenter.contract.dialplan import IVR_CHOICES
 from callcenter.domain.privacy import Role, Viewer, mask_number
 from callcenter.domain.registration import Channel, valid_phone
 from callcenter.domain.replies import Kind
@@ -27,7 +28,6 @@ from callcenter.storage.agents_repo import AgentsRepo
 from callcenter.storage.calls_repo import CallsRepo
 from callcenter.storage.tickets_repo import TicketsRepo
 from callcenter.storage.uow import UnitOfWork
-from callcenter.telephony.variables import IVR_CHOICES
 
 # What the caller chose in the menu, as the kind of ticket the form starts with.
 KIND_OF_CHOICE = {"1": Kind.CONSULTATION, "2": Kind.COMPLAINT, "3": Kind.HELP_REPAIR,

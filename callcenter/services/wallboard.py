@@ -3,7 +3,7 @@
 The line now (citizens in the menu, waiting and since when, talking) is what the controller
 saw on its own events and wrote to the store; agents by state and time in state come from the
 stored statuses; the last 24 hours' figures (answered within 15 s, abandoned in the menu and in
-the queue, the answer rate) are counted in SQL with the definitions of reports/figures.py —
+the queue, the answer rate) are counted in SQL with the definitions of domain/figures.py —
 per queue and in all. Nothing is read from app_queue's counters.
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from callcenter.domain.figures import call_figures
 from callcenter.domain.privacy import Viewer, is_hotline
-from callcenter.reports.figures import call_figures
 from callcenter.services.agents import AgentDesk
 from callcenter.services.errors import Forbidden
 from callcenter.storage.figures_repo import FiguresRepo

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from callcenter.reports.figures import PREDICATES, RING_PREDICATES, Tally
+from callcenter.domain.figures import PREDICATES, RING_PREDICATES, Tally
 from callcenter.storage.sql_time import hour_key, hour_start
 from callcenter.storage.tables import CallHourRow
 

@@ -1,4 +1,4 @@
-"""The figures of reports/figures.py tallied in SQL: streamed aggregation, a few grouped
+"""The figures of domain/figures.py tallied in SQL: streamed aggregation, a few grouped
 queries per report and never the rows in Python. Each CASE mirrors one predicate there;
 tests/test_figures.py checks the two tallies are equal on SQLite and PostgreSQL."""
 
@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from callcenter.reports.figures import (
+from callcenter.domain.figures import (
     AGENT_CALLBACKS,
     CALLBACK_PREDICATES,
     FINISHED_ELSEWHERE,
@@ -66,12 +66,12 @@ def _judged_by_registration(start: datetime, end: datetime) -> ColumnElement[boo
 
 
 def _judged(start: datetime, end: datetime) -> ColumnElement[bool]:
-    """reports/figures.when_judged: the deadline's period, or the registration's without one
+    """domain/figures.when_judged: the deadline's period, or the registration's without one
     (two ranges, not a coalesce, so each can use its index; a full tally reads them apart)."""
     return or_(_judged_by_deadline(start, end), _judged_by_registration(start, end))
 
 
-# Which tickets a period holds -> (name, condition): reports/figures.TICKET_PREDICATES
+# Which tickets a period holds -> (name, condition): domain/figures.TICKET_PREDICATES
 TICKET_MIRRORS: tuple[tuple[Callable[[datetime, datetime], ColumnElement[bool]],
                             tuple[tuple[str, Any], ...]], ...] = (
     (_between(T.registered_at), (
@@ -129,7 +129,7 @@ class FiguresRepo:
         self.dialect = session.get_bind().dialect.name
 
     def _whole(self, col: Any) -> ColumnElement[int]:
-        """Whole seconds, truncated (reports/figures.whole_seconds)."""
+        """Whole seconds, truncated (domain/figures.whole_seconds)."""
         return whole(col, self.dialect)
 
 
@@ -189,7 +189,7 @@ class FiguresRepo:
         return t
 
     def callbacks(self, t: Tally, start: datetime, end: datetime, unit: str | None) -> None:
-        """Callbacks asked for in the period (reports/figures.CALLBACK_PREDICATES)."""
+        """Callbacks asked for in the period (domain/figures.CALLBACK_PREDICATES)."""
         placed = CallbackRow.state.in_(sorted(PLACED))
         row = self.s.execute(
             select(func.count().label("callbacks_requested"),

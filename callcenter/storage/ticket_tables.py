@@ -70,7 +70,7 @@ class TicketRow(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     dispatch_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
     callback_due: Mapped[bool] = mapped_column(Boolean)  # closed, sampled, not called back
-    # What the reports count (reports/figures.py), written from the state like the rest.
+    # What the reports count (domain/figures.py), written from the state like the rest.
     dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     replied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     returns: Mapped[int] = mapped_column(Integer, default=0)

@@ -23,14 +23,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from callcenter.config import Settings
-from callcenter.domain import desk_calls as rules
-from callcenter.domain.calls import call_of_leg, party_leg_id, recording_relpath
-from callcenter.domain.desk_calls import DeskRequest, RequestState
-from callcenter.telephony import ami_actions
-from callcenter.telephony.ami_client import AmiError, Reply
-from callcenter.telephony.ami_parse import Message
-from callcenter.telephony.call_facts import call_of, seat_of_channel
-from callcenter.telephony.variables import (
+from callcenter.contract.dialplan import (
     CC_UNIT_REC,
     CONTEXT_CONF_CITIZEN,
     CONTEXT_CONF_SEAT,
@@ -41,6 +34,13 @@ from callcenter.telephony.variables import (
     USEREVENT_NAME,
     Fact,
 )
+from callcenter.domain import desk_calls as rules
+from callcenter.domain.calls import call_of_leg, party_leg_id, recording_relpath
+from callcenter.domain.desk_calls import DeskRequest, RequestState
+from callcenter.telephony import ami_actions
+from callcenter.telephony.ami_client import AmiError, Reply
+from callcenter.telephony.ami_parse import Message
+from callcenter.telephony.call_facts import call_of, seat_of_channel
 
 log = logging.getLogger(__name__)
 JOINED = "joined"

@@ -33,7 +33,7 @@ CALL_EVENTS = frozenset({
 SEAT_PREFIX = "seat"  # seats are PJSIP endpoints seat<id> (config.Seat.endpoint)
 # AgentComplete's Reason: who ended the conversation.
 _ENDED_BY = {"caller": HungUpBy.CITIZEN, "agent": HungUpBy.SEAT, "transfer": HungUpBy.TRANSFER}
-# Our UserEvents' fields the record reads (telephony/variables.DIALPLAN_FACTS, and Origin).
+# Our UserEvents' fields the record reads (contract/dialplan.DIALPLAN_FACTS, and Origin).
 _FACT_FIELDS = ("Dialled", "Recording", "Choice", "Route", "Reason", "Status", "Origin",
                 "Leg", "Unit", "Number", "Result", "Said", "Target")
 

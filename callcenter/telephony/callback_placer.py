@@ -17,14 +17,7 @@ from datetime import datetime
 from typing import Protocol
 
 from callcenter.config import Settings
-from callcenter.domain.callbacks import CallbackRequest, CallbackState, outcome
-from callcenter.domain.calls import call_of_leg
-from callcenter.domain.privacy import mask_number
-from callcenter.telephony import ami_actions
-from callcenter.telephony.ami_client import AmiError
-from callcenter.telephony.ami_parse import Message
-from callcenter.telephony.call_control import Sender
-from callcenter.telephony.variables import (
+from callcenter.contract.dialplan import (
     CC_CALLBACK_REC,
     CC_SURVEY_TICKET,
     CONTEXT_CALLBACK,
@@ -32,6 +25,13 @@ from callcenter.telephony.variables import (
     USEREVENT_NAME,
     Fact,
 )
+from callcenter.domain.callbacks import CallbackRequest, CallbackState, outcome
+from callcenter.domain.calls import call_of_leg
+from callcenter.domain.privacy import mask_number
+from callcenter.telephony import ami_actions
+from callcenter.telephony.ami_client import AmiError
+from callcenter.telephony.ami_parse import Message
+from callcenter.telephony.call_control import Sender
 
 log = logging.getLogger(__name__)
 POLICY_EVERY = 10.0  # seconds between the policy's looks for missed calls due a callback

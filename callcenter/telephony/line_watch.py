@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from callcenter.contract.dialplan import CONTEXT_PREFIX
 from callcenter.domain.calls import Event, call_of_leg
 from callcenter.telephony.call_facts import timestamp
-from callcenter.telephony.variables import CONTEXT_PREFIX
 
 IVR, WAITING, TALKING = "ivr", "waiting", "talking"
 

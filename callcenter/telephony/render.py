@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from callcenter.config import PROJECT_ROOT, Settings
-from callcenter.telephony import variables
+from callcenter.contract import dialplan as variables
 
 TEMPLATE_DIR = PROJECT_ROOT / "dialplan"
 _MARK = re.compile(r"\{\{([a-z_]+)\}\}")

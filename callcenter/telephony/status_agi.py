@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Callable
 
+from callcenter.contract.dialplan import CC_STATUS_RESULT, CC_STATUS_SAID
 from callcenter.domain.self_service import (
     MAX_DIGITS,
     MAX_TRIES,
@@ -21,7 +22,6 @@ from callcenter.domain.self_service import (
     ticket_number,
 )
 from callcenter.telephony.fastagi import AgiError, AgiRequest, AgiSession
-from callcenter.telephony.variables import CC_STATUS_RESULT, CC_STATUS_SAID
 
 log = logging.getLogger(__name__)
 _RESULT = re.compile(r"200 result=(-?[0-9]*)")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from callcenter.contract.dialplan import USEREVENT_NAME, Fact
 from callcenter.domain.calls import Event, Trail, is_gone, wire_text
 from callcenter.telephony.call_facts import CALL_EVENTS, call_of, timestamp
-from callcenter.telephony.variables import USEREVENT_NAME, Fact
 
 
 @dataclass

@@ -2,17 +2,44 @@
 
 Tests read dialplan/ and fail on any `${NAME}`/`Set(NAME=...)` not declared here (nor one of
 Asterisk's own), any context, UserEvent fact or fact field not declared here, and any
-declaration the dialplan no longer uses. The fact names are the call model's
-(domain/calls.py), re-exported so this module holds the whole vocabulary.
+declaration the dialplan no longer uses. It imports nothing of the package: the call model
+(domain/calls.py) and the services take the names from here.
 """
 
 import re
+from enum import StrEnum
 from typing import Final
 
-# Re-exported: the call model owns the fact names, this module shares them with dialplan/.
-from callcenter.domain.calls import USEREVENT_NAME as USEREVENT_NAME
-from callcenter.domain.calls import Fact as Fact
-from callcenter.domain.self_service import SPOKEN_PROMPTS
+# What the dialplan (and the controller, for a call found gone) reports about a call as
+# UserEvent(CallCenter, Fact: ...).
+USEREVENT_NAME: Final = "CallCenter"
+
+
+class Fact(StrEnum):
+    START = "start"
+    ROUTE = "route"
+    FALLBACK = "fallback"
+    IVR = "ivr"
+    SYSTEM_HANGUP = "system_hangup"
+    STATUS = "status"  # the ticket status lookup ended: Result found / gave_up, Said
+    EMERGENCY = "emergency"  # at night the caller keyed 9: the leader on duty is alerted
+    DUTY = "duty"            # at night the duty phone was rung: Status (Dial's DIALSTATUS)
+    MESSAGE = "message"      # at night the citizen left a message (recording <base>-message)
+    CALLBACK = "callback"    # a callback leg dialled the citizen: Status (Dial's DIALSTATUS)
+    SURVEY = "survey"        # the satisfaction survey by keys ended: Result
+    DUTY_CHANGE = "duty_change"  # *88 from a seat: day or night forced (Result), or refused
+    GONE = "gone"  # made by the controller: a resync found the call over, unseen
+    # Made by the controller: it dialled a party into the call (a unit's phone in a three-way
+    # call), with Leg (unit1, unit2 …), Unit (its code) and Number.
+    PARTY = "party"
+    # Made by the controller: the desk transferred the citizen (Target: unit:…, seat:…, queue).
+    TRANSFER = "transfer"
+
+
+# The status prompts the line may say after a ticket lookup (config/prompts.toml); which
+# status says which is the self-service rule's (domain/self_service.SPOKEN).
+STATUS_PROMPTS: Final = frozenset({"status_to_dispatch", "status_in_progress", "status_replied",
+                                   "status_parked", "status_merged", "status_closed"})
 
 # Set by the dialplan.
 CC_REC_BASE: Final = "CC_REC_BASE"      # recording path without extension, as Asterisk sees it
@@ -41,7 +68,7 @@ DECLARED: Final = frozenset({CC_REC_BASE, CC_IVR_CHOICE, CC_DIALLED, CC_FALLBACK
 AGI_SETTABLE: Final[dict[str, frozenset[str] | re.Pattern[str]]] = {
     CC_ROUTE: frozenset({"queue", "menu", "night"}),
     CC_STATUS_RESULT: frozenset({"found", "gave_up"}),
-    CC_STATUS_SAID: SPOKEN_PROMPTS,
+    CC_STATUS_SAID: STATUS_PROMPTS,
     CC_SURVEY_RESULT: frozenset({"recorded", "incomplete"}),
     CC_DUTY_RESULT: frozenset({"day", "night", "auto", "refused", "no_change"}),
     # Dialled as PJSIP/<number>@trunk: nothing but digits (and a leading +) may reach it.

@@ -1,8 +1,8 @@
-"""Use case: answer the dialplan's question "what now with this caller?" (over FastAGI).
+"""The rule that answers the dialplan's question "what now with this caller?" (over FastAGI).
 
-The answer is a small fixed vocabulary (telephony.variables.AGI_SETTABLE); anything the
+Pure. The answer is a small fixed vocabulary (contract/dialplan.AGI_SETTABLE); anything the
 controller cannot decide in time leads the dialplan to its fallback, which still queues.
-After hours (services/duty.py) the answer is the night route and the duty phone's number.
+After hours (domain/duty.py decides) the answer is the night route and the duty phone's number.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from callcenter.contract.dialplan import CC_DUTY_NUMBER, CC_ROUTE
 from callcenter.domain.duty import Decision
-from callcenter.telephony.variables import CC_DUTY_NUMBER, CC_ROUTE
 
 
 @dataclass(frozen=True)
