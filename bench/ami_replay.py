@@ -20,7 +20,7 @@ from panoramisk.ami_protocol import AMIProtocol
 from callcenter.domain.calls import Trail
 from callcenter.services.call_log import CallLog
 from callcenter.storage.engine import make_engine, migrate
-from callcenter.telephony.ami_parse import AmiParser
+from callcenter.telephony.ami.parse import AmiParser
 from callcenter.telephony.call_facts import record_of
 from callcenter.telephony.tracker import CallTracker
 

@@ -230,16 +230,19 @@ class Hotline:
             AGI_SCRIPT_STATUS,
             AGI_SCRIPT_SURVEY,
         )
-        from callcenter.controller import AgiScripts, Controller, RouteAnswers
+        from callcenter.controller import Controller
         from callcenter.services import duty_pins
         from callcenter.services.night_line import NightLine
         from callcenter.services.status_line import StatusLine
-        from callcenter.telephony import duty_agi, status_agi, survey_agi
-        from callcenter.telephony.ami_client import AmiClient
-        from callcenter.telephony.call_control import CallControl
+        from callcenter.telephony.agi import duty as duty_agi
+        from callcenter.telephony.agi import status as status_agi
+        from callcenter.telephony.agi import survey as survey_agi
+        from callcenter.telephony.agi.route import AgiScripts, RouteAnswers
+        from callcenter.telephony.agi.server import FastAgiServer
+        from callcenter.telephony.ami.client import AmiClient
         from callcenter.telephony.call_service import CallService
         from callcenter.telephony.callback_placer import CallbackPlacer
-        from callcenter.telephony.fastagi import FastAgiServer
+        from callcenter.telephony.desk.control import CallControl
         from callcenter.telephony.line_watch import LineWatch
         from callcenter.telephony.tracker import CallTracker
 

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -24,21 +24,18 @@ from callcenter.contract.dialplan import (
     RECOVERABLE,
     USEREVENT_NAME,
     Fact,
-    settable,
 )
 from callcenter.domain.agents import AgentState, AgentStatus
 from callcenter.domain.duty import Person
-from callcenter.domain.routing import RoutingPolicy
 from callcenter.services.call_log import CallLog
-from callcenter.telephony import ami_actions
-from callcenter.telephony.ami_client import AmiError, Reply, consume
-from callcenter.telephony.ami_parse import Message
-from callcenter.telephony.call_control import CallControl, Requests
+from callcenter.telephony.agi.server import FastAgiServer
+from callcenter.telephony.ami import actions as ami_actions
+from callcenter.telephony.ami.client import AmiError, Reply, consume
+from callcenter.telephony.ami.parse import Message
 from callcenter.telephony.call_facts import call_of
 from callcenter.telephony.call_service import CallService
 from callcenter.telephony.callback_placer import CallbackPlacer, CallbackStore
-from callcenter.telephony.fastagi import AgiRequest, AgiSession, FastAgiServer
-from callcenter.telephony.fastagi import Handler as AgiHandler
+from callcenter.telephony.desk.control import CallControl, Requests
 from callcenter.telephony.line_watch import LineWatch
 from callcenter.telephony.tracker import CallTracker
 
@@ -46,7 +43,7 @@ log = logging.getLogger(__name__)
 
 
 class AmiPort(Protocol):
-    """What the controller needs of an AMI connection (telephony/ami_client.AmiClient)."""
+    """What the controller needs of an AMI connection (telephony/ami/client.AmiClient)."""
 
     events: asyncio.Queue[Message]
     connected: asyncio.Event
@@ -69,20 +66,6 @@ class SeatStates(Protocol):
                        ) -> list[str]: ...
 
 
-class AgiScripts:
-    """The FastAGI handler: each script the dialplan asks, answered by its own handler."""
-
-    def __init__(self, scripts: Mapping[str, AgiHandler]) -> None:
-        self.scripts = dict(scripts)
-
-    async def __call__(self, request: AgiRequest, session: AgiSession) -> None:
-        handler = self.scripts.get(request.script)
-        if handler is None:
-            log.warning("FastAGI: unknown script %r", request.script[:40])
-            return
-        await handler(request, session)
-
-
 class NightDuty(Protocol):
     """What the night line leaves behind (services/night_line.NightLine)."""
 
@@ -95,20 +78,6 @@ class LineBoard(Protocol):
     """Where the controller writes the line as it sees it (services/wallboard.Wallboard)."""
 
     def record_line(self, state: dict[str, Any]) -> None: ...
-
-
-class RouteAnswers:
-    """Answers the dialplan's "what now with this caller?" (script `route`)."""
-
-    def __init__(self, routing: RoutingPolicy) -> None:
-        self.routing = routing
-
-    async def __call__(self, request: AgiRequest, session: AgiSession) -> None:
-        # The route reads the store (a forced day or night) and the duty plan: off the loop.
-        for name, value in (await asyncio.to_thread(self.routing.route)).items():
-            if not settable(name, value):
-                raise ValueError(f"refusing to set {name}={value!r}")
-            await session.set_variable(name, value)
 
 
 class Controller:

@@ -4,7 +4,7 @@ and a peer that never ends a message is cut off and logged into again."""
 import asyncio
 import time
 
-from callcenter.telephony.ami_client import AmiClient
+from callcenter.telephony.ami.client import AmiClient
 
 BANNER = b"Asterisk Call Manager/9.0.0\r\n"
 

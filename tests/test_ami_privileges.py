@@ -4,8 +4,8 @@ import asyncio
 
 import pytest
 
-from callcenter.telephony import ami_actions
-from callcenter.telephony.ami_client import AmiClient
+from callcenter.telephony.ami import actions as ami_actions
+from callcenter.telephony.ami.client import AmiClient
 
 pytestmark = pytest.mark.asterisk
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from callcenter.domain.calls import wire_text
-from callcenter.telephony import ami_actions
-from callcenter.telephony.ami_actions import UnsafeActionError
-from callcenter.telephony.ami_parse import AmiParser, parse_message
+from callcenter.telephony.ami import actions as ami_actions
+from callcenter.telephony.ami.actions import UnsafeActionError
+from callcenter.telephony.ami.parse import AmiParser, parse_message
 
 DATA = Path(__file__).parent / "data"
 

@@ -11,8 +11,8 @@ from call_support import until
 from callcenter import bootstrap
 from callcenter.contract.dialplan import CC_DIALLED, CC_REC_BASE, CONTEXT_INBOUND
 from callcenter.domain.calls import Disposition
-from callcenter.telephony.ami_actions import Action
-from callcenter.telephony.ami_client import Reply
+from callcenter.telephony.ami.actions import Action
+from callcenter.telephony.ami.client import Reply
 
 TRACE = json.loads((Path(__file__).parent / "data" / "answered_call.json").read_text())
 

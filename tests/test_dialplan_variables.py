@@ -72,7 +72,7 @@ def test_the_fastagi_scripts_are_the_ones_the_controller_answers(tmp_path):
     from typing import cast
 
     from callcenter.bootstrap import build
-    from callcenter.controller import AgiScripts
+    from callcenter.telephony.agi.route import AgiScripts
 
     s = Settings(project_root=PROJECT_ROOT, store_url=f"sqlite:///{tmp_path / 'x.db'}",
                  ami_secret_file=tmp_path / "ami.secret")

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from callcenter.telephony.fastagi import (
+from callcenter.telephony.agi.server import (
     AgiRequest,
     AgiSession,
     FastAgiServer,

@@ -12,7 +12,7 @@ from callcenter.config import PROJECT_ROOT, load_settings
 @pytest.fixture
 def production_config(tmp_path):
     text = (PROJECT_ROOT / "config" / "hotline.toml").read_text()
-    text = text.replace('profile = "sandbox"', 'profile = "production"')
+    text = text.replace('# profile = "sandbox"', 'profile = "production"')
     assert 'profile = "production"' in text
     cfg = tmp_path / "config" / "hotline.toml"
     cfg.parent.mkdir()

@@ -19,7 +19,6 @@ from tickets_support import AGENT, CTX, FORM, UNITS
 
 from callcenter.bootstrap import standalone_controller
 from callcenter.config import PROJECT_ROOT
-from callcenter.controller import AgiScripts
 from callcenter.domain.self_service import (
     SPOKEN,
     SPOKEN_PROMPTS,
@@ -33,8 +32,9 @@ from callcenter.services.status_line import StatusLine
 from callcenter.services.tickets import TicketService
 from callcenter.storage.calls_repo import CallsRepo
 from callcenter.storage.uow import UnitOfWork
+from callcenter.telephony.agi.route import AgiScripts
+from callcenter.telephony.agi.status import StatusAnswers
 from callcenter.telephony.call_facts import record_of
-from callcenter.telephony.status_agi import StatusAnswers
 
 
 def test_whose_ticket_and_what_is_keyed():

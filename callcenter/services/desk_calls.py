@@ -1,7 +1,7 @@
 """Use case: an agent pulls the responsible unit into the live call (三方通话) or leaves it.
 
 The request is stored; the controller takes it, carries it out on the line and writes back how
-it went (callcenter/telephony/call_control.py). An agent asks for their own seat only; a
+it went (callcenter/telephony/desk/). An agent asks for their own seat only; a
 supervisor (班长) for any seat. Requests and outcomes stay stored: who asked, for which call.
 """
 

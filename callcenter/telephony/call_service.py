@@ -15,7 +15,7 @@ import logging
 
 from callcenter.domain.calls import GRACE
 from callcenter.services.call_log import CallLog
-from callcenter.telephony.ami_parse import Message
+from callcenter.telephony.ami.parse import Message
 from callcenter.telephony.call_facts import call_of
 from callcenter.telephony.tracker import CallTracker
 

@@ -28,10 +28,10 @@ from callcenter.contract.dialplan import (
 from callcenter.domain.callbacks import CallbackRequest, CallbackState, outcome
 from callcenter.domain.calls import call_of_leg
 from callcenter.domain.privacy import mask_number
-from callcenter.telephony import ami_actions
-from callcenter.telephony.ami_client import AmiError
-from callcenter.telephony.ami_parse import Message
-from callcenter.telephony.call_control import Sender
+from callcenter.telephony.ami import actions as ami_actions
+from callcenter.telephony.ami.client import AmiError
+from callcenter.telephony.ami.parse import Message
+from callcenter.telephony.desk.control import Sender
 
 log = logging.getLogger(__name__)
 POLICY_EVERY = 10.0  # seconds between the policy's looks for missed calls due a callback
@@ -113,7 +113,7 @@ class CallbackPlacer:
 
     async def _survey(self, r: CallbackRequest) -> None:
         """The satisfaction callback by keys: the citizen's phone is called straight away and
-        the line asks the questions (telephony/survey_agi.py)."""
+        the line asks the questions (telephony/agi/survey.py)."""
         if r.ticket_id is None or not r.number.isdigit():
             await self._write(r.channel_id, CallbackState.FAILED,
                               "callbacks.number: not a number the line dials")

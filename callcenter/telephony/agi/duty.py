@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 
 from callcenter.contract.dialplan import CC_DUTY_RESULT
-from callcenter.telephony.fastagi import AgiError, AgiRequest, AgiSession
+from callcenter.telephony.agi.server import AgiError, AgiRequest, AgiSession
 
 log = logging.getLogger(__name__)
 _RESULT = re.compile(r"200 result=(-?[0-9]*)")

@@ -37,9 +37,9 @@ from callcenter.contract.dialplan import (
 from callcenter.domain import desk_calls as rules
 from callcenter.domain.calls import call_of_leg, party_leg_id, recording_relpath
 from callcenter.domain.desk_calls import DeskRequest, RequestState
-from callcenter.telephony import ami_actions
-from callcenter.telephony.ami_client import AmiError, Reply
-from callcenter.telephony.ami_parse import Message
+from callcenter.telephony.ami import actions as ami_actions
+from callcenter.telephony.ami.client import AmiError, Reply
+from callcenter.telephony.ami.parse import Message
 from callcenter.telephony.call_facts import call_of, seat_of_channel
 
 log = logging.getLogger(__name__)

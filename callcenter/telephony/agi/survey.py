@@ -13,7 +13,7 @@ from collections.abc import Callable
 from callcenter.contract.dialplan import CC_SURVEY_RESULT
 from callcenter.domain.replies import Callback
 from callcenter.domain.survey import QUESTIONS, Answers
-from callcenter.telephony.fastagi import AgiError, AgiRequest, AgiSession
+from callcenter.telephony.agi.server import AgiError, AgiRequest, AgiSession
 
 log = logging.getLogger(__name__)
 _RESULT = re.compile(r"200 result=(-?[0-9]*)")

@@ -21,7 +21,7 @@ from callcenter.domain.self_service import (
     StatusAnswer,
     ticket_number,
 )
-from callcenter.telephony.fastagi import AgiError, AgiRequest, AgiSession
+from callcenter.telephony.agi.server import AgiError, AgiRequest, AgiSession
 
 log = logging.getLogger(__name__)
 _RESULT = re.compile(r"200 result=(-?[0-9]*)")

@@ -4,7 +4,7 @@ Why not panoramisk's Manager: it decodes each TCP chunk alone (drops split UTF-8
 callbacks with ensure_future without keeping them (order and errors lost), lets CR/LF into
 actions, and re-sends unanswered actions after a reconnect (an Originate could ring twice).
 Here:
-- bytes are parsed by `ami_parse.AmiParser`; the protocol never awaits, so the socket is read
+- bytes are parsed by `ami.parse.AmiParser`; the protocol never awaits, so the socket is read
   as fast as Asterisk writes (Asterisk drops a client that blocks it past `writetimeout`);
 - every event, including those answering a list action, goes through one `asyncio.Queue` and
   is handed to one consumer in arrival order;
@@ -25,9 +25,9 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
-from callcenter.telephony import ami_actions
-from callcenter.telephony.ami_actions import Action
-from callcenter.telephony.ami_parse import AmiParser, AmiProtocolError, Message
+from callcenter.telephony.ami import actions as ami_actions
+from callcenter.telephony.ami.actions import Action
+from callcenter.telephony.ami.parse import AmiParser, AmiProtocolError, Message
 
 log = logging.getLogger(__name__)
 

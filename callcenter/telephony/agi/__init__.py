@@ -1,0 +1,1 @@
+"""FastAGI: the server and the scripts the dialplan asks (route, status, survey, duty)."""
