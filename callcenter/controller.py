@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
@@ -22,7 +21,6 @@ from callcenter.config import Settings
 from callcenter.contract.dialplan import (
     CONTEXT_PREFIX,
     RECOVERABLE,
-    USEREVENT_NAME,
     Fact,
 )
 from callcenter.domain.agents import AgentState, AgentStatus
@@ -30,7 +28,9 @@ from callcenter.domain.duty import Person
 from callcenter.services.call_log import CallLog
 from callcenter.telephony.agi.server import FastAgiServer
 from callcenter.telephony.ami import actions as ami_actions
+from callcenter.telephony.ami import events
 from callcenter.telephony.ami.client import AmiError, Reply, consume
+from callcenter.telephony.ami.events import Ev
 from callcenter.telephony.ami.parse import Message
 from callcenter.telephony.call_facts import call_of
 from callcenter.telephony.call_service import CallService
@@ -130,22 +130,22 @@ class Controller:
         self.callbacks.on_event(msg)
         self.line.on_event(msg)
         name, seat = msg.get("Event"), msg.get("MemberName", "")
-        if name == "UserEvent" and msg.get("UserEvent") == USEREVENT_NAME \
-                and msg.get("Origin") is None:
-            if msg.get("Fact") == Fact.MESSAGE:
+        fact = events.fact_of(msg)
+        if fact is not None and msg.get("Origin") is None:
+            if fact == Fact.MESSAGE:
                 self._desk_task(self._file_message(call_of(msg)))
-            elif msg.get("Fact") == Fact.EMERGENCY:
+            elif fact == Fact.EMERGENCY:
                 self._desk_task(self._alert_leader(call_of(msg)))
         if not seat:
             return
-        if name == "AgentComplete" and self.settings.queue_wrapup > 0:
+        if name == Ev.AGENT_COMPLETE and self.settings.queue_wrapup > 0:
             # Moved into a three-way call, the seat is still talking: its after-call work
             # begins when it leaves (_seat_left).
             if not self.control.in_conference(seat):
                 self._desk_task(self._after_call(seat))
-        elif name == "AgentConnect":
+        elif name == Ev.AGENT_CONNECT:
             self._unanswered.pop(seat, None)
-        elif name == "AgentRingNoAnswer" and self.settings.queue_auto_pause_after > 0:
+        elif name == Ev.AGENT_RING_NO_ANSWER and self.settings.queue_auto_pause_after > 0:
             self._unanswered[seat] = self._unanswered.get(seat, 0) + 1
             if self._unanswered[seat] >= self.settings.queue_auto_pause_after:
                 del self._unanswered[seat]
@@ -346,10 +346,8 @@ class Controller:
                     if reply.ok and reply.response.get("Value"):
                         values[header] = reply.response["Value"]
                 if values:
-                    self.ami.events.put_nowait({
-                        "Event": "UserEvent", "UserEvent": USEREVENT_NAME, "Fact": fact,
-                        **values, "Origin": "resync", "Channel": channel, "Uniqueid": uid,
-                        "Linkedid": lid, "Timestamp": f"{time.time():.6f}"})
+                    self.ami.events.put_nowait(events.fact_event(
+                        fact, "resync", uid, lid, channel=channel, **values))
 
 
 async def run_forever(settings: Settings, controller: Controller) -> None:

@@ -21,14 +21,15 @@ from callcenter.domain.calls import (
     build_record,
     call_of_leg,
 )
+from callcenter.telephony.ami.events import Ev
 
 # Events the tracker keeps for a call; everything else about a channel is noise for the record.
 CALL_EVENTS = frozenset({
-    "Newchannel", "Hangup", "HangupRequest", "SoftHangupRequest", "MixMonitorStart",
-    "MixMonitorStop", "UserEvent", "QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon",
-    "AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer", "DialBegin", "DialEnd",
-    "BridgeEnter", "BridgeLeave", "CoreShowChannel", "QueueEntry", "ConfbridgeJoin",
-    "ConfbridgeLeave",
+    Ev.NEWCHANNEL, Ev.HANGUP, Ev.HANGUP_REQUEST, Ev.SOFT_HANGUP_REQUEST, Ev.MIXMONITOR_START,
+    Ev.MIXMONITOR_STOP, Ev.USER_EVENT, Ev.QUEUE_CALLER_JOIN, Ev.QUEUE_CALLER_LEAVE,
+    Ev.QUEUE_CALLER_ABANDON, Ev.AGENT_CALLED, Ev.AGENT_CONNECT, Ev.AGENT_COMPLETE,
+    Ev.AGENT_RING_NO_ANSWER, Ev.DIAL_BEGIN, Ev.DIAL_END, Ev.BRIDGE_ENTER, Ev.BRIDGE_LEAVE,
+    Ev.CORE_SHOW_CHANNEL, Ev.QUEUE_ENTRY, Ev.CONFBRIDGE_JOIN, Ev.CONFBRIDGE_LEAVE,
 })
 SEAT_PREFIX = "seat"  # seats are PJSIP endpoints seat<id> (config.Seat.endpoint)
 # AgentComplete's Reason: who ended the conversation.
@@ -97,24 +98,24 @@ def _dialplan(e: Event) -> tuple[What, dict[str, str]] | None:
 _SAID = itemgetter(1)
 # AMI event name -> what it says about its call, and with which values.
 _TRANSLATE: dict[str, Callable[[Event], tuple[What, dict[str, str]] | None]] = {
-    "Newchannel": _channel_start,
-    "CoreShowChannel": _channel_snapshot,
-    "Hangup": _channel_end,
-    "HangupRequest": lambda e: (What.HANGUP_REQUEST, {}),
-    "QueueCallerJoin": lambda e: (What.QUEUE_JOIN, {"queue": e.get("Queue", "")}),
-    "QueueEntry": lambda e: (What.QUEUE_WAITING, {"queue": e.get("Queue", ""),
+    Ev.NEWCHANNEL: _channel_start,
+    Ev.CORE_SHOW_CHANNEL: _channel_snapshot,
+    Ev.HANGUP: _channel_end,
+    Ev.HANGUP_REQUEST: lambda e: (What.HANGUP_REQUEST, {}),
+    Ev.QUEUE_CALLER_JOIN: lambda e: (What.QUEUE_JOIN, {"queue": e.get("Queue", "")}),
+    Ev.QUEUE_ENTRY: lambda e: (What.QUEUE_WAITING, {"queue": e.get("Queue", ""),
                                                   "wait_s": e.get("Wait", "")}),
-    "AgentCalled": lambda e: (What.AGENT_CALLED, {"queue": e.get("Queue", ""),
+    Ev.AGENT_CALLED: lambda e: (What.AGENT_CALLED, {"queue": e.get("Queue", ""),
                                                   "seat": _seat_of_member(e)}),
-    "AgentConnect": lambda e: (What.AGENT_CONNECT, {"queue": e.get("Queue", ""),
+    Ev.AGENT_CONNECT: lambda e: (What.AGENT_CONNECT, {"queue": e.get("Queue", ""),
                                                     "seat": _seat_of_member(e)}),
-    "AgentComplete": lambda e: (What.AGENT_COMPLETE, {
+    Ev.AGENT_COMPLETE: lambda e: (What.AGENT_COMPLETE, {
         "by": _ENDED_BY.get(e.get("Reason", ""), HungUpBy.UNKNOWN).value}),
-    "QueueCallerAbandon": lambda e: (What.QUEUE_ABANDON, {}),
-    "ConfbridgeJoin": lambda e: (What.CONF_JOIN, {}),
-    "DialEnd": lambda e: (What.DIAL_ANSWERED, {"dest": e.get("DestChannel", "")})
+    Ev.QUEUE_CALLER_ABANDON: lambda e: (What.QUEUE_ABANDON, {}),
+    Ev.CONFBRIDGE_JOIN: lambda e: (What.CONF_JOIN, {}),
+    Ev.DIAL_END: lambda e: (What.DIAL_ANSWERED, {"dest": e.get("DestChannel", "")})
     if e.get("DialStatus") == "ANSWER" else (What.OTHER, {}),
-    "UserEvent": _dialplan,
+    Ev.USER_EVENT: _dialplan,
 }
 
 

@@ -15,6 +15,7 @@ import logging
 
 from callcenter.domain.calls import GRACE
 from callcenter.services.call_log import CallLog
+from callcenter.telephony.ami.events import Ev
 from callcenter.telephony.ami.parse import Message
 from callcenter.telephony.call_facts import call_of
 from callcenter.telephony.tracker import CallTracker
@@ -58,8 +59,8 @@ class CallService:
         lid = call_of(msg)
         # A call's own start (its citizen's Newchannel) or a resync snapshot opens a call; any
         # other event of a call not held, a new leg's Newchannel included, is a fragment.
-        opens = msg.get("Event") == "CoreShowChannel" or (
-            msg.get("Event") == "Newchannel" and msg.get("Uniqueid") == lid)
+        opens = msg.get("Event") == Ev.CORE_SHOW_CHANNEL or (
+            msg.get("Event") == Ev.NEWCHANNEL and msg.get("Uniqueid") == lid)
         fragment = bool(lid) and lid not in self.tracker.calls and (
             not opens or lid in self._handed)
         done = self.tracker.feed(msg)
@@ -70,7 +71,7 @@ class CallService:
             task = asyncio.get_running_loop().create_task(self._merge_if_stored(lid))
             self._checks.add(task)
             task.add_done_callback(self._checks.discard)
-        if msg.get("Event") == "AgentConnect" and lid in self.tracker.calls and \
+        if msg.get("Event") == Ev.AGENT_CONNECT and lid in self.tracker.calls and \
                 lid not in done and lid not in self._handed:
             # A checkpoint of the answered call: a controller killed before the citizen hangs
             # up still leaves a record for the next run to complete.

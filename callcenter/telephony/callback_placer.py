@@ -22,14 +22,15 @@ from callcenter.contract.dialplan import (
     CC_SURVEY_TICKET,
     CONTEXT_CALLBACK,
     CONTEXT_SURVEY,
-    USEREVENT_NAME,
     Fact,
 )
 from callcenter.domain.callbacks import CallbackRequest, CallbackState, outcome
 from callcenter.domain.calls import call_of_leg
 from callcenter.domain.privacy import mask_number
 from callcenter.telephony.ami import actions as ami_actions
+from callcenter.telephony.ami import events
 from callcenter.telephony.ami.client import AmiError
+from callcenter.telephony.ami.events import Ev
 from callcenter.telephony.ami.parse import Message
 from callcenter.telephony.desk.control import Sender
 
@@ -47,7 +48,7 @@ class CallbackStore(Protocol):
 
 
 class CallbackPlacer:
-    WANTS = frozenset({"OriginateResponse"})
+    WANTS = frozenset({Ev.ORIGINATE_RESPONSE})
 
     def __init__(self, settings: Settings, ami: Sender, store: CallbackStore) -> None:
         self.settings = settings
@@ -138,12 +139,10 @@ class CallbackPlacer:
         uid = msg.get("Uniqueid", "")
         if uid not in self._placing or call_of_leg(uid) is None:
             return
-        name = msg.get("Event")
-        if name == "UserEvent" and msg.get("UserEvent") == USEREVENT_NAME \
-                and msg.get("Fact") == Fact.CALLBACK:
+        if events.fact_of(msg) == Fact.CALLBACK:
             status = msg.get("Status", "")
             self._settle(uid, outcome(status), f"citizen: {status or 'not dialled'}")
-        elif name == "OriginateResponse" and msg.get("Response") == "Failure":
+        elif events.failed_originate(msg):
             # Reason: Asterisk's control frame, 3 ringing out (no answer), 5 busy.
             reason = msg.get("Reason", "?")
             state = {"3": CallbackState.NO_ANSWER, "5": CallbackState.BUSY}.get(

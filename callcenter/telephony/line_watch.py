@@ -13,6 +13,8 @@ from typing import Any
 
 from callcenter.contract.dialplan import CONTEXT_PREFIX
 from callcenter.domain.calls import Event, call_of_leg
+from callcenter.telephony.ami import events
+from callcenter.telephony.ami.events import Ev
 from callcenter.telephony.call_facts import timestamp
 
 IVR, WAITING, TALKING = "ivr", "waiting", "talking"
@@ -26,9 +28,9 @@ class _Citizen:
 
 
 class LineWatch:
-    WANTS = frozenset({"Newchannel", "Hangup", "QueueCallerJoin", "QueueCallerLeave",
-                       "QueueCallerAbandon", "AgentConnect", "DialEnd", "CoreShowChannel",
-                       "CoreShowChannelsComplete", "QueueEntry"})
+    WANTS = frozenset({Ev.NEWCHANNEL, Ev.HANGUP, Ev.QUEUE_CALLER_JOIN, Ev.QUEUE_CALLER_LEAVE,
+                       Ev.QUEUE_CALLER_ABANDON, Ev.AGENT_CONNECT, Ev.DIAL_END,
+                       Ev.CORE_SHOW_CHANNEL, Ev.CORE_SHOW_CHANNELS_COMPLETE, Ev.QUEUE_ENTRY})
 
     def __init__(self) -> None:
         self.calls: dict[str, _Citizen] = {}
@@ -39,36 +41,36 @@ class LineWatch:
         name = e.get("Event", "")
         uid, lid = e.get("Uniqueid", ""), e.get("Linkedid", "")
         at = timestamp(e)
-        if name == "CoreShowChannelsComplete":
+        if name == Ev.CORE_SHOW_CHANNELS_COMPLETE:
             listed = self._listed.pop(e.get("ActionID", ""), set())
             gone = [c for c in self.calls if c not in listed]
             for c in gone:
                 del self.calls[c]
             return bool(gone)
         citizen = bool(uid) and uid == lid and call_of_leg(uid) is None
-        if name == "QueueEntry" and uid:
+        if name == Ev.QUEUE_ENTRY and uid:
             wait = float(e.get("Wait", "0") or 0)
             self.calls[uid] = _Citizen(WAITING, at - wait, e.get("Queue", ""))
             return True
         if not citizen:
             return False
         call = self.calls.get(uid)
-        if name == "Newchannel" and e.get("Context", "").startswith(CONTEXT_PREFIX):
+        if name == Ev.NEWCHANNEL and e.get("Context", "").startswith(CONTEXT_PREFIX):
             self.calls[uid] = _Citizen(IVR, at)
-        elif name == "CoreShowChannel":
+        elif name == Ev.CORE_SHOW_CHANNEL:
             self._listed.setdefault(e.get("ActionID", ""), set()).add(uid)
             if call is None:
                 self.calls[uid] = _Citizen(TALKING if e.get("BridgeId") else IVR, at)
             return call is None
         elif call is None:
             return False
-        elif name == "Hangup":
+        elif name == Ev.HANGUP:
             del self.calls[uid]
-        elif name == "QueueCallerJoin":
+        elif name == Ev.QUEUE_CALLER_JOIN:
             call.phase, call.since, call.queue = WAITING, at, e.get("Queue", "")
-        elif name in ("QueueCallerLeave", "QueueCallerAbandon") and call.phase == WAITING:
+        elif name in (Ev.QUEUE_CALLER_LEAVE, Ev.QUEUE_CALLER_ABANDON) and call.phase == WAITING:
             call.phase, call.since = IVR, at
-        elif name == "AgentConnect" or (name == "DialEnd" and e.get("DialStatus") == "ANSWER"):
+        elif name == Ev.AGENT_CONNECT or events.answered_dial(e):
             call.phase, call.since = TALKING, at
         else:
             return False

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from callcenter.contract.dialplan import USEREVENT_NAME, Fact
+from callcenter.contract.dialplan import Fact
 from callcenter.domain.calls import Event, Trail, is_gone, wire_text
+from callcenter.telephony.ami import events
+from callcenter.telephony.ami.events import Ev
 from callcenter.telephony.call_facts import CALL_EVENTS, call_of, timestamp
 
 
@@ -24,7 +26,7 @@ class _Call:
 
 class CallTracker:
     # What the tracker reads from the AMI stream (for AmiParser's `wanted`).
-    WANTS = CALL_EVENTS | {"CoreShowChannelsComplete"}
+    WANTS = CALL_EVENTS | {Ev.CORE_SHOW_CHANNELS_COMPLETE}
 
     def __init__(self) -> None:
         self.calls: dict[str, _Call] = {}
@@ -33,7 +35,7 @@ class CallTracker:
     def feed(self, event: Event) -> list[str]:
         """Take one event; return the linkedids of calls that this event completed."""
         name = event.get("Event", "")
-        if name == "CoreShowChannelsComplete":
+        if name == Ev.CORE_SHOW_CHANNELS_COMPLETE:
             return self._snapshot_done(event)
         if name not in CALL_EVENTS:
             return []
@@ -44,11 +46,11 @@ class CallTracker:
         call.events.setdefault(wire_text(event), event)
         call.last_seen = max(call.last_seen, timestamp(event))
         uid = event.get("Uniqueid", "")
-        if name == "CoreShowChannel":
+        if name == Ev.CORE_SHOW_CHANNEL:
             self._snapshot.setdefault(event.get("ActionID", ""), set()).add(lid)
-        if uid and name in ("Newchannel", "CoreShowChannel"):
+        if uid and name in (Ev.NEWCHANNEL, Ev.CORE_SHOW_CHANNEL):
             call.seen.add(uid)
-        elif uid and name == "Hangup":
+        elif uid and name == Ev.HANGUP:
             call.seen.add(uid)
             call.dead.add(uid)
         if lid in call.dead and call.seen <= call.dead:
@@ -62,17 +64,15 @@ class CallTracker:
                 if lid not in present and is_gone(call.last_seen, taken_at)]
         for lid in gone:
             # The record says the call is over though no hang-up was seen (not in progress).
-            fact = {"Event": "UserEvent", "UserEvent": USEREVENT_NAME, "Fact": Fact.GONE.value,
-                    "Origin": "resync", "Uniqueid": lid, "Linkedid": lid,
-                    "Timestamp": event.get("Timestamp", f"{taken_at:.6f}")}
+            fact = events.fact_event(Fact.GONE, "resync", lid, lid,
+                                     event.get("Timestamp", f"{taken_at:.6f}"))
             self.calls[lid].events.setdefault(wire_text(fact), fact)
         return gone
 
     def has_fact(self, linkedid: str, fact: str) -> bool:
         call = self.calls.get(linkedid)
         return call is not None and any(
-            e.get("Event") == "UserEvent" and e.get("UserEvent") == USEREVENT_NAME
-            and e.get("Fact") == fact for e in call.events.values())
+            events.fact_of(e) == fact for e in call.events.values())
 
     def is_complete(self, linkedid: str) -> bool:
         call = self.calls.get(linkedid)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from callcenter.telephony.ami import actions as ami_actions
 from callcenter.telephony.ami.actions import Action
+from callcenter.telephony.ami.events import Ev
 from callcenter.telephony.ami.parse import AmiParser, AmiProtocolError, Message
 
 log = logging.getLogger(__name__)
@@ -202,7 +203,7 @@ class AmiClient:
     async def resync(self) -> None:
         """Ask Asterisk for its live state; the answers reach the consumer as events."""
         reply = await self.send(ami_actions.core_show_channels(), timeout=30)
-        self.snapshot = [e for e in reply.events if e.get("Event") == "CoreShowChannel"]
+        self.snapshot = [e for e in reply.events if e.get("Event") == Ev.CORE_SHOW_CHANNEL]
         await self.send(ami_actions.queue_status(self.resync_queue), timeout=30)
 
     def drop(self) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,14 +30,15 @@ from callcenter.contract.dialplan import (
     CONTEXT_HOLD,
     CONTEXT_REQUEUE,
     CONTEXT_TRANSFER_SEAT,
-    USEREVENT_NAME,
     Fact,
 )
 from callcenter.domain import desk_calls as rules
 from callcenter.domain.calls import call_of_leg, party_leg_id, recording_relpath
 from callcenter.domain.desk_calls import DeskRequest, RequestState
 from callcenter.telephony.ami import actions as ami_actions
+from callcenter.telephony.ami import events
 from callcenter.telephony.ami.client import AmiError, Reply
+from callcenter.telephony.ami.events import Ev
 from callcenter.telephony.ami.parse import Message
 from callcenter.telephony.call_facts import call_of, seat_of_channel
 
@@ -81,7 +81,7 @@ class LiveCall:
 
 class CallControl:
     # Events it reads, beyond the call tracker's.
-    WANTS = frozenset({"OriginateResponse", "ConfbridgeJoin", "ConfbridgeLeave"})
+    WANTS = frozenset({Ev.ORIGINATE_RESPONSE, Ev.CONFBRIDGE_JOIN, Ev.CONFBRIDGE_LEAVE})
 
     def __init__(self, settings: Settings, ami: Sender, requests: Requests,
                  inject: Callable[[Message], None],
@@ -107,28 +107,27 @@ class CallControl:
     def on_event(self, msg: Message) -> None:
         name = msg.get("Event", "")
         uid = msg.get("Uniqueid", "")
-        if name == "UserEvent" and msg.get("UserEvent") == USEREVENT_NAME \
-                and msg.get("Fact") == Fact.START and msg.get("Recording"):
+        if events.fact_of(msg) == Fact.START and msg.get("Recording"):
             self._recording[msg.get("Linkedid", "")] = msg["Recording"]
-        elif name == "AgentConnect" and msg.get("MemberName"):
+        elif name == Ev.AGENT_CONNECT and msg.get("MemberName"):
             self._connected(msg, msg["MemberName"])
-        elif name == "DialEnd" and msg.get("DialStatus") == "ANSWER" and uid \
+        elif events.answered_dial(msg) and uid \
                 and seat_of_channel(msg.get("DestChannel", "")) and uid == call_of(msg):
             # (An Originate's DialEnd has no caller: a seat rung by the controller, not one
             # the citizen was put through to.)
             # A seat rung directly (a transfer to it) answered the citizen.
             self._connected(msg, seat_of_channel(msg["DestChannel"]))
-        elif name == "Newchannel" and call_of_leg(uid):
+        elif name == Ev.NEWCHANNEL and call_of_leg(uid):
             self._party_channel[uid] = msg.get("Channel", "")
-        elif name == "ConfbridgeJoin" and call_of_leg(uid):
+        elif name == Ev.CONFBRIDGE_JOIN and call_of_leg(uid):
             self._settle(uid, JOINED)
             party = call_of_leg(uid)
             joined = self.by_call.get(party[0]) if party else None
             if joined is not None:
                 joined.units_in.add(uid)
-        elif name == "OriginateResponse" and msg.get("Response") == "Failure":
+        elif events.failed_originate(msg):
             self._settle(uid, f"failed: reason {msg.get('Reason', '?')}")
-        elif name == "Hangup":
+        elif name == Ev.HANGUP:
             self._hung_up(uid, msg.get("Channel", ""), msg.get("Cause", ""))
 
     def _connected(self, msg: Message, seat: str) -> None:
@@ -405,9 +404,8 @@ class CallControl:
 
     def _fact(self, live: LiveCall, fact: Fact, uid: str = "", **values: str) -> None:
         """A fact of the controller's own put in the call's event stream (and so its trail)."""
-        self.inject({"Event": "UserEvent", "UserEvent": USEREVENT_NAME, "Fact": fact.value,
-                     **values, "Origin": "controller", "Uniqueid": uid or live.linkedid,
-                     "Linkedid": live.linkedid, "Timestamp": f"{time.time():.6f}"})
+        self.inject(events.fact_event(fact, "controller", uid or live.linkedid, live.linkedid,
+                                      **values))
 
     async def _dial(self, live: LiveCall, unit: str, number: str) -> str:
         live.legs += 1
