@@ -48,6 +48,7 @@ from callcenter.services.units import UnitsDirectory
 from callcenter.services.wallboard import Wallboard
 from callcenter.services.watched_file import FollowedFile
 from callcenter.storage.engine import make_engine, migrate
+from callcenter.telephony.line_config import LineConfig, SeatLine
 
 if TYPE_CHECKING:
     from callcenter.api.services import Api
@@ -68,6 +69,18 @@ def system_clock() -> datetime:
 
 def _looked_up_clock() -> datetime:
     return system_clock()  # looked up at each call, so a moved clock is seen
+
+
+def line_config(s: Settings) -> LineConfig:
+    """The slice of the settings the controller's parts on the line use."""
+    return LineConfig(
+        number=s.number, trunk=s.trunk_outbound,
+        seats=tuple(SeatLine(seat.id, seat.interface,
+                             tuple(seat.penalties(s.queue_name).items())) for seat in s.seats),
+        seat_ring_s=s.queue_ring_timeout, unit_ring_s=s.conference_ring_timeout,
+        outside_ring_s=s.duty_ring_timeout, wrapup_s=s.queue_wrapup,
+        auto_pause_after=s.queue_auto_pause_after, recordings_root=s.asterisk_recording_root,
+        tz=s.tz, unmanaged_ready=s.profile == "sandbox", auto_callbacks=s.callback_auto)
 
 
 def rules_context(settings: Settings) -> RulesContext:
@@ -271,9 +284,12 @@ class Hotline:
             return decision.leader if decision.night else decision.duty
 
         night = NightLine(self.engine, lambda: self.tickets, s.tz, self.clock, alert_whom)
-        return Controller(s, ami, agi, CallService(self.call_log, grace), self.desk(),
-                          self.desk_calls(), night, self.callbacks(), self.wallboard(),
-                          on_stopped)
+        config = line_config(s)
+        # The desk's requests on live calls; the facts it makes join the call's event stream.
+        control = CallControl(config, ami, self.desk_calls(), ami.events.put_nowait)
+        return Controller(config, ami, agi, CallService(self.call_log, grace), self.desk(),
+                          control, CallbackPlacer(config, ami, self.callbacks()), LineWatch(),
+                          night, self.wallboard(), on_stopped)
 
     def _record_survey(self, ticket_id: int, callback: Callback) -> None:
         """The answers keyed in a satisfaction callback, recorded on the ticket by the line."""

@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 
-from callcenter.config import Settings
 from callcenter.contract.dialplan import (
     CONTEXT_PREFIX,
     RECOVERABLE,
@@ -34,8 +33,9 @@ from callcenter.telephony.ami.events import Ev
 from callcenter.telephony.ami.parse import Message
 from callcenter.telephony.call_facts import call_of
 from callcenter.telephony.call_service import CallService
-from callcenter.telephony.callback_placer import CallbackPlacer, CallbackStore
-from callcenter.telephony.desk.control import CallControl, Requests
+from callcenter.telephony.callback_placer import CallbackPlacer
+from callcenter.telephony.desk.control import CallControl
+from callcenter.telephony.line_config import LineConfig
 from callcenter.telephony.line_watch import LineWatch
 from callcenter.telephony.tracker import CallTracker
 
@@ -81,29 +81,29 @@ class LineBoard(Protocol):
 
 
 class Controller:
-    def __init__(self, settings: Settings, ami: AmiPort, agi: FastAgiServer,
-                 calls: CallService, desk: SeatStates, requests: Requests, night: NightDuty,
-                 callbacks: CallbackStore, board: LineBoard,
-                 on_stopped: Callable[[], None] | None = None,
+    def __init__(self, config: LineConfig, ami: AmiPort, agi: FastAgiServer,
+                 calls: CallService, desk: SeatStates, control: CallControl,
+                 callbacks: CallbackPlacer, line: LineWatch, night: NightDuty,
+                 board: LineBoard, on_stopped: Callable[[], None] | None = None,
                  follow_every: float = 1.0) -> None:
-        self.settings = settings
+        self.config = config
         self.ami = ami
         self.agi = agi
         self.calls = calls
         self.desk = desk
         self.night = night
-        # The desk's requests on live calls (three-way calls); its facts join the event stream.
-        self.control = CallControl(settings, ami, requests, ami.events.put_nowait,
-                                   self._seat_left)
-        self.callbacks = CallbackPlacer(settings, ami, callbacks)
+        # The desk's requests on live calls (three-way calls); a seat that leaves a conference
+        # begins its after-call work here.
+        self.control = control
+        control.on_seat_left = self._seat_left
+        self.callbacks = callbacks
         self.board = board
-        self.line = LineWatch()
+        self.line = line
         self._line_written: dict[str, Any] | None = None
         self.follow_every = follow_every
         # A seat nobody ever logged in at: the sandbox's phones are in the queue; a production
         # seat is not until an agent logs in.
-        self.unmanaged = AgentState.READY if settings.profile == "sandbox" \
-            else AgentState.LOGGED_OUT
+        self.unmanaged = AgentState.READY if config.unmanaged_ready else AgentState.LOGGED_OUT
         self._applied: int | None = None  # the desk generation the queue follows
         # What app_queue was last told per seat; a change re-sends only the seats it moves.
         self._sent: dict[tuple[str, str], tuple[AgentState, str]] = {}  # (seat, queue)
@@ -138,16 +138,16 @@ class Controller:
                 self._desk_task(self._alert_leader(call_of(msg)))
         if not seat:
             return
-        if name == Ev.AGENT_COMPLETE and self.settings.queue_wrapup > 0:
+        if name == Ev.AGENT_COMPLETE and self.config.wrapup_s > 0:
             # Moved into a three-way call, the seat is still talking: its after-call work
             # begins when it leaves (_seat_left).
             if not self.control.in_conference(seat):
                 self._desk_task(self._after_call(seat))
         elif name == Ev.AGENT_CONNECT:
             self._unanswered.pop(seat, None)
-        elif name == Ev.AGENT_RING_NO_ANSWER and self.settings.queue_auto_pause_after > 0:
+        elif name == Ev.AGENT_RING_NO_ANSWER and self.config.auto_pause_after > 0:
             self._unanswered[seat] = self._unanswered.get(seat, 0) + 1
-            if self._unanswered[seat] >= self.settings.queue_auto_pause_after:
+            if self._unanswered[seat] >= self.config.auto_pause_after:
                 del self._unanswered[seat]
                 self._desk_task(self._pause_unanswered(seat))
 
@@ -188,7 +188,7 @@ class Controller:
             log.exception("writing the line's state for the wallboard failed (retried)")
 
     def _seat_left(self, seat: str) -> None:
-        if self.settings.queue_wrapup > 0:
+        if self.config.wrapup_s > 0:
             self._desk_task(self._after_call(seat))
 
     def _desk_task(self, work: Coroutine[Any, Any, None]) -> None:
@@ -200,14 +200,14 @@ class Controller:
         try:
             if await asyncio.to_thread(self.desk.pause_unanswered, seat):
                 log.warning("seat %s paused: %d rings in a row unanswered", seat,
-                            self.settings.queue_auto_pause_after)
+                            self.config.auto_pause_after)
                 await self._apply_desk()
         except Exception:
             log.exception("pausing seat %s after unanswered rings", seat)
 
     async def _after_call(self, seat: str) -> None:
         """After-call work: the seat paused (stored) for queue.wrapup seconds, then ready."""
-        span = timedelta(seconds=self.settings.queue_wrapup)
+        span = timedelta(seconds=self.config.wrapup_s)
         try:
             if not await asyncio.to_thread(self.desk.begin_after_call, seat):
                 return
@@ -260,11 +260,11 @@ class Controller:
         # made to follow the stored statuses again: app_queue's memory is not trusted.
         self._applied = None
         self._sent.clear()
-        if self.settings.queue_wrapup > 0:
+        if self.config.wrapup_s > 0:
             # After-call work left over by a stopped controller ends when it would have.
             try:
                 await asyncio.to_thread(self.desk.end_after_call,
-                                        timedelta(seconds=self.settings.queue_wrapup))
+                                        timedelta(seconds=self.config.wrapup_s))
             except Exception:
                 log.exception("ending after-call work left over")
         await self._apply_desk()
@@ -295,15 +295,14 @@ class Controller:
         except Exception:
             log.exception("reading the agents' statuses failed; the queue stays as it is")
             return
-        general = self.settings.queue_name
         try:
-            for seat in self.settings.seats:
+            for seat in self.config.seats:
                 status = statuses.get(seat.id)
                 wanted = (status.state, status.reason) if status is not None \
                     else (self.unmanaged, "")
                 state, reason = wanted
                 # Each queue the seat answers (its skills), with its penalty there.
-                for queue, penalty in seat.penalties(general).items():
+                for queue, penalty in seat.penalties:
                     if self._sent.get((seat.id, queue)) == wanted:
                         continue
                     if state is AgentState.LOGGED_OUT:
@@ -350,15 +349,14 @@ class Controller:
                         fact, "resync", uid, lid, channel=channel, **values))
 
 
-async def run_forever(settings: Settings, controller: Controller) -> None:
+async def run_forever(controller: Controller, listening: str = "") -> None:
     """Run until SIGTERM or SIGINT, then store everything held and return (exit status 0)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await controller.start()
-    log.info("controller running: AMI %s:%s, FastAGI %s:%s", settings.ami_host,
-             settings.ami_port, settings.agi_host, settings.agi_port)
+    log.info("controller running: %s", listening)
     try:
         await stop.wait()
         log.info("controller stopping: storing %d calls held", controller.calls.held)

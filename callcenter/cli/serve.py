@@ -49,7 +49,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from callcenter.controller import run_forever
 
     with hotline_of(settings) as hotline, contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_forever(settings, hotline.controller()))
+        asyncio.run(run_forever(hotline.controller(), f"AMI {settings.ami_host}:"
+                                f"{settings.ami_port}, FastAGI {settings.agi_host}:"
+                                f"{settings.agi_port}"))
     return 0
 
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
-from callcenter.config import Settings
 from callcenter.contract.dialplan import (
     CC_CALLBACK_REC,
     CC_SURVEY_TICKET,
@@ -32,7 +31,8 @@ from callcenter.telephony.ami import events
 from callcenter.telephony.ami.client import AmiError
 from callcenter.telephony.ami.events import Ev
 from callcenter.telephony.ami.parse import Message
-from callcenter.telephony.desk.control import Sender
+from callcenter.telephony.desk.line import Sender
+from callcenter.telephony.line_config import LineConfig
 
 log = logging.getLogger(__name__)
 POLICY_EVERY = 10.0  # seconds between the policy's looks for missed calls due a callback
@@ -50,8 +50,8 @@ class CallbackStore(Protocol):
 class CallbackPlacer:
     WANTS = frozenset({Ev.ORIGINATE_RESPONSE})
 
-    def __init__(self, settings: Settings, ami: Sender, store: CallbackStore) -> None:
-        self.settings = settings
+    def __init__(self, config: LineConfig, ami: Sender, store: CallbackStore) -> None:
+        self.config = config
         self.ami = ami
         self.store = store
         self._placing: set[str] = set()  # channel ids placed by this process, not yet settled
@@ -67,7 +67,7 @@ class CallbackPlacer:
             log.warning("%d callbacks left under way by a stopped controller: failed", left)
 
     async def poll(self) -> None:
-        if self.settings.callback_auto and time.monotonic() >= self._next_policy_pass:
+        if self.config.auto_callbacks and time.monotonic() >= self._next_policy_pass:
             self._next_policy_pass = time.monotonic() + POLICY_EVERY
             try:
                 due = await asyncio.to_thread(self.store.place_due)
@@ -86,20 +86,19 @@ class CallbackPlacer:
     async def _place(self, r: CallbackRequest) -> None:
         if r.kind == "satisfaction" and not r.seat:
             return await self._survey(r)
-        seat = next((s for s in self.settings.seats if s.id == r.seat), None)
+        seat = self.config.seat(r.seat)
         if seat is None or not r.number.isdigit():
             await self._write(r.channel_id, CallbackState.FAILED,
                               "callbacks.seat: no such seat" if seat is None
                               else "callbacks.number: not a number the line dials")
             return
-        base = (f"{self.settings.asterisk_recording_root.rstrip('/')}/"
-                f"{datetime.now(self.settings.tz):%Y/%m/%d}/{r.channel_id}")
+        base = self.config.recording_base(r.channel_id, datetime.now(UTC))
         self._placing.add(r.channel_id)
         try:
             reply = await self.ami.send(ami_actions.originate(
                 seat.interface, CONTEXT_CALLBACK, r.number,
-                caller_id=f'"回拨 {mask_number(r.number)}" <{self.settings.number}>',
-                timeout_ms=self.settings.queue_ring_timeout * 1000,
+                caller_id=f'"回拨 {mask_number(r.number)}" <{self.config.number}>',
+                timeout_ms=self.config.seat_ring_s * 1000,
                 variables={CC_CALLBACK_REC: base}, channel_id=r.channel_id))
         except (AmiError, TimeoutError) as exc:
             # Not known whether Asterisk took it: the attempt is not re-sent (it could ring
@@ -122,9 +121,8 @@ class CallbackPlacer:
         self._placing.add(r.channel_id)
         try:
             reply = await self.ami.send(ami_actions.originate(
-                f"PJSIP/{r.number}@{self.settings.trunk_outbound}", CONTEXT_SURVEY, "s",
-                caller_id=f'"{self.settings.number}" <{self.settings.number}>',
-                timeout_ms=self.settings.duty_ring_timeout * 1000,
+                self.config.outside(r.number), CONTEXT_SURVEY, "s",
+                caller_id=self.config.caller_id, timeout_ms=self.config.outside_ring_s * 1000,
                 variables={CC_SURVEY_TICKET: str(r.ticket_id)}, channel_id=r.channel_id))
         except (AmiError, TimeoutError) as exc:
             self._placing.discard(r.channel_id)
