@@ -11,6 +11,7 @@ sandbox a developer runs and the one the tests run never share configuration or 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -20,6 +21,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,8 +79,28 @@ def _unmount_below(path: Path) -> None:
             subprocess.run(["umount", "-l", target], check=False, capture_output=True)
 
 
+@contextlib.contextmanager
+def _provisioning(settings: Settings) -> Iterator[None]:
+    """One provisioning at a time per cache: two sandboxes started together (two test
+    workers) would otherwise both build the root into the same folder."""
+    settings.sandbox_cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.sandbox_cache_dir / ".provisioning.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def install(settings: Settings, log: bool = True) -> Path:
     """Provision the cached root; idempotent. Returns the root."""
+    if root_is_sound(base_root(settings)):
+        return _install(settings, log)  # nothing to build: no lock to wait for
+    with _provisioning(settings):
+        return _install(settings, log)
+
+
+def _install(settings: Settings, log: bool) -> Path:
     root = base_root(settings)
     if root_is_sound(root):
         if log:
@@ -188,8 +210,11 @@ def host_account() -> tuple[int, int]:
     try:
         entry = pwd.getpwnam(HOST_USER)
     except KeyError:
-        _run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir",
-              "/nonexistent", "--shell", "/usr/sbin/nologin", HOST_USER])
+        # Another sandbox starting at the same moment (a second test worker) may make it
+        # first; if it still is not there, the lookup below says so.
+        with contextlib.suppress(subprocess.CalledProcessError):
+            _run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir",
+                  "/nonexistent", "--shell", "/usr/sbin/nologin", HOST_USER])
         entry = pwd.getpwnam(HOST_USER)
     return entry.pw_uid, entry.pw_gid
 

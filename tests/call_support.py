@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import ports
 from sqlalchemy import select
 
 from callcenter import simulate
@@ -13,7 +14,7 @@ from callcenter.config import Settings
 from callcenter.storage.tables import CallRow
 from callcenter.storage.uow import UnitOfWork
 
-_ports = iter(range(25100, 25400, 3))
+_calls = iter(enumerate(ports.CITIZENS))
 
 if TYPE_CHECKING:
     from callcenter.controller import Controller
@@ -25,11 +26,11 @@ def place_call(settings: Settings, caller: str, hold_ms: int, key: str | None = 
                more_keys: Sequence[tuple[str, int]] = ()) -> simulate.Sipp:
     """A citizen's call; `key` pressed key_after_ms after answer, `then_key` then_after_ms
     after that, then each of `more_keys` (key, ms after the one before)."""
-    port = next(_ports)
+    n, port = next(_calls)
     keys = [(key, key_after_ms)] if key else []
     keys += [(then_key, then_after_ms)] if then_key else []
     keys += list(more_keys)
-    return simulate.call(settings.number, settings.sip_port, port, 28000 + 10 * (port - 25100),
+    return simulate.call(settings.number, settings.sip_port, port, ports.media(100 + n),
                          caller, hold_ms, audio=audio, keys=keys, timeout_s=90)
 
 

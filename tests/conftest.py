@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import ports
 import pytest
 from tickets_support import CTX, UNITS, Clock
 
@@ -23,19 +24,20 @@ from callcenter.config import PROJECT_ROOT, Settings, load_settings
 from callcenter.services.tickets import TicketService
 from callcenter.storage.engine import make_engine, migrate
 
-# Ports apart from the defaults, so a developer's running sandbox is never disturbed.
-TEST_CONFIG = """
+# Ports apart from the defaults, so a developer's running sandbox is never disturbed, and
+# apart for each pytest-xdist worker (tests/ports.py).
+TEST_CONFIG = f"""
 [hotline]
 number = "12345"
 timezone = "Asia/Shanghai"
 [asterisk]
 profile = "sandbox"
-ami_port = 25038
-sip_port = 25060
-agi_port = 25073
+ami_port = {ports.AMI}
+sip_port = {ports.SIP}
+agi_port = {ports.AGI}
 ami_secret_file = "ami.secret"
-rtp_start = 26000
-rtp_end = 26999
+rtp_start = {ports.RTP[0]}
+rtp_end = {ports.RTP[1]}
 [queue]
 name = "hotline"
 strategy = "rrmemory"
@@ -44,18 +46,18 @@ retry = 1
 max_wait = 60
 wrapup = 0
 [trunk]
-sandbox_port = 25070
-sandbox_out_port = 25079
+sandbox_port = {ports.TRUNK}
+sandbox_out_port = {ports.PSTN}
 [conference]
 ring_timeout = 8
 [[seats]]
 id = "8001"
 name = "一号席"
-sandbox_port = 25071
+sandbox_port = {ports.SEATS[0]}
 [[seats]]
 id = "8002"
 name = "二号席"
-sandbox_port = 25072
+sandbox_port = {ports.SEATS[1]}
 [ivr]
 menu_enabled = false
 menu_timeout = 3
@@ -189,7 +191,7 @@ def wait_port_free(port: int, timeout: float = 10) -> None:
 
 @pytest.fixture
 def seat_phones(settings: Settings, asterisk: sandbox.Instance) -> Iterator[list[simulate.Sipp]]:
-    phones = [simulate.seat_phone(seat.sandbox_port, 27000 + 10 * i)
+    phones = [simulate.seat_phone(seat.sandbox_port, ports.media(i))
               for i, seat in enumerate(settings.seats)]
     time.sleep(0.3)
     yield phones
@@ -238,16 +240,48 @@ def pg_server() -> Iterator[str]:
 _db_counter = iter(range(1, 10_000))
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store migrated once per test process; each test gets a copy (marker `empty_store`:
+    an empty one, for the tests of the migrations themselves)."""
+    path = tmp_path_factory.mktemp("template") / "calls.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    with engine.begin() as conn:  # everything in the main file before it is copied
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: str) -> str:
+    """The PostgreSQL twin of sqlite_template: a database each test's is created from."""
+    import psycopg
+
+    with psycopg.connect(pg_server + "/postgres", autocommit=True) as conn:
+        conn.execute("CREATE DATABASE migrated")
+    engine = make_engine(f"{pg_server}/migrated")
+    migrate(engine)
+    engine.dispose()
+    return "migrated"
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh store, already migrated unless the test is marked `empty_store`."""
+    empty = request.node.get_closest_marker("empty_store") is not None
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'calls.db'}"
+        path = tmp_path / "calls.db"
+        if not empty:
+            shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     server: str = request.getfixturevalue("pg_server")
+    template = "" if empty else f" TEMPLATE {request.getfixturevalue('pg_template')}"
     name = f"t{next(_db_counter)}"
     import psycopg
 
     with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
+        conn.execute(f"CREATE DATABASE {name}{template}")
     return f"{server}/{name}"
 
 

@@ -8,6 +8,7 @@ import hashlib
 import time
 import wave
 
+import ports
 import pytest
 from call_support import finish, place_call, stored_calls
 from conftest import wait_port_free
@@ -251,7 +252,7 @@ async def test_menu_9_puts_an_emergency_ahead_and_menu_6_names_other_hotlines(
                               grace=1.0)
     other = {"other_hotlines": "消费投诉请拨一二三一五。"}
     # By day an emergency also calls the roster's duty officer (config/duty.toml of the tests).
-    duty_phone = simulate.seat_phone(settings.trunk_sandbox_out_port, 27600)
+    duty_phone = simulate.seat_phone(settings.trunk_sandbox_out_port, ports.media(60))
     await c.start()
     try:
         await asyncio.wait_for(c.ami.connected.wait(), 10)

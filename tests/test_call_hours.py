@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from alembic import command
 from sqlalchemy import Engine, delete, insert, select, update
 
@@ -215,6 +216,7 @@ def test_a_roll_up_of_a_generation_that_moved_on_is_never_used(store_url):
     engine.dispose()
 
 
+@pytest.mark.empty_store
 def test_calls_stored_before_the_roll_up_existed_are_covered(store_url):
     engine = make_engine(store_url)
     command.upgrade(alembic_config(engine), "0018")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 
+import ports
 import pytest
 from call_support import finish, place_call, stored_calls, until
 from conftest import wait_port_free
@@ -26,7 +27,7 @@ CITIZEN = "13800138061"
 @pytest.mark.parametrize("store_url", ["sqlite", "postgresql"], indirect=True)
 async def test_a_callback_asked_for_twice_rings_the_citizen_once(controller, seat_phones,
                                                                  settings, asterisk):
-    phone = simulate.talking_phone(settings.trunk_sandbox_out_port, 27300)
+    phone = simulate.talking_phone(settings.trunk_sandbox_out_port, ports.media(30))
     hotline = build(settings.with_overrides(store_url=str(controller.call_log.engine.url
                                                           .render_as_string(False))))
     try:
@@ -81,7 +82,7 @@ async def test_the_satisfaction_callback_by_keys_records_the_scores(controller, 
     from callcenter.services.tickets import TicketService
 
     # Solved (1); attitude 5, speed 4, result 3 — each while its question plays.
-    phone = simulate.keying_phone(settings.trunk_sandbox_out_port, 27400,
+    phone = simulate.keying_phone(settings.trunk_sandbox_out_port, ports.media(40),
                                   [("1", 2500), ("5", 1200), ("4", 1200), ("3", 1200)])
     number = "13800138062"
     hotline = build(settings.with_overrides(

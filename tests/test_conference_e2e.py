@@ -11,6 +11,7 @@ import wave
 from pathlib import Path
 from typing import Any
 
+import ports
 import pytest
 from call_support import finish, place_call, stored_calls, until
 from conftest import wait_port_free
@@ -67,7 +68,7 @@ async def answered_seat(controller) -> str:
 
 @pytest.fixture
 def unit_phone(settings, asterisk):
-    phone = simulate.seat_phone(settings.trunk_sandbox_out_port, 27100)
+    phone = simulate.seat_phone(settings.trunk_sandbox_out_port, ports.media(10))
     yield phone
     phone.stop()
     wait_port_free(settings.trunk_sandbox_out_port)

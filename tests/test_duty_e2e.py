@@ -9,6 +9,7 @@ import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import ports
 import pytest
 from call_support import finish, place_call, stored_calls, until
 from conftest import wait_port_free
@@ -72,7 +73,7 @@ def night_controller(settings, asterisk, tmp_path):
 def phone(settings, busy: bool = False) -> simulate.Sipp:
     port = settings.trunk_sandbox_out_port
     wait_port_free(port)
-    return simulate.busy_phone(port) if busy else simulate.seat_phone(port, 27200)
+    return simulate.busy_phone(port) if busy else simulate.seat_phone(port, ports.media(20))
 
 
 async def test_at_night_and_on_a_holiday_the_duty_phone_answers(night_controller, settings):

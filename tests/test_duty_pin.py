@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import stat
 
+import ports
 import pytest
 from call_support import stored_calls
 
@@ -51,7 +52,7 @@ async def test_a_supervisor_forces_night_from_a_seat_phone(settings, asterisk, s
         keys = [("9", 1500), ("9", 300), ("#", 300)]  # a wrong PIN first
         keys += [(d, 1500 if i == 0 else 300) for i, d in enumerate(pin)]
         keys += [("#", 300), ("2", 1500)]              # then the PIN, then 2: night
-        phone = simulate.call("*88", settings.sip_port, seat.sandbox_port, 27500, seat.id,
+        phone = simulate.call("*88", settings.sip_port, seat.sandbox_port, ports.media(50), seat.id,
                               hold_ms=16000, keys=keys, timeout_s=60)
         # The line says "done" and hangs up before this phone would: SIPp reports that BYE.
         await asyncio.to_thread(phone.wait, 60)

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from alembic import command
 from sqlalchemy import text
 
@@ -16,6 +17,7 @@ TRACE = json.loads((Path(__file__).parent / "data" / "answered_call.json").read_
 ROOT = "/var/spool/asterisk/hotline-rec"
 
 
+@pytest.mark.empty_store
 def test_event_rows_become_a_trail_and_back(store_url):
     engine = make_engine(store_url)
     cfg = alembic_config(engine)
@@ -56,6 +58,7 @@ def test_event_rows_become_a_trail_and_back(store_url):
     engine.dispose()
 
 
+@pytest.mark.empty_store
 def test_models_and_migrations_agree(store_url):
     engine = make_engine(store_url)
     migrate(engine)
@@ -63,6 +66,7 @@ def test_models_and_migrations_agree(store_url):
     engine.dispose()
 
 
+@pytest.mark.empty_store
 def test_tickets_stored_by_the_old_flow_read_back_in_the_new_one(store_url):
     from datetime import UTC, datetime
 
