@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -247,9 +248,11 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "calls.db"
     engine = make_engine(f"sqlite:///{path}")
     migrate(engine)
-    with engine.begin() as conn:  # everything in the main file before it is copied
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as conn:  # all in the main file, to copy
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path
 
 
