@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, insert
 
 from callcenter.config import PROJECT_ROOT
-from callcenter.domain.policy import Urgency, load_profiles
+from callcenter.domain.policy import Urgency
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.registration import Channel, Registration
 from callcenter.domain.replies import Kind
@@ -32,6 +32,7 @@ from callcenter.domain.transitions import apply
 from callcenter.domain.units import Unit
 from callcenter.domain.workdays import WorkCalendar, parse_calendar
 from callcenter.services.calendar import CalendarService
+from callcenter.services.rules import load_profiles
 from callcenter.services.sweeper import Sweeper
 from callcenter.services.tickets import TicketService
 from callcenter.storage import ticket_codec

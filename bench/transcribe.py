@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from callcenter.config import PROJECT_ROOT
-from callcenter.domain.topics import read_toml
 from callcenter.services.recording_files import sha256_file
+from callcenter.services.rules import load_topics as read_toml
 from callcenter.services.transcriber import Transcriber
 from callcenter.services.transcription_queue import TranscriptionQueue
 from callcenter.speech.decode import RATE, decode, load_model, pcm_chunks

@@ -20,13 +20,13 @@ from callcenter.config import ConfigError, Settings
 from callcenter.domain.calls import GRACE
 from callcenter.domain.duty import DutyFileError, DutyPlan, Person
 from callcenter.domain.emerging import Thresholds
-from callcenter.domain.policy import PolicyError, load_profiles
+from callcenter.domain.policy import PolicyError
 from callcenter.domain.privacy import Role, Viewer
-from callcenter.domain.replies import Callback, ReplyRulesError, load_reply_rules
+from callcenter.domain.replies import Callback, ReplyRulesError
 from callcenter.domain.report_periods import Schedule
 from callcenter.domain.routing import RoutingPolicy
 from callcenter.domain.tickets import RecordCallback, RulesContext
-from callcenter.domain.workdays import CalendarFileError, WorkCalendar, load_calendar
+from callcenter.domain.workdays import CalendarFileError, WorkCalendar
 from callcenter.search import phrases
 from callcenter.services.agents import AgentDesk
 from callcenter.services.calendar import CalendarService
@@ -37,7 +37,13 @@ from callcenter.services.desk_events import DeskEvents
 from callcenter.services.duty import DutyDesk, duty_file
 from callcenter.services.report_delivery import ReportDelivery, Targets
 from callcenter.services.reports import Reports
-from callcenter.services.rules import RulesSource, calendar_file
+from callcenter.services.rules import (
+    RulesSource,
+    calendar_file,
+    load_calendar,
+    load_profiles,
+    load_reply_rules,
+)
 from callcenter.services.screen_pop import ScreenPop
 from callcenter.services.sweeper import Sweeper
 from callcenter.services.tickets import TicketService

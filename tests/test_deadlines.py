@@ -8,12 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from callcenter.config import PROJECT_ROOT
-from callcenter.domain.policy import PolicyError, SlaState, Span, Urgency, load_profiles, sla_state
-from callcenter.domain.workdays import (
-    CalendarFileError,
-    WorkCalendar,
-    load_calendar,
-)
+from callcenter.domain.policy import PolicyError, SlaState, Span, Urgency, sla_state
+from callcenter.domain.workdays import CalendarFileError, WorkCalendar
+from callcenter.services.rules import load_calendar, load_profiles
 
 TZ = ZoneInfo("Asia/Shanghai")
 CAL = WorkCalendar()

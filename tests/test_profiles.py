@@ -4,7 +4,8 @@ states is checked with its section; every other key is listed as assumed in the 
 import pytest
 
 from callcenter.config import PROJECT_ROOT
-from callcenter.domain.policy import PolicyError, Urgency, load_profiles
+from callcenter.domain.policy import PolicyError, Urgency
+from callcenter.services.rules import load_profiles
 
 PROFILES = load_profiles(PROJECT_ROOT / "config" / "policies.toml")
 KEYS = {"completion." + u.value for u in Urgency} | {

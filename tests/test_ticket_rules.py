@@ -203,7 +203,7 @@ def test_rule_extension_only_for_15_30_60_90_days_and_never_past_the_limit():
 
 def test_rule_zhengzhou_extensions_stop_at_15_working_days_in_all():
     from callcenter.config import PROJECT_ROOT
-    from callcenter.domain.policy import load_profiles
+    from callcenter.services.rules import load_profiles
 
     zz = replace(CTX, profile=load_profiles(PROJECT_ROOT / "config" / "policies.toml")[
         "zhengzhou-housing-2009"])

@@ -8,9 +8,10 @@ from speech_support import add_call
 from tickets_support import AGENT, CTX, WUYE
 
 from callcenter.cli import main
-from callcenter.domain.topics import Spot, Topic, TopicsError, check, read_toml, spot
+from callcenter.domain.topics import Spot, Topic, TopicsError, check, spot
 from callcenter.search.cjk import segment
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
+from callcenter.services.rules import load_topics as read_toml
 from callcenter.services.topics import Topics
 from callcenter.services.transcription_queue import Segment, TranscriptionQueue
 from callcenter.storage.uow import UnitOfWork

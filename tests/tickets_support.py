@@ -4,13 +4,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from callcenter.config import PROJECT_ROOT
-from callcenter.domain.policy import Urgency, load_profiles
+from callcenter.domain.policy import Urgency
 from callcenter.domain.privacy import Role, UnitRole, Viewer
 from callcenter.domain.registration import Channel, Gender, Registration
-from callcenter.domain.replies import Kind, Reply, load_reply_rules
+from callcenter.domain.replies import Kind, Reply
 from callcenter.domain.tickets import RulesContext
 from callcenter.domain.units import Unit
 from callcenter.domain.workdays import WorkCalendar
+from callcenter.services.rules import load_profiles, load_reply_rules
 
 TZ = ZoneInfo("Asia/Shanghai")
 CTX = RulesContext(load_profiles(PROJECT_ROOT / "config" / "policies.toml")["shanghai-2022"],

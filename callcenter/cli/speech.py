@@ -106,15 +106,15 @@ def _transcript(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _topic_lists(settings: Settings) -> dict[str, list[str]]:
-    from callcenter.domain.topics import read_toml
+    from callcenter.services.rules import load_topics
 
-    return {t.name: list(t.words) for t in read_toml(settings.topics_file)}
+    return {t.name: list(t.words) for t in load_topics(settings.topics_file)}
 
 
 def _respot(topics: Topics, args: argparse.Namespace, settings: Settings) -> None:
-    from callcenter.domain.topics import read_toml
+    from callcenter.services.rules import load_topics
 
-    lists = read_toml(settings.topics_file)
+    lists = load_topics(settings.topics_file)
     print(f"{topics.respot(lists, args.since)} recordings re-spotted for {len(lists)} "
           f"topics from {settings.topics_file}")
 
@@ -145,7 +145,7 @@ def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings, hotline: Hotline) -> int:
-    from callcenter.domain.topics import read_toml as read_topics
+    from callcenter.services.rules import load_topics
     from callcenter.services.transcriber import Transcriber
     from callcenter.speech.decode import load_model
     from callcenter.speech.model import find_model
@@ -159,7 +159,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, hotline: Hotline) ->
                   f"{p['error']}")
         print(f"{len(problems)} recording(s) need a look; queue now {queue.counts()}")
         return 1 if problems else 0
-    topics = read_topics(settings.topics_file)  # a bad file stops here, before any work
+    topics = load_topics(settings.topics_file)  # a bad file stops here, before any work
     if args.cmd == "transcribe":
         if args.call:
             call_id = hotline.call_log.id_of(args.call)

@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -177,15 +176,16 @@ def _profile(name: str, t: Mapping[str, Any], where: str) -> PolicyProfile:
         raise PolicyError(f"{where}: profile {name!r}: {exc}") from exc
 
 
-def load_profiles(path: Path) -> dict[str, PolicyProfile]:
+def parse_profiles(text: str, where: str) -> dict[str, PolicyProfile]:
+    """The profiles of a policies file's text; `where` names it in errors."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise PolicyError(f"{path}: {exc}") from exc
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{where}: {exc}") from exc
     profiles = data.get("profiles")
     if not isinstance(profiles, dict) or not profiles:
-        raise PolicyError(f"{path}: no [profiles.<name>] tables")
-    return {name: _profile(name, t, str(path)) for name, t in profiles.items()}
+        raise PolicyError(f"{where}: no [profiles.<name>] tables")
+    return {name: _profile(name, t, where) for name, t in profiles.items()}
 
 
 def sla_state(now: datetime, start: datetime, due: datetime, due_soon: float) -> SlaState:

@@ -10,7 +10,6 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 
@@ -57,10 +56,11 @@ class ReplyRules:
     examples: tuple[tuple[str, bool], ...] = field(default=())  # (text, may be published)
 
 
-def load_reply_rules(path: Path) -> ReplyRules:
+def parse_reply_rules(text: str, path: str) -> ReplyRules:
+    """The reply word lists of a replies file's text; `path` names it in errors."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ReplyRulesError(f"{path}: {exc}") from exc
 
     def words(section: str, key: str) -> tuple[str, ...]:

@@ -16,7 +16,6 @@ import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 PAUSE_S = 0.8
 _GAP = "\x00"  # between tokens a pause apart: no keyword contains it
@@ -66,11 +65,12 @@ def check(topics: Sequence[Topic]) -> list[Topic]:
     return out
 
 
-def read_toml(path: Path) -> list[Topic]:
-    """`[[topic]] name = "供暖"  words = ["供暖", "暖气", …]` entries."""
+def parse_topics(text: str, path: str) -> list[Topic]:
+    """`[[topic]] name = "供暖"  words = ["供暖", "暖气", …]` entries; `path` names the file
+    in errors."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise TopicsError(f"{path}: {exc}") from exc
     entries = data.get("topic", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):

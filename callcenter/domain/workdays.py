@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import chinese_calendar
@@ -149,12 +148,3 @@ def parse_calendar(text: str, where: str) -> WorkCalendar:
     return WorkCalendar(years)
 
 
-def load_calendar(path: Path | None) -> WorkCalendar:
-    """The package's years plus those of the overrides file (if any)."""
-    if path is None or not path.exists():
-        return WorkCalendar()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CalendarFileError(f"{path}: {exc}") from exc
-    return parse_calendar(text, str(path))

@@ -16,13 +16,46 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from threading import Lock
+from typing import TypeVar
 
+from callcenter.domain.policy import PolicyError, PolicyProfile, parse_profiles
+from callcenter.domain.replies import ReplyRules, ReplyRulesError, parse_reply_rules
 from callcenter.domain.tickets import RulesContext
+from callcenter.domain.topics import Topic, TopicsError, parse_topics
 from callcenter.domain.workdays import CalendarFileError, WorkCalendar, parse_calendar
 from callcenter.services.watched_file import FollowedFile, WatchedFile
 
 log = logging.getLogger(__name__)
 Rules = RulesContext | Callable[[], RulesContext]
+T = TypeVar("T")
+
+
+# The rules' files are read here; the domain's loaders take their text (and a name for errors).
+def _read(path: Path, parse: Callable[[str, str], T], error: type[Exception]) -> T:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: {exc}") from exc
+    return parse(text, str(path))
+
+
+def load_profiles(path: Path) -> dict[str, PolicyProfile]:
+    return _read(path, parse_profiles, PolicyError)
+
+
+def load_reply_rules(path: Path) -> ReplyRules:
+    return _read(path, parse_reply_rules, ReplyRulesError)
+
+
+def load_topics(path: Path) -> list[Topic]:
+    return _read(path, parse_topics, TopicsError)
+
+
+def load_calendar(path: Path | None) -> WorkCalendar:
+    """The package's years plus those of the overrides file (if any)."""
+    if path is None or not path.exists():
+        return WorkCalendar()
+    return _read(path, parse_calendar, CalendarFileError)
 
 
 def as_source(rules: Rules) -> Callable[[], RulesContext]:
