@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert
 
-from callcenter.config import PROJECT_ROOT
+from callcenter.bootstrap import Hotline
+from callcenter.config import PROJECT_ROOT, load_settings
 from callcenter.domain.policy import Urgency
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.registration import Channel, Registration
@@ -129,7 +130,8 @@ def main() -> None:
         engine = make_engine(url)
         migrate(engine)
         store = url.split(":", 1)[0]
-        svc = TicketService(engine, TZ_CTX, clock=lambda: NOW)
+        settings = load_settings(PROJECT_ROOT / "config" / "hotline.toml", root=PROJECT_ROOT)
+        svc = Hotline(settings, engine, lambda: NOW, given_rules=TZ_CTX).tickets
         svc.units.replace(UNITS, [])
         rate = create_and_dispatch(svc, args.create)
         print(f"[{store}] create+dispatch through the service: {rate:,.0f} tickets/s "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -35,10 +35,13 @@ from callcenter.services.callbacks import Callbacks
 from callcenter.services.desk_calls import DeskCalls
 from callcenter.services.desk_events import DeskEvents
 from callcenter.services.duty import DutyDesk, duty_file
+from callcenter.services.kb import KnowledgeBase
 from callcenter.services.report_delivery import ReportDelivery, Targets
 from callcenter.services.reports import Reports
 from callcenter.services.rules import (
+    Rules,
     RulesSource,
+    as_source,
     calendar_file,
     load_calendar,
     load_profiles,
@@ -102,38 +105,21 @@ def rules_context(settings: Settings) -> RulesContext:
     return RulesContext(profiles[settings.policy], calendar, settings.tz, replies)
 
 
-def api_over(tickets: TicketService, sweeper: Sweeper | None,
-             tokens: Tokens | Mapping[str, Viewer], seats: Sequence[str] = (),
-             duty: DutyDesk | None = None, callbacks: Callbacks | None = None,
-             reports: Reports | None = None, report_language: str = "zh") -> Api:
-    """The API's services over one ticket service's store, rules and clock."""
-    from callcenter.api.services import Api
-
-    engine, rules, clock = tickets.engine, tickets.rules, tickets.clock
-    desk, pop = AgentDesk(engine, seats, clock), ScreenPop(engine, rules, seats, clock)
-    return Api(tickets=tickets, sweeper=sweeper or Sweeper(engine, rules, clock), tokens=tokens,
-               transcripts=TranscriptSearch(engine, clock), topics=Topics(engine, tickets.ctx.tz),
-               calendar=CalendarService(engine, rules, clock),
-               desk=desk, desk_calls=DeskCalls(engine, seats, clock), pop=pop,
-               events=DeskEvents(engine, desk, pop, seats, clock),
-               wallboard=Wallboard(engine, desk, clock),
-               duty=duty, callbacks=callbacks, reports=reports,
-               report_language=report_language)
-
-
 @dataclass
 class Hotline:
     settings: Settings
     engine: Engine
     clock: Callable[[], datetime] = _looked_up_clock
-    _rules: RulesSource | None = field(default=None, repr=False)
+    given_rules: Rules | None = field(default=None, repr=False)  # fixed rules (tests)
+    _rules: Callable[[], RulesContext] | None = field(default=None, repr=False)
 
     @property
-    def rules(self) -> RulesSource:
+    def rules(self) -> Callable[[], RulesContext]:
         """The rules, with the calendar file watched (a running process sees a new year).
         Read on first use: the controller and the transcriber never need them."""
         if self._rules is None:
-            self._rules = RulesSource(rules_context(self.settings), self.settings.workdays_file)
+            self._rules = as_source(self.given_rules) if self.given_rules is not None else \
+                RulesSource(rules_context(self.settings), self.settings.workdays_file)
         return self._rules
 
     @functools.cached_property
@@ -146,7 +132,15 @@ class Hotline:
             phrases.use_dictionary(phrases.read_dictionary(path))
         except phrases.DictionaryError:
             log.warning("reports.dictionary %s cannot be read: key phrases without it", path)
-        return TicketService(self.engine, self.rules, self.clock)
+        return TicketService(self.engine, self.rules, self.clock, self.units, self.kb)
+
+    @functools.cached_property
+    def units(self) -> UnitsDirectory:
+        return UnitsDirectory(self.engine)  # needs no rules
+
+    @functools.cached_property
+    def kb(self) -> KnowledgeBase:
+        return KnowledgeBase(self.engine, self.rules, self.clock)
 
     @functools.cached_property
     def call_log(self) -> CallLog:
@@ -192,6 +186,10 @@ class Hotline:
     def wallboard(self) -> Wallboard:
         return Wallboard(self.engine, self.desk(), self.clock)
 
+    def transcription_problems(self) -> TranscriptionQueue:
+        """The transcription queue read by the office (no worker of its own)."""
+        return self.transcription_queue("api")
+
     def screen_pop(self) -> ScreenPop:
         return ScreenPop(self.engine, self.rules, self.seat_ids, self.clock)
 
@@ -203,9 +201,6 @@ class Hotline:
 
     def calendar(self) -> CalendarService:
         return CalendarService(self.engine, self.rules, self.clock)
-
-    def units(self) -> UnitsDirectory:
-        return UnitsDirectory(self.engine)  # needs no rules
 
     def search(self) -> TranscriptSearch:
         return TranscriptSearch(self.engine, self.clock)
@@ -233,12 +228,21 @@ class Hotline:
     def transcription_queue(self, worker: str, lease: timedelta = LEASE) -> TranscriptionQueue:
         return TranscriptionQueue(self.engine, worker, self.clock, lease)
 
-    def api(self) -> Api:
+    def api(self, tokens: Tokens | Mapping[str, Viewer] | None = None) -> Api:
+        """The API's services; the bearer tokens of the tokens file unless given."""
+        from callcenter.api.services import Api
         from callcenter.api.tokens import TokenFile
 
-        return api_over(self.tickets, self.sweeper(), TokenFile(self.settings.api_tokens_file),
-                        self.seat_ids, self.duty(), self.callbacks(), self.reports(),
-                        self.settings.reports_language)
+        desk, pop = self.desk(), self.screen_pop()
+        return Api(tickets=self.tickets, units=self.units, kb=self.kb, sweeper=self.sweeper(),
+                   tokens=TokenFile(self.settings.api_tokens_file) if tokens is None else tokens,
+                   transcripts=self.search(), topics=self.topics(), calendar=self.calendar(),
+                   desk=desk, desk_calls=self.desk_calls(), pop=pop,
+                   events=DeskEvents(self.engine, desk, pop, self.seat_ids, self.clock),
+                   wallboard=Wallboard(self.engine, desk, self.clock),
+                   problems=self.transcription_problems(), duty=self.duty(),
+                   callbacks=self.callbacks(), reports=self.reports(),
+                   report_language=self.settings.reports_language)
 
     def controller(self, ami: AmiPort | None = None, grace: float = GRACE.total_seconds(),
                    on_stopped: Callable[[], None] | None = None) -> Controller:

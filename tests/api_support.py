@@ -1,9 +1,14 @@
 """Calling the JSON API from a test as a bearer of a token."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+from tickets_support import hotline_over
+
+from callcenter.api.services import Api
+from callcenter.services.tickets import TicketService
 
 Call = Callable[..., Awaitable[Any]]
 
@@ -20,3 +25,11 @@ def caller(client: TestClient[Any, Any], prefix: str = "/api/v1") -> Call:
         return data
 
     return call
+
+
+def api_of(service: TicketService, tokens: Any, seats: Sequence[str] = (), **parts: Any) -> Api:
+    """The API bootstrap builds, over a test's ticket service (its store, rules and clock);
+    callbacks, duty and reports are not served unless handed in."""
+    api = hotline_over(service.engine, service.rules, service.clock, seats).api(tokens)
+    return replace(api, tickets=service, **{"callbacks": None, "duty": None, "reports": None,
+                                            **parts})

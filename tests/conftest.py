@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import ports
 import pytest
-from tickets_support import CTX, UNITS, Clock
+from tickets_support import UNITS, hotline_over
 
 from callcenter import sandbox, simulate
 from callcenter.bootstrap import standalone_controller
@@ -306,7 +306,7 @@ def service(store_url: str) -> Iterator[TicketService]:
     """A ticket service on a fresh store, with a clock the test moves (service.clock)."""
     engine = make_engine(store_url)
     migrate(engine)
-    svc = TicketService(engine, CTX, Clock())
+    svc = hotline_over(engine).tickets
     svc.units.replace(list(UNITS), [])
     yield svc
     engine.dispose()

@@ -2,15 +2,13 @@
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from api_support import caller
+from api_support import api_of, caller
 from tickets_support import CTX
 
 from callcenter.api import tokens
 from callcenter.api.app import make_app
 from callcenter.api.openapi import document
-from callcenter.bootstrap import api_over
 from callcenter.domain.privacy import Role, UnitRole, Viewer
-from callcenter.services.sweeper import Sweeper
 
 PEOPLE = {"agent": Viewer(Role.AGENT, "agent-7"), "office": Viewer(Role.SUPERVISOR, "office-1"),
           "wuye": Viewer(Role.UNIT, "li", "u-wuye"), "water": Viewer(Role.UNIT, "zhao", "u-water"),
@@ -27,8 +25,7 @@ REPLY = {"fact": "true", "demand": "reasonable", "result": "solved", "site_visit
 async def http(service, tmp_path):
     path = tmp_path / "tokens.toml"
     issued = {name: tokens.add(path, v) for name, v in PEOPLE.items()}
-    app = make_app(api_over(service, Sweeper(service.engine, CTX, service.clock),
-                            tokens.load(path)))
+    app = make_app(api_of(service, tokens.load(path)))
     client = TestClient(TestServer(app))
     await client.start_server()
 
@@ -160,7 +157,7 @@ def test_openapi_document_is_valid_openapi_3_1():
 
 
 def test_openapi_describes_every_route_and_only_routes(service):
-    app = make_app(api_over(service, Sweeper(service.engine, CTX), {}))
+    app = make_app(api_of(service, {}))
     routes = {(r.method.lower(), r.resource.canonical) for r in app.router.routes()
               if r.method != "HEAD"}
     described = {(m, path) for path, ops in document()["paths"].items() for m in ops}
@@ -179,8 +176,7 @@ async def test_calendar_and_its_watcher(service, tmp_path):
     service.clock.now = datetime(2026, 12, 21, 9, tzinfo=TZ)
     path = tmp_path / "tokens.toml"
     office, unit = tokens.add(path, PEOPLE["office"]), tokens.add(path, PEOPLE["wuye"])
-    api = api_over(service, Sweeper(service.engine, service.rules, service.clock),
-                   tokens.load(path))
+    api = api_of(service, tokens.load(path))
     api.watch_every = 0.05
     client = TestClient(TestServer(make_app(api)))
     await client.start_server()
@@ -216,8 +212,7 @@ async def test_token_changes_take_effect_without_a_restart(service, tmp_path, ca
 
     path = tmp_path / "tokens.toml"
     first = tokens.add(path, PEOPLE["agent"])
-    app = make_app(api_over(service, Sweeper(service.engine, CTX, service.clock),
-                       tokens.TokenFile(path)))
+    app = make_app(api_of(service, tokens.TokenFile(path)))
     client = TestClient(TestServer(app))
     await client.start_server()
 
@@ -262,8 +257,7 @@ def test_api_token_add_refuses_control_characters(tmp_path, bad, capsys, monkeyp
 async def test_private_headers_and_hostile_bodies(service, tmp_path):
     path = tmp_path / "tokens.toml"
     agent = tokens.add(path, PEOPLE["agent"])
-    client = TestClient(TestServer(make_app(api_over(service, Sweeper(service.engine, CTX),
-                                                tokens.load(path)))))
+    client = TestClient(TestServer(make_app(api_of(service, tokens.load(path)))))
     await client.start_server()
     auth = {"Authorization": f"Bearer {agent}", "Content-Type": "application/json"}
     try:
@@ -293,7 +287,7 @@ async def test_agents_at_seats_over_the_api(service, tmp_path):
     path = tmp_path / "tokens.toml"
     zhang = tokens.add(path, Viewer(Role.AGENT, "zhang"))
     office, unit = tokens.add(path, PEOPLE["office"]), tokens.add(path, PEOPLE["wuye"])
-    client = TestClient(TestServer(make_app(api_over(service, None, tokens.load(path),
+    client = TestClient(TestServer(make_app(api_of(service, tokens.load(path),
                                                      ["8001", "8002"]))))
     await client.start_server()
 

@@ -10,16 +10,15 @@ from pathlib import Path
 import pytest
 import schemathesis
 from aiohttp import web
+from api_support import api_of
 from hypothesis import HealthCheck, settings
-from tickets_support import AGENT, CTX, FORM, UNITS, Clock
+from tickets_support import AGENT, FORM, UNITS, hotline_over
 
 from callcenter.api import tokens
 from callcenter.api.app import make_app
 from callcenter.api.openapi import document
-from callcenter.bootstrap import api_over
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.tickets import Dispatch
-from callcenter.services.tickets import TicketService
 from callcenter.storage.engine import make_engine, migrate
 
 # The event stream never ends by design (tests/test_desk_calls.py reads it).
@@ -38,13 +37,13 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
     home: Path = tmp_path_factory.mktemp("fuzz")
     engine = make_engine(f"sqlite:///{home / 'calls.db'}")
     migrate(engine)
-    service = TicketService(engine, CTX, Clock())
+    service = hotline_over(engine).tickets
     service.units.replace(list(UNITS), [])
     service.command(service.register(FORM, AGENT), Dispatch("u-wuye"), AGENT)
     path = home / "tokens.toml"
     token = tokens.add(path, Viewer(Role.SUPERVISOR, "office-1"))
     loop = asyncio.new_event_loop()
-    runner = web.AppRunner(make_app(api_over(service, None, tokens.load(path))))
+    runner = web.AppRunner(make_app(api_of(service, tokens.load(path))))
     port = _free_port()
     loop.run_until_complete(runner.setup())
     loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())

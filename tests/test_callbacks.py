@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from api_support import caller
+from api_support import api_of, caller
 from tickets_support import Clock
 
 from callcenter.api import tokens
 from callcenter.api.app import make_app
-from callcenter.bootstrap import api_over
 from callcenter.domain.callbacks import CallbackState, due_by_policy, leg_id, outcome
 from callcenter.domain.calls import wire_text
 from callcenter.domain.desk_calls import DeskCallError
@@ -118,7 +117,7 @@ async def test_missed_calls_and_callbacks_over_the_api(callbacks, service, tmp_p
     path = tmp_path / "tokens.toml"
     leader = tokens.add(path, LEADER)
     unit = tokens.add(path, Viewer(Role.UNIT, "w", "u-wuye"))
-    api = api_over(service, None, tokens.load(path), ["8001"], callbacks=callbacks)
+    api = api_of(service, tokens.load(path), ["8001"], callbacks=callbacks)
     client = TestClient(TestServer(make_app(api)))
     await client.start_server()
     try:

@@ -76,10 +76,9 @@ async def test_a_callback_asked_for_twice_rings_the_citizen_once(controller, sea
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 async def test_the_satisfaction_callback_by_keys_records_the_scores(controller, settings):
-    from tickets_support import AGENT, CTX, FORM, OFFICE, REPLY, UNITS, WUYE
+    from tickets_support import AGENT, FORM, OFFICE, REPLY, UNITS, WUYE, hotline_over
 
     from callcenter.domain.tickets import AcceptReply, Dispatch, LogContact, StartWork, SubmitReply
-    from callcenter.services.tickets import TicketService
 
     # Solved (1); attitude 5, speed 4, result 3 — each while its question plays.
     phone = simulate.keying_phone(settings.trunk_sandbox_out_port, ports.media(40),
@@ -91,7 +90,7 @@ async def test_the_satisfaction_callback_by_keys_records_the_scores(controller, 
         first = place_call(settings, number, hold_ms=1500)
         await finish(first)
         (row,) = await stored_calls(controller, 1)
-        tickets = TicketService(controller.call_log.engine, CTX)
+        tickets = hotline_over(controller.call_log.engine).tickets
         tickets.units.replace(list(UNITS), [])
         tid = tickets.register(FORM.__class__(**{**FORM.__dict__, "reporter_phone": number}),
                                AGENT, row.linkedid)

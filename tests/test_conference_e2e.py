@@ -16,7 +16,7 @@ import pytest
 from call_support import finish, place_call, stored_calls, until
 from conftest import wait_port_free
 from sqlalchemy import select
-from tickets_support import CTX, FORM
+from tickets_support import CTX, FORM, hotline_over
 
 from callcenter import simulate
 from callcenter.domain.privacy import Role, Viewer
@@ -24,7 +24,6 @@ from callcenter.domain.units import Unit
 from callcenter.services.desk_calls import DeskCalls
 from callcenter.services.errors import Forbidden, NotFound
 from callcenter.services.screen_pop import ScreenPop
-from callcenter.services.tickets import TicketService
 from callcenter.services.units import UnitsDirectory
 from callcenter.storage.tables import LegRow, PartyRow, RecordingRow
 from callcenter.storage.uow import UnitOfWork
@@ -140,7 +139,7 @@ async def test_citizen_seat_and_unit_talk_then_the_agent_leaves(controller, seat
     assert loudness(root / recs["seat"].path, end - 3.5, end - 0.5) > 50
     assert {g.role for g in row.legs} == {"citizen", "seat", "unit"}
     # A ticket registered from the call carries the leg.
-    tickets = TicketService(controller.call_log.engine, CTX)
+    tickets = hotline_over(controller.call_log.engine).tickets
     tid = tickets.register(FORM, LEADER, row.linkedid)
     (leg,) = tickets.get(tid, LEADER)["conference_legs"]
     assert (leg["call"], leg["unit"], leg["outcome"]) == (row.linkedid, UNIT.code, "answered")

@@ -7,12 +7,11 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from api_support import caller
+from api_support import api_of, caller
 from tickets_support import Clock
 
 from callcenter.api import tokens
 from callcenter.api.app import make_app
-from callcenter.bootstrap import api_over
 from callcenter.domain.calls import (
     CallFact,
     Fact,
@@ -203,7 +202,7 @@ async def test_conference_over_the_api_is_accepted_and_followed(service, tmp_pat
     path = tmp_path / "tokens.toml"
     zhang = tokens.add(path, ZHANG)
     office, unit = tokens.add(path, LEADER), tokens.add(path, Viewer(Role.UNIT, "w", "hexie"))
-    api = api_over(service, None, tokens.load(path), ["8001", "8002"])
+    api = api_of(service, tokens.load(path), ["8001", "8002"])
     api.desk.act("8001", "login", ZHANG)
     client = TestClient(TestServer(make_app(api)))
     await client.start_server()
@@ -346,7 +345,7 @@ async def test_the_live_event_stream_is_filtered_per_viewer(service, tmp_path):
     path = tmp_path / "tokens.toml"
     zhang, li = tokens.add(path, ZHANG), tokens.add(path, LI)
     unit = tokens.add(path, Viewer(Role.UNIT, "w", "u-wuye"))
-    api = api_over(service, None, tokens.TokenFile(path), ["8001", "8002"])
+    api = api_of(service, tokens.TokenFile(path), ["8001", "8002"])
     api.events_every = 0.05
     client = TestClient(TestServer(make_app(api)))
     await client.start_server()

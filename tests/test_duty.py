@@ -10,12 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from api_support import caller
+from api_support import api_of, caller
 from tickets_support import Clock
 
 from callcenter.api import tokens
 from callcenter.api.app import make_app
-from callcenter.bootstrap import api_over
 from callcenter.domain.duty import (
     DutyFileError,
     Mode,
@@ -187,8 +186,8 @@ async def test_duty_over_the_api(duty, service, tmp_path):
     path = tmp_path / "tokens.toml"
     leader = tokens.add(path, Viewer(Role.SUPERVISOR, "banzhang"))
     agent = tokens.add(path, Viewer(Role.AGENT, "zhang"))
-    client = TestClient(TestServer(make_app(api_over(service, None, tokens.load(path), [],
-                                                     duty))))
+    client = TestClient(TestServer(make_app(api_of(service, tokens.load(path),
+                                                   duty=duty))))
     await client.start_server()
     try:
         call = caller(client, "/api/v1")
@@ -199,7 +198,7 @@ async def test_duty_over_the_api(duty, service, tmp_path):
         assert (await call(leader, "POST", "/duty/force", {"mode": "day"}))["line"] == "day"
     finally:
         await client.close()
-    bare = TestClient(TestServer(make_app(api_over(service, None, tokens.load(path)))))
+    bare = TestClient(TestServer(make_app(api_of(service, tokens.load(path)))))
     await bare.start_server()
     try:
         r = await bare.get("/api/v1/duty", headers={"Authorization": f"Bearer {agent}"})

@@ -14,13 +14,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from api_support import api_of
 from openpyxl import load_workbook
 from sqlalchemy import insert, select
-from tickets_support import AGENT, CTX, FORM, OFFICE, REPLY, TZ, UNITS, WUYE, Clock
+from tickets_support import AGENT, CTX, FORM, OFFICE, REPLY, TZ, UNITS, WUYE, Clock, hotline_over
 
 from callcenter.api import tokens
 from callcenter.api.app import make_app
-from callcenter.bootstrap import api_over
 from callcenter.config import PROJECT_ROOT
 from callcenter.domain import report_periods as rp
 from callcenter.domain.emerging import Thresholds
@@ -41,7 +41,6 @@ from callcenter.reports.render_files import render
 from callcenter.search.phrases import read_dictionary, use_dictionary
 from callcenter.services.errors import Forbidden, ValidationFailed
 from callcenter.services.reports import Reports
-from callcenter.services.tickets import TicketService
 from callcenter.storage.agent_tables import CallbackRow
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.notices import office_notices
@@ -71,7 +70,7 @@ def world(store_url):
     migrate(engine)
     use_dictionary(read_dictionary(PROJECT_ROOT / "config" / "hotline_words.txt"))
     clock = Clock()
-    svc = TicketService(engine, CTX, clock)
+    svc = hotline_over(engine, CTX, clock).tickets
     svc.units.replace(list(UNITS), [])
 
     def ticket(when: datetime, form=FORM) -> int:
@@ -434,7 +433,7 @@ async def test_the_api_serves_reports_by_suffix_and_accept_to_whom_it_may(world,
     people = {"office": OFFICE, "agent": AGENT, "water": WATER, "wuye": WUYE_HEAD}
     path = tmp_path / "tokens.toml"
     keys = {name: tokens.add(path, v) for name, v in people.items()}
-    api = api_over(svc, None, tokens.load(path), reports=reports)
+    api = api_of(svc, tokens.load(path), reports=reports)
     client = TestClient(TestServer(make_app(api)))
     await client.start_server()
 

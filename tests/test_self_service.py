@@ -15,7 +15,7 @@ from typing import cast
 
 import pytest
 from call_support import finish, place_call, stored_calls
-from tickets_support import AGENT, CTX, FORM, UNITS
+from tickets_support import AGENT, CTX, FORM, UNITS, hotline_over
 
 from callcenter.bootstrap import standalone_controller
 from callcenter.config import PROJECT_ROOT
@@ -29,7 +29,6 @@ from callcenter.domain.self_service import (
 )
 from callcenter.domain.tickets import Dispatch, Status
 from callcenter.services.status_line import StatusLine
-from callcenter.services.tickets import TicketService
 from callcenter.storage.calls_repo import CallsRepo
 from callcenter.storage.uow import UnitOfWork
 from callcenter.telephony.agi.route import AgiScripts
@@ -105,7 +104,7 @@ def heard(asterisk) -> Iterator[Path]:
 async def test_the_status_lookup_by_phone(settings, asterisk, store_url):
     c = standalone_controller(settings.with_overrides(store_url=store_url, menu_enabled=True),
                               grace=1.0)
-    tickets = TicketService(c.call_log.engine, CTX)
+    tickets = hotline_over(c.call_log.engine).tickets
     tickets.units.replace(list(UNITS), [])
     owner = "13800138041"
     tid = tickets.register(replace(FORM, reporter_phone=owner), AGENT)

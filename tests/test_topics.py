@@ -130,17 +130,15 @@ def test_changed_lists_apply_to_past_calls_without_decoding_again(topics):
 async def test_topics_over_the_api_and_the_command_line(topics, service, tmp_path, capsys,
                                                        monkeypatch):
     from aiohttp.test_utils import TestClient, TestServer
+    from api_support import api_of
 
     from callcenter.api import tokens
     from callcenter.api.app import make_app
-    from callcenter.bootstrap import api_over
-    from callcenter.services.sweeper import Sweeper
 
     path = tmp_path / "tokens.toml"
     auth = {"Authorization": f"Bearer {tokens.add(path, AGENT)}"}
     unit = {"Authorization": f"Bearer {tokens.add(path, WUYE)}"}
-    client = TestClient(TestServer(make_app(api_over(service, Sweeper(service.engine, service.ctx),
-                                                tokens.load(path)))))
+    client = TestClient(TestServer(make_app(api_of(service, tokens.load(path)))))
     await client.start_server()
     try:
         r = await client.get("/api/v1/calls/1.2/topics", headers=auth)

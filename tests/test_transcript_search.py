@@ -58,15 +58,14 @@ def test_chinese_words_find_the_calls_that_said_them(search, query, calls):
 async def test_search_over_the_api_and_the_command_line(search, service, tmp_path, capsys,
                                                        monkeypatch):
     from aiohttp.test_utils import TestClient, TestServer
+    from api_support import api_of
 
     from callcenter.api import tokens
     from callcenter.api.app import make_app
-    from callcenter.bootstrap import api_over
-    from callcenter.services.sweeper import Sweeper
 
     path = tmp_path / "tokens.toml"
     token = tokens.add(path, AGENT)
-    app = make_app(api_over(service, Sweeper(service.engine, service.ctx), tokens.load(path)))
+    app = make_app(api_of(service, tokens.load(path)))
     client = TestClient(TestServer(app))
     await client.start_server()
     try:
@@ -198,13 +197,12 @@ def test_hits_are_ranked_by_relevance_within_the_newest_window(service, monkeypa
 async def test_a_calls_transcript_is_read_whole_within_the_same_access_and_audited(
         search, service, tmp_path, capsys, monkeypatch):
     from aiohttp.test_utils import TestClient, TestServer
+    from api_support import api_of
 
     from callcenter.api import tokens
     from callcenter.api.app import make_app
-    from callcenter.bootstrap import api_over
     from callcenter.cli import main
     from callcenter.domain.tickets import Dispatch
-    from callcenter.services.sweeper import Sweeper
 
     whole = search.transcript("1.1", AGENT)
     assert [(g["speaker"], g["start_s"], g["text"]) for g in whole["segments"]] == [
@@ -227,8 +225,7 @@ async def test_a_calls_transcript_is_read_whole_within_the_same_access_and_audit
 
     path = tmp_path / "tokens.toml"
     token = tokens.add(path, WUYE)
-    client = TestClient(TestServer(make_app(api_over(service, Sweeper(service.engine, service.ctx),
-                                                tokens.load(path)))))
+    client = TestClient(TestServer(make_app(api_of(service, tokens.load(path)))))
     await client.start_server()
     try:
         auth = {"Authorization": f"Bearer {token}"}

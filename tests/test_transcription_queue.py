@@ -147,13 +147,12 @@ def test_a_stopping_worker_gives_back_only_its_own_jobs(engine):
 
 async def test_the_office_sees_flagged_recordings_over_the_api(service, tmp_path):
     from aiohttp.test_utils import TestClient, TestServer
+    from api_support import api_of
     from speech_support import add_call
     from tickets_support import AGENT, OFFICE
 
     from callcenter.api import tokens
     from callcenter.api.app import make_app
-    from callcenter.bootstrap import api_over
-    from callcenter.services.sweeper import Sweeper
 
     with UnitOfWork(service.engine) as uow:
         add_call(uow.session, "1.9", T0)
@@ -162,8 +161,7 @@ async def test_the_office_sees_flagged_recordings_over_the_api(service, tmp_path
     assert queue.flag(queue.claim(), "flagged", "SHA-256 mismatch: stored 00, file ff")
     path = tmp_path / "tokens.toml"
     office, agent = tokens.add(path, OFFICE), tokens.add(path, AGENT)
-    client = TestClient(TestServer(make_app(api_over(service, Sweeper(service.engine, service.ctx),
-                                                tokens.load(path)))))
+    client = TestClient(TestServer(make_app(api_of(service, tokens.load(path)))))
     await client.start_server()
     try:
         r = await client.get("/api/v1/transcription/problems",

@@ -10,13 +10,12 @@ from types import SimpleNamespace
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from api_support import caller
+from api_support import api_of, caller
 from sqlalchemy import insert
 from tickets_support import Clock
 
 from callcenter.api import tokens
 from callcenter.api.app import make_app
-from callcenter.bootstrap import api_over
 from callcenter.domain.figures import PREDICATES, QUEUE_FIGURES, call_figures
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.services.agents import AgentDesk
@@ -135,7 +134,7 @@ def test_the_wallboard_reads_the_controllers_line_and_the_store(board):
 async def test_the_wallboard_over_the_api(service, tmp_path):
     path = tmp_path / "tokens.toml"
     leader, unit = tokens.add(path, LEADER), tokens.add(path, Viewer(Role.UNIT, "w", "u-wuye"))
-    client = TestClient(TestServer(make_app(api_over(service, None, tokens.load(path),
+    client = TestClient(TestServer(make_app(api_of(service, tokens.load(path),
                                                      ["8001"]))))
     await client.start_server()
     try:

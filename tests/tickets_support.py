@@ -1,9 +1,13 @@
 """Shared setup of the work-order tests: rules context, people, a form, a settable clock."""
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from callcenter.config import PROJECT_ROOT
+from sqlalchemy import Engine
+
+from callcenter.bootstrap import Hotline
+from callcenter.config import PROJECT_ROOT, Seat, load_settings
 from callcenter.domain.policy import Urgency
 from callcenter.domain.privacy import Role, UnitRole, Viewer
 from callcenter.domain.registration import Channel, Gender, Registration
@@ -11,7 +15,7 @@ from callcenter.domain.replies import Kind, Reply
 from callcenter.domain.tickets import RulesContext
 from callcenter.domain.units import Unit
 from callcenter.domain.workdays import WorkCalendar
-from callcenter.services.rules import load_profiles, load_reply_rules
+from callcenter.services.rules import Rules, load_profiles, load_reply_rules
 
 TZ = ZoneInfo("Asia/Shanghai")
 CTX = RulesContext(load_profiles(PROJECT_ROOT / "config" / "policies.toml")["shanghai-2022"],
@@ -46,3 +50,12 @@ class Clock:
 
     def advance(self, **kw: float) -> None:
         self.now += timedelta(**kw)
+
+
+def hotline_over(engine: Engine, rules: Rules = CTX, clock: Callable[[], datetime] | None = None,
+                 seats: Sequence[str] = ()) -> Hotline:
+    """The hotline as bootstrap builds it, over a test's store, with fixed rules, a test clock
+    and these seats (the shipped settings otherwise)."""
+    settings = load_settings(PROJECT_ROOT / "config" / "hotline.toml", root=PROJECT_ROOT)
+    settings = settings.with_overrides(seats=tuple(Seat(s, s, 0) for s in seats))
+    return Hotline(settings, engine, clock or Clock(), given_rules=rules)

@@ -18,6 +18,7 @@ from callcenter.services.desk_calls import DeskCalls
 from callcenter.services.desk_events import DeskEvents
 from callcenter.services.duty import DutyDesk
 from callcenter.services.errors import NotFound
+from callcenter.services.kb import KnowledgeBase
 from callcenter.services.reports import Reports
 from callcenter.services.rules import current_generation
 from callcenter.services.screen_pop import ScreenPop
@@ -25,6 +26,8 @@ from callcenter.services.sweeper import Sweeper
 from callcenter.services.tickets import TicketService
 from callcenter.services.topics import Topics
 from callcenter.services.transcript_search import TranscriptSearch
+from callcenter.services.transcription_queue import TranscriptionQueue
+from callcenter.services.units import UnitsDirectory
 from callcenter.services.wallboard import Wallboard
 
 log = logging.getLogger(__name__)
@@ -33,6 +36,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class Api:
     tickets: TicketService
+    units: UnitsDirectory
+    kb: KnowledgeBase
     sweeper: Sweeper
     tokens: Tokens | Mapping[str, Viewer]  # a TokenFile in the running API
     transcripts: TranscriptSearch
@@ -43,10 +48,12 @@ class Api:
     pop: ScreenPop
     events: DeskEvents
     wallboard: Wallboard
+    problems: TranscriptionQueue  # the recordings the office looks after
     events_every: float = 1.0   # seconds between looks for the live event stream
-    callbacks: Callbacks | None = None  # None: built without the controller's parts (tests)
-    duty: DutyDesk | None = None  # None: no duty plan configured (the routes answer 404)
-    reports: Reports | None = None  # None: built without them (tests of other parts)
+    # None: not served here (the routes answer 404).
+    callbacks: Callbacks | None = None
+    duty: DutyDesk | None = None
+    reports: Reports | None = None
     report_language: str = "zh"
     watch_every: float = 10.0  # seconds between looks at the calendar file
 

@@ -209,7 +209,7 @@ _UNITS_ACTIONS: dict[str, Callable[[UnitsDirectory, argparse.Namespace, Settings
 
 def _units(args: argparse.Namespace, settings: Settings) -> int:
     with hotline_of(settings) as hotline:
-        _UNITS_ACTIONS[args.action](hotline.units(), args, settings)
+        _UNITS_ACTIONS[args.action](hotline.units, args, settings)
     return 0
 
 

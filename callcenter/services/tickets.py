@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -64,13 +64,13 @@ def actor_of(viewer: Viewer, parent_unit: str | None = None) -> Actor:
 
 
 class TicketService:
-    def __init__(self, engine: Engine, rules: Rules,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(self, engine: Engine, rules: Rules, clock: Callable[[], datetime],
+                 units: UnitsDirectory, kb: KnowledgeBase) -> None:
         self.engine = engine
         self.rules = as_source(rules)
         self.clock = clock
-        self.units = UnitsDirectory(engine)
-        self.kb = KnowledgeBase(engine, self.rules, clock)
+        self.units = units
+        self.kb = kb
 
     @property
     def ctx(self) -> RulesContext:

@@ -25,20 +25,20 @@ async def search(api: Api, request: web.Request) -> web.Response:
     if not q.strip() or len(q) > 200:
         raise ValidationFailed({"q": "1-200 characters"})
     limit = query_int(request, "limit", 20, 1, 100)
-    return answer({"items": await run(api.tickets.kb.search, q, limit)})
+    return answer({"items": await run(api.kb.search, q, limit)})
 
 
 @routes.get("/kb/articles/{id}", op("one article", params=[ID]))
 async def get_article(api: Api, request: web.Request) -> web.Response:
     api.viewer(request)
-    return answer(await run(api.tickets.kb.get, path_int(request, "id")))
+    return answer(await run(api.kb.get, path_int(request, "id")))
 
 
 async def _save(api: Api, request: web.Request, article_id: int | None) -> web.Response:
     who = api.viewer(request)
     art = forms.article(await body(request))
-    saved = await run(api.tickets.kb.save, art, who, article_id)
-    return answer(await run(api.tickets.kb.get, saved), 201 if article_id is None else 200)
+    saved = await run(api.kb.save, art, who, article_id)
+    return answer(await run(api.kb.get, saved), 201 if article_id is None else 200)
 
 
 @routes.post("/kb/articles", op("write an article", forms.object_schema(Article), ok="201"))
@@ -70,13 +70,13 @@ async def file_request(api: Api, request: web.Request) -> web.Response:
             article_id is not None and not (isinstance(article_id, int)
                                             and 0 < article_id < 2**31)):
         raise ValidationFailed({"body": "text: string, unit: string, article_id: integer"})
-    rid = await run(api.tickets.kb.request, kind, text, who, unit, article_id)
+    rid = await run(api.kb.request, kind, text, who, unit, article_id)
     return answer({"id": rid}, 201)
 
 
 @routes.get("/kb/requests", op("open requests (a unit sees its own)"))
 async def open_requests(api: Api, request: web.Request) -> web.Response:
-    return answer({"items": await run(api.tickets.kb.open_requests, api.viewer(request))})
+    return answer({"items": await run(api.kb.open_requests, api.viewer(request))})
 
 
 @routes.post("/kb/requests/{id}/resolve", op(
@@ -87,5 +87,5 @@ async def resolve(api: Api, request: web.Request) -> web.Response:
     resolution = (await body_object(request)).get("resolution")
     if not isinstance(resolution, str):
         raise ValidationFailed({"resolution": "required"})
-    await run(api.tickets.kb.resolve, path_int(request, "id"), resolution, who)
+    await run(api.kb.resolve, path_int(request, "id"), resolution, who)
     return answer({"resolved": True})

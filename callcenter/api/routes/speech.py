@@ -13,7 +13,6 @@ from callcenter.domain.privacy import Role
 from callcenter.services.errors import Forbidden
 from callcenter.services.topics import PERIODS
 from callcenter.services.transcript_search import TEXT_FILTERS, WINDOW, Filters
-from callcenter.services.transcription_queue import TranscriptionQueue
 
 routes = Routes()
 
@@ -58,9 +57,9 @@ async def topic_counts(api: Api, request: web.Request) -> web.Response:
 async def transcription_problems(api: Api, request: web.Request) -> web.Response:
     if api.viewer(request).role is not Role.SUPERVISOR:
         raise Forbidden("the hotline office looks after recordings")
-    queue = TranscriptionQueue(api.tickets.engine, "api")
     limit = query_int(request, "limit", 100, 1, 1000)
-    return answer({"items": await run(queue.problems, limit), "counts": await run(queue.counts)})
+    return answer({"items": await run(api.problems.problems, limit),
+                   "counts": await run(api.problems.counts)})
 
 
 @routes.get("/calls/{linkedid}/transcript", op(

@@ -18,7 +18,7 @@ routes = Routes()
 @routes.get("/units", op("the units directory"))
 async def units(api: Api, request: web.Request) -> web.Response:
     api.viewer(request)
-    return answer({"items": [asdict(u) for u in await run(api.tickets.units.units)]})
+    return answer({"items": [asdict(u) for u in await run(api.units.units)]})
 
 
 @routes.get("/units/propose", op("units responsible for an address and category",
@@ -29,5 +29,5 @@ async def propose(api: Api, request: web.Request) -> web.Response:
     address, category = request.query.get("address", ""), request.query.get("category", "")
     if not address.strip():
         raise ValidationFailed({"address": "required"})
-    found = await run(api.tickets.units.propose, address, category)
+    found = await run(api.units.propose, address, category)
     return answer({"items": [asdict(p) for p in found]})
