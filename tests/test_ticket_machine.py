@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from tickets_support import CTX, TZ
 
-from callcenter.domain.permissions import may_command
+from callcenter.domain.access.commands import may_command
 from callcenter.domain.policy import Span, Urgency
 from callcenter.domain.privacy import Role, UnitRole, Viewer
 from callcenter.domain.replies import Callback, Kind, Reply

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from callcenter.domain.access import desk as access
 from callcenter.domain.agents import (
     AFTER_CALL,
     NO_ANSWER,
@@ -23,7 +24,7 @@ from callcenter.domain.agents import (
     system_pause_applies,
 )
 from callcenter.domain.privacy import Role, Viewer
-from callcenter.services.errors import Forbidden, NotFound
+from callcenter.services.errors import NotFound, require
 from callcenter.storage.agents_repo import AgentsRepo
 from callcenter.storage.uow import UnitOfWork
 
@@ -35,8 +36,7 @@ def check_own_seat(repo: AgentsRepo, seat: str, viewer: Viewer) -> None:
     """An agent acts only at the seat they are logged in at (a supervisor at any)."""
     if viewer.role is Role.AGENT:
         current = repo.current().get(seat)
-        if current is None or current.agent != viewer.id:
-            raise Forbidden(f"seat {seat} is not yours")
+        require(access.own_seat(viewer, seat, current.agent if current else None))
 
 
 class AgentDesk:
@@ -50,8 +50,7 @@ class AgentDesk:
             agent: str = "") -> dict[str, Any]:
         if seat not in self.seats:
             raise NotFound(f"no seat {seat}")
-        if viewer.role not in (Role.AGENT, Role.SUPERVISOR):
-            raise Forbidden("seats are the hotline's")
+        require(access.seats(viewer))
         with UnitOfWork(self.engine) as uow:
             repo = AgentsRepo(uow.session)
             statuses = repo.current()
@@ -59,16 +58,15 @@ class AgentDesk:
             if viewer.role is Role.AGENT:
                 if command == "login":
                     agent = viewer.id  # an agent logs in as themselves, whatever the body says
-                elif current is None or current.agent != viewer.id:
-                    raise Forbidden(f"seat {seat} is not yours")
+                else:
+                    require(access.own_seat(viewer, seat, current.agent if current else None))
             new = change(current, seat, command, agent, reason, self.clock(), statuses)
             repo.add(new, f"{viewer.role.value}:{viewer.id}")
         return _view(new, self.clock())
 
     def statuses(self, viewer: Viewer) -> list[dict[str, Any]]:
         """Every configured seat with its state and the time in it."""
-        if viewer.role not in (Role.AGENT, Role.SUPERVISOR):
-            raise Forbidden("seats are the hotline's")
+        require(access.seats(viewer))
         current = self.current()
         now = self.clock()
         return [_view(current[s], now) if s in current else
@@ -108,8 +106,7 @@ class AgentDesk:
     def history(self, seat: str, viewer: Viewer, limit: int = 50) -> list[dict[str, Any]]:
         """The seat's latest changes, newest first, each with who made it and how long it
         lasted (the newest: so far)."""
-        if viewer.role not in (Role.AGENT, Role.SUPERVISOR):
-            raise Forbidden("seats are the hotline's")
+        require(access.seats(viewer))
         if seat not in self.seats:
             raise NotFound(f"no seat {seat}")
         with UnitOfWork(self.engine, read_only=True) as uow:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from callcenter.domain.access import callbacks as access
 from callcenter.domain.agents import AgentState
 from callcenter.domain.callbacks import (
     MAX_ATTEMPTS,
@@ -30,11 +31,11 @@ from callcenter.domain.callbacks import (
     ticket_key,
 )
 from callcenter.domain.desk_calls import DeskCallError
-from callcenter.domain.privacy import Viewer, is_hotline, mask_number
+from callcenter.domain.privacy import Viewer, mask_number
 from callcenter.domain.registration import valid_phone
 from callcenter.domain.tickets import Status
 from callcenter.services.agents import check_own_seat
-from callcenter.services.errors import Forbidden, NotFound
+from callcenter.services.errors import NotFound, require
 from callcenter.storage.agents_repo import AgentsRepo
 from callcenter.storage.callbacks_repo import CallbacksRepo
 from callcenter.storage.calls_repo import CallsRepo
@@ -79,8 +80,7 @@ class Callbacks:
                limit: int = 100) -> list[dict[str, Any]]:
         """Missed calls, newest first: whether the number called again since, whether the
         policy says to call back now, and the callback's state."""
-        if not is_hotline(viewer):
-            raise Forbidden("callbacks are the hotline's")
+        require(access.callbacks(viewer))
         now, staffed = self.clock(), self.staffed()
         with UnitOfWork(self.engine, read_only=True) as uow:
             repo = CallbacksRepo(uow.session)
@@ -103,8 +103,7 @@ class Callbacks:
 
     def request(self, call: str, seat: str, viewer: Viewer) -> dict[str, Any]:
         """Call back a missed call from a seat (the agent's phone rings first)."""
-        if not is_hotline(viewer):
-            raise Forbidden("callbacks are the hotline's")
+        require(access.callbacks(viewer))
         if seat not in self.seats:
             raise NotFound(f"no seat {seat}")
         actor = f"{viewer.role.value}:{viewer.id}"
@@ -131,8 +130,7 @@ class Callbacks:
         """The satisfaction callback of a closed ticket (回访) on the same path: by the agent
         at `seat` (who records the scores on the ticket), or, without a seat, by keys (the
         line asks the four questions and records the answers)."""
-        if not is_hotline(viewer):
-            raise Forbidden("callbacks are the hotline's")
+        require(access.callbacks(viewer))
         if seat and seat not in self.seats:
             raise NotFound(f"no seat {seat}")
         now = self.clock()
@@ -170,8 +168,7 @@ class Callbacks:
         return view(found)
 
     def get(self, callback_id: int, viewer: Viewer) -> dict[str, Any]:
-        if not is_hotline(viewer):
-            raise Forbidden("callbacks are the hotline's")
+        require(access.callbacks(viewer))
         with UnitOfWork(self.engine, read_only=True) as uow:
             found = CallbacksRepo(uow.session).get(callback_id)
         if found is None:

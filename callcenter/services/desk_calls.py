@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from callcenter.domain import desk_calls as rules
+from callcenter.domain.access import desk as access
 from callcenter.domain.desk_calls import (
     DeskCallError,
     DeskRequest,
@@ -22,9 +23,9 @@ from callcenter.domain.desk_calls import (
     numbers_to_try,
     unit_of,
 )
-from callcenter.domain.privacy import Role, Viewer
+from callcenter.domain.privacy import Viewer
 from callcenter.services.agents import check_own_seat
-from callcenter.services.errors import Forbidden, NotFound
+from callcenter.services.errors import NotFound, require
 from callcenter.storage.agents_repo import AgentsRepo
 from callcenter.storage.desk_requests_repo import DeskRequestsRepo
 from callcenter.storage.units_repo import UnitsRepo
@@ -49,10 +50,7 @@ class DeskCalls:
     def request(self, seat: str, command: str, target: str, viewer: Viewer) -> dict[str, Any]:
         if seat not in self.seats:
             raise NotFound(f"no seat {seat}")
-        if viewer.role not in (Role.AGENT, Role.SUPERVISOR):
-            raise Forbidden("seats are the hotline's")
-        if command == "listen" and viewer.role is not Role.SUPERVISOR:
-            raise Forbidden("only a supervisor listens in")
+        require(access.call_command(viewer, command))
         with UnitOfWork(self.engine) as uow:
             check_own_seat(AgentsRepo(uow.session), seat, viewer)
             numbers = None
@@ -69,8 +67,7 @@ class DeskCalls:
         return view(found)
 
     def get(self, request_id: int, viewer: Viewer) -> dict[str, Any]:
-        if viewer.role not in (Role.AGENT, Role.SUPERVISOR):
-            raise Forbidden("seats are the hotline's")
+        require(access.seats(viewer))
         with UnitOfWork(self.engine, read_only=True) as uow:
             found = DeskRequestsRepo(uow.session).get(request_id)
         if found is None:
@@ -97,8 +94,7 @@ class DeskCalls:
 
     def listening(self, viewer: Viewer, limit: int = 100) -> list[dict[str, Any]]:
         """The audit of listening in, newest first (supervisors)."""
-        if viewer.role is not Role.SUPERVISOR:
-            raise Forbidden("the listening audit is the supervisors'")
+        require(access.listening_audit(viewer))
         with UnitOfWork(self.engine, read_only=True) as uow:
             return DeskRequestsRepo(uow.session).listening(min(limit, 500))
 

@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from callcenter.domain.privacy import Role, Viewer, is_hotline
+from callcenter.domain.access import desk as access
+from callcenter.domain.privacy import Role, Viewer
 from callcenter.services.agents import AgentDesk
 from callcenter.services.callbacks import view as callback_view
 from callcenter.services.desk_calls import view as request_view
-from callcenter.services.errors import Forbidden
+from callcenter.services.errors import require
 from callcenter.services.screen_pop import ScreenPop
 from callcenter.storage.callbacks_repo import CallbacksRepo
 from callcenter.storage.calls_repo import CallsRepo
@@ -54,8 +55,7 @@ class DeskEvents:
 
     def changes(self, seen: Seen, viewer: Viewer) -> list[Event]:
         """What changed for this viewer since `seen` (updated in place)."""
-        if not is_hotline(viewer):
-            raise Forbidden("the desk's events are the hotline's")
+        require(access.events(viewer))
         out: list[Event] = []
         agents = self.desk.statuses(viewer)
         # Seconds in a state grow every look: only a change of state is news.

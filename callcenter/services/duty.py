@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from callcenter.domain.access import duty as access
 from callcenter.domain.duty import (
     Calendar,
     Decision,
@@ -26,8 +27,8 @@ from callcenter.domain.duty import (
     decide,
     parse_plan,
 )
-from callcenter.domain.privacy import Role, Viewer
-from callcenter.services.errors import Forbidden, ValidationFailed
+from callcenter.domain.privacy import Viewer
+from callcenter.services.errors import ValidationFailed, require
 from callcenter.services.watched_file import FollowedFile
 from callcenter.storage.duty_repo import DutyRepo
 from callcenter.storage.uow import UnitOfWork
@@ -68,8 +69,7 @@ class DutyDesk:
         return decide(self.plan(), mode, self.clock().astimezone(self.tz), self.calendar())
 
     def show(self, viewer: Viewer) -> dict[str, Any]:
-        if viewer.role not in (Role.AGENT, Role.SUPERVISOR):
-            raise Forbidden("the duty plan is the hotline's")
+        require(access.show(viewer))
         with UnitOfWork(self.engine, read_only=True) as uow:
             mode, actor, at = DutyRepo(uow.session).current()
         now = self.clock().astimezone(self.tz)
@@ -85,8 +85,7 @@ class DutyDesk:
 
     def force(self, mode: str, viewer: Viewer) -> dict[str, Any]:
         """A supervisor (班长) forces day or night, or gives the line back to the schedule."""
-        if viewer.role is not Role.SUPERVISOR:
-            raise Forbidden("only a supervisor forces day or night")
+        require(access.force(viewer))
         if mode not in set(Mode):
             raise ValidationFailed({"mode": "day, night or auto"})
         with UnitOfWork(self.engine) as uow:

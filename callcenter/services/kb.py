@@ -12,22 +12,18 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from callcenter.domain.access import kb as access
 from callcenter.domain.kb import Article, RequestKind, article_problems
-from callcenter.domain.privacy import Role, Viewer, is_hotline
+from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.tickets import RulesContext
 from callcenter.search.cjk import query_words, segment
-from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
+from callcenter.services.errors import NotFound, ValidationFailed, require
 from callcenter.services.rules import Rules, as_source
 from callcenter.storage.kb_repo import KbRepo
 from callcenter.storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from callcenter.storage.kb_tables import KbArticleRow
-
-
-def _may_edit(viewer: Viewer, owner_unit: str) -> bool:
-    return viewer.role is Role.SUPERVISOR or (viewer.role is Role.UNIT
-                                              and viewer.unit == owner_unit)
 
 
 def _article(r: KbArticleRow) -> dict[str, Any]:
@@ -53,8 +49,7 @@ class KnowledgeBase:
         problems = article_problems(article)
         if problems:
             raise ValidationFailed(problems)
-        if not _may_edit(viewer, article.owner_unit):
-            raise Forbidden("articles are written by the hotline office or their owner unit")
+        require(access.write(viewer, article.owner_unit))
         values = {**asdict(article), "updated_at": self.clock(),
                   "words": segment(f"{article.question} {article.answer}")}
         with UnitOfWork(self.engine) as uow:
@@ -63,8 +58,7 @@ class KnowledgeBase:
                 row = repo.article(article_id)
                 if row is None:
                     raise NotFound(f"no article {article_id}")
-                if not _may_edit(viewer, row.owner_unit):
-                    raise Forbidden("only the hotline office or the owner unit edits it")
+                require(access.rewrite(viewer, row.owner_unit))
             return repo.save_article(values, article_id)
 
     def get(self, article_id: int) -> dict[str, Any]:
@@ -94,8 +88,7 @@ class KnowledgeBase:
     # -- requests -------------------------------------------------------------------------
     def request(self, kind: RequestKind, text_: str, viewer: Viewer, unit: str | None = None,
                 article_id: int | None = None) -> int:
-        if not is_hotline(viewer):
-            raise Forbidden("the hotline files knowledge base requests")
+        require(access.file_request(viewer))
         if not text_.strip():
             raise ValidationFailed({"text": "required"})
         now = self.clock()
@@ -119,7 +112,7 @@ class KnowledgeBase:
     def resolve(self, request_id: int, resolution: str, viewer: Viewer) -> None:
         with UnitOfWork(self.engine) as uow:
             row = KbRepo(uow.session).request(request_id)
-            if row is None or not (_may_edit(viewer, row.unit)):
+            if row is None or not (access.may_edit(viewer, row.unit)):
                 raise NotFound(f"no request {request_id}")
             if row.resolved_at is not None:
                 raise ValidationFailed({"request": "already resolved"})
@@ -129,8 +122,7 @@ class KnowledgeBase:
 
     def open_requests(self, viewer: Viewer) -> list[dict[str, Any]]:
         now = self.clock()
-        if viewer.role is not Role.UNIT and not is_hotline(viewer):
-            raise Forbidden("requests are for the hotline and units")
+        require(access.read_requests(viewer))
         ctx = self.ctx
         with UnitOfWork(self.engine, read_only=True) as uow:
             return [{"id": r.id, "kind": r.kind, "unit": r.unit, "text": r.text,

@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session
 from callcenter.domain import emerging
 from callcenter.domain import figures as fg
 from callcenter.domain import report_periods as rp
-from callcenter.domain.privacy import Role, UnitRole, Viewer, mask_speech
-from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
+from callcenter.domain.access import reports as access
+from callcenter.domain.privacy import Role, Viewer, mask_speech
+from callcenter.services.errors import NotFound, ValidationFailed, require
 from callcenter.storage.call_hours_repo import CallHoursRepo, HourFigures
 from callcenter.storage.emerging_repo import EmergingRepo
 from callcenter.storage.figures_repo import FiguresRepo, parts
@@ -77,14 +78,6 @@ class Reports:
         self.on_new = on_new  # delivery planning, given each new version
 
     # -- reading --------------------------------------------------------------------------
-    def _reader(self, viewer: Viewer) -> None:
-        if viewer.role is Role.SUPERVISOR:
-            return
-        if viewer.role is Role.UNIT and viewer.unit_role in (UnitRole.LEADER, UnitRole.HEAD):
-            return
-        raise Forbidden("reports are read by the hotline office and by units' leaders and "
-                        "heads")
-
     def period(self, kind: str, name: str) -> rp.Period:
         try:
             return rp.parse(kind, name, self.tz)
@@ -93,7 +86,7 @@ class Reports:
 
     def listing(self, viewer: Viewer, kind: str | None = None, limit: int = 100,
                 offset: int = 0) -> list[dict[str, Any]]:
-        self._reader(viewer)
+        require(access.read(viewer))
         if kind is not None and kind not in tuple(rp.ReportKind):
             raise ValidationFailed({"kind": "daily, weekly or monthly"})
         with UnitOfWork(self.engine, read_only=True) as uow:
@@ -104,9 +97,7 @@ class Reports:
         """A stored report (the latest version unless one is named), as the viewer may see
         it; with `unit`, that unit's sections only. A period that is over and was never
         produced is produced now."""
-        self._reader(viewer)
-        if unit is not None and viewer.role is Role.UNIT and unit != viewer.unit:
-            raise Forbidden("a unit reads its own sections of a report")
+        require(access.read(viewer) if unit is None else access.read_unit(viewer, unit))
         p = self.period(kind, name)
         with UnitOfWork(self.engine, read_only=True) as uow:
             stored = ReportsRepo(uow.session).get(p.kind.value, p.name, version)
@@ -123,8 +114,7 @@ class Reports:
     # -- producing ------------------------------------------------------------------------
     def produce_as(self, viewer: Viewer, kind: str, name: str) -> Produced:
         """The office produces a period again (late data makes a new version)."""
-        if viewer.role is not Role.SUPERVISOR:
-            raise Forbidden("the hotline office produces reports")
+        require(access.produce(viewer))
         p = self.period(kind, name)
         self._ended(p)
         return self.produce(p, by=viewer.id)

@@ -16,12 +16,13 @@ from typing import Any
 from sqlalchemy import Engine
 
 from callcenter.contract.dialplan import IVR_CHOICES
-from callcenter.domain.privacy import Role, Viewer, mask_number
+from callcenter.domain.access import desk as access
+from callcenter.domain.privacy import Viewer, mask_number
 from callcenter.domain.registration import Channel, valid_phone
 from callcenter.domain.replies import Kind
 from callcenter.domain.tickets import RulesContext
 from callcenter.services.agents import check_own_seat
-from callcenter.services.errors import Forbidden, NotFound
+from callcenter.services.errors import NotFound, require
 from callcenter.services.rules import Rules, as_source
 from callcenter.services.ticket_views import summary_view
 from callcenter.storage.agents_repo import AgentsRepo
@@ -46,8 +47,7 @@ class ScreenPop:
     def pop(self, seat: str, viewer: Viewer) -> dict[str, Any]:
         if seat not in self.seats:
             raise NotFound(f"no seat {seat}")
-        if viewer.role not in (Role.AGENT, Role.SUPERVISOR):
-            raise Forbidden("the screen pop is the desk's")
+        require(access.screen_pop(viewer))
         now, ctx = self.clock(), self.rules()
         with UnitOfWork(self.engine, read_only=True) as uow:
             check_own_seat(AgentsRepo(uow.session), seat, viewer)

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from callcenter.domain.permissions import may_command
-from callcenter.domain.privacy import Role, Viewer, is_hotline, may_read_ticket
+from callcenter.domain.access import tickets as access
+from callcenter.domain.access.commands import may_command
+from callcenter.domain.privacy import Role, Viewer, may_read_ticket
 from callcenter.domain.registration import Registration, problems
 from callcenter.domain.repeats import repeat_effect, same_citizen
 from callcenter.domain.supervision import CONTRADICTORY, supervision_reasons
@@ -43,7 +44,7 @@ from callcenter.domain.tickets import (
 )
 from callcenter.domain.transitions import apply, supervise
 from callcenter.search.phrases import key_phrases
-from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
+from callcenter.services.errors import NotFound, ValidationFailed, require
 from callcenter.services.kb import KnowledgeBase
 from callcenter.services.rules import Rules, as_source
 from callcenter.services.ticket_views import audit_view, summary_view, ticket_view
@@ -78,8 +79,7 @@ class TicketService:
 
     # -- writes ---------------------------------------------------------------------------
     def register(self, form: Registration, viewer: Viewer, linkedid: str | None = None) -> int:
-        if not is_hotline(viewer):
-            raise Forbidden("only the hotline registers tickets")
+        require(access.register(viewer))
         errors = problems(form)
         if errors:
             raise ValidationFailed(errors)
@@ -114,9 +114,7 @@ class TicketService:
             if st is None or not (signs_below or may_read_ticket(
                     viewer, st.ticket.lead_unit, st.ticket.co_units)):
                 raise NotFound(f"no ticket {ticket_id}")
-            why_not = may_command(viewer, cmd, st.ticket, parent)
-            if why_not:
-                raise Forbidden(why_not)
+            require(may_command(viewer, cmd, st.ticket, parent))
             t = apply(st.ticket, cmd, actor_of(viewer, parent), now, ctx)
             if isinstance(cmd, SubmitReply) and CONTRADICTORY in supervision_reasons(t, now):
                 t = apply(t, Supervise(CONTRADICTORY), SYSTEM, now, ctx)
@@ -142,8 +140,7 @@ class TicketService:
 
     def add_call(self, ticket_id: int, linkedid: str, viewer: Viewer) -> dict[str, Any]:
         """A citizen calls again about a ticket: link the call and count the repeat."""
-        if not is_hotline(viewer):
-            raise Forbidden("only the hotline links calls to tickets")
+        require(access.link_call(viewer))
         now, ctx = self.clock(), self.ctx
         with UnitOfWork(self.engine) as uow:
             repo = TicketsRepo(uow.session)
@@ -194,15 +191,11 @@ class TicketService:
             repo = TicketsRepo(uow.session)
             src = self._readable(repo, source_id, viewer, for_update=True)
             dst = self._readable(repo, target_id, viewer, for_update=True)
-            if not same_citizen(src.form, dst.form) and viewer.role is not Role.SUPERVISOR:
-                raise Forbidden("merge: tickets of different citizens are merged by a "
-                                "supervisor, with the reason")
+            require(access.merge_citizens(viewer, same_citizen(src.form, dst.form)))
             absorb = Absorb(source_id, reason, src.ticket.supervision_reasons,
                             src.ticket.revisits)
             for st, cmd in ((src, MergeInto(target_id, reason)), (dst, absorb)):
-                why_not = may_command(viewer, cmd, st.ticket)
-                if why_not:
-                    raise Forbidden(why_not)
+                require(may_command(viewer, cmd, st.ticket))
                 t = apply(st.ticket, cmd, actor_of(viewer), now, ctx)
                 repo.save(t, st.version, len(st.ticket.history))
             repo.move_calls(source_id, target_id)
@@ -226,8 +219,7 @@ class TicketService:
     def callbacks_due(self, viewer: Viewer, limit: int = 50,
                       offset: int = 0) -> list[dict[str, Any]]:
         """Closed tickets sampled for a satisfaction callback, not called back yet."""
-        if not is_hotline(viewer):
-            raise Forbidden("the hotline makes the callbacks")
+        require(access.callbacks_due(viewer))
         now, ctx = self.clock(), self.ctx
         with UnitOfWork(self.engine, read_only=True) as uow:
             page = TicketsRepo(uow.session).callbacks_due(min(limit, 500), offset)
@@ -235,15 +227,13 @@ class TicketService:
 
     def office_notices(self, viewer: Viewer, limit: int = 50) -> list[dict[str, Any]]:
         """What the sweeper and the rules told the hotline office, newest first."""
-        if viewer.role is not Role.SUPERVISOR:
-            raise Forbidden("notices to the hotline office are for the office")
+        require(access.office_notices(viewer))
         with UnitOfWork(self.engine, read_only=True) as uow:
             return office_notices(uow.session, min(limit, 500))
 
     def list(self, viewer: Viewer, status: Status | None = None, limit: int = 50,
              offset: int = 0) -> list[dict[str, Any]]:
-        if viewer.role is Role.PUBLIC:
-            raise Forbidden("the public reads published outcomes, not the ticket list")
+        require(access.list_tickets(viewer))
         now, ctx = self.clock(), self.ctx
         with UnitOfWork(self.engine, read_only=True) as uow:
             page = TicketsRepo(uow.session).page(

@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from callcenter.domain.privacy import Viewer, is_hotline
+from callcenter.domain.access import speech as access
+from callcenter.domain.privacy import Viewer
 from callcenter.domain.topics import Topic, spot
-from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
+from callcenter.services.errors import NotFound, ValidationFailed, require
 from callcenter.services.transcription_queue import SPEAKERS
 from callcenter.storage.topics_repo import TopicsRepo
 from callcenter.storage.uow import UnitOfWork
@@ -38,8 +39,7 @@ class Topics:
         self.tz = tz
 
     def _hotline(self, viewer: Viewer) -> None:
-        if not is_hotline(viewer):
-            raise Forbidden("topic tags come from recordings: the hotline only")
+        require(access.topic_tags(viewer))
 
     def of_call(self, linkedid: str, viewer: Viewer) -> list[dict[str, Any]]:
         """The call's topic tags in time order, each with who said the word and when."""

@@ -16,10 +16,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from callcenter.domain.access import speech as access
 from callcenter.domain.privacy import HIDDEN, Role, Viewer, is_hotline, mask_number, mask_speech
 from callcenter.domain.replies import Kind
 from callcenter.search.cjk import query_words, score
-from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
+from callcenter.services.errors import Forbidden, NotFound, ValidationFailed, require
 from callcenter.storage.transcripts_repo import Scope, TranscriptsRepo
 from callcenter.storage.uow import UnitOfWork
 
@@ -77,10 +78,7 @@ class TranscriptSearch:
 
     def _search(self, query: str, viewer: Viewer, filters: Filters,
                 limit: int) -> list[dict[str, Any]]:
-        if viewer.role is Role.PUBLIC:
-            raise Forbidden("recordings are not public")
-        if filters.caller and not is_hotline(viewer):
-            raise Forbidden("only the hotline searches by caller number")
+        require(access.search(viewer, bool(filters.caller)))
         long = {name: "at most 64 characters" for name in TEXT_FILTERS
                 if len(getattr(filters, name) or "") > 64}
         if long:
@@ -123,8 +121,7 @@ class TranscriptSearch:
             raise
 
     def _transcript(self, linkedid: str, viewer: Viewer) -> dict[str, Any]:
-        if viewer.role is Role.PUBLIC:
-            raise Forbidden("recordings are not public")
+        require(access.recordings(viewer))
         with UnitOfWork(self.engine) as uow:
             repo = TranscriptsRepo(uow.session)
             call = repo.call(linkedid, _scope(Filters(), viewer))

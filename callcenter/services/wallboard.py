@@ -16,10 +16,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from callcenter.domain.access import desk as access
 from callcenter.domain.figures import call_figures
-from callcenter.domain.privacy import Viewer, is_hotline
+from callcenter.domain.privacy import Viewer
 from callcenter.services.agents import AgentDesk
-from callcenter.services.errors import Forbidden
+from callcenter.services.errors import require
 from callcenter.storage.figures_repo import FiguresRepo
 from callcenter.storage.line_state_repo import LineStateRepo
 from callcenter.storage.uow import UnitOfWork
@@ -40,8 +41,7 @@ class Wallboard:
             LineStateRepo(uow.session).put(state, self.clock())
 
     def view(self, viewer: Viewer) -> dict[str, Any]:
-        if not is_hotline(viewer):
-            raise Forbidden("the wallboard is the hotline's")
+        require(access.wallboard(viewer))
         now = self.clock()
         with UnitOfWork(self.engine, read_only=True) as uow:
             line = LineStateRepo(uow.session).get()

@@ -11,24 +11,22 @@ from callcenter.api.http import answer, query_int, run
 from callcenter.api.route import Routes
 from callcenter.api.schema import op, query
 from callcenter.api.services import Api
-from callcenter.domain.privacy import Role
-from callcenter.services.errors import Forbidden
+from callcenter.domain.access import office as access
+from callcenter.services.errors import require
 
 routes = Routes()
 
 
 @routes.post("/sweeps", op("run the sweeper now (hotline office)"))
 async def sweep(api: Api, request: web.Request) -> web.Response:
-    if api.viewer(request).role is not Role.SUPERVISOR:
-        raise Forbidden("the hotline office runs the sweep")
+    require(access.sweep(api.viewer(request)))
     return answer(asdict(await run(api.sweeper.run)))
 
 
 @routes.get("/calendar", op("working-day calendar: official and provisional years, "
                             "open tickets with provisional due times (hotline)"))
 async def calendar(api: Api, request: web.Request) -> web.Response:
-    if api.viewer(request).role not in (Role.SUPERVISOR, Role.AGENT):
-        raise Forbidden("the hotline watches the working-day calendar")
+    require(access.calendar(api.viewer(request)))
     return answer(await run(api.calendar.status))
 
 

@@ -9,8 +9,8 @@ from callcenter.api.http import answer, query_int, query_times, run
 from callcenter.api.route import Routes
 from callcenter.api.schema import LINKEDID, op, query
 from callcenter.api.services import Api
-from callcenter.domain.privacy import Role
-from callcenter.services.errors import Forbidden
+from callcenter.domain.access import speech as access
+from callcenter.services.errors import require
 from callcenter.services.topics import PERIODS
 from callcenter.services.transcript_search import TEXT_FILTERS, WINDOW, Filters
 
@@ -55,8 +55,7 @@ async def topic_counts(api: Api, request: web.Request) -> web.Response:
     "the job counts (hotline office)",
     params=[query("limit", {"type": "integer", "minimum": 1, "maximum": 1000})]))
 async def transcription_problems(api: Api, request: web.Request) -> web.Response:
-    if api.viewer(request).role is not Role.SUPERVISOR:
-        raise Forbidden("the hotline office looks after recordings")
+    require(access.transcription_problems(api.viewer(request)))
     limit = query_int(request, "limit", 100, 1, 1000)
     return answer({"items": await run(api.problems.problems, limit),
                    "counts": await run(api.problems.counts)})

@@ -1,0 +1,14 @@
+"""The hotline office's own work: the sweep and the working-day calendar."""
+
+from __future__ import annotations
+
+from callcenter.domain.privacy import Role, Viewer
+
+
+def sweep(viewer: Viewer) -> str | None:
+    return None if viewer.role is Role.SUPERVISOR else "the hotline office runs the sweep"
+
+
+def calendar(viewer: Viewer) -> str | None:
+    return None if viewer.role in (Role.SUPERVISOR, Role.AGENT) else \
+        "the hotline watches the working-day calendar"
