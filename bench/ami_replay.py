@@ -20,6 +20,7 @@ from panoramisk.ami_protocol import AMIProtocol
 from callcenter.domain.calls import Trail
 from callcenter.services.call_log import CallLog
 from callcenter.storage.engine import make_engine, migrate
+from callcenter.storage.uow import UnitsOfWork
 from callcenter.telephony.ami.parse import AmiParser
 from callcenter.telephony.call_facts import record_of
 from callcenter.telephony.tracker import CallTracker
@@ -72,8 +73,8 @@ def our_parse(stream: bytes) -> tuple[float, list[dict[str, str]]]:
 def pipeline(stream: bytes, url: str, batch: int = 200) -> float:
     engine = make_engine(url)
     migrate(engine)
-    log = CallLog(engine, Path("/nonexistent"), "/var/spool/asterisk/hotline-rec", record_of,
-                  measure_files=False)
+    log = CallLog(UnitsOfWork(engine), Path("/nonexistent"), "/var/spool/asterisk/hotline-rec",
+                  record_of, measure_files=False)
     parser, tracker = AmiParser(CallTracker.WANTS), CallTracker()
     pending: dict[str, Trail] = {}
     t = time.perf_counter()

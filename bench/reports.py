@@ -35,7 +35,7 @@ from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.tables import CallRow, PartyRow, RecordingRow, RingRow
 from callcenter.storage.ticket_tables import TicketPhraseRow, TicketRow
 from callcenter.storage.transcript_tables import TopicSpotRow
-from callcenter.storage.uow import UnitOfWork
+from callcenter.storage.uow import UnitOfWork, UnitsOfWork
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 1, tzinfo=TZ).astimezone(UTC)
@@ -217,7 +217,7 @@ def main() -> None:
         print(f"store: {engine.dialect.name}; {args.days * args.calls_per_day:,} calls, "
               f"{args.tickets:,} tickets loaded in {loaded:.0f} s; peak RSS {rss_mb():.0f} MB")
     clock = lambda: datetime(2026, 12, 3, 12, tzinfo=TZ)  # noqa: E731
-    reports = Reports(engine, TZ, clock)
+    reports = Reports(UnitsOfWork(engine), TZ, clock)
     last = (START + timedelta(days=args.days - 1)).astimezone(TZ).date()
     periods = (rp.daily(last, TZ), rp.weekly(last, TZ), rp.monthly(last, TZ))
     # Cold: no hour rolled up (a store the reports worker never looked at); warm: every ended

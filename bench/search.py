@@ -27,7 +27,7 @@ from callcenter.storage import word_index
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.tables import CallRow, RecordingRow
 from callcenter.storage.transcript_tables import SegmentRow
-from callcenter.storage.uow import UnitOfWork
+from callcenter.storage.uow import UnitOfWork, UnitsOfWork
 
 TOPICS = ["供暖", "漏水", "物业费", "停电", "噪音", "停水", "垃圾", "违章停车", "油烟", "拖欠工资",
           "电梯故障", "下水道堵塞", "路灯不亮", "占道经营", "房屋质量", "学区划分", "医保报销",
@@ -101,7 +101,7 @@ def fill(url: str, segments: int, seed: int = 7) -> None:
 
 def measure(url: str, repeat: int) -> None:
     engine = make_engine(url)
-    search = TranscriptSearch(engine)
+    search = TranscriptSearch(UnitsOfWork(engine))
     with UnitOfWork(engine, read_only=True) as uow:
         total = uow.session.scalar(select(func.count()).select_from(SegmentRow))
     print(f"{total:,} segments")

@@ -39,7 +39,7 @@ from callcenter.services.tickets import TicketService
 from callcenter.storage import ticket_codec
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.ticket_tables import TicketRow, TicketUnitRow
-from callcenter.storage.uow import UnitOfWork
+from callcenter.storage.uow import UnitOfWork, UnitsOfWork
 
 TZ_CTX = RulesContext(load_profiles(PROJECT_ROOT / "config" / "policies.toml")["shanghai-2022"],
                       WorkCalendar(), ZoneInfo("Asia/Shanghai"))
@@ -143,22 +143,22 @@ def main() -> None:
         print(f"[{store}] bulk fill of {args.open:,} open tickets: {filled:.1f} s")
         before = rss_mb()
         t = time.perf_counter()
-        report = Sweeper(engine, TZ_CTX, clock=lambda: NOW).run()
+        report = Sweeper(UnitsOfWork(engine), TZ_CTX, clock=lambda: NOW).run()
         swept = time.perf_counter() - t
         print(f"[{store}] sweep: {swept:.1f} s; supervised {report.supervised:,}, "
               f"notices {report.notices:,}; peak RSS {rss_mb():.0f} MB "
               f"(before the sweep {before:.0f} MB)")
         t = time.perf_counter()
-        again = Sweeper(engine, TZ_CTX, clock=lambda: NOW).run()
+        again = Sweeper(UnitsOfWork(engine), TZ_CTX, clock=lambda: NOW).run()
         print(f"[{store}] second sweep (nothing to do): {time.perf_counter() - t:.1f} s; "
               f"supervised {again.supervised}, notices {again.notices}")
         t = time.perf_counter()
-        idle = CalendarService(engine, TZ_CTX, clock=lambda: NOW).recompute()
+        idle = CalendarService(UnitsOfWork(engine), TZ_CTX, clock=lambda: NOW).recompute()
         print(f"[{store}] recompute, no year published: {time.perf_counter() - t:.1f} s; "
               f"changed {idle.changed:,}")
         published = replace(TZ_CTX, calendar=YEAR_2027)
         t = time.perf_counter()
-        done = CalendarService(engine, published, clock=lambda: NOW).recompute()
+        done = CalendarService(UnitsOfWork(engine), published, clock=lambda: NOW).recompute()
         print(f"[{store}] recompute, 2027 published: {time.perf_counter() - t:.1f} s; "
               f"changed {done.changed:,} provisional tickets; peak RSS {rss_mb():.0f} MB")
         engine.dispose()

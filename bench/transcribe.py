@@ -33,7 +33,7 @@ from callcenter.speech.decode import RATE, decode, load_model, pcm_chunks
 from callcenter.speech.model import find_model
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.tables import CallRow, RecordingRow
-from callcenter.storage.uow import UnitOfWork
+from callcenter.storage.uow import UnitOfWork, UnitsOfWork
 
 SAID = ["난방이 안 됩니다. 수리를 요청합니다.", "물이 새고 있어요. 빨리 와 주세요.",
         "관리비가 너무 비쌉니다. 설명해 주세요.", "정전이 되었어요. 언제 복구됩니까?"]
@@ -99,7 +99,7 @@ def pipeline(url: str, root: Path, legs: list[Path], model: object, n: int) -> f
                                size_bytes=leg.stat().st_size, duration_s=0.0,
                                sha256=sha256_file(leg), error=""))
     topics = read_toml(PROJECT_ROOT / "config" / "topics.toml")
-    transcriber = Transcriber(TranscriptionQueue(engine, "bench"), model, root, topics)
+    transcriber = Transcriber(TranscriptionQueue(UnitsOfWork(engine), "bench"), model, root, topics)
     queued = transcriber.queue.enqueue_pending()
     assert queued == len(legs), queued
 

@@ -57,6 +57,7 @@ from callcenter.services.units import UnitsDirectory
 from callcenter.services.wallboard import Wallboard
 from callcenter.services.watched_file import FollowedFile
 from callcenter.storage.engine import make_engine, migrate
+from callcenter.storage.uow import UnitsOfWork
 from callcenter.telephony.line_config import LineConfig, SeatLine
 
 if TYPE_CHECKING:
@@ -123,6 +124,11 @@ class Hotline:
         return self._rules
 
     @functools.cached_property
+    def store(self) -> UnitsOfWork:
+        """Units of work on the one engine: what every service is given."""
+        return UnitsOfWork(self.engine)
+
+    @functools.cached_property
     def tickets(self) -> TicketService:
         # The key phrases of what is registered keep the hotline's phrases whole. Without
         # the dictionary they are rjieba's words alone: registering never fails for it (a
@@ -132,29 +138,29 @@ class Hotline:
             phrases.use_dictionary(phrases.read_dictionary(path))
         except phrases.DictionaryError:
             log.warning("reports.dictionary %s cannot be read: key phrases without it", path)
-        return TicketService(self.engine, self.rules, self.clock, self.units, self.kb)
+        return TicketService(self.store, self.rules, self.clock, self.units, self.kb)
 
     @functools.cached_property
     def units(self) -> UnitsDirectory:
-        return UnitsDirectory(self.engine)  # needs no rules
+        return UnitsDirectory(self.store)  # needs no rules
 
     @functools.cached_property
     def kb(self) -> KnowledgeBase:
-        return KnowledgeBase(self.engine, self.rules, self.clock)
+        return KnowledgeBase(self.store, self.rules, self.clock)
 
     @functools.cached_property
     def call_log(self) -> CallLog:
         s = self.settings
         from callcenter.telephony.call_facts import record_of
 
-        return CallLog(self.engine, s.recording_root, s.asterisk_recording_root, record_of)
+        return CallLog(self.store, s.recording_root, s.asterisk_recording_root, record_of)
 
     @property
     def seat_ids(self) -> list[str]:
         return [seat.id for seat in self.settings.seats]
 
     def desk(self) -> AgentDesk:
-        return AgentDesk(self.engine, self.seat_ids, self.clock)
+        return AgentDesk(self.store, self.seat_ids, self.clock)
 
     @functools.cached_property
     def duty_plan(self) -> FollowedFile[DutyPlan]:
@@ -165,7 +171,7 @@ class Hotline:
 
     def duty(self) -> DutyDesk:
         """Day or night and who is on duty: the plan's file and the calendar both followed."""
-        return DutyDesk(self.engine, self.duty_plan, self.working_days, self.settings.tz,
+        return DutyDesk(self.store, self.duty_plan, self.working_days, self.settings.tz,
                         self.clock)
 
     @functools.cached_property
@@ -179,35 +185,35 @@ class Hotline:
         """Missed calls called back; the policy's "staffed" is the duty plan's day."""
         s = self.settings
         duty = self.duty()
-        return Callbacks(self.engine, self.seat_ids, self.clock,
+        return Callbacks(self.store, self.seat_ids, self.clock,
                          timedelta(minutes=s.callback_within_minutes),
                          lambda: not duty.decision().night)
 
     def wallboard(self) -> Wallboard:
-        return Wallboard(self.engine, self.desk(), self.clock)
+        return Wallboard(self.store, self.desk(), self.clock)
 
     def transcription_problems(self) -> TranscriptionQueue:
         """The transcription queue read by the office (no worker of its own)."""
         return self.transcription_queue("api")
 
     def screen_pop(self) -> ScreenPop:
-        return ScreenPop(self.engine, self.rules, self.seat_ids, self.clock)
+        return ScreenPop(self.store, self.rules, self.seat_ids, self.clock)
 
     def desk_calls(self) -> DeskCalls:
-        return DeskCalls(self.engine, self.seat_ids, self.clock)
+        return DeskCalls(self.store, self.seat_ids, self.clock)
 
     def sweeper(self) -> Sweeper:
-        return Sweeper(self.engine, self.rules, self.clock)
+        return Sweeper(self.store, self.rules, self.clock)
 
     def calendar(self) -> CalendarService:
-        return CalendarService(self.engine, self.rules, self.clock)
+        return CalendarService(self.store, self.rules, self.clock)
 
     def search(self) -> TranscriptSearch:
-        return TranscriptSearch(self.engine, self.clock)
+        return TranscriptSearch(self.store, self.clock)
 
     def reports(self) -> Reports:
         s = self.settings
-        return Reports(self.engine, s.tz, self.clock,
+        return Reports(self.store, s.tz, self.clock,
                        Schedule(s.reports_weekly_day, s.reports_monthly_day),
                        Thresholds(min_count=s.reports_rising_min,
                                   factor=s.reports_rising_factor,
@@ -216,17 +222,17 @@ class Hotline:
 
     def report_delivery(self) -> ReportDelivery:
         s = self.settings
-        return ReportDelivery(self.engine, Targets(
+        return ReportDelivery(self.store, Targets(
             mail_to=tuple(filter(None, (a.strip() for a in s.reports_mail_to.split(",")))),
             mail_from=s.reports_mail_from, smtp_host=s.reports_smtp_host,
             smtp_port=s.reports_smtp_port, webhook=s.reports_webhook,
             fmt=s.reports_deliver_format, language=s.reports_language), self.clock, s.tz)
 
     def topics(self) -> Topics:
-        return Topics(self.engine, self.settings.tz)
+        return Topics(self.store, self.settings.tz)
 
     def transcription_queue(self, worker: str, lease: timedelta = LEASE) -> TranscriptionQueue:
-        return TranscriptionQueue(self.engine, worker, self.clock, lease)
+        return TranscriptionQueue(self.store, worker, self.clock, lease)
 
     def api(self, tokens: Tokens | Mapping[str, Viewer] | None = None) -> Api:
         """The API's services; the bearer tokens of the tokens file unless given."""
@@ -238,8 +244,8 @@ class Hotline:
                    tokens=TokenFile(self.settings.api_tokens_file) if tokens is None else tokens,
                    transcripts=self.search(), topics=self.topics(), calendar=self.calendar(),
                    desk=desk, desk_calls=self.desk_calls(), pop=pop,
-                   events=DeskEvents(self.engine, desk, pop, self.seat_ids, self.clock),
-                   wallboard=Wallboard(self.engine, desk, self.clock),
+                   events=DeskEvents(self.store, desk, pop, self.seat_ids, self.clock),
+                   wallboard=Wallboard(self.store, desk, self.clock),
                    problems=self.transcription_problems(), duty=self.duty(),
                    callbacks=self.callbacks(), reports=self.reports(),
                    report_language=self.settings.reports_language)
@@ -279,7 +285,7 @@ class Hotline:
         duty = self.duty()
         scripts = AgiScripts({
             AGI_SCRIPT_ROUTE: RouteAnswers(RoutingPolicy(s.menu_enabled, duty.decision)),
-            AGI_SCRIPT_STATUS: status_agi.StatusAnswers(StatusLine(self.engine, s.tz).lookup),
+            AGI_SCRIPT_STATUS: status_agi.StatusAnswers(StatusLine(self.store, s.tz).lookup),
             AGI_SCRIPT_SURVEY: survey_agi.SurveyAnswers(self._record_survey),
             AGI_SCRIPT_DUTY: duty_agi.DutyAnswers(
                 lambda pin: duty_pins.supervisor_of(s.duty_pins_file, pin),
@@ -293,7 +299,7 @@ class Hotline:
             decision = duty.decision()
             return decision.leader if decision.night else decision.duty
 
-        night = NightLine(self.engine, lambda: self.tickets, s.tz, self.clock, alert_whom)
+        night = NightLine(self.store, lambda: self.tickets, s.tz, self.clock, alert_whom)
         config = line_config(s)
         # The desk's requests on live calls; the facts it makes join the call's event stream.
         control = CallControl(config, ami, self.desk_calls(), ami.events.put_nowait)

@@ -5,7 +5,7 @@ from dataclasses import replace
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from tickets_support import hotline_over
+from tickets_support import engine_of, hotline_over
 
 from callcenter.api.services import Api
 from callcenter.services.tickets import TicketService
@@ -30,6 +30,6 @@ def caller(client: TestClient[Any, Any], prefix: str = "/api/v1") -> Call:
 def api_of(service: TicketService, tokens: Any, seats: Sequence[str] = (), **parts: Any) -> Api:
     """The API bootstrap builds, over a test's ticket service (its store, rules and clock);
     callbacks, duty and reports are not served unless handed in."""
-    api = hotline_over(service.engine, service.rules, service.clock, seats).api(tokens)
+    api = hotline_over(engine_of(service.uow), service.rules, service.clock, seats).api(tokens)
     return replace(api, tickets=service, **{"callbacks": None, "duty": None, "reports": None,
                                             **parts})

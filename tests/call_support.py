@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import ports
 from sqlalchemy import select
+from tickets_support import engine_of
 
 from callcenter import simulate
 from callcenter.config import Settings
@@ -42,7 +43,7 @@ async def finish(call: simulate.Sipp, timeout: float = 90) -> None:
 async def stored_calls(controller: "Controller", expect: int, timeout: float = 20) -> list[CallRow]:
     deadline = time.monotonic() + timeout
     while True:
-        with UnitOfWork(controller.call_log.engine, read_only=True) as uow:
+        with UnitOfWork(engine_of(controller.call_log.uow), read_only=True) as uow:
             rows = list(uow.session.scalars(select(CallRow)).all())
             if (len(rows) >= expect and all(r.ended_at for r in rows)) or \
                     time.monotonic() > deadline:

@@ -17,7 +17,7 @@ from callcenter.storage.agents_repo import AgentsRepo
 from callcenter.storage.calls_repo import CallsRepo
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.tables import RingRow
-from callcenter.storage.uow import UnitOfWork
+from callcenter.storage.uow import UnitOfWork, UnitsOfWork
 
 T0 = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -46,7 +46,7 @@ def test_a_seat_goes_from_login_to_ready_paused_and_out():
 def desk(store_url):
     engine = make_engine(store_url)
     migrate(engine)
-    yield AgentDesk(engine, ["8001", "8002"], Clock())
+    yield AgentDesk(UnitsOfWork(engine), ["8001", "8002"], Clock())
     engine.dispose()
 
 

@@ -77,7 +77,7 @@ def test_publishing_the_year_recomputes_open_tickets_never_earlier(service, sour
     # published year, which would make it 1-12: the due time given stays.
     kept = _dispatch(service, Urgency.GENERAL, _at(2027, 1, 6))
     assert kept["due"]["completion"].startswith("2027-01-13")
-    cal = CalendarService(service.engine, source, service.clock)
+    cal = CalendarService(service.uow, source, service.clock)
     assert cal.recompute().changed == 0  # nothing published yet: nothing to do
     assert cal.status()["open_provisional_tickets"] == 2
 
@@ -105,7 +105,7 @@ def test_publishing_the_year_recomputes_open_tickets_never_earlier(service, sour
 
 def test_status_names_the_unknown_year_and_clears_once_it_is_loaded(service, source, tmp_path):
     service.clock.now = _at(2026, 12, 1)
-    cal = CalendarService(service.engine, source, service.clock)
+    cal = CalendarService(service.uow, source, service.clock)
     status = cal.status()
     assert not status["ok"] and status["provisional_years"] == [2027]
     assert status["next_year"] == {"year": 2027, "official": False, "days_away": 31}
@@ -123,10 +123,10 @@ def test_status_names_the_unknown_year_and_clears_once_it_is_loaded(service, sou
 
 def test_sweeper_recomputes_and_tells_the_office_once_a_day(service, source, tmp_path):
     tid = _dispatch(service, Urgency.COMPLEX, _at(2026, 12, 21))["id"]
-    sweeper = Sweeper(service.engine, source, service.clock)
+    sweeper = Sweeper(service.uow, source, service.clock)
     assert sweeper.run().office_notices == 1
     assert sweeper.run().office_notices == 0
-    with UnitOfWork(service.engine, read_only=True) as uow:
+    with UnitOfWork(service.uow.engine, read_only=True) as uow:
         (notice,) = uow.session.scalars(select(OfficeNoticeRow))
     assert notice.day == "2026-12-21" and "2027" in notice.text and "1 open tickets" \
         in notice.text
@@ -183,6 +183,6 @@ def test_status_counts_a_registered_tickets_provisional_dispatch_deadline(servic
     service.clock.now = _at(2027, 3, 6)  # a Saturday of a year not published
     tid = service.register(FORM, AGENT)
     assert service.get(tid, AGENT)["provisional"] == ["dispatch"]
-    status = CalendarService(service.engine, source, service.clock).status()
+    status = CalendarService(service.uow, source, service.clock).status()
     assert status["open_provisional_tickets"] == 1
     assert status["earliest_provisional"]["due"] == "dispatch"

@@ -55,7 +55,7 @@ async def test_answered_call_is_recorded_and_stored(controller, seat_phones, set
     assert {"Newchannel", "AgentCalled", "AgentConnect", "AgentComplete", "Hangup",
             "UserEvent"} <= names
     # The seat's 接通率 counts the rings: the one that seat picked up is stored as answered.
-    with UnitOfWork(controller.call_log.engine, read_only=True) as uow:
+    with UnitOfWork(controller.call_log.uow.engine, read_only=True) as uow:
         rings = uow.session.execute(select(RingRow.seat, RingRow.answered, RingRow.arrived_at)
                                     .where(RingRow.call_id == row.id)).all()
     assert (row.seat, True, row.started_at) in rings

@@ -25,7 +25,7 @@ from callcenter.storage.engine import alembic_config, make_engine, migrate
 from callcenter.storage.figures_repo import FiguresRepo
 from callcenter.storage.tables import CallHourRow, CallRow, RecordingRow, RingRow
 from callcenter.storage.transcript_tables import TopicSpotRow
-from callcenter.storage.uow import UnitOfWork
+from callcenter.storage.uow import UnitOfWork, UnitsOfWork
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)   # 16:00 in Shanghai
@@ -128,7 +128,7 @@ def test_the_roll_up_counts_what_the_definitions_count_and_sees_late_data(store_
     add_rings_and_topics(engine)
     hours = {r["started_at"].replace(minute=0, second=0, microsecond=0) for r in rows}
     assert stale_hours(engine) == hours     # each hour with calls has a row, none rolled yet
-    reports = Reports(engine, TZ, lambda: END + 30 * timedelta(minutes=1))
+    reports = Reports(UnitsOfWork(engine), TZ, lambda: END + 30 * timedelta(minutes=1))
     assert reports.roll_up(limit=3) == 3    # a look rolls up a few hours, the newest first
     while reports.roll_up():
         pass

@@ -22,6 +22,7 @@ from callcenter.services.call_log import CallLog
 from callcenter.services.callbacks import Callbacks
 from callcenter.services.errors import Forbidden, NotFound
 from callcenter.storage.engine import make_engine, migrate
+from callcenter.storage.uow import UnitsOfWork
 from callcenter.telephony.call_facts import record_of
 
 LEADER, ZHANG = Viewer(Role.SUPERVISOR, "banzhang"), Viewer(Role.AGENT, "zhang")
@@ -39,7 +40,7 @@ def store_call(engine, lid: str, caller: str, at: float, answered: bool = False)
     else:
         events.append({"Event": "HangupRequest", **base, "Timestamp": f"{at + 3:.6f}"})
     events.append({"Event": "Hangup", **base, "Cause": "16", "Timestamp": f"{at + 9:.6f}"})
-    CallLog(engine, Path("/nonexistent"), "/r", record_of, measure_files=False).save(
+    CallLog(UnitsOfWork(engine), Path("/nonexistent"), "/r", record_of, measure_files=False).save(
         {lid: {wire_text(e): e for e in events}})
 
 
@@ -61,13 +62,13 @@ def callbacks(store_url):
     migrate(engine)
     clock = Clock()
     clock.now = datetime.fromtimestamp(T0 + 600, UTC)  # ten minutes after the first call
-    AgentDesk(engine, ["8001", "8002"], clock).act("8001", "login", ZHANG)
-    yield Callbacks(engine, ["8001", "8002"], clock, timedelta(minutes=30))
+    AgentDesk(UnitsOfWork(engine), ["8001", "8002"], clock).act("8001", "login", ZHANG)
+    yield Callbacks(UnitsOfWork(engine), ["8001", "8002"], clock, timedelta(minutes=30))
     engine.dispose()
 
 
 def test_one_request_per_missed_call_and_again_only_after_a_failure(callbacks):
-    engine = callbacks.engine
+    engine = callbacks.uow.engine
     store_call(engine, "1796000000.1", "13800138000", T0)
     store_call(engine, "1796000000.2", "13900139000", T0 + 10)
     store_call(engine, "1796000000.3", "13900139000", T0 + 100, answered=True)  # called again
@@ -113,7 +114,7 @@ def test_one_request_per_missed_call_and_again_only_after_a_failure(callbacks):
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 async def test_missed_calls_and_callbacks_over_the_api(callbacks, service, tmp_path):
-    store_call(callbacks.engine, "1796000000.1", "13800138000", T0)
+    store_call(callbacks.uow.engine, "1796000000.1", "13800138000", T0)
     path = tmp_path / "tokens.toml"
     leader = tokens.add(path, LEADER)
     unit = tokens.add(path, Viewer(Role.UNIT, "w", "u-wuye"))
@@ -138,16 +139,16 @@ async def test_missed_calls_and_callbacks_over_the_api(callbacks, service, tmp_p
 
 
 def test_the_policy_gives_due_missed_calls_to_ready_idle_seats(callbacks):
-    engine = callbacks.engine
-    AgentDesk(engine, ["8001", "8002"], callbacks.clock).act("8002", "login", LEADER,
-                                                            agent="li")
-    AgentDesk(engine, ["8001", "8002"], callbacks.clock).act("8002", "pause", LEADER, "meal")
+    engine = callbacks.uow.engine
+    desk = AgentDesk(UnitsOfWork(engine), ["8001", "8002"], callbacks.clock)
+    desk.act("8002", "login", LEADER, agent="li")
+    desk.act("8002", "pause", LEADER, "meal")
     store_call(engine, "1796000000.1", "13800138000", T0 - 3600)  # too old for the policy
     store_call(engine, "1796000000.2", "13800138001", T0)
     store_call(engine, "1796000000.3", "13800138002", T0 + 60)
     store_call(engine, "1796000000.4", "13800138003", T0 + 90)
     store_call(engine, "1796000000.5", "13800138003", T0 + 120, answered=True)  # called again
-    night = Callbacks(engine, ["8001", "8002"], callbacks.clock, timedelta(minutes=30),
+    night = Callbacks(UnitsOfWork(engine), ["8001", "8002"], callbacks.clock, timedelta(minutes=30),
                       staffed=lambda: False)
     assert night.place_due() == []
     # One ready seat (8002 is paused): the longest-waiting due call, once.
@@ -184,8 +185,8 @@ def test_a_satisfaction_callback_is_for_a_closed_ticket_from_a_call(service):
     )
 
     service.units.replace(list(UNITS), [])
-    store_call(service.engine, "1796000000.1", FORM.reporter_phone, T0)
-    callbacks = Callbacks(service.engine, ["8001"], service.clock)
+    store_call(service.uow.engine, "1796000000.1", FORM.reporter_phone, T0)
+    callbacks = Callbacks(service.uow, ["8001"], service.clock)
     bare = service.register(FORM, AGENT)
     tid = service.register(FORM, AGENT, "1796000000.1")
     with pytest.raises(DeskCallError, match=r"callbacks\.not_closed"):

@@ -28,7 +28,7 @@ CITIZEN = "13800138061"
 async def test_a_callback_asked_for_twice_rings_the_citizen_once(controller, seat_phones,
                                                                  settings, asterisk):
     phone = simulate.talking_phone(settings.trunk_sandbox_out_port, ports.media(30))
-    hotline = build(settings.with_overrides(store_url=str(controller.call_log.engine.url
+    hotline = build(settings.with_overrides(store_url=str(controller.call_log.uow.engine.url
                                                           .render_as_string(False))))
     try:
         # Hung up during the greeting: a missed call.
@@ -60,7 +60,7 @@ async def test_a_callback_asked_for_twice_rings_the_citizen_once(controller, sea
         assert simulate.dialled_numbers(phone) == [CITIZEN]  # one ring, however often asked
         # The agent's phone rang first: its leg is the controller's, named after the call.
         def legs() -> list[str]:
-            with UnitOfWork(controller.call_log.engine, read_only=True) as uow:
+            with UnitOfWork(controller.call_log.uow.engine, read_only=True) as uow:
                 return [g.uniqueid for g in uow.session.scalars(select(LegRow))]
 
         await until(lambda: f"{row.linkedid}-callback1" in legs(), timeout=10)
@@ -85,12 +85,12 @@ async def test_the_satisfaction_callback_by_keys_records_the_scores(controller, 
                                   [("1", 2500), ("5", 1200), ("4", 1200), ("3", 1200)])
     number = "13800138062"
     hotline = build(settings.with_overrides(
-        store_url=str(controller.call_log.engine.url.render_as_string(False))))
+        store_url=str(controller.call_log.uow.engine.url.render_as_string(False))))
     try:
         first = place_call(settings, number, hold_ms=1500)
         await finish(first)
         (row,) = await stored_calls(controller, 1)
-        tickets = hotline_over(controller.call_log.engine).tickets
+        tickets = hotline_over(controller.call_log.uow.engine).tickets
         tickets.units.replace(list(UNITS), [])
         tid = tickets.register(FORM.__class__(**{**FORM.__dict__, "reporter_phone": number}),
                                AGENT, row.linkedid)

@@ -26,7 +26,7 @@ from callcenter.services.errors import Forbidden, NotFound
 from callcenter.services.screen_pop import ScreenPop
 from callcenter.services.units import UnitsDirectory
 from callcenter.storage.tables import LegRow, PartyRow, RecordingRow
-from callcenter.storage.uow import UnitOfWork
+from callcenter.storage.uow import UnitOfWork, UnitsOfWork
 
 pytestmark = pytest.mark.asterisk
 LEADER = Viewer(Role.SUPERVISOR, "banzhang")
@@ -45,9 +45,9 @@ def loudness(path: Path, start_s: float = 0.0, end_s: float | None = None) -> fl
 
 
 def desk_calls(controller, settings) -> DeskCalls:
-    engine = controller.call_log.engine
-    UnitsDirectory(engine).replace([UNIT], [])
-    return DeskCalls(engine, [s.id for s in settings.seats])
+    engine = controller.call_log.uow.engine
+    UnitsDirectory(UnitsOfWork(engine)).replace([UNIT], [])
+    return DeskCalls(UnitsOfWork(engine), [s.id for s in settings.seats])
 
 
 async def settled(calls: DeskCalls, request: dict[str, Any], timeout: float = 40
@@ -88,7 +88,7 @@ async def test_citizen_seat_and_unit_talk_then_the_agent_leaves(controller, seat
     call = place_call(settings, "13800138031", hold_ms=24000)
     seat = await answered_seat(controller)
     # The screen pop: the call stored under way at the answer, with the seat.
-    pop = ScreenPop(controller.call_log.engine, CTX, [s.id for s in settings.seats])
+    pop = ScreenPop(controller.call_log.uow, CTX, [s.id for s in settings.seats])
 
     def popped() -> dict[str, Any] | None:
         try:
@@ -118,7 +118,7 @@ async def test_citizen_seat_and_unit_talk_then_the_agent_leaves(controller, seat
     (row,) = await stored_calls(controller, 1)
     assert row.disposition == "answered" and row.seat == seat
     assert row.hung_up_by == "citizen"
-    with UnitOfWork(controller.call_log.engine, read_only=True) as uow:
+    with UnitOfWork(controller.call_log.uow.engine, read_only=True) as uow:
         (party,) = uow.session.scalars(select(PartyRow)).all()
         recs = {r.kind: r for r in uow.session.scalars(select(RecordingRow))}
     assert (party.leg, party.unit, party.number, party.outcome) == (
@@ -139,7 +139,7 @@ async def test_citizen_seat_and_unit_talk_then_the_agent_leaves(controller, seat
     assert loudness(root / recs["seat"].path, end - 3.5, end - 0.5) > 50
     assert {g.role for g in row.legs} == {"citizen", "seat", "unit"}
     # A ticket registered from the call carries the leg.
-    tickets = hotline_over(controller.call_log.engine).tickets
+    tickets = hotline_over(controller.call_log.uow.engine).tickets
     tid = tickets.register(FORM, LEADER, row.linkedid)
     (leg,) = tickets.get(tid, LEADER)["conference_legs"]
     assert (leg["call"], leg["unit"], leg["outcome"]) == (row.linkedid, UNIT.code, "answered")
@@ -166,7 +166,7 @@ async def test_a_unit_that_does_not_answer_leaves_the_citizen_with_the_agent(
 
     (row,) = await stored_calls(controller, 1)
     assert row.hung_up_by == "citizen"
-    with UnitOfWork(controller.call_log.engine, read_only=True) as uow:
+    with UnitOfWork(controller.call_log.uow.engine, read_only=True) as uow:
         parties = uow.session.scalars(select(PartyRow).order_by(PartyRow.leg)).all()
     assert [(p.leg, p.number, p.outcome) for p in parties] == [
         ("unit1", "02422221111", "busy"), ("unit2", "13900000001", "busy")]
@@ -193,7 +193,7 @@ async def test_a_blind_transfer_to_another_seat_keeps_one_call_and_one_recording
     assert [e["Target"] for e in trail if e.get("Fact") == "transfer"] == [f"seat:{other}"]
     talk = (row.ended_at - row.answered_at).total_seconds()
     assert row.talk_s == pytest.approx(talk, abs=0.5)  # not cut at the transfer
-    with UnitOfWork(controller.call_log.engine, read_only=True) as uow:
+    with UnitOfWork(controller.call_log.uow.engine, read_only=True) as uow:
         recs = {r.kind: r for r in uow.session.scalars(select(RecordingRow))}
     # Recorded across the transfer: both sides' files run to the end of the call, and the
     # second seat's leg lasted from the transfer to the end.
@@ -235,7 +235,7 @@ async def test_a_blind_transfer_to_a_unit_lets_the_seat_go(controller, seat_phon
     assert first not in controller.control.by_seat
     await finish(call)  # the citizen's own BYE: still talking to the unit until then
     (row,) = await stored_calls(controller, 1)
-    with UnitOfWork(controller.call_log.engine, read_only=True) as uow:
+    with UnitOfWork(controller.call_log.uow.engine, read_only=True) as uow:
         (party,) = uow.session.scalars(select(PartyRow)).all()
     assert party.outcome == "answered" and row.hung_up_by == "citizen"
     seat_leg = next(g for g in row.legs if g.role == "seat")
@@ -266,7 +266,7 @@ async def test_a_supervisor_whispers_from_another_seat_and_it_is_audited(control
 
 
 def stored_legs(controller) -> list[LegRow]:
-    with UnitOfWork(controller.call_log.engine, read_only=True) as uow:
+    with UnitOfWork(controller.call_log.uow.engine, read_only=True) as uow:
         return list(uow.session.scalars(select(LegRow)))
 
 

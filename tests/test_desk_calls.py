@@ -36,6 +36,7 @@ from callcenter.services.desk_calls import DeskCalls
 from callcenter.services.errors import Forbidden, NotFound
 from callcenter.services.units import UnitsDirectory
 from callcenter.storage.engine import make_engine, migrate
+from callcenter.storage.uow import UnitsOfWork
 from callcenter.telephony.call_facts import call_of, fact_of
 
 ZHANG, LI = Viewer(Role.AGENT, "zhang"), Viewer(Role.AGENT, "li")
@@ -156,10 +157,10 @@ def test_confbridge_join_is_a_fact_of_the_leg():
 def calls(store_url):
     engine = make_engine(store_url)
     migrate(engine)
-    UnitsDirectory(engine).replace(UNITS, [])
-    desk = AgentDesk(engine, ["8001", "8002"], Clock())
+    UnitsDirectory(UnitsOfWork(engine)).replace(UNITS, [])
+    desk = AgentDesk(UnitsOfWork(engine), ["8001", "8002"], Clock())
     desk.act("8001", "login", ZHANG)
-    yield DeskCalls(engine, ["8001", "8002"], Clock())
+    yield DeskCalls(UnitsOfWork(engine), ["8001", "8002"], Clock())
     engine.dispose()
 
 
@@ -251,7 +252,7 @@ def test_the_cli_waits_for_the_line_and_names_the_rule(tmp_path, monkeypatch, ca
     monkeypatch.delenv("CALLCENTER_DB_URL", raising=False)
     engine = make_engine(f"sqlite:///{home / 'desk.db'}")
     migrate(engine)
-    UnitsDirectory(engine).replace(UNITS, [])
+    UnitsDirectory(UnitsOfWork(engine)).replace(UNITS, [])
     engine.dispose()
     rc = cli.main(["desk", "8001", "conference", "hexie", "--wait", "0.5"])
     err = capsys.readouterr().err
@@ -273,7 +274,7 @@ def test_a_unit_sees_its_own_conference_legs_without_the_call(service):
     from callcenter.storage.uow import UnitOfWork
 
     tid = service.register(FORM, LEADER)
-    with UnitOfWork(service.engine, read_only=True) as uow:
+    with UnitOfWork(service.uow.engine, read_only=True) as uow:
         stored = TicketsRepo(uow.session).get(tid)
     at = service.clock()
     legs = tuple((LID, Party(f"unit{n}", party_leg_id(LID, f"unit{n}"), unit, "110", at, at,
@@ -301,7 +302,7 @@ def test_the_screen_pop_of_the_call_at_a_seat(service):
                 "Uniqueid": lid, "Linkedid": lid}
         trail = [{"Event": "Newchannel", **base, "Timestamp": f"{at:.6f}"},
                  *({**base, **e} for e in events)]
-        CallLog(service.engine, Path("/nonexistent"), "/r", record_of,
+        CallLog(service.uow, Path("/nonexistent"), "/r", record_of,
                 measure_files=False).save({lid: {wire_text(e): e for e in trail}})
 
     t0 = 1796000000.0
@@ -313,7 +314,7 @@ def test_the_screen_pop_of_the_call_at_a_seat(service):
         {"Event": "AgentConnect", "MemberName": "8001", "Queue": "hotline",
          "Timestamp": f"{t0 + 110}"}])
     tid = service.register(FORM, LEADER)
-    pop = ScreenPop(service.engine, service.rules, ["8001", "8002"], service.clock)
+    pop = ScreenPop(service.uow, service.rules, ["8001", "8002"], service.clock)
     seen = pop.pop("8001", LEADER)
     assert (seen["call"], seen["ivr_choice"], seen["ivr_meaning"]) == (
         "1796000100.1", "2", "complaint_report")
@@ -380,7 +381,7 @@ async def test_the_live_event_stream_is_filtered_per_viewer(service, tmp_path):
         trail = [{"Event": "Newchannel", **base, "Timestamp": f"{t0:.6f}"},
                  {"Event": "AgentConnect", **base, "MemberName": "8001", "Queue": "hotline",
                   "Timestamp": f"{t0 + 9:.6f}"}]
-        CallLog(service.engine, Path("/x"), "/r", record_of, measure_files=False).save(
+        CallLog(service.uow, Path("/x"), "/r", record_of, measure_files=False).save(
             {lid: {wire_text(e): e for e in trail}})
         name, data = await next_event(mine)
         assert name == "screen_pop" and data["call"] == lid and data["number"] == "138****8000"

@@ -32,7 +32,7 @@ def members(asterisk) -> dict[str, str]:
 
 
 def desk_of(controller, settings) -> AgentDesk:
-    return AgentDesk(controller.call_log.engine, [s.id for s in settings.seats])
+    return AgentDesk(controller.call_log.uow, [s.id for s in settings.seats])
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
@@ -64,7 +64,7 @@ async def _paused_seat_is_not_rung(controller, desk, settings, asterisk) -> None
     await until(lambda: set(members(asterisk).values()) == {"paused:meal", "paused:training"})
     call = place_call(settings, "13800138002", hold_ms=7000)
     # The wallboard: the controller's own picture of the line shows the citizen waiting.
-    board = Wallboard(controller.call_log.engine, desk)
+    board = Wallboard(controller.call_log.uow, desk)
     await until(lambda: board.view(LEADER)["line"]["waiting"] == 1, timeout=8)
     assert board.view(LEADER)["agents"]["by_state"] == {"paused": 2}
     await finish(call)

@@ -29,6 +29,7 @@ from callcenter.domain.workdays import WorkCalendar, YearOverride
 from callcenter.services.duty import DutyDesk, duty_file
 from callcenter.services.errors import Forbidden, ValidationFailed
 from callcenter.storage.engine import make_engine, migrate
+from callcenter.storage.uow import UnitsOfWork
 
 TZ = ZoneInfo("Asia/Shanghai")
 PLAN = """
@@ -154,7 +155,7 @@ def duty(store_url, tmp_path):
     path.write_text(PLAN, encoding="utf-8")
     clock = Clock()
     clock.now = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)  # 02:00 in Shanghai, 3 December
-    yield DutyDesk(engine, duty_file(path), lambda: CAL, TZ, clock)
+    yield DutyDesk(UnitsOfWork(engine), duty_file(path), lambda: CAL, TZ, clock)
     engine.dispose()
 
 

@@ -19,10 +19,9 @@ from callcenter import simulate
 from callcenter.bootstrap import standalone_controller
 from callcenter.config import PROJECT_ROOT
 from callcenter.services.transcription_queue import TranscriptionQueue
-from callcenter.storage.notices import office_notices
 from callcenter.storage.tables import RecordingRow
 from callcenter.storage.tickets_repo import TicketsRepo
-from callcenter.storage.uow import UnitOfWork
+from callcenter.storage.uow import UnitOfWork, UnitsOfWork
 
 pytestmark = pytest.mark.asterisk
 TZ = ZoneInfo("Asia/Shanghai")
@@ -101,8 +100,8 @@ async def test_at_night_and_on_a_holiday_the_duty_phone_answers(night_controller
     night, _ = rows["13800138051"], rows["13800138052"]
     assert night.ivr_choice == "9"
     assert {g.role for g in night.legs} >= {"citizen", "alert"}
-    with UnitOfWork(c.call_log.engine, read_only=True) as uow:
-        notices = office_notices(uow.session)
+    with UnitOfWork(c.call_log.uow.engine, read_only=True) as uow:
+        notices = uow.notices.for_office()
     assert [n["kind"] for n in notices] == [f"emergency:{night.linkedid}"[:32]]
     assert "已呼叫 带班领导" in notices[0]["text"] and "13800138051" not in notices[0]["text"]
 
@@ -117,7 +116,7 @@ async def test_an_unanswered_duty_phone_takes_a_message_that_becomes_a_ticket(
         call = place_call(settings, "13800138053", hold_ms=14000)
         await finish(call)
         (row,) = await stored_calls(c, 1)
-        engine = c.call_log.engine
+        engine = c.call_log.uow.engine
 
         def ticketed() -> list[int]:
             with UnitOfWork(engine, read_only=True) as uow:
@@ -140,4 +139,4 @@ async def test_an_unanswered_duty_phone_takes_a_message_that_becomes_a_ticket(
     assert message.path.endswith("-message.wav") and not message.error
     assert message.duration_s is not None and message.duration_s > 3
     # Transcribed like any leg: the message is queued although nobody answered the call.
-    assert TranscriptionQueue(engine, "test").enqueue_pending() == 1
+    assert TranscriptionQueue(UnitsOfWork(engine), "test").enqueue_pending() == 1

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from callcenter.domain.calls import wire_text
 from callcenter.services.call_log import CallLog
 from callcenter.storage.engine import alembic_config, make_engine, migrate
+from callcenter.storage.uow import UnitsOfWork
 from callcenter.telephony.call_facts import record_of
 from callcenter.telephony.tracker import CallTracker
 
@@ -39,7 +40,7 @@ def test_event_rows_become_a_trail_and_back(store_url):
                      [{"c": call_id, "d": f"d{i}", "n": e.get("Event", ""),
                        "b": json.dumps(e, ensure_ascii=False)} for i, e in enumerate(events)])
     command.upgrade(cfg, "head")
-    log = CallLog(engine, Path("/nonexistent"), ROOT, record_of, measure_files=False)
+    log = CallLog(UnitsOfWork(engine), Path("/nonexistent"), ROOT, record_of, measure_files=False)
     assert [wire_text(e) for e in log.trail(lid)] == list(trail)
     # A late event merges into the migrated trail as into any other.
     late = {"Event": "UserEvent", "UserEvent": "CallCenter", "Fact": "late", "Uniqueid": lid,

@@ -115,7 +115,7 @@ def test_the_sql_mirror_selects_what_the_rule_selects(service):
         clock.advance(days=40)  # across the new year of 2027 too
     start = datetime(2027, 1, 1, tzinfo=TZ)
     end = datetime(2028, 1, 1, tzinfo=TZ)
-    with UnitOfWork(service.engine, read_only=True) as uow:
+    with UnitOfWork(service.uow.engine, read_only=True) as uow:
         repo = TicketsRepo(uow.session)
         stored = {tid: repo.get(tid) for tid in ids}
         for me in ids:

@@ -11,7 +11,7 @@ from callcenter.domain.calls import wire_text
 from callcenter.services.call_log import CallLog
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.tables import CallRow, LegRow
-from callcenter.storage.uow import UnitOfWork
+from callcenter.storage.uow import UnitOfWork, UnitsOfWork
 from callcenter.telephony.call_facts import record_of
 from callcenter.telephony.tracker import CallTracker
 
@@ -22,7 +22,7 @@ ROOT = "/var/spool/asterisk/hotline-rec"
 def _store(url: str, batches: list[list[dict[str, str]]]) -> dict[str, Any]:
     engine = make_engine(url)
     migrate(engine)
-    log = CallLog(engine, Path("/nonexistent"), ROOT, record_of, measure_files=False)
+    log = CallLog(UnitsOfWork(engine), Path("/nonexistent"), ROOT, record_of, measure_files=False)
     for events in batches:
         tracker = CallTracker()
         for e in events:

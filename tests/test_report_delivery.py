@@ -28,7 +28,7 @@ from callcenter.services.reports import Reports
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.reports_repo import ReportsRepo
 from callcenter.storage.ticket_tables import ReportRow
-from callcenter.storage.uow import UnitOfWork
+from callcenter.storage.uow import UnitOfWork, UnitsOfWork
 
 
 def free_port() -> int:
@@ -83,10 +83,10 @@ def test_a_new_version_is_mailed_and_posted_until_acknowledged_and_never_twice(
     migrate(engine)
     clock = Clock()
     clock.now = datetime(2026, 12, 2, 16, 5, tzinfo=TZ)
-    delivery = ReportDelivery(engine, Targets(
+    delivery = ReportDelivery(UnitsOfWork(engine), Targets(
         mail_to=("office@hotline.example", "leader@hotline.example"), smtp_port=smtp_port,
         webhook=hook, fmt="xlsx"), clock)
-    reports = Reports(engine, TZ, clock, on_new=delivery.plan)
+    reports = Reports(UnitsOfWork(engine), TZ, clock, on_new=delivery.plan)
     made = reports.produce(rp.daily(clock.now.date(), TZ), "scheduler")
     assert made.new and delivery.plan(made.report) == 0  # planned once only
 

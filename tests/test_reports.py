@@ -43,10 +43,9 @@ from callcenter.services.errors import Forbidden, ValidationFailed
 from callcenter.services.reports import Reports
 from callcenter.storage.agent_tables import CallbackRow
 from callcenter.storage.engine import make_engine, migrate
-from callcenter.storage.notices import office_notices
 from callcenter.storage.tables import CallRow, PartyRow, RecordingRow, RingRow
 from callcenter.storage.transcript_tables import TopicSpotRow
-from callcenter.storage.uow import UnitOfWork
+from callcenter.storage.uow import UnitOfWork, UnitsOfWork
 
 WATER = Viewer(Role.UNIT, "zhao", unit="u-water", unit_role=UnitRole.HEAD)
 WUYE_HEAD = Viewer(Role.UNIT, "wang", unit="u-wuye", unit_role=UnitRole.HEAD)
@@ -175,7 +174,8 @@ def world(store_url):
             number="0371", dialled_at=local(2026, 10, 13, 9, 5),
             answered_at=local(2026, 10, 13, 9, 6), outcome="answered"))
     clock.now = local(2026, 10, 14, 16, 30)
-    reports = Reports(engine, TZ, clock, thresholds=Thresholds(min_count=2, cluster_size=3))
+    reports = Reports(UnitsOfWork(engine), TZ, clock,
+                      thresholds=Thresholds(min_count=2, cluster_size=3))
     yield reports, {"t1": t1, "t2": t2, "t3": t3, "t4": t4, "t5": t5, "t8": t8, "t9": t9}, svc
     engine.dispose()
 
@@ -268,8 +268,8 @@ def test_the_daily_report_gives_the_known_figures(world):
         (ids["t4"], ["supervised"]), (ids["t9"], ["urgent"])]
     # The cluster went to the office, once, however often the report is produced.
     reports.produce(reports.period("daily", "2026-10-13"), by="office-1")
-    with UnitOfWork(reports.engine, read_only=True) as uow:
-        notes = [n for n in office_notices(uow.session) if n["kind"].startswith("cluster:")]
+    with UnitOfWork(reports.uow.engine, read_only=True) as uow:
+        notes = [n for n in uow.notices.for_office() if n["kind"].startswith("cluster:")]
     assert len(notes) == 1 and "集中反映 4 件" in notes[0]["text"]
 
 
@@ -308,7 +308,7 @@ def test_a_missed_run_is_produced_at_start_up_once_and_late_data_makes_a_version
     again = reports.produce(reports.period("daily", "2026-10-13"), "office-1")
     assert not again.new and again.report.version == 1
     # Late data: a call of the 13th stored only now.
-    with UnitOfWork(reports.engine) as uow:
+    with UnitOfWork(reports.uow.engine) as uow:
         uow.session.execute(insert(CallRow).values(
             linkedid="1800000001.1", caller_number="", dialled_number="12345",
             started_at=local(2026, 10, 13, 12), fallback=False, hung_up_by="citizen",

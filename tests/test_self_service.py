@@ -15,7 +15,7 @@ from typing import cast
 
 import pytest
 from call_support import finish, place_call, stored_calls
-from tickets_support import AGENT, CTX, FORM, UNITS, hotline_over
+from tickets_support import AGENT, CTX, FORM, UNITS, engine_of, hotline_over
 
 from callcenter.bootstrap import standalone_controller
 from callcenter.config import PROJECT_ROOT
@@ -58,7 +58,7 @@ def test_every_status_has_words_and_every_word_is_a_prompt():
 
 def test_the_line_tells_the_owner_and_nobody_else(service):
     service.units.replace(list(UNITS), [])
-    lookup = StatusLine(service.engine, CTX.tz).lookup
+    lookup = StatusLine(service.uow, CTX.tz).lookup
     tid = service.register(FORM, AGENT)
     assert lookup(tid, FORM.reporter_phone).prompt == "status_to_dispatch"
     service.command(tid, Dispatch("u-wuye"), AGENT)
@@ -80,12 +80,12 @@ def test_the_number_of_a_call_the_ticket_came_from_counts(service):
                "Uniqueid": lid, "Linkedid": lid, "Cause": "16", "Timestamp": "1796000009.0"}]
     from callcenter.domain.calls import wire_text
 
-    CallLog(service.engine, Path("/nonexistent"), "/r", record_of, measure_files=False).save(
+    CallLog(service.uow, Path("/nonexistent"), "/r", record_of, measure_files=False).save(
         {lid: {wire_text(e): e for e in events}})
-    with UnitOfWork(service.engine, read_only=True) as uow:
+    with UnitOfWork(service.uow.engine, read_only=True) as uow:
         assert CallsRepo(uow.session).callers_of([lid]) == ["13700137000"]
     tid = service.register(FORM, AGENT, lid)
-    assert StatusLine(service.engine, CTX.tz).lookup(tid, "13700137000") is not None
+    assert StatusLine(service.uow, CTX.tz).lookup(tid, "13700137000") is not None
 
 
 @contextlib.contextmanager
@@ -104,7 +104,7 @@ def heard(asterisk) -> Iterator[Path]:
 async def test_the_status_lookup_by_phone(settings, asterisk, store_url):
     c = standalone_controller(settings.with_overrides(store_url=store_url, menu_enabled=True),
                               grace=1.0)
-    tickets = hotline_over(c.call_log.engine).tickets
+    tickets = hotline_over(engine_of(c.call_log.uow)).tickets
     tickets.units.replace(list(UNITS), [])
     owner = "13800138041"
     tid = tickets.register(replace(FORM, reporter_phone=owner), AGENT)

@@ -58,7 +58,7 @@ async def test_a_skill_queue_overflows_to_the_general_queue(settings, asterisk, 
                Seat(two.id, two.name, two.sandbox_port)))
     with line_with_skills(asterisk, settings, changed):
         c = standalone_controller(changed, grace=1.0)
-        desk = AgentDesk(c.call_log.engine, [one.id, two.id])
+        desk = AgentDesk(c.call_log.uow, [one.id, two.id])
         await c.start()
         try:
             await asyncio.wait_for(c.ami.connected.wait(), 10)

@@ -40,7 +40,7 @@ def test_sweep_supervises_overdue_and_notifies_once(service):
     # Monday 3-2 + 4 days; now move to Tuesday 3-10 09:00: the first ticket (due 3-9) is
     # overdue, the second (due 3-13 end) is not yet due soon; the third never made contact.
     clock.advance(days=4)
-    sweeper = Sweeper(service.engine, CTX, clock)
+    sweeper = Sweeper(service.uow, CTX, clock)
     report = sweeper.run()
     assert (report.supervised, report.notices) == (1, 2)
     view = service.get(late, AGENT)
@@ -49,7 +49,7 @@ def test_sweep_supervises_overdue_and_notifies_once(service):
     assert view["sla"] == "overdue"
     assert not service.get(soon, AGENT)["supervised"]
     assert service.get(registered_only, AGENT)["status"] == "registered"
-    assert _notices(service.engine) == sorted([(late, "overdue", "u-wuye"),
+    assert _notices(service.uow.engine) == sorted([(late, "overdue", "u-wuye"),
                                                (uncontacted, "first_contact", "u-wuye")])
     again = sweeper.run()
     assert (again.supervised, again.notices) == (0, 0)
@@ -60,7 +60,7 @@ def test_sweep_supervises_overdue_and_notifies_once(service):
     clock.advance(days=2, hours=10)
     report = sweeper.run()
     assert (report.supervised, report.notices) == (0, 4)
-    kinds = [(t, k) for t, k, _ in _notices(service.engine)]
+    kinds = [(t, k) for t, k, _ in _notices(service.uow.engine)]
     assert kinds.count((late, "overdue")) == 2 and (soon, "due_soon") in kinds
     assert (uncontacted, "due_soon") in kinds
 
@@ -79,7 +79,7 @@ def test_two_sweepers_at_once_supervise_once(service):
 
     def sweep():
         try:
-            reports.append(Sweeper(service.engine, CTX, clock).run())
+            reports.append(Sweeper(service.uow, CTX, clock).run())
         except Exception as exc:  # a sweeper that dies (e.g. "database is locked") fails
             failures.append(exc)
 
@@ -92,7 +92,7 @@ def test_two_sweepers_at_once_supervise_once(service):
     assert sum(r.supervised for r in reports) == 20
     for tid in ids:
         assert [a["action"] for a in service.audit(tid, AGENT)].count("Supervise") == 1
-    assert len([n for n in _notices(service.engine) if n[1] == "overdue"]) == 20
+    assert len([n for n in _notices(service.uow.engine) if n[1] == "overdue"]) == 20
 
 
 def test_late_dispatch_extension_and_unsolved_notices(service):
@@ -105,13 +105,13 @@ def test_late_dispatch_extension_and_unsolved_notices(service):
     # Asked by the unit's leader: agreed as it is asked.
     service.command(working, RequestExtension(Span.parse("15d"), "招标"), WUYE_LEADER)
     service.command(working, DecideExtension(True, "同意"), OFFICE)
-    assert [k for _, k, _ in _notices(service.engine)] == ["extension"]
+    assert [k for _, k, _ in _notices(service.uow.engine)] == ["extension"]
     service.command(working, SubmitReply(replace(REPLY, result="unsolved",
                                                   reason="需业主大会表决")), WUYE)
     service.clock.advance(days=1)
-    report = Sweeper(service.engine, CTX, service.clock).run()
+    report = Sweeper(service.uow, CTX, service.clock).run()
     assert report.office_notices == 1  # the registered ticket, not dispatched in time
-    with UnitOfWork(service.engine, read_only=True) as uow:
+    with UnitOfWork(service.uow.engine, read_only=True) as uow:
         kinds = sorted(n.kind for n in uow.session.scalars(select(OfficeNoticeRow)))
     assert kinds == [f"dispatch_late:{waiting}", f"unsolved:{working}"]
     listed = service.office_notices(OFFICE)

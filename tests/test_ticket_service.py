@@ -166,10 +166,10 @@ def test_dispatch_to_a_unit_not_in_the_directory_is_refused(service):
 
 def test_concurrent_saves_do_not_overwrite_each_other(service):
     tid = service.register(FORM, AGENT)
-    with UnitOfWork(service.engine, read_only=True) as uow:
+    with UnitOfWork(service.uow.engine, read_only=True) as uow:
         st = TicketsRepo(uow.session).get(tid)
     service.command(tid, Dispatch("u-wuye"), AGENT)
-    with pytest.raises(ConcurrentUpdate), UnitOfWork(service.engine) as uow:
+    with pytest.raises(ConcurrentUpdate), UnitOfWork(service.uow.engine) as uow:
         TicketsRepo(uow.session).save(st.ticket, st.version, len(st.ticket.history))
     assert service.get(tid, AGENT)["lead_unit"] == "u-wuye"
 

@@ -14,7 +14,7 @@ from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 from callcenter.services.rules import load_topics as read_toml
 from callcenter.services.topics import Topics
 from callcenter.services.transcription_queue import Segment, TranscriptionQueue
-from callcenter.storage.uow import UnitOfWork
+from callcenter.storage.uow import UnitOfWork, UnitsOfWork
 
 HEAT = Topic("供暖", ("供暖", "暖气", "不热"))
 FEE = Topic("物业费", ("物业费",))
@@ -71,16 +71,16 @@ CALLS = {  # linkedid -> (start, citizen's utterances)
 
 @pytest.fixture
 def topics(service):
-    engine = service.engine
+    engine = service.uow.engine
     with UnitOfWork(engine) as uow:
         ids = {add_call(uow.session, lid, start): lid for lid, (start, _) in CALLS.items()}
-    queue = TranscriptionQueue(engine, "w")
+    queue = TranscriptionQueue(UnitsOfWork(engine), "w")
     queue.enqueue_pending()
     while (job := queue.claim()) is not None:
         said = CALLS[ids[job.call_id]][1] if job.kind == "citizen" else []
         segs = [Segment("citizen", t, t + 2.0, x, segment(x), 0.9) for t, x in said]
         assert queue.finish(job, segs, 10.0, spot([(x, t, t + 2.0) for t, x in said], TOPICS))
-    return Topics(engine, CTX.tz)
+    return Topics(UnitsOfWork(engine), CTX.tz)
 
 
 def test_each_call_gets_its_topic_tags_with_times(topics):
@@ -155,7 +155,7 @@ async def test_topics_over_the_api_and_the_command_line(topics, service, tmp_pat
     finally:
         await client.close()
 
-    url = service.engine.url.render_as_string(hide_password=False)
+    url = service.uow.engine.url.render_as_string(hide_password=False)
     monkeypatch.setenv("CALLCENTER_DB_URL", url)
     capsys.readouterr()
     assert main(["topics", "call", "1.1", "--as", "agent:a1"]) == 0

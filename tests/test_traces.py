@@ -12,6 +12,7 @@ import pytest
 from callcenter.domain.calls import Disposition, wire_text
 from callcenter.services.call_log import CallLog
 from callcenter.storage.engine import make_engine, migrate
+from callcenter.storage.uow import UnitsOfWork
 from callcenter.telephony.call_facts import record_of
 from callcenter.telephony.call_service import CallService
 
@@ -26,7 +27,7 @@ def _trace(name: str) -> list[dict[str, str]]:
 async def _replay(events: list[dict[str, str]], tmp_path: Path) -> CallLog:
     engine = make_engine(f"sqlite:///{tmp_path / 'calls.db'}")
     migrate(engine)
-    log = CallLog(engine, tmp_path, "/var/spool/asterisk/hotline-rec", record_of,
+    log = CallLog(UnitsOfWork(engine), tmp_path, "/var/spool/asterisk/hotline-rec", record_of,
                   measure_files=False)
     calls = CallService(log, grace=0.05)
     await calls.start()

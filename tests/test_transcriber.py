@@ -16,7 +16,7 @@ from callcenter.speech.model import find_model
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.tables import CallRow, RecordingRow
 from callcenter.storage.transcript_tables import SegmentRow, TopicSpotRow, TranscriptionJobRow
-from callcenter.storage.uow import UnitOfWork
+from callcenter.storage.uow import UnitOfWork, UnitsOfWork
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 SPEECH = "난방이 안 됩니다. 수리를 요청합니다."
@@ -55,7 +55,7 @@ def test_recordings_are_checked_then_transcribed_by_speaker(store_url, tmp_path,
              "duration_s": 1.0, "sha256": sha256_file(good), "error": ""},
             {"call_id": cid, "kind": "seat", "path": tampered.name, "size_bytes": 1,
              "duration_s": 1.0, "sha256": stored_sha, "error": ""}])
-    queue = TranscriptionQueue(engine, "w1")
+    queue = TranscriptionQueue(UnitsOfWork(engine), "w1")
     assert queue.enqueue_pending() == 2
     # Any syllable of the sentence: the model hears synthetic speech imperfectly.
     heard = Topic("heard", tuple(set(SPEECH.replace(" ", "").replace(".", ""))))
@@ -113,7 +113,7 @@ def test_unreadable_escaping_and_undecodable_recordings_are_flagged_not_skipped(
         uow.session.execute(insert(RecordingRow).values(
             call_id=other, kind="citizen", path=garbage.name, size_bytes=1, duration_s=1.0,
             sha256=sha256_file(garbage), error=""))  # intact, but was never audio
-    queue = TranscriptionQueue(engine, "w")
+    queue = TranscriptionQueue(UnitsOfWork(engine), "w")
     queue.enqueue_pending()
     worker = Transcriber(queue, vosk_model, root)
     assert sorted(iter(worker.run_one, None)) == ["flagged"] * 3

@@ -18,7 +18,7 @@ from callcenter.services.transcription_queue import TranscriptionQueue
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.tables import RecordingRow
 from callcenter.storage.transcript_tables import SegmentRow, TranscriptionJobRow
-from callcenter.storage.uow import UnitOfWork
+from callcenter.storage.uow import UnitOfWork, UnitsOfWork
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 SAID = ["난방이 안 됩니다. 수리를 요청합니다.", "물이 새고 있어요. 빨리 와 주세요.",
@@ -66,7 +66,7 @@ def test_two_processes_transcribe_each_recording_once_and_survive_a_kill(store_u
     engine = make_engine(store_url)
     migrate(engine)
     root = _recordings(engine, tmp_path, 10)
-    assert TranscriptionQueue(engine, "setup").enqueue_pending() == 20
+    assert TranscriptionQueue(UnitsOfWork(engine), "setup").enqueue_pending() == 20
 
     logs = [tmp_path / f"worker{i}.log" for i in (0, 1)]
     victim, survivor = (_worker(store_url, root, log) for log in logs)

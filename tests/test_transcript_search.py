@@ -16,7 +16,7 @@ from callcenter.services.transcript_search import Filters, TranscriptSearch
 from callcenter.services.transcription_queue import Segment, TranscriptionQueue
 from callcenter.storage.tables import CallRow
 from callcenter.storage.transcript_tables import SearchAuditRow
-from callcenter.storage.uow import UnitOfWork
+from callcenter.storage.uow import UnitOfWork, UnitsOfWork
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 SAID = {  # linkedid -> (seat, [(speaker, start, text)])
@@ -29,11 +29,11 @@ SAID = {  # linkedid -> (seat, [(speaker, start, text)])
 
 @pytest.fixture
 def search(service):
-    engine = service.engine
+    engine = service.uow.engine
     with UnitOfWork(engine) as uow:
         for lid, (seat, _) in SAID.items():
             add_call(uow.session, lid, T0, seat)
-    queue = TranscriptionQueue(engine, "w")
+    queue = TranscriptionQueue(UnitsOfWork(engine), "w")
     queue.enqueue_pending()
     with UnitOfWork(engine, read_only=True) as uow:
         linked = dict(uow.session.execute(select(CallRow.id, CallRow.linkedid)).all())
@@ -42,7 +42,7 @@ def search(service):
         said = [Segment(spk, start, start + 2.0, t, segment(t), 0.9)
                 for spk, start, t in SAID[linked[job.call_id]][1] if spk == speaker]
         assert queue.finish(job, said, 10.0)
-    return TranscriptSearch(engine, service.clock)
+    return TranscriptSearch(UnitsOfWork(engine), service.clock)
 
 
 @pytest.mark.parametrize(("query", "calls"), [
@@ -114,7 +114,7 @@ def test_a_unit_searches_only_calls_of_its_tickets_and_every_search_is_audited(s
     with pytest.raises(Forbidden):
         search.search("漏水", WUYE, Filters(caller="13812345678"))
     search.search("供暖", OFFICE, Filters(speaker="agent"))
-    with UnitOfWork(service.engine, read_only=True) as uow:
+    with UnitOfWork(service.uow.engine, read_only=True) as uow:
         audit = uow.session.scalars(select(SearchAuditRow).order_by(SearchAuditRow.id)).all()
     assert [(a.person, a.query) for a in audit][-1] == ("office-1", "供暖")
     assert '"speaker": "agent"' in audit[-1].filters and "1.1" in audit[-1].results
@@ -151,16 +151,17 @@ def test_filters_by_unit_kind_and_category_of_the_calls_tickets(search, service)
 def test_a_filter_applies_before_the_page_is_cut(service):
     # 60 calls say 供暖 louder (more often) than the one call on seat 8009: the ranking must
     # not drop it before the seat filter is applied.
-    engine = service.engine
+    engine = service.uow.engine
     with UnitOfWork(engine) as uow:
         for n in range(61):
             add_call(uow.session, f"2.{n}", T0, "8009" if n == 60 else "8001", ("citizen",))
-    queue = TranscriptionQueue(engine, "w")
+    queue = TranscriptionQueue(UnitsOfWork(engine), "w")
     queue.enqueue_pending()
     while (job := queue.claim()) is not None:
         text = "供暖不热" if job.call_id == max_id(engine) else "供暖供暖供暖停了"
         assert queue.finish(job, [Segment("citizen", 1.0, 2.0, text, segment(text), 0.9)], 5)
-    found = TranscriptSearch(engine).search("供暖", AGENT, Filters(seat="8009"), limit=1)
+    found = TranscriptSearch(UnitsOfWork(engine)).search("供暖", AGENT, Filters(seat="8009"),
+                                                         limit=1)
     assert [h["call"] for h in found] == ["2.60"]
 
 
@@ -172,18 +173,18 @@ def max_id(engine):
 def test_hits_are_ranked_by_relevance_within_the_newest_window(service, monkeypatch):
     from callcenter.services import transcript_search
 
-    engine = service.engine
+    engine = service.uow.engine
     said = ["供暖不行", "供暖供暖还是供暖", "今天天气不错，顺便说下供暖的事，还有别的好多事情要说",
             "供暖", "供暖问题"]
     with UnitOfWork(engine) as uow:
         for n in range(len(said)):
             add_call(uow.session, f"3.{n}", T0.replace(day=1 + n), kinds=("citizen",))
-    queue = TranscriptionQueue(engine, "w")
+    queue = TranscriptionQueue(UnitsOfWork(engine), "w")
     queue.enqueue_pending()
     while (job := queue.claim()) is not None:
         text = said[job.call_id - 1]
         assert queue.finish(job, [Segment("citizen", 1.0, 2.0, text, segment(text), 0.9)], 5)
-    search = TranscriptSearch(engine)
+    search = TranscriptSearch(UnitsOfWork(engine))
     order = [h["call"] for h in search.search("供暖", AGENT)]
     assert order[0] == "3.1" and order[-1] == "3.2"  # said most / buried in a long utterance
     assert order.index("3.3") < order.index("3.4") < order.index("3.0")  # shorter; newer
@@ -215,7 +216,7 @@ async def test_a_calls_transcript_is_read_whole_within_the_same_access_and_audit
     service.command(tid, Dispatch("u-wuye"), AGENT)
     theirs = search.transcript("1.2", WUYE)
     assert theirs["caller"] == "138****5678" and theirs["tickets"] == [tid]
-    with UnitOfWork(service.engine, read_only=True) as uow:
+    with UnitOfWork(service.uow.engine, read_only=True) as uow:
         audit = uow.session.scalars(select(SearchAuditRow).order_by(SearchAuditRow.id)).all()
     # The refused read is audited too (before the ticket made it the unit's call).
     assert [(a.person, a.query) for a in audit] == [("agent-7", "transcript 1.1"),
@@ -235,7 +236,7 @@ async def test_a_calls_transcript_is_read_whole_within_the_same_access_and_audit
         assert r.status == 404
     finally:
         await client.close()
-    monkeypatch.setenv("CALLCENTER_DB_URL", service.engine.url.render_as_string(False))
+    monkeypatch.setenv("CALLCENTER_DB_URL", service.uow.engine.url.render_as_string(False))
     capsys.readouterr()
     assert main(["transcript", "1.3", "--as", "agent:a1"]) == 0
     assert "物业费涨价了" in capsys.readouterr().out
@@ -244,10 +245,10 @@ async def test_a_calls_transcript_is_read_whole_within_the_same_access_and_audit
 
 def _say(service, linkedid, lines, caller="13812345678"):
     """A stored call whose citizen side said `lines` (start, text)."""
-    engine = service.engine
+    engine = service.uow.engine
     with UnitOfWork(engine) as uow:
         add_call(uow.session, linkedid, T0, "8001", caller=caller)
-    queue = TranscriptionQueue(engine, "w")
+    queue = TranscriptionQueue(UnitsOfWork(engine), "w")
     queue.enqueue_pending()
     while (job := queue.claim()) is not None:
         said = [Segment("citizen", start, start + 2.0, t, segment(t), 0.9)
@@ -263,7 +264,7 @@ def test_units_never_read_identity_in_what_was_said(service):
                           (4.0, "手机号是幺三八 一二三四 五六七八，楼上漏水")])
     tid = service.register(FORM, AGENT, linkedid="2.1")
     service.command(tid, Dispatch("u-wuye", ("u-street",)), AGENT)
-    search = TranscriptSearch(service.engine, service.clock)
+    search = TranscriptSearch(service.uow, service.clock)
     hotline = " ".join(h["snippet"] for h in search.search("漏水", OFFICE))
     assert "13812345678" in hotline and "张三" in hotline and "幺三八" in hotline
     from tickets_support import STREET
@@ -292,7 +293,7 @@ def test_refused_searches_and_reads_are_audited(search, service):
         search.search("漏水", WUYE, Filters(caller="13812345678"))
     with pytest.raises(NotFound):
         search.transcript("1.1", OTHER)
-    with UnitOfWork(service.engine, read_only=True) as uow:
+    with UnitOfWork(service.uow.engine, read_only=True) as uow:
         audit = uow.session.scalars(select(SearchAuditRow).order_by(SearchAuditRow.id)).all()
     assert [(a.person, a.query) for a in audit[-2:]] == [("li", "漏水"), ("zhao", "transcript 1.1")]
     assert '"refused": "Forbidden"' in audit[-2].results

@@ -106,14 +106,14 @@ async def test_a_spoken_call_is_transcribed_and_found_where_it_was_said(
     (row,) = await stored_calls(controller, 1)
     leg = next(r for r in row.recordings if r.kind == "citizen")
 
-    queue = TranscriptionQueue(controller.call_log.engine, "e2e")
+    queue = TranscriptionQueue(controller.call_log.uow, "e2e")
     assert queue.enqueue_pending() == 2  # the citizen's and the seat's sides
     transcriber = Transcriber(queue, model, settings.recording_root)
     outcomes = await asyncio.to_thread(lambda: sorted(iter(transcriber.run_one, None)))
     assert outcomes == ["done", "done"]
 
-    search = TranscriptSearch(controller.call_log.engine)
-    with UnitOfWork(controller.call_log.engine, read_only=True) as uow:
+    search = TranscriptSearch(controller.call_log.uow)
+    with UnitOfWork(controller.call_log.uow.engine, read_only=True) as uow:
         segs = list(uow.session.scalars(select(SegmentRow).where(
             SegmentRow.recording_id == leg.id, SegmentRow.speaker == "citizen")
             .order_by(SegmentRow.start_s)))

@@ -12,7 +12,7 @@ from callcenter.services.transcription_queue import MAX_ATTEMPTS, Segment, Trans
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.tables import CallRow, RecordingRow
 from callcenter.storage.transcript_tables import SegmentRow, TranscriptionJobRow
-from callcenter.storage.uow import UnitOfWork
+from callcenter.storage.uow import UnitOfWork, UnitsOfWork
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -46,14 +46,15 @@ def seg(text="你好"):
 
 
 def test_one_job_per_leg_of_answered_calls(engine):
-    q = TranscriptionQueue(engine, "w1")
+    q = TranscriptionQueue(UnitsOfWork(engine), "w1")
     assert q.enqueue_pending() == 18  # 9 answered calls x (citizen, seat); no mix
     assert q.enqueue_pending() == 0
     assert q.counts() == {"queued": 18}
 
 
 def test_two_workers_share_the_work_without_overlap(engine):
-    a, b = TranscriptionQueue(engine, "a"), TranscriptionQueue(engine, "b")
+    store = UnitsOfWork(engine)
+    a, b = TranscriptionQueue(store, "a"), TranscriptionQueue(store, "b")
     a.enqueue_pending()
     taken: dict[str, list[int]] = {"a": [], "b": []}
 
@@ -74,8 +75,8 @@ def test_two_workers_share_the_work_without_overlap(engine):
 
 def test_a_dead_worker_loses_its_lease_and_writes_nothing_late(engine):
     clock = Clock()
-    dead = TranscriptionQueue(engine, "dead", clock, lease=timedelta(minutes=5))
-    alive = TranscriptionQueue(engine, "alive", clock, lease=timedelta(minutes=5))
+    dead = TranscriptionQueue(UnitsOfWork(engine), "dead", clock, lease=timedelta(minutes=5))
+    alive = TranscriptionQueue(UnitsOfWork(engine), "alive", clock, lease=timedelta(minutes=5))
     dead.enqueue_pending()
     job = dead.claim()
     others = []
@@ -96,7 +97,7 @@ def test_a_dead_worker_loses_its_lease_and_writes_nothing_late(engine):
 
 
 def test_damaged_recordings_are_flagged_with_the_reason(engine):
-    q = TranscriptionQueue(engine, "w")
+    q = TranscriptionQueue(UnitsOfWork(engine), "w")
     q.enqueue_pending()
     job = q.claim()
     assert q.flag(job, "flagged", "SHA-256 mismatch")
@@ -106,8 +107,8 @@ def test_damaged_recordings_are_flagged_with_the_reason(engine):
 
 def test_a_renewed_lease_keeps_the_job_and_a_recording_that_kills_workers_fails(engine):
     clock = Clock()
-    slow = TranscriptionQueue(engine, "slow", clock, lease=timedelta(minutes=5))
-    other = TranscriptionQueue(engine, "other", clock, lease=timedelta(minutes=5))
+    slow = TranscriptionQueue(UnitsOfWork(engine), "slow", clock, lease=timedelta(minutes=5))
+    other = TranscriptionQueue(UnitsOfWork(engine), "other", clock, lease=timedelta(minutes=5))
     slow.enqueue_pending()
     job = slow.claim()
     for _ in range(3):  # 12 minutes of decoding, renewed every 4
@@ -133,7 +134,8 @@ def test_a_renewed_lease_keeps_the_job_and_a_recording_that_kills_workers_fails(
 
 
 def test_a_stopping_worker_gives_back_only_its_own_jobs(engine):
-    a, b = TranscriptionQueue(engine, "a"), TranscriptionQueue(engine, "b")
+    store = UnitsOfWork(engine)
+    a, b = TranscriptionQueue(store, "a"), TranscriptionQueue(store, "b")
     a.enqueue_pending()
     mine, theirs = a.claim(), b.claim()
     assert a.release() == 1 and a.release() == 0
@@ -154,9 +156,9 @@ async def test_the_office_sees_flagged_recordings_over_the_api(service, tmp_path
     from callcenter.api import tokens
     from callcenter.api.app import make_app
 
-    with UnitOfWork(service.engine) as uow:
+    with UnitOfWork(service.uow.engine) as uow:
         add_call(uow.session, "1.9", T0)
-    queue = TranscriptionQueue(service.engine, "w")
+    queue = TranscriptionQueue(service.uow, "w")
     queue.enqueue_pending()
     assert queue.flag(queue.claim(), "flagged", "SHA-256 mismatch: stored 00, file ff")
     path = tmp_path / "tokens.toml"

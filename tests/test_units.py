@@ -6,6 +6,7 @@ from callcenter.config import PROJECT_ROOT
 from callcenter.domain.units import Coverage, DirectoryError, parse_area, propose
 from callcenter.services.units import CSV_COLUMNS, UnitsDirectory, read_csv, read_toml
 from callcenter.storage.engine import make_engine, migrate
+from callcenter.storage.uow import UnitsOfWork
 
 SAMPLE = PROJECT_ROOT / "config" / "units.toml"
 
@@ -14,7 +15,7 @@ SAMPLE = PROJECT_ROOT / "config" / "units.toml"
 def directory(store_url):
     engine = make_engine(store_url)
     migrate(engine)
-    yield UnitsDirectory(engine)
+    yield UnitsDirectory(UnitsOfWork(engine))
     engine.dispose()
 
 

@@ -24,7 +24,7 @@ from callcenter.services.wallboard import Wallboard
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.figures_repo import FiguresRepo
 from callcenter.storage.tables import CallRow
-from callcenter.storage.uow import UnitOfWork
+from callcenter.storage.uow import UnitOfWork, UnitsOfWork
 from callcenter.telephony.line_watch import LineWatch
 
 LEADER = Viewer(Role.SUPERVISOR, "banzhang")
@@ -105,8 +105,8 @@ def board(store_url):
     migrate(engine)
     clock = Clock()
     clock.now = NOW
-    desk = AgentDesk(engine, ["8001", "8002"], clock)
-    yield Wallboard(engine, desk, clock)
+    desk = AgentDesk(UnitsOfWork(engine), ["8001", "8002"], clock)
+    yield Wallboard(UnitsOfWork(engine), desk, clock)
     engine.dispose()
 
 

@@ -16,6 +16,7 @@ from callcenter.domain.tickets import RulesContext
 from callcenter.domain.units import Unit
 from callcenter.domain.workdays import WorkCalendar
 from callcenter.services.rules import Rules, load_profiles, load_reply_rules
+from callcenter.storage.uow import UnitsOfWork
 
 TZ = ZoneInfo("Asia/Shanghai")
 CTX = RulesContext(load_profiles(PROJECT_ROOT / "config" / "policies.toml")["shanghai-2022"],
@@ -59,3 +60,10 @@ def hotline_over(engine: Engine, rules: Rules = CTX, clock: Callable[[], datetim
     settings = load_settings(PROJECT_ROOT / "config" / "hotline.toml", root=PROJECT_ROOT)
     settings = settings.with_overrides(seats=tuple(Seat(s, s, 0) for s in seats))
     return Hotline(settings, engine, clock or Clock(), given_rules=rules)
+
+
+def engine_of(store: object) -> Engine:
+    """The engine behind a service's units of work (storage's UnitsOfWork), for a test that
+    looks at the store itself."""
+    assert isinstance(store, UnitsOfWork)
+    return store.engine

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING, Any
 
 from callcenter.domain.access import desk as access
 from callcenter.domain.agents import (
@@ -25,8 +23,10 @@ from callcenter.domain.agents import (
 )
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.services.errors import NotFound, require
-from callcenter.storage.agents_repo import AgentsRepo
-from callcenter.storage.uow import UnitOfWork
+from callcenter.services.ports import UnitsOfWork
+
+if TYPE_CHECKING:
+    from callcenter.storage.agents_repo import AgentsRepo
 
 __all__ = ["AgentDesk", "AgentError"]
 SYSTEM = "system:after_call"  # the actor of after-call work's beginning and end
@@ -40,9 +40,9 @@ def check_own_seat(repo: AgentsRepo, seat: str, viewer: Viewer) -> None:
 
 
 class AgentDesk:
-    def __init__(self, engine: Engine, seats: Sequence[str],
+    def __init__(self, uow: UnitsOfWork, seats: Sequence[str],
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.engine = engine
+        self.uow = uow
         self.seats = tuple(seats)
         self.clock = clock
 
@@ -51,8 +51,8 @@ class AgentDesk:
         if seat not in self.seats:
             raise NotFound(f"no seat {seat}")
         require(access.seats(viewer))
-        with UnitOfWork(self.engine) as uow:
-            repo = AgentsRepo(uow.session)
+        with self.uow() as uow:
+            repo = uow.agents
             statuses = repo.current()
             current = statuses.get(seat)
             if viewer.role is Role.AGENT:
@@ -82,8 +82,8 @@ class AgentDesk:
         return self._system_pause(seat, NO_ANSWER, "system:no_answer")
 
     def _system_pause(self, seat: str, reason: str, actor: str) -> bool:
-        with UnitOfWork(self.engine) as uow:
-            repo = AgentsRepo(uow.session)
+        with self.uow() as uow:
+            repo = uow.agents
             current = repo.current().get(seat)
             if not system_pause_applies(current):
                 return False
@@ -95,8 +95,8 @@ class AgentDesk:
     def end_after_call(self, span: timedelta, seats: Sequence[str] | None = None) -> list[str]:
         """Seats whose after-call work has lasted `span` made ready again; which ones."""
         now = self.clock()
-        with UnitOfWork(self.engine) as uow:
-            repo = AgentsRepo(uow.session)
+        with self.uow() as uow:
+            repo = uow.agents
             over = [st for st in repo.current().values()
                     if (seats is None or st.seat in seats) and after_call_over(st, now, span)]
             for st in over:
@@ -109,8 +109,8 @@ class AgentDesk:
         require(access.seats(viewer))
         if seat not in self.seats:
             raise NotFound(f"no seat {seat}")
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            rows = AgentsRepo(uow.session).history(seat, limit)
+        with self.uow(read_only=True) as uow:
+            rows = uow.agents.history(seat, limit)
         out, until = [], self.clock()
         for status, actor in rows:
             out.append({**_view(status, until), "actor": actor})
@@ -118,12 +118,12 @@ class AgentDesk:
         return out
 
     def current(self) -> dict[str, AgentStatus]:
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            return AgentsRepo(uow.session).current()
+        with self.uow(read_only=True) as uow:
+            return uow.agents.current()
 
     def generation(self) -> int:
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            return AgentsRepo(uow.session).generation()
+        with self.uow(read_only=True) as uow:
+            return uow.agents.generation()
 
 
 def _view(s: AgentStatus, now: datetime) -> dict[str, Any]:

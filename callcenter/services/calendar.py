@@ -12,17 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine
-
 from callcenter.domain.ticket_deadlines import recompute_deadlines, time_of
 from callcenter.domain.tickets import (
     Actor,
+    ConcurrentUpdate,
     RulesContext,
 )
+from callcenter.services.ports import UnitsOfWork
 from callcenter.services.rules import Rules, as_source
-from callcenter.storage.notices import office_notice_sent, send_office_notice
-from callcenter.storage.tickets_repo import ConcurrentUpdate, TicketsRepo
-from callcenter.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 CALENDAR = Actor("system", "calendar")
@@ -44,9 +41,9 @@ class RecomputeReport:
 
 
 class CalendarService:
-    def __init__(self, engine: Engine, rules: Rules,
+    def __init__(self, uow: UnitsOfWork, rules: Rules,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.engine = engine
+        self.uow = uow
         self.rules = as_source(rules)
         self.clock = clock
 
@@ -81,8 +78,8 @@ class CalendarService:
 
     def _provisional_open(self, ctx: RulesContext) -> tuple[int, dict[str, Any] | None]:
         count, best, after = 0, None, 0
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            while page := TicketsRepo(uow.session).provisional(after, PAGE):
+        with self.uow(read_only=True) as uow:
+            while page := uow.tickets.provisional(after, PAGE):
                 after = page[-1].ticket.id or after
                 for st in page:
                     count += 1
@@ -102,8 +99,8 @@ class CalendarService:
         while True:
             # The pure check on an unlocked read first: while no year a ticket waits for is
             # published, a pass reads the provisional tickets and locks none of them.
-            with UnitOfWork(self.engine, read_only=True) as uow:
-                page = TicketsRepo(uow.session).provisional(after, PAGE)
+            with self.uow(read_only=True) as uow:
+                page = uow.tickets.provisional(after, PAGE)
             if not page:
                 return report
             after = page[-1].ticket.id or after
@@ -111,12 +108,12 @@ class CalendarService:
                    if recompute_deadlines(st.ticket, CALENDAR, now, ctx) is not None]
             if not due:
                 continue
-            with UnitOfWork(self.engine) as uow:
-                repo = TicketsRepo(uow.session)
+            with self.uow() as uow:
+                repo = uow.tickets
                 for tid in due:
                     assert tid is not None
                     try:
-                        with uow.session.begin_nested():
+                        with uow.savepoint():
                             st = repo.get(tid, for_update=True)
                             t = None if st is None else recompute_deadlines(st.ticket, CALENDAR,
                                                                             now, ctx)
@@ -134,14 +131,14 @@ class CalendarService:
         local = now.astimezone(ctx.tz).date()
         _, _, soon_unknown = _next_year(ctx, local)
         # Cheap questions first: a sweep runs every few seconds, the notice once a day.
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            if office_notice_sent(uow.session, "calendar", local.isoformat()):
+        with self.uow(read_only=True) as uow:
+            if uow.notices.office_sent("calendar", local.isoformat()):
                 return False
-            if not soon_unknown and not TicketsRepo(uow.session).count_provisional():
+            if not soon_unknown and not uow.tickets.count_provisional():
                 return False
         status = self.status()
         if status["ok"]:
             return False
-        with UnitOfWork(self.engine) as uow:
-            return send_office_notice(uow.session, "calendar", status["today"], now,
+        with self.uow() as uow:
+            return uow.notices.send_to_office("calendar", status["today"], now,
                                       "工作日历需要处理: " + "; ".join(status["problems"]))

@@ -14,12 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
 from callcenter.domain.calls import CallRecord, Event, Trail, recording_relpath
+from callcenter.services.ports import UnitsOfWork
 from callcenter.services.recording_files import sha256_file
-from callcenter.storage.calls_repo import CallsRepo
-from callcenter.storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from callcenter.storage.tables import CallRow
@@ -58,9 +55,9 @@ Fold = Callable[[str, Trail], CallRecord]
 
 
 class CallLog:
-    def __init__(self, engine: Engine, recording_root: Path, asterisk_recording_root: str,
+    def __init__(self, uow: UnitsOfWork, recording_root: Path, asterisk_recording_root: str,
                  fold: Fold, measure_files: bool = True) -> None:
-        self.engine = engine
+        self.uow = uow
         self.fold = fold
         self.recording_root = recording_root
         self.asterisk_root = asterisk_recording_root
@@ -72,8 +69,8 @@ class CallLog:
         A call seen before (late events, a second delivery) is folded again from the union of
         its stored and new events; a new call costs no read-back at all.
         """
-        with UnitOfWork(self.engine) as uow:
-            repo = CallsRepo(uow.session)
+        with self.uow() as uow:
+            repo = uow.calls
             ids = repo.ids_of(list(calls))
             stored = repo.trails_of(list(ids.values()))
             seen, fresh = [], []
@@ -126,28 +123,28 @@ class CallLog:
 
     def in_progress(self, limit: int = 10_000) -> dict[str, Trail]:
         """Trails of the calls stored while under way, to be held again at start."""
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            repo = CallsRepo(uow.session)
+        with self.uow(read_only=True) as uow:
+            repo = uow.calls
             ids = repo.in_progress_ids(limit)
             trails = repo.trails_of(list(ids.values()))
             return {lid: trails[cid] for lid, cid in ids.items() if cid in trails}
 
     def id_of(self, linkedid: str) -> int | None:
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            return CallsRepo(uow.session).ids_of([linkedid]).get(linkedid)
+        with self.uow(read_only=True) as uow:
+            return uow.calls.ids_of([linkedid]).get(linkedid)
 
     def exists(self, linkedid: str) -> bool:
         return self.id_of(linkedid) is not None
 
     def trail(self, linkedid: str) -> list[Event]:
         """The call's raw AMI events in arrival order, for audit; empty if no such call."""
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            repo = CallsRepo(uow.session)
+        with self.uow(read_only=True) as uow:
+            repo = uow.calls
             ids = repo.ids_of([linkedid])
             if linkedid not in ids:
                 return []
             return list(repo.trails_of([ids[linkedid]])[ids[linkedid]].values())
 
     def list(self, since: datetime | None = None, limit: int = 100) -> Sequence[CallRow]:
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            return CallsRepo(uow.session).list(since, limit)
+        with self.uow(read_only=True) as uow:
+            return uow.calls.list(since, limit)

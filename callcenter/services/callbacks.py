@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from typing import TYPE_CHECKING, Any
 
 from callcenter.domain.access import callbacks as access
 from callcenter.domain.agents import AgentState
@@ -30,17 +27,17 @@ from callcenter.domain.callbacks import (
     missed_key,
     ticket_key,
 )
+from callcenter.domain.conflicts import AlreadyStored
 from callcenter.domain.desk_calls import DeskCallError
 from callcenter.domain.privacy import Viewer, mask_number
 from callcenter.domain.registration import valid_phone
 from callcenter.domain.tickets import Status
 from callcenter.services.agents import check_own_seat
 from callcenter.services.errors import NotFound, require
-from callcenter.storage.agents_repo import AgentsRepo
-from callcenter.storage.callbacks_repo import CallbacksRepo
-from callcenter.storage.calls_repo import CallsRepo
-from callcenter.storage.tickets_repo import TicketsRepo
-from callcenter.storage.uow import UnitOfWork
+from callcenter.services.ports import UnitsOfWork
+
+if TYPE_CHECKING:
+    from callcenter.storage.callbacks_repo import CallbacksRepo
 
 
 def view(r: CallbackRequest) -> dict[str, Any]:
@@ -66,11 +63,11 @@ def _ask(repo: CallbacksRepo, key: str, call: str, number: str, seat: str, actor
 
 
 class Callbacks:
-    def __init__(self, engine: Engine, seats: Sequence[str],
+    def __init__(self, uow: UnitsOfWork, seats: Sequence[str],
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  within: timedelta = timedelta(minutes=30),
                  staffed: Callable[[], bool] = lambda: True) -> None:
-        self.engine = engine
+        self.uow = uow
         self.seats = tuple(seats)
         self.clock = clock
         self.within = within      # the policy: call back within this time of the missed call
@@ -82,8 +79,8 @@ class Callbacks:
         policy says to call back now, and the callback's state."""
         require(access.callbacks(viewer))
         now, staffed = self.clock(), self.staffed()
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            repo = CallbacksRepo(uow.session)
+        with self.uow(read_only=True) as uow:
+            repo = uow.callbacks
             rows = repo.missed_calls(sorted(MISSED), since, min(limit, 500))
             oldest = min((r.started_at for r in rows), default=now)
             later = repo.calls_from(sorted({r.caller_number for r in rows}), oldest)
@@ -109,20 +106,20 @@ class Callbacks:
         actor = f"{viewer.role.value}:{viewer.id}"
         now = self.clock()
         try:
-            with UnitOfWork(self.engine) as uow:
-                check_own_seat(AgentsRepo(uow.session), seat, viewer)
-                row = CallsRepo(uow.session).by_linkedid(call)
+            with self.uow() as uow:
+                check_own_seat(uow.agents, seat, viewer)
+                row = uow.calls.by_linkedid(call)
                 if row is None or row.disposition not in MISSED:
                     raise NotFound(f"no missed call {call}")
                 if not valid_phone(row.caller_number):
                     raise DeskCallError("callbacks.number", "the caller's number is unknown")
-                repo = CallbacksRepo(uow.session)
+                repo = uow.callbacks
                 if called_again(row.started_at, repo.calls_from(
                         [row.caller_number], row.started_at).get(row.caller_number, [])):
                     raise DeskCallError("callbacks.called_again",
                                         "the citizen has called the line again since")
                 _ask(repo, missed_key(call), call, row.caller_number, seat, actor, now)
-        except IntegrityError:
+        except AlreadyStored:
             pass  # asked twice at the same moment: the other request stands
         return self._view_of(missed_key(call))
 
@@ -135,8 +132,8 @@ class Callbacks:
             raise NotFound(f"no seat {seat}")
         now = self.clock()
         try:
-            with UnitOfWork(self.engine) as uow:
-                stored = TicketsRepo(uow.session).get(ticket_id)
+            with self.uow() as uow:
+                stored = uow.tickets.get(ticket_id)
                 if stored is None:
                     raise NotFound(f"no ticket {ticket_id}")
                 if stored.ticket.status is not Status.CLOSED:
@@ -146,31 +143,31 @@ class Callbacks:
                     raise DeskCallError("callbacks.no_call", "the ticket came from no call; "
                                         "call from the desk's phone and record the answers")
                 call = stored.calls[-1]
-                row = CallsRepo(uow.session).by_linkedid(call)
+                row = uow.calls.by_linkedid(call)
                 number = stored.form.reporter_phone if valid_phone(
                     stored.form.reporter_phone) else (row.caller_number if row else "")
                 if not valid_phone(number):
                     raise DeskCallError("callbacks.number", "the citizen's number is unknown")
-                repo = CallbacksRepo(uow.session)
+                repo = uow.callbacks
                 # A leg name not used on this call yet (its missed-call callback may have one).
                 used = repo.of_calls([call]).get(call)
                 _ask(repo, ticket_key(ticket_id), call, number, seat,
                      f"{viewer.role.value}:{viewer.id}", now, ticket_id,
                      attempt_of(used.channel_id) + 1 if used is not None else 1)
-        except IntegrityError:
+        except AlreadyStored:
             pass  # asked twice at the same moment: the other request stands
         return self._view_of(ticket_key(ticket_id))
 
     def _view_of(self, key: str) -> dict[str, Any]:
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            found = CallbacksRepo(uow.session).by_key(key)
+        with self.uow(read_only=True) as uow:
+            found = uow.callbacks.by_key(key)
         assert found is not None  # just stored, or stored by the request that won
         return view(found)
 
     def get(self, callback_id: int, viewer: Viewer) -> dict[str, Any]:
         require(access.callbacks(viewer))
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            found = CallbacksRepo(uow.session).get(callback_id)
+        with self.uow(read_only=True) as uow:
+            found = uow.callbacks.get(callback_id)
         if found is None:
             raise NotFound(f"no callback {callback_id}")
         return view(found)
@@ -183,15 +180,15 @@ class Callbacks:
         if not self.staffed():
             return []
         placed: list[str] = []
-        with UnitOfWork(self.engine) as uow:
-            repo, calls = CallbacksRepo(uow.session), CallsRepo(uow.session)
+        with self.uow() as uow:
+            repo, calls = uow.callbacks, uow.calls
             rows = repo.missed_calls(sorted(MISSED), now - self.within, 200)
             later = repo.calls_from(sorted({r.caller_number for r in rows}),
                                     min((r.started_at for r in rows), default=now))
             asked = repo.of_calls([r.linkedid for r in rows])
             busy = {c.seat for c in repo.recent_at(self.seats, 200)
                     if c.state in (CallbackState.PENDING, CallbackState.PLACING)}
-            free = [seat for seat, st in sorted(AgentsRepo(uow.session).current().items())
+            free = [seat for seat, st in sorted(uow.agents.current().items())
                     if st.state is AgentState.READY and seat in self.seats
                     and seat not in busy and calls.live_at_seat(seat) is None]
             for r in sorted(rows, key=lambda r: r.started_at):  # the longest waiting first
@@ -208,15 +205,15 @@ class Callbacks:
 
     # -- the controller's side -----------------------------------------------------------
     def take(self, limit: int = 20) -> list[CallbackRequest]:
-        with UnitOfWork(self.engine) as uow:
-            return CallbacksRepo(uow.session).take_pending(self.clock(), limit)
+        with self.uow() as uow:
+            return uow.callbacks.take_pending(self.clock(), limit)
 
     def abandon_placing(self) -> int:
-        with UnitOfWork(self.engine) as uow:
-            return CallbacksRepo(uow.session).fail_placing(
+        with self.uow() as uow:
+            return uow.callbacks.fail_placing(
                 "line.restarted: the controller stopped while placing it; ask again",
                 self.clock())
 
     def write(self, channel_id: str, state: CallbackState, detail: str = "") -> bool:
-        with UnitOfWork(self.engine) as uow:
-            return CallbacksRepo(uow.session).write(channel_id, state, detail, self.clock())
+        with self.uow() as uow:
+            return uow.callbacks.write(channel_id, state, detail, self.clock())

@@ -15,19 +15,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine
-
 from callcenter.domain.access import desk as access
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.services.agents import AgentDesk
 from callcenter.services.callbacks import view as callback_view
 from callcenter.services.desk_calls import view as request_view
 from callcenter.services.errors import require
+from callcenter.services.ports import UnitsOfWork
 from callcenter.services.screen_pop import ScreenPop
-from callcenter.storage.callbacks_repo import CallbacksRepo
-from callcenter.storage.calls_repo import CallsRepo
-from callcenter.storage.desk_requests_repo import DeskRequestsRepo
-from callcenter.storage.uow import UnitOfWork
 
 Event = tuple[str, dict[str, Any]]
 RECENT = 50  # requests and callbacks looked at per look
@@ -44,9 +39,9 @@ class Seen:
 
 
 class DeskEvents:
-    def __init__(self, engine: Engine, desk: AgentDesk, pop: ScreenPop, seats: Sequence[str],
+    def __init__(self, uow: UnitsOfWork, desk: AgentDesk, pop: ScreenPop, seats: Sequence[str],
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.engine = engine
+        self.uow = uow
         self.desk = desk
         self.pop = pop
         self.seats = tuple(seats)
@@ -66,12 +61,12 @@ class DeskEvents:
         # The viewer's seats, from the statuses just read (not a second read of the store).
         mine = list(self.seats) if viewer.role is Role.SUPERVISOR else \
             [a["seat"] for a in agents if a["agent"] == viewer.id]
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            calls = CallsRepo(uow.session)
+        with self.uow(read_only=True) as uow:
+            calls = uow.calls
             now_on = {s: row.linkedid for s in mine
                       if (row := calls.live_at_seat(s)) is not None}
-            requests = DeskRequestsRepo(uow.session).recent_at(mine, RECENT)
-            callbacks = CallbacksRepo(uow.session).recent_at(mine, RECENT)
+            requests = uow.desk_requests.recent_at(mine, RECENT)
+            callbacks = uow.callbacks.recent_at(mine, RECENT)
         for seat, call in sorted(now_on.items()):
             if seen.calls.get(seat) != call:
                 out.append(("screen_pop", self.pop.pop(seat, viewer)))

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-
 from callcenter.domain.access import duty as access
 from callcenter.domain.duty import (
     Calendar,
@@ -29,9 +27,8 @@ from callcenter.domain.duty import (
 )
 from callcenter.domain.privacy import Viewer
 from callcenter.services.errors import ValidationFailed, require
+from callcenter.services.ports import UnitsOfWork
 from callcenter.services.watched_file import FollowedFile
-from callcenter.storage.duty_repo import DutyRepo
-from callcenter.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -54,24 +51,24 @@ def _person(p: Person | None) -> dict[str, str] | None:
 
 
 class DutyDesk:
-    def __init__(self, engine: Engine, plan: Callable[[], DutyPlan],
+    def __init__(self, uow: UnitsOfWork, plan: Callable[[], DutyPlan],
                  calendar: Callable[[], Calendar], tz: ZoneInfo,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.engine = engine
+        self.uow = uow
         self.plan = plan
         self.calendar = calendar
         self.tz = tz
         self.clock = clock
 
     def decision(self) -> Decision:
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            mode, _, _ = DutyRepo(uow.session).current()
+        with self.uow(read_only=True) as uow:
+            mode, _, _ = uow.duty.current()
         return decide(self.plan(), mode, self.clock().astimezone(self.tz), self.calendar())
 
     def show(self, viewer: Viewer) -> dict[str, Any]:
         require(access.show(viewer))
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            mode, actor, at = DutyRepo(uow.session).current()
+        with self.uow(read_only=True) as uow:
+            mode, actor, at = uow.duty.current()
         now = self.clock().astimezone(self.tz)
         plan = self.plan()
         d = decide(plan, mode, now, self.calendar())
@@ -88,7 +85,7 @@ class DutyDesk:
         require(access.force(viewer))
         if mode not in set(Mode):
             raise ValidationFailed({"mode": "day, night or auto"})
-        with UnitOfWork(self.engine) as uow:
-            DutyRepo(uow.session).force(Mode(mode), f"{viewer.role.value}:{viewer.id}",
+        with self.uow() as uow:
+            uow.duty.force(Mode(mode), f"{viewer.role.value}:{viewer.id}",
                                         self.clock())
         return self.show(viewer)

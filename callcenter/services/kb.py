@@ -9,18 +9,14 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
 from callcenter.domain.access import kb as access
 from callcenter.domain.kb import Article, RequestKind, article_problems
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.tickets import RulesContext
 from callcenter.search.cjk import query_words, segment
 from callcenter.services.errors import NotFound, ValidationFailed, require
+from callcenter.services.ports import UnitsOfWork
 from callcenter.services.rules import Rules, as_source
-from callcenter.storage.kb_repo import KbRepo
-from callcenter.storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from callcenter.storage.kb_tables import KbArticleRow
@@ -35,9 +31,9 @@ def _article(r: KbArticleRow) -> dict[str, Any]:
 
 
 class KnowledgeBase:
-    def __init__(self, engine: Engine, rules: Rules,
+    def __init__(self, uow: UnitsOfWork, rules: Rules,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.engine = engine
+        self.uow = uow
         self.rules = as_source(rules)
         self.clock = clock
 
@@ -52,8 +48,8 @@ class KnowledgeBase:
         require(access.write(viewer, article.owner_unit))
         values = {**asdict(article), "updated_at": self.clock(),
                   "words": segment(f"{article.question} {article.answer}")}
-        with UnitOfWork(self.engine) as uow:
-            repo = KbRepo(uow.session)
+        with self.uow() as uow:
+            repo = uow.kb
             if article_id is not None:
                 row = repo.article(article_id)
                 if row is None:
@@ -62,8 +58,8 @@ class KnowledgeBase:
             return repo.save_article(values, article_id)
 
     def get(self, article_id: int) -> dict[str, Any]:
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            row = KbRepo(uow.session).article(article_id)
+        with self.uow(read_only=True) as uow:
+            row = uow.kb.article(article_id)
             if row is None:
                 raise NotFound(f"no article {article_id}")
             return _article(row)
@@ -77,9 +73,9 @@ class KnowledgeBase:
             return []
         today = self.clock().astimezone(self.ctx.tz).date()
         limit = max(1, min(limit, 100))
-        with UnitOfWork(self.engine, read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             out = []
-            for r in KbRepo(uow.session).search(words, None if include_expired else today,
+            for r in uow.kb.search(words, None if include_expired else today,
                                                 limit):
                 valid = r.valid_from <= today and (r.valid_to is None or today <= r.valid_to)
                 out.append(_article(r) | {"valid": valid})
@@ -92,8 +88,8 @@ class KnowledgeBase:
         if not text_.strip():
             raise ValidationFailed({"text": "required"})
         now = self.clock()
-        with UnitOfWork(self.engine) as uow:
-            repo = KbRepo(uow.session)
+        with self.uow() as uow:
+            repo = uow.kb
             if kind is RequestKind.CORRECTION:
                 row = repo.article(article_id) if article_id is not None else None
                 if row is None:
@@ -110,8 +106,8 @@ class KnowledgeBase:
                 resolution="")
 
     def resolve(self, request_id: int, resolution: str, viewer: Viewer) -> None:
-        with UnitOfWork(self.engine) as uow:
-            row = KbRepo(uow.session).request(request_id)
+        with self.uow() as uow:
+            row = uow.kb.request(request_id)
             if row is None or not (access.may_edit(viewer, row.unit)):
                 raise NotFound(f"no request {request_id}")
             if row.resolved_at is not None:
@@ -124,7 +120,7 @@ class KnowledgeBase:
         now = self.clock()
         require(access.read_requests(viewer))
         ctx = self.ctx
-        with UnitOfWork(self.engine, read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             return [{"id": r.id, "kind": r.kind, "unit": r.unit, "text": r.text,
                      "article_id": r.article_id, "due_at": r.due_at.isoformat(),
                      "overdue": now > r.due_at,
@@ -132,17 +128,10 @@ class KnowledgeBase:
                      "provisional": ctx.calendar.any_provisional(
                          r.created_at.astimezone(ctx.tz).date(),
                          r.due_at.astimezone(ctx.tz).date())}
-                    for r in KbRepo(uow.session).open_requests(
+                    for r in uow.kb.open_requests(
                         viewer.unit if viewer.role is Role.UNIT else None)]
 
     # -- which articles answered which tickets --------------------------------------------
-    def link_ticket(self, s: Session, ticket_id: int, article_id: int) -> None:
-        """Inside the caller's transaction (the ticket's)."""
-        repo = KbRepo(s)
-        if repo.article(article_id) is None:
-            raise ValidationFailed({"kb_article": f"no article {article_id}"})
-        repo.link_ticket(ticket_id, article_id)
-
     def tickets_answered_by(self, article_id: int) -> list[int]:
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            return KbRepo(uow.session).tickets_answered_by(article_id)
+        with self.uow(read_only=True) as uow:
+            return uow.kb.tickets_answered_by(article_id)

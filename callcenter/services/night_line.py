@@ -12,18 +12,13 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-
 from callcenter.domain.duty import Person
 from callcenter.domain.policy import Urgency
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.registration import Channel, Registration, valid_phone
 from callcenter.domain.replies import Kind
+from callcenter.services.ports import UnitsOfWork
 from callcenter.services.tickets import TicketService
-from callcenter.storage.calls_repo import CallsRepo
-from callcenter.storage.notices import send_office_notice
-from callcenter.storage.tickets_repo import TicketsRepo
-from callcenter.storage.uow import UnitOfWork
 
 SYSTEM = Viewer(Role.AGENT, "system-after-hours")
 
@@ -39,10 +34,10 @@ def message_form(caller: str) -> Registration:
 
 
 class NightLine:
-    def __init__(self, engine: Engine, tickets: Callable[[], TicketService], tz: ZoneInfo,
+    def __init__(self, uow: UnitsOfWork, tickets: Callable[[], TicketService], tz: ZoneInfo,
                  clock: Callable[[], datetime],
                  alert_whom: Callable[[], Person | None]) -> None:
-        self.engine = engine
+        self.uow = uow
         self.tickets = tickets
         self.tz = tz
         self.clock = clock
@@ -50,11 +45,11 @@ class NightLine:
 
     def register_message(self, linkedid: str) -> int | None:
         """The message's ticket (made once); None while the call is not stored yet."""
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            call = CallsRepo(uow.session).by_linkedid(linkedid)
+        with self.uow(read_only=True) as uow:
+            call = uow.calls.by_linkedid(linkedid)
             if call is None:
                 return None
-            known = TicketsRepo(uow.session).of_call(linkedid)
+            known = uow.tickets.of_call(linkedid)
             caller = call.caller_number
         if known:
             return known[0]
@@ -63,7 +58,7 @@ class NightLine:
     def note_emergency(self, linkedid: str, whom: Person | None) -> None:
         now = self.clock()
         who = f"已呼叫 {whom.name}" if whom else "无人值班，请立即安排"
-        with UnitOfWork(self.engine) as uow:
-            send_office_notice(uow.session, f"emergency:{linkedid}"[:32],
+        with self.uow() as uow:
+            uow.notices.send_to_office(f"emergency:{linkedid}"[:32],
                                now.astimezone(self.tz).date().isoformat(), now,
                                f"紧急求助（通话 {linkedid}）：{who}。")

@@ -18,13 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from email.message import EmailMessage
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from callcenter.reports.labels import label
 from callcenter.reports.render_files import FORMATS, render
-from callcenter.storage.reports_repo import ReportsRepo, StoredReport
-from callcenter.storage.uow import UnitOfWork
+from callcenter.services.ports import UnitsOfWork
+
+if TYPE_CHECKING:
+    from callcenter.storage.reports_repo import StoredReport
 
 log = logging.getLogger(__name__)
 FIRST_RETRY = timedelta(minutes=1)
@@ -54,29 +55,29 @@ def retry_after(attempts: int) -> timedelta:
 
 
 class ReportDelivery:
-    def __init__(self, engine: Engine, targets: Targets, clock: Callable[[], datetime],
+    def __init__(self, uow: UnitsOfWork, targets: Targets, clock: Callable[[], datetime],
                  tz: tzinfo = UTC) -> None:
-        self.engine = engine
+        self.uow = uow
         self.targets = targets
         self.clock = clock
         self.tz = tz  # of the production time written in the file
 
     def plan(self, report: StoredReport) -> int:
         """Deliveries of a new version to every target; planning twice plans nothing more."""
-        with UnitOfWork(self.engine) as uow:
-            repo = ReportsRepo(uow.session)
+        with self.uow() as uow:
+            repo = uow.reports
             return sum(repo.plan_delivery(report.id, t, self.clock())
                        for t in self.targets.names())
 
     def deliver_due(self) -> tuple[int, int]:
         """Attempt every due delivery once: (delivered, failed)."""
         now = self.clock()
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            due = ReportsRepo(uow.session).deliveries_due(now)
+        with self.uow(read_only=True) as uow:
+            due = uow.reports.deliveries_due(now)
         done = failed = 0
         for delivery_id, report, target, attempts in due:
-            with UnitOfWork(self.engine) as uow:
-                if not ReportsRepo(uow.session).claim_delivery(delivery_id, attempts,
+            with self.uow() as uow:
+                if not uow.reports.claim_delivery(delivery_id, attempts,
                                                                now + ATTEMPT_TIME):
                     continue  # another worker has it
             try:
@@ -87,13 +88,13 @@ class ReportDelivery:
                 log.warning("report %s %s v%d to %s: attempt %d failed (%s)", report.kind,
                             report.period, report.version, target.split(":")[0], attempts + 1,
                             type(exc).__name__)
-                with UnitOfWork(self.engine) as uow:
-                    ReportsRepo(uow.session).failed(delivery_id,
+                with self.uow() as uow:
+                    uow.reports.failed(delivery_id,
                                                     self.clock() + retry_after(attempts + 1),
                                                     why)
                 continue
-            with UnitOfWork(self.engine) as uow:
-                ReportsRepo(uow.session).delivered(delivery_id, self.clock())
+            with self.uow() as uow:
+                uow.reports.delivered(delivery_id, self.clock())
             done += 1
         return done, failed
 

@@ -18,24 +18,22 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
-from typing import Any
-
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from callcenter.domain import emerging
 from callcenter.domain import figures as fg
 from callcenter.domain import report_periods as rp
 from callcenter.domain.access import reports as access
+from callcenter.domain.conflicts import AlreadyStored
 from callcenter.domain.privacy import Role, Viewer, mask_speech
 from callcenter.services.errors import NotFound, ValidationFailed, require
-from callcenter.storage.call_hours_repo import CallHoursRepo, HourFigures
-from callcenter.storage.emerging_repo import EmergingRepo
-from callcenter.storage.figures_repo import FiguresRepo, parts
-from callcenter.storage.notices import send_office_notice
-from callcenter.storage.reports_repo import ReportsRepo, StoredReport
-from callcenter.storage.uow import UnitOfWork
+from callcenter.services.ports import UnitOfWork, UnitsOfWork
+from callcenter.storage.call_hours_repo import HourFigures
+from callcenter.storage.figures_repo import parts
+
+if TYPE_CHECKING:
+    from callcenter.storage.emerging_repo import EmergingRepo
+    from callcenter.storage.reports_repo import StoredReport
 
 log = logging.getLogger(__name__)
 SCHEMA = 1            # bumped when the content's shape changes
@@ -64,12 +62,12 @@ def _digest(content: dict[str, Any]) -> tuple[str, str]:
 
 
 class Reports:
-    def __init__(self, engine: Engine, tz: tzinfo, clock: Callable[[], datetime],
+    def __init__(self, uow: UnitsOfWork, tz: tzinfo, clock: Callable[[], datetime],
                  schedule: rp.Schedule = DEFAULT_SCHEDULE,
                  thresholds: emerging.Thresholds = DEFAULT_THRESHOLDS,
                  catch_up: int = 7,
                  on_new: Callable[[StoredReport], object] | None = None) -> None:
-        self.engine = engine
+        self.uow = uow
         self.tz = tz
         self.clock = clock
         self.schedule = schedule
@@ -89,8 +87,8 @@ class Reports:
         require(access.read(viewer))
         if kind is not None and kind not in tuple(rp.ReportKind):
             raise ValidationFailed({"kind": "daily, weekly or monthly"})
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            return [r.summary() for r in ReportsRepo(uow.session).listing(kind, limit, offset)]
+        with self.uow(read_only=True) as uow:
+            return [r.summary() for r in uow.reports.listing(kind, limit, offset)]
 
     def view(self, viewer: Viewer, kind: str, name: str, version: int | None = None,
              unit: str | None = None) -> dict[str, Any]:
@@ -99,8 +97,8 @@ class Reports:
         produced is produced now."""
         require(access.read(viewer) if unit is None else access.read_unit(viewer, unit))
         p = self.period(kind, name)
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            stored = ReportsRepo(uow.session).get(p.kind.value, p.name, version)
+        with self.uow(read_only=True) as uow:
+            stored = uow.reports.get(p.kind.value, p.name, version)
         if stored is None:
             if version is not None:
                 raise NotFound(f"no version {version} of the {kind} report {name}")
@@ -128,17 +126,17 @@ class Reports:
         content = self.build(p)
         text, sha = _digest(content)
         try:
-            with UnitOfWork(self.engine) as uow:
-                repo = ReportsRepo(uow.session)
+            with self.uow() as uow:
+                repo = uow.reports
                 last = repo.get(p.kind.value, p.name)
                 if last is not None and last.sha256 == sha:
                     return Produced(last, new=False)
                 stored = repo.add(p.kind.value, p.name, p.start, p.end, self.clock(), by,
                                   text, sha)
                 self._raise_clusters(uow, content["clusters"])
-        except IntegrityError:  # produced at the same moment elsewhere: that one stands
-            with UnitOfWork(self.engine, read_only=True) as uow:
-                again = ReportsRepo(uow.session).get(p.kind.value, p.name)
+        except AlreadyStored:  # produced at the same moment elsewhere: that one stands
+            with self.uow(read_only=True) as uow:
+                again = uow.reports.get(p.kind.value, p.name)
             assert again is not None
             return Produced(again, new=False)
         log.info("report %s %s version %d produced by %s", p.kind.value, p.name,
@@ -151,8 +149,8 @@ class Reports:
         """Periods whose run time has passed and which were never produced, oldest first."""
         now = self.clock()
         out: list[rp.Period] = []
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            repo = ReportsRepo(uow.session)
+        with self.uow(read_only=True) as uow:
+            repo = uow.reports
             for kind in rp.ReportKind:
                 periods = rp.due_since(kind, now, self.tz, self.schedule, self.catch_up)
                 have = repo.stored(kind.value, [p.name for p in periods])
@@ -168,15 +166,15 @@ class Reports:
         at most `limit`); returns how many. The generation is read before the calls, so a
         call written meanwhile leaves the hour stale, to be rolled up at a later look."""
         until = self.clock().astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            todo = CallHoursRepo(uow.session).stale(until - ROLL_UP_SPAN, until, limit)
+        with self.uow(read_only=True) as uow:
+            todo = uow.call_hours.stale(until - ROLL_UP_SPAN, until, limit)
         for hour in todo:
-            with UnitOfWork(self.engine, read_only=True) as uow:
-                figures = HourFigures(FiguresRepo(uow.session).hour(hour.hour),
-                                      EmergingRepo(uow.session).counted_topics(
+            with self.uow(read_only=True) as uow:
+                figures = HourFigures(uow.figures.hour(hour.hour),
+                                      uow.emerging.counted_topics(
                                           hour.hour, hour.hour + timedelta(hours=1)))
-            with UnitOfWork(self.engine) as uow:
-                CallHoursRepo(uow.session).store(hour, figures)
+            with self.uow() as uow:
+                uow.call_hours.store(hour, figures)
         return len(todo)
 
     # -- content --------------------------------------------------------------------------
@@ -188,7 +186,7 @@ class Reports:
         # Each query on its own connection, READERS at once: the grouped scans of a month are
         # seconds each, and the store answers several readers in parallel.
         with ThreadPoolExecutor(READERS) as pool:
-            def read(fn: Callable[[Session], Any]) -> Future[Any]:
+            def read(fn: Callable[[UnitOfWork], Any]) -> Future[Any]:
                 return pool.submit(self._read, fn)
 
             def tallied(a: datetime, b: datetime, light: bool) -> list[Future[Any]]:
@@ -200,7 +198,7 @@ class Reports:
                      ) -> list[Future[Any] | None]:
                 return [read(partial(_emerging, fn=fn, q=q)) if q else None for q in periods]
 
-            groups_f = read(lambda s: EmergingRepo(s).cluster_candidates(
+            groups_f = read(lambda u: u.emerging.cluster_candidates(
                 start - window + timedelta(microseconds=1), end, self.th.cluster_size,
                 window.total_seconds()))
             tally_f = tallied(start, end, False)
@@ -211,7 +209,7 @@ class Reports:
             cats_f = [None, *each(lambda r, q: r.ticket_counts(q.start, q.end, "category"),
                                   compared[1:])]
             phrases_f = each(lambda r, q: r.phrase_counts(q.start, q.end))
-            notable_f = read(lambda s: EmergingRepo(s).notable(start, end,
+            notable_f = read(lambda u: u.emerging.notable(start, end,
                                                                self.th.repeats_from))
         tally, prev = _summed(tally_f), _summed(prev_f)
         topics, places, cats, phrases = ([f.result() if f else None for f in fs]
@@ -251,9 +249,9 @@ class Reports:
             "notable": [self._notable(row) for row in notable],
         }
 
-    def _read(self, fn: Callable[[Session], Any]) -> Any:
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            return fn(uow.session)
+    def _read(self, fn: Callable[[UnitOfWork], Any]) -> Any:
+        with self.uow(read_only=True) as uow:
+            return fn(uow)
 
     def _hours(self, p: rp.Period, tally: fg.Tally) -> list[dict[str, Any]]:
         hours = int((p.end - p.start).total_seconds() // 3600)
@@ -282,8 +280,8 @@ class Reports:
         """集中反映 as it happens: clusters among the last 24 hours' tickets go to the office
         (once per category, place and day), without waiting for the report."""
         end = self.clock().astimezone(UTC)
-        with UnitOfWork(self.engine) as uow:
-            groups = EmergingRepo(uow.session).cluster_candidates(
+        with self.uow() as uow:
+            groups = uow.emerging.cluster_candidates(
                 end - self.th.cluster_window, end, self.th.cluster_size,
                 self.th.cluster_window.total_seconds())
             found = [self._cluster(c) for c in emerging.clusters(groups, self.th)]
@@ -294,21 +292,22 @@ class Reports:
         sent = 0
         for c in clusters:
             key = hashlib.sha256(f"{c['category']}|{c['place']}".encode()).hexdigest()[:20]
-            sent += send_office_notice(
-                uow.session, f"cluster:{key}", c["last"][:10], self.clock(),
+            sent += uow.notices.send_to_office(
+                f"cluster:{key}", c["last"][:10], self.clock(),
                 f"集中反映 {c['count']} 件「{c['category']}」@ {c['place']}: "
                 + ", ".join(f"#{t}" for t in c["tickets"]))
         return sent
 
 
-def _part(s: Session, part: str, start: datetime, end: datetime) -> fg.Tally:
+def _part(uow: UnitOfWork, part: str, start: datetime, end: datetime) -> fg.Tally:
     t = fg.Tally()
-    getattr(FiguresRepo(s), part)(t, start, end, None)
+    getattr(uow.figures, part)(t, start, end, None)
     return t
 
 
-def _emerging(s: Session, fn: Callable[[EmergingRepo, rp.Period], Any], q: rp.Period) -> Any:
-    return fn(EmergingRepo(s), q)
+def _emerging(uow: UnitOfWork, fn: Callable[[EmergingRepo, rp.Period], Any],
+              q: rp.Period) -> Any:
+    return fn(uow.emerging, q)
 
 
 def _summed(futures: list[Future[Any]]) -> fg.Tally:

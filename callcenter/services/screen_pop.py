@@ -13,8 +13,6 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine
-
 from callcenter.contract.dialplan import IVR_CHOICES
 from callcenter.domain.access import desk as access
 from callcenter.domain.privacy import Viewer, mask_number
@@ -23,12 +21,9 @@ from callcenter.domain.replies import Kind
 from callcenter.domain.tickets import RulesContext
 from callcenter.services.agents import check_own_seat
 from callcenter.services.errors import NotFound, require
+from callcenter.services.ports import UnitsOfWork
 from callcenter.services.rules import Rules, as_source
 from callcenter.services.ticket_views import summary_view
-from callcenter.storage.agents_repo import AgentsRepo
-from callcenter.storage.calls_repo import CallsRepo
-from callcenter.storage.tickets_repo import TicketsRepo
-from callcenter.storage.uow import UnitOfWork
 
 # What the caller chose in the menu, as the kind of ticket the form starts with.
 KIND_OF_CHOICE = {"1": Kind.CONSULTATION, "2": Kind.COMPLAINT, "3": Kind.HELP_REPAIR,
@@ -37,9 +32,9 @@ EARLIER = 10
 
 
 class ScreenPop:
-    def __init__(self, engine: Engine, rules: Rules, seats: Sequence[str],
+    def __init__(self, uow: UnitsOfWork, rules: Rules, seats: Sequence[str],
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.engine = engine
+        self.uow = uow
         self.rules: Callable[[], RulesContext] = as_source(rules)
         self.seats = tuple(seats)
         self.clock = clock
@@ -49,16 +44,16 @@ class ScreenPop:
             raise NotFound(f"no seat {seat}")
         require(access.screen_pop(viewer))
         now, ctx = self.clock(), self.rules()
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            check_own_seat(AgentsRepo(uow.session), seat, viewer)
-            calls = CallsRepo(uow.session)
+        with self.uow(read_only=True) as uow:
+            check_own_seat(uow.agents, seat, viewer)
+            calls = uow.calls
             call = calls.live_at_seat(seat)
             if call is None:
                 raise NotFound(f"no call at seat {seat} now")
             number = call.caller_number
             known = valid_phone(number)
             earlier = calls.from_number(number, call.started_at, EARLIER) if known else []
-            tickets = TicketsRepo(uow.session).of_number(number, 20) if known else []
+            tickets = uow.tickets.of_number(number, 20) if known else []
         choice = call.ivr_choice or ""
         return {
             "call": call.linkedid, "seat": seat,

@@ -11,19 +11,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from callcenter.domain.supervision import OVERDUE, overdue
-from callcenter.domain.tickets import RulesContext, Supervise
+from callcenter.domain.tickets import ConcurrentUpdate, RulesContext, Supervise
 from callcenter.domain.transitions import apply
 from callcenter.services.calendar import CalendarService
+from callcenter.services.ports import UnitsOfWork
 from callcenter.services.rules import Rules, as_source, current_generation
 from callcenter.services.tickets import SYSTEM
-from callcenter.storage.notices import send_office_notice, send_unit_notices
-from callcenter.storage.tickets_repo import ConcurrentUpdate, TicketsRepo
-from callcenter.storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from callcenter.storage.notices import NoticesRepo
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -39,9 +38,9 @@ class SweepReport:
 
 
 class Sweeper:
-    def __init__(self, engine: Engine, rules: Rules,
+    def __init__(self, uow: UnitsOfWork, rules: Rules,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.engine = engine
+        self.uow = uow
         self.rules = as_source(rules)
         self.clock = clock
         self._recomputed_for: int | None = None  # calendar generation last recomputed for
@@ -56,7 +55,7 @@ class Sweeper:
         # Deadlines first: a year published since the last sweep may have moved some. A
         # process recomputes at its first sweep (a newer package, a file changed while it
         # was down) and whenever the calendar file changes.
-        calendar = CalendarService(self.engine, self.rules, self.clock)
+        calendar = CalendarService(self.uow, self.rules, self.clock)
         generation = current_generation(self.rules)
         if generation != self._recomputed_for:
             again = calendar.recompute()
@@ -75,19 +74,19 @@ class Sweeper:
         # (one already supervised, for this or another reason, needs the unit head anyway).
         after_id = 0
         while True:
-            with UnitOfWork(self.engine, read_only=True) as uow:
-                ids = TicketsRepo(uow.session).overdue(now, BATCH, after_id,
+            with self.uow(read_only=True) as uow:
+                ids = uow.tickets.overdue(now, BATCH, after_id,
                                                        unsupervised_only=True)
             if not ids:
                 break
             after_id = ids[-1][0]
             # One transaction per page, one savepoint per ticket: a ticket someone changed
             # meanwhile is skipped alone, and the page costs one commit, not one per ticket.
-            with UnitOfWork(self.engine) as uow:
-                repo = TicketsRepo(uow.session)
+            with self.uow() as uow:
+                repo = uow.tickets
                 for tid, _ in ids:
                     try:
-                        with uow.session.begin_nested():
+                        with uow.savepoint():
                             st = repo.get(tid, for_update=True)
                             if st is None or not overdue(st.ticket, now) \
                                     or st.ticket.supervised:
@@ -100,43 +99,42 @@ class Sweeper:
         # The daily chase of every overdue ticket, set-based.
         after_id = 0
         while True:
-            with UnitOfWork(self.engine) as uow:
-                found = TicketsRepo(uow.session).overdue(now, BATCH * 10, after_id)
+            with self.uow() as uow:
+                found = uow.tickets.overdue(now, BATCH * 10, after_id)
                 if not found:
                     return
                 after_id = found[-1][0]
-                report.notices += self._notices(uow.session, found, "overdue", now,
+                report.notices += self._notices(uow.notices, found, "overdue", now,
                                                 "工单已超期，请立即办理并反馈")
 
     def _dispatch_late(self, now: datetime, report: SweepReport) -> None:
         """Registered or returned tickets the hotline has not dispatched in time."""
         day = now.astimezone(self.ctx.tz).date().isoformat()
-        with UnitOfWork(self.engine) as uow:
-            for tid in TicketsRepo(uow.session).dispatch_late(now):
-                report.office_notices += send_office_notice(
-                    uow.session, f"dispatch_late:{tid}", day, now,
-                    f"#{tid} 工单超时未派发，请尽快转办")
+        with self.uow() as uow:
+            for tid in uow.tickets.dispatch_late(now):
+                report.office_notices += uow.notices.send_to_office(
+                    f"dispatch_late:{tid}", day, now, f"#{tid} 工单超时未派发，请尽快转办")
 
     def _due_soon(self, now: datetime, report: SweepReport) -> None:
-        with UnitOfWork(self.engine) as uow:
-            found = TicketsRepo(uow.session).due_soon(now)
-            report.notices += self._notices(uow.session, found, "due_soon", now,
+        with self.uow() as uow:
+            found = uow.tickets.due_soon(now)
+            report.notices += self._notices(uow.notices, found, "due_soon", now,
                                             "工单即将到期，请抓紧办理")
 
     def _first_contact(self, now: datetime, report: SweepReport) -> None:
-        with UnitOfWork(self.engine) as uow:
-            found = TicketsRepo(uow.session).awaiting_first_contact(now)
-            report.notices += self._notices(uow.session, found, "first_contact", now,
+        with self.uow() as uow:
+            found = uow.tickets.awaiting_first_contact(now)
+            report.notices += self._notices(uow.notices, found, "first_contact", now,
                                             "请尽快与市民先行联系")
 
-    def _notices(self, s: Session, tickets: list[tuple[int, str]], kind: str, now: datetime,
-                 text: str) -> int:
+    def _notices(self, notices: NoticesRepo, tickets: list[tuple[int, str]], kind: str,
+                 now: datetime, text: str) -> int:
         """One notice per ticket, kind and local day; those already sent are skipped by the
         store's unique key, so a parallel sweep cannot send one twice."""
         tickets = [(tid, unit) for tid, unit in tickets if unit]
         if not tickets:
             return 0
         day = now.astimezone(self.ctx.tz).date().isoformat()
-        return send_unit_notices(s, [{"ticket_id": tid, "unit": unit, "kind": kind, "day": day,
-                                      "created_at": now, "text": f"#{tid} {text}"}
-                                     for tid, unit in tickets])
+        return notices.send_to_units([{"ticket_id": tid, "unit": unit, "kind": kind, "day": day,
+                                       "created_at": now, "text": f"#{tid} {text}"}
+                                      for tid, unit in tickets])

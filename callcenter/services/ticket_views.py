@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from callcenter.domain.privacy import HIDDEN, Viewer, identity_for, is_hotline, mask_number
 from callcenter.domain.supervision import due_times, sla
 from callcenter.domain.tickets import AuditEntry, RulesContext
-from callcenter.storage.tickets_repo import StoredTicket
+
+if TYPE_CHECKING:
+    from callcenter.storage.tickets_repo import StoredTicket
 
 
 def _iso(v: datetime | None) -> str | None:

@@ -12,10 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from callcenter.domain.access import tickets as access
 from callcenter.domain.access.commands import may_command
@@ -46,12 +43,13 @@ from callcenter.domain.transitions import apply, supervise
 from callcenter.search.phrases import key_phrases
 from callcenter.services.errors import NotFound, ValidationFailed, require
 from callcenter.services.kb import KnowledgeBase
+from callcenter.services.ports import UnitOfWork, UnitsOfWork
 from callcenter.services.rules import Rules, as_source
 from callcenter.services.ticket_views import audit_view, summary_view, ticket_view
 from callcenter.services.units import UnitsDirectory
-from callcenter.storage.notices import office_notices, send_office_notice, send_unit_notices
-from callcenter.storage.tickets_repo import StoredTicket, TicketsRepo
-from callcenter.storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from callcenter.storage.tickets_repo import StoredTicket, TicketsRepo
 
 SYSTEM = Actor("system", "rules")
 
@@ -65,9 +63,9 @@ def actor_of(viewer: Viewer, parent_unit: str | None = None) -> Actor:
 
 
 class TicketService:
-    def __init__(self, engine: Engine, rules: Rules, clock: Callable[[], datetime],
+    def __init__(self, uow: UnitsOfWork, rules: Rules, clock: Callable[[], datetime],
                  units: UnitsDirectory, kb: KnowledgeBase) -> None:
-        self.engine = engine
+        self.uow = uow
         self.rules = as_source(rules)
         self.clock = clock
         self.units = units
@@ -86,8 +84,8 @@ class TicketService:
         now, ctx = self.clock(), self.ctx
         t = set_dispatch_due(Ticket(kind=form.kind, urgency=form.urgency, registered_at=now),
                              now, ctx)
-        with UnitOfWork(self.engine) as uow:
-            repo = TicketsRepo(uow.session)
+        with self.uow() as uow:
+            repo = uow.tickets
             tid = repo.add(t, form, viewer.id, [linkedid] if linkedid else [],
                            key_phrases(form.matter))
             t = replace(t, id=tid)
@@ -98,15 +96,16 @@ class TicketService:
 
     def command(self, ticket_id: int, cmd: Command, viewer: Viewer) -> dict[str, Any]:
         now, ctx = self.clock(), self.ctx
-        with UnitOfWork(self.engine) as uow:
+        with self.uow() as uow:
             if isinstance(cmd, Dispatch):
-                unknown = self.units.missing(uow.session, [cmd.lead_unit, *cmd.co_units])
+                unknown = uow.units.missing([cmd.lead_unit, *cmd.co_units])
                 if unknown:
                     raise ValidationFailed({
                         "lead_unit" if cmd.lead_unit in unknown else "co_units":
                         f"not in the units directory: {', '.join(unknown)}"})
-            repo = TicketsRepo(uow.session)
-            parent = self.units.parent_of(uow.session, viewer.unit)
+            repo = uow.tickets
+            # The unit one level up (the unit below the lead unit signs parking too).
+            parent = None if viewer.unit is None else uow.units.parent_of(viewer.unit)
             st = repo.get(ticket_id, for_update=True)
             # The head of a unit below the lead unit reads enough to sign its parking.
             signs_below = isinstance(cmd, SignParking) and st is not None and \
@@ -120,30 +119,32 @@ class TicketService:
                 t = apply(t, Supervise(CONTRADICTORY), SYSTEM, now, ctx)
             version = repo.save(t, st.version, len(st.ticket.history))
             if isinstance(cmd, AnswerDirectly) and cmd.kb_article is not None:
-                self.kb.link_ticket(uow.session, ticket_id, cmd.kb_article)
-            self._tell(uow.session, t, cmd, now, ctx)
+                if uow.kb.article(cmd.kb_article) is None:
+                    raise ValidationFailed({"kb_article": f"no article {cmd.kb_article}"})
+                uow.kb.link_ticket(ticket_id, cmd.kb_article)
+            self._tell(uow, t, cmd, now, ctx)
             return ticket_view(replace(st, ticket=t, version=version), viewer, now, ctx)
 
-    def _tell(self, s: Session, t: Ticket, cmd: Command, now: datetime,
+    def _tell(self, uow: UnitOfWork, t: Ticket, cmd: Command, now: datetime,
               ctx: RulesContext) -> None:
         """Notices a command owes: the unit tells the citizen of an approved extension (001
         §六2); an unsolved reply is flagged to the office (§五 杜绝未解决)."""
         day = now.astimezone(ctx.tz).date().isoformat()
         if isinstance(cmd, DecideExtension) and cmd.approve and t.lead_unit and t.due_at:
-            send_unit_notices(s, [{
+            uow.notices.send_to_units([{
                 "ticket_id": t.id, "unit": t.lead_unit, "kind": "extension", "day": day,
                 "created_at": now, "text": f"#{t.id} 延期已批准，新的办结时限 "
                 f"{t.due_at.astimezone(ctx.tz):%Y-%m-%d %H:%M}，请及时告知反映人"}])
         if isinstance(cmd, SubmitReply) and cmd.reply.result == "unsolved":
-            send_office_notice(s, f"unsolved:{t.id}", day, now,
-                               f"#{t.id} 承办单位答复为未解决：{cmd.reply.reason}")
+            uow.notices.send_to_office(f"unsolved:{t.id}", day, now,
+                                       f"#{t.id} 承办单位答复为未解决：{cmd.reply.reason}")
 
     def add_call(self, ticket_id: int, linkedid: str, viewer: Viewer) -> dict[str, Any]:
         """A citizen calls again about a ticket: link the call and count the repeat."""
         require(access.link_call(viewer))
         now, ctx = self.clock(), self.ctx
-        with UnitOfWork(self.engine) as uow:
-            repo = TicketsRepo(uow.session)
+        with self.uow() as uow:
+            repo = uow.tickets
             st = self._readable(repo, ticket_id, viewer, for_update=True)
             if not repo.add_call(ticket_id, linkedid, now):
                 return ticket_view(st, viewer, now, ctx)
@@ -187,8 +188,8 @@ class TicketService:
         if not reason.strip():
             raise ValidationFailed({"reason": "required"})
         now, ctx = self.clock(), self.ctx
-        with UnitOfWork(self.engine) as uow:
-            repo = TicketsRepo(uow.session)
+        with self.uow() as uow:
+            repo = uow.tickets
             src = self._readable(repo, source_id, viewer, for_update=True)
             dst = self._readable(repo, target_id, viewer, for_update=True)
             require(access.merge_citizens(viewer, same_citizen(src.form, dst.form)))
@@ -207,13 +208,13 @@ class TicketService:
 
     # -- reads ----------------------------------------------------------------------------
     def get(self, ticket_id: int, viewer: Viewer) -> dict[str, Any]:
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            st = self._readable(TicketsRepo(uow.session), ticket_id, viewer)
+        with self.uow(read_only=True) as uow:
+            st = self._readable(uow.tickets, ticket_id, viewer)
             return ticket_view(st, viewer, self.clock(), self.ctx)
 
     def audit(self, ticket_id: int, viewer: Viewer) -> list[dict[str, Any]]:
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            st = self._readable(TicketsRepo(uow.session), ticket_id, viewer)
+        with self.uow(read_only=True) as uow:
+            st = self._readable(uow.tickets, ticket_id, viewer)
             return audit_view(list(st.ticket.history))
 
     def callbacks_due(self, viewer: Viewer, limit: int = 50,
@@ -221,22 +222,22 @@ class TicketService:
         """Closed tickets sampled for a satisfaction callback, not called back yet."""
         require(access.callbacks_due(viewer))
         now, ctx = self.clock(), self.ctx
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            page = TicketsRepo(uow.session).callbacks_due(min(limit, 500), offset)
+        with self.uow(read_only=True) as uow:
+            page = uow.tickets.callbacks_due(min(limit, 500), offset)
             return [summary_view(st, viewer, now, ctx) for st in page]
 
     def office_notices(self, viewer: Viewer, limit: int = 50) -> list[dict[str, Any]]:
         """What the sweeper and the rules told the hotline office, newest first."""
         require(access.office_notices(viewer))
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            return office_notices(uow.session, min(limit, 500))
+        with self.uow(read_only=True) as uow:
+            return uow.notices.for_office(min(limit, 500))
 
     def list(self, viewer: Viewer, status: Status | None = None, limit: int = 50,
              offset: int = 0) -> list[dict[str, Any]]:
         require(access.list_tickets(viewer))
         now, ctx = self.clock(), self.ctx
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            page = TicketsRepo(uow.session).page(
+        with self.uow(read_only=True) as uow:
+            page = uow.tickets.page(
                 viewer.unit if viewer.role is Role.UNIT else None, status, min(limit, 500), offset)
             return [summary_view(st, viewer, now, ctx) for st in page]
 

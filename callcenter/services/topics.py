@@ -11,15 +11,12 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Engine
-
 from callcenter.domain.access import speech as access
 from callcenter.domain.privacy import Viewer
 from callcenter.domain.topics import Topic, spot
 from callcenter.services.errors import NotFound, ValidationFailed, require
+from callcenter.services.ports import UnitsOfWork
 from callcenter.services.transcription_queue import SPEAKERS
-from callcenter.storage.topics_repo import TopicsRepo
-from callcenter.storage.uow import UnitOfWork
 
 PERIODS = ("day", "week", "month")
 _BATCH = 500  # recordings re-spotted per transaction
@@ -34,8 +31,8 @@ def period_start(day: date, period: str) -> date:
 
 
 class Topics:
-    def __init__(self, engine: Engine, tz: tzinfo) -> None:
-        self.engine = engine
+    def __init__(self, uow: UnitsOfWork, tz: tzinfo) -> None:
+        self.uow = uow
         self.tz = tz
 
     def _hotline(self, viewer: Viewer) -> None:
@@ -44,8 +41,8 @@ class Topics:
     def of_call(self, linkedid: str, viewer: Viewer) -> list[dict[str, Any]]:
         """The call's topic tags in time order, each with who said the word and when."""
         self._hotline(viewer)
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            repo = TopicsRepo(uow.session)
+        with self.uow(read_only=True) as uow:
+            repo = uow.topics
             call_id = repo.call_id(linkedid)
             if call_id is None:
                 raise NotFound(f"no call {linkedid}")
@@ -62,8 +59,8 @@ class Topics:
             raise ValidationFailed({"period": "day, week or month"})
         if until <= since:
             raise ValidationFailed({"until": "after since"})
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            rows = TopicsRepo(uow.session).mentions(since, until)
+        with self.uow(read_only=True) as uow:
+            rows = uow.topics.mentions(since, until)
             table: dict[tuple[date, str], list[int]] = {}
             for topic, started, mentions in rows:
                 key = (period_start(started.astimezone(self.tz).date(), period), topic)
@@ -76,12 +73,12 @@ class Topics:
     def respot(self, topics: Sequence[Topic], since: datetime | None = None) -> int:
         """Spot the current keyword lists in stored transcripts again; returns how many
         recordings were gone through. Safe to interrupt: each batch is whole."""
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            recordings = TopicsRepo(uow.session).transcribed(since)
+        with self.uow(read_only=True) as uow:
+            recordings = uow.topics.transcribed(since)
         for i in range(0, len(recordings), _BATCH):
             batch = recordings[i:i + _BATCH]
-            with UnitOfWork(self.engine) as uow:
-                repo = TopicsRepo(uow.session)
+            with self.uow() as uow:
+                repo = uow.topics
                 said = repo.said([r[0] for r in batch])
                 for rid, call_id, kind in batch:
                     repo.put_spots(rid, call_id, SPEAKERS.get(kind, kind),

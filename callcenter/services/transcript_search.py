@@ -12,17 +12,18 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING, Any
 
 from callcenter.domain.access import speech as access
 from callcenter.domain.privacy import HIDDEN, Role, Viewer, is_hotline, mask_number, mask_speech
 from callcenter.domain.replies import Kind
 from callcenter.search.cjk import query_words, score
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed, require
-from callcenter.storage.transcripts_repo import Scope, TranscriptsRepo
-from callcenter.storage.uow import UnitOfWork
+from callcenter.services.ports import UnitsOfWork
+from callcenter.storage.transcripts_repo import Scope
+
+if TYPE_CHECKING:
+    from callcenter.storage.transcripts_repo import TranscriptsRepo
 
 # Relevance is ranked among the newest WINDOW matching utterances that pass the filters:
 # ranking every match of a common word (供暖 in 8 % of a million utterances) costs 130 ms on
@@ -63,9 +64,9 @@ def highlight(segment_text: str, words: list[str]) -> str:
 
 
 class TranscriptSearch:
-    def __init__(self, engine: Engine,
+    def __init__(self, uow: UnitsOfWork,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.engine = engine
+        self.uow = uow
         self.clock = clock
 
     def search(self, query: str, viewer: Viewer, filters: Filters = Filters(),
@@ -91,8 +92,8 @@ class TranscriptSearch:
         if not words or len(query) > 200:
             raise ValidationFailed({"q": "1-200 characters with at least one word"})
         limit = max(1, min(limit, 100))
-        with UnitOfWork(self.engine) as uow:
-            repo = TranscriptsRepo(uow.session)
+        with self.uow() as uow:
+            repo = uow.transcripts
             best = _best(repo.newest_matching(words, _scope(filters, viewer), WINDOW),
                          words)[:limit]
             found = repo.with_calls(best)
@@ -122,8 +123,8 @@ class TranscriptSearch:
 
     def _transcript(self, linkedid: str, viewer: Viewer) -> dict[str, Any]:
         require(access.recordings(viewer))
-        with UnitOfWork(self.engine) as uow:
-            repo = TranscriptsRepo(uow.session)
+        with self.uow() as uow:
+            repo = uow.transcripts
             call = repo.call(linkedid, _scope(Filters(), viewer))
             if call is None:  # also when it is not the viewer's to read
                 raise NotFound(f"no call {linkedid}")
@@ -151,8 +152,8 @@ class TranscriptSearch:
     def _audit_refusal(self, viewer: Viewer, query: str, filters: Filters,
                        exc: Exception) -> None:
         """A refused search or read is audited too, in its own transaction."""
-        with UnitOfWork(self.engine) as uow:
-            self._audit(TranscriptsRepo(uow.session), viewer, query[:500], filters,
+        with self.uow() as uow:
+            self._audit(uow.transcripts, viewer, query[:500], filters,
                         {"refused": type(exc).__name__, "why": str(exc)[:200]})
 
 

@@ -16,13 +16,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
-
 from callcenter.domain.topics import Spot
 from callcenter.domain.transcription import SPEAKERS, Job, Segment
-from callcenter.storage.jobs_repo import JobsRepo
-from callcenter.storage.topics_repo import TopicsRepo
-from callcenter.storage.uow import UnitOfWork
+from callcenter.services.ports import UnitsOfWork
 
 __all__ = ["LEASE", "MAX_ATTEMPTS", "SPEAKERS", "Job", "Segment", "TranscriptionQueue"]
 LEASE = timedelta(minutes=10)
@@ -30,29 +26,29 @@ MAX_ATTEMPTS = 3
 
 
 class TranscriptionQueue:
-    def __init__(self, engine: Engine, worker: str,
+    def __init__(self, uow: UnitsOfWork, worker: str,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  lease: timedelta = LEASE) -> None:
-        self.engine = engine
+        self.uow = uow
         self.worker = worker
         self.clock = clock
         self.lease = lease
 
     def enqueue_pending(self, since: datetime | None = None, call_id: int | None = None) -> int:
         """A job for every readable leg recording of an answered call that has none yet."""
-        with UnitOfWork(self.engine) as uow:
-            return JobsRepo(uow.session).enqueue_pending(self.clock(), SPEAKERS, since, call_id)
+        with self.uow() as uow:
+            return uow.jobs.enqueue_pending(self.clock(), SPEAKERS, since, call_id)
 
     def requeue(self, call_id: int | None = None, since: datetime | None = None) -> int:
         """Transcribe again (e.g. with a better model) one call's recordings, or those of every
         call since a time. A job being worked on is left to finish."""
-        with UnitOfWork(self.engine) as uow:
-            return JobsRepo(uow.session).requeue(call_id, since)
+        with self.uow() as uow:
+            return uow.jobs.requeue(call_id, since)
 
     def claim(self) -> Job | None:
         now = self.clock()
-        with UnitOfWork(self.engine) as uow:
-            repo = JobsRepo(uow.session)
+        with self.uow() as uow:
+            repo = uow.jobs
             # A recording that killed or hung its worker MAX_ATTEMPTS times is not retried
             # forever: it is failed, with the reason, for someone to look at.
             repo.fail_exhausted(now, MAX_ATTEMPTS)
@@ -60,26 +56,26 @@ class TranscriptionQueue:
 
     def renew(self, job: Job) -> bool:
         """Extend our lease while decoding a long recording; False if it was lost."""
-        with UnitOfWork(self.engine) as uow:
-            return JobsRepo(uow.session).renew(job.recording_id, self.worker,
+        with self.uow() as uow:
+            return uow.jobs.renew(job.recording_id, self.worker,
                                                self.clock() + self.lease)
 
     def release(self) -> int:
         """Give back every job this worker holds (it is stopping): queued again at once,
         the attempt not counted against the recording."""
-        with UnitOfWork(self.engine) as uow:
-            return JobsRepo(uow.session).release(self.worker)
+        with self.uow() as uow:
+            return uow.jobs.release(self.worker)
 
     def finish(self, job: Job, segments: Sequence[Segment], audio_s: float,
                spots: Sequence[Spot] = ()) -> bool:
         """Store the segments and topic spots and close the job, if the lease is still ours."""
-        with UnitOfWork(self.engine) as uow:
-            repo = JobsRepo(uow.session)
+        with self.uow() as uow:
+            repo = uow.jobs
             if not repo.close(job.recording_id, self.worker, "done", self.clock(), "",
                               audio_s):
                 return False  # lease lost: someone else owns (or finished) this job now
             repo.replace_segments(job, segments)
-            TopicsRepo(uow.session).put_spots(job.recording_id, job.call_id,
+            uow.topics.put_spots(job.recording_id, job.call_id,
                                               SPEAKERS[job.kind], spots)
             return True
 
@@ -88,18 +84,18 @@ class TranscriptionQueue:
         `failed` (decoding failed), keeping the reason."""
         if state not in ("flagged", "failed"):
             raise ValueError(state)
-        with UnitOfWork(self.engine) as uow:
-            return JobsRepo(uow.session).close(job.recording_id, self.worker, state,
+        with self.uow() as uow:
+            return uow.jobs.close(job.recording_id, self.worker, state,
                                                self.clock(), error[:1000])
 
     def problems(self, limit: int = 100) -> list[dict[str, Any]]:
         """Recordings that were flagged (damaged, changed, missing) or failed, newest first,
         with the reason: someone has to look at each."""
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            return JobsRepo(uow.session).problems(limit)
+        with self.uow(read_only=True) as uow:
+            return uow.jobs.problems(limit)
 
     def counts(self) -> dict[str, int]:
         """Jobs per state. Counted by the store: `transcribe` asks every second while it
         waits for other workers, and the table holds every recording ever transcribed."""
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            return JobsRepo(uow.session).counts()
+        with self.uow(read_only=True) as uow:
+            return uow.jobs.counts()

@@ -12,9 +12,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
 from callcenter.domain.units import (
     ANY,
     Coverage,
@@ -25,8 +22,7 @@ from callcenter.domain.units import (
     parse_area,
     propose,
 )
-from callcenter.storage.units_repo import UnitsRepo
-from callcenter.storage.uow import UnitOfWork
+from callcenter.services.ports import UnitsOfWork
 
 CSV_COLUMNS = ("code", "name", "parent", "contact", "phone", "duty_phone", "office_hours",
                "areas", "categories")
@@ -77,29 +73,21 @@ def read_csv(path: Path) -> tuple[list[Unit], list[Coverage]]:
 
 
 class UnitsDirectory:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, uow: UnitsOfWork) -> None:
+        self.uow = uow
 
     def replace(self, units: list[Unit], coverages: list[Coverage]) -> None:
         problems = check_directory(units, coverages)
         if problems:
             raise DirectoryError("; ".join(problems))
-        with UnitOfWork(self.engine) as uow:
-            UnitsRepo(uow.session).replace(units, coverages)
+        with self.uow() as uow:
+            uow.units.replace(units, coverages)
 
     def units(self) -> list[Unit]:
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            return UnitsRepo(uow.session).all()
-
-    def missing(self, s: Session, codes: list[str]) -> list[str]:
-        """Of these unit codes, those not in the directory (inside the caller's transaction)."""
-        return UnitsRepo(s).missing(codes)
-
-    def parent_of(self, s: Session, code: str | None) -> str | None:
-        """The unit one level up (None for a top unit, an unknown one or no unit)."""
-        return None if code is None else UnitsRepo(s).parent_of(code)
+        with self.uow(read_only=True) as uow:
+            return uow.units.all()
 
     def propose(self, address: str, category: str) -> list[Proposal]:
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            covs = UnitsRepo(uow.session).coverages()
+        with self.uow(read_only=True) as uow:
+            covs = uow.units.coverages()
         return propose(address, category, covs)

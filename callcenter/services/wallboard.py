@@ -14,38 +14,34 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
-
 from callcenter.domain.access import desk as access
 from callcenter.domain.figures import call_figures
 from callcenter.domain.privacy import Viewer
 from callcenter.services.agents import AgentDesk
 from callcenter.services.errors import require
-from callcenter.storage.figures_repo import FiguresRepo
-from callcenter.storage.line_state_repo import LineStateRepo
-from callcenter.storage.uow import UnitOfWork
+from callcenter.services.ports import UnitsOfWork
 
 WINDOW = timedelta(hours=24)
 
 
 class Wallboard:
-    def __init__(self, engine: Engine, desk: AgentDesk,
+    def __init__(self, uow: UnitsOfWork, desk: AgentDesk,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.engine = engine
+        self.uow = uow
         self.desk = desk
         self.clock = clock
 
     def record_line(self, state: dict[str, Any]) -> None:
         """The controller's side: the line as it sees it now."""
-        with UnitOfWork(self.engine) as uow:
-            LineStateRepo(uow.session).put(state, self.clock())
+        with self.uow() as uow:
+            uow.line_state.put(state, self.clock())
 
     def view(self, viewer: Viewer) -> dict[str, Any]:
         require(access.wallboard(viewer))
         now = self.clock()
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            line = LineStateRepo(uow.session).get()
-            counts = FiguresRepo(uow.session).counts(now - WINDOW, now)
+        with self.uow(read_only=True) as uow:
+            line = uow.line_state.get()
+            counts = uow.figures.counts(now - WINDOW, now)
         seats = self.desk.statuses(viewer)
         state: dict[str, Any] = {"ivr": 0, "talking": 0, "waiting": []}
         seen: datetime | None = None

@@ -28,21 +28,24 @@ def _insert_new(s: Session, table: type[NoticeRow] | type[OfficeNoticeRow],
     return sum(len(s.execute(q, rows[i:i + BATCH]).all()) for i in range(0, len(rows), BATCH))
 
 
-def send_unit_notices(s: Session, rows: Sequence[dict[str, Any]]) -> int:
-    return _insert_new(s, NoticeRow, rows)
+class NoticesRepo:
+    def __init__(self, session: Session) -> None:
+        self.s = session
 
+    def send_to_units(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Rows of (ticket_id, unit, kind, day, created_at, text): the count really sent."""
+        return _insert_new(self.s, NoticeRow, rows)
 
-def send_office_notice(s: Session, kind: str, day: str, now: datetime, text: str) -> bool:
-    return _insert_new(s, OfficeNoticeRow, [{"kind": kind, "day": day, "created_at": now,
-                                             "text": text}]) == 1
+    def send_to_office(self, kind: str, day: str, now: datetime, text: str) -> bool:
+        return _insert_new(self.s, OfficeNoticeRow, [{"kind": kind, "day": day,
+                                                      "created_at": now, "text": text}]) == 1
 
+    def office_sent(self, kind: str, day: str) -> bool:
+        return self.s.scalar(select(OfficeNoticeRow.id).where(
+            OfficeNoticeRow.kind == kind, OfficeNoticeRow.day == day)) is not None
 
-def office_notice_sent(s: Session, kind: str, day: str) -> bool:
-    return s.scalar(select(OfficeNoticeRow.id).where(OfficeNoticeRow.kind == kind,
-                                                     OfficeNoticeRow.day == day)) is not None
-
-
-def office_notices(s: Session, limit: int = 100) -> list[dict[str, Any]]:
-    rows = s.scalars(select(OfficeNoticeRow).order_by(OfficeNoticeRow.id.desc()).limit(limit))
-    return [{"kind": r.kind, "day": r.day, "at": r.created_at.isoformat(), "text": r.text}
-            for r in rows]
+    def for_office(self, limit: int = 100) -> list[dict[str, Any]]:
+        rows = self.s.scalars(select(OfficeNoticeRow).order_by(OfficeNoticeRow.id.desc())
+                              .limit(limit))
+        return [{"kind": r.kind, "day": r.day, "at": r.created_at.isoformat(), "text": r.text}
+                for r in rows]

@@ -1,14 +1,42 @@
-"""Unit of work: the only place that commits."""
+"""Unit of work: the only place that commits, and the repositories of one transaction.
+
+`UnitsOfWork(engine)` is what the services are given (services/ports.py says what they may
+use of it); each call opens one unit: `with units() as uow: uow.tickets.get(...)`. A unique
+key broken by a write (two processes storing the same thing at once) leaves the unit as
+`AlreadyStored`, never as the driver's IntegrityError.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from callcenter.domain.conflicts import AlreadyStored
+from callcenter.storage.agents_repo import AgentsRepo
+from callcenter.storage.call_hours_repo import CallHoursRepo
+from callcenter.storage.callbacks_repo import CallbacksRepo
+from callcenter.storage.calls_repo import CallsRepo
+from callcenter.storage.desk_requests_repo import DeskRequestsRepo
+from callcenter.storage.duty_repo import DutyRepo
+from callcenter.storage.emerging_repo import EmergingRepo
 from callcenter.storage.engine import READ_ONLY
+from callcenter.storage.figures_repo import FiguresRepo
+from callcenter.storage.jobs_repo import JobsRepo
+from callcenter.storage.kb_repo import KbRepo
+from callcenter.storage.line_state_repo import LineStateRepo
+from callcenter.storage.notices import NoticesRepo
+from callcenter.storage.reports_repo import ReportsRepo
+from callcenter.storage.tickets_repo import TicketsRepo
+from callcenter.storage.topics_repo import TopicsRepo
+from callcenter.storage.transcripts_repo import TranscriptsRepo
+from callcenter.storage.units_repo import UnitsRepo
 
 _FACTORIES: WeakKeyDictionary[Engine, dict[bool, sessionmaker[Session]]] = WeakKeyDictionary()
 
@@ -33,8 +61,98 @@ class UnitOfWork:
                  tb: TracebackType | None) -> None:
         try:
             if exc_type is None:
-                self.session.commit()
+                try:
+                    self.session.commit()
+                except IntegrityError as broken:
+                    raise AlreadyStored(str(broken.orig)) from broken
             else:
                 self.session.rollback()
+                if isinstance(exc, IntegrityError):
+                    raise AlreadyStored(str(exc.orig)) from exc
         finally:
             self.session.close()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Work that is undone alone if it fails, the rest of the unit kept."""
+        with self.session.begin_nested():
+            yield
+
+    # The repositories, made on first use over this unit's session.
+    @functools.cached_property
+    def agents(self) -> AgentsRepo:
+        return AgentsRepo(self.session)
+
+    @functools.cached_property
+    def call_hours(self) -> CallHoursRepo:
+        return CallHoursRepo(self.session)
+
+    @functools.cached_property
+    def callbacks(self) -> CallbacksRepo:
+        return CallbacksRepo(self.session)
+
+    @functools.cached_property
+    def calls(self) -> CallsRepo:
+        return CallsRepo(self.session)
+
+    @functools.cached_property
+    def desk_requests(self) -> DeskRequestsRepo:
+        return DeskRequestsRepo(self.session)
+
+    @functools.cached_property
+    def duty(self) -> DutyRepo:
+        return DutyRepo(self.session)
+
+    @functools.cached_property
+    def emerging(self) -> EmergingRepo:
+        return EmergingRepo(self.session)
+
+    @functools.cached_property
+    def figures(self) -> FiguresRepo:
+        return FiguresRepo(self.session)
+
+    @functools.cached_property
+    def jobs(self) -> JobsRepo:
+        return JobsRepo(self.session)
+
+    @functools.cached_property
+    def kb(self) -> KbRepo:
+        return KbRepo(self.session)
+
+    @functools.cached_property
+    def line_state(self) -> LineStateRepo:
+        return LineStateRepo(self.session)
+
+    @functools.cached_property
+    def notices(self) -> NoticesRepo:
+        return NoticesRepo(self.session)
+
+    @functools.cached_property
+    def reports(self) -> ReportsRepo:
+        return ReportsRepo(self.session)
+
+    @functools.cached_property
+    def tickets(self) -> TicketsRepo:
+        return TicketsRepo(self.session)
+
+    @functools.cached_property
+    def topics(self) -> TopicsRepo:
+        return TopicsRepo(self.session)
+
+    @functools.cached_property
+    def transcripts(self) -> TranscriptsRepo:
+        return TranscriptsRepo(self.session)
+
+    @functools.cached_property
+    def units(self) -> UnitsRepo:
+        return UnitsRepo(self.session)
+
+
+class UnitsOfWork:
+    """Opens units of work on one engine: what bootstrap hands the services."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, read_only: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.engine, read_only)
