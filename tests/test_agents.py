@@ -4,10 +4,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fakes import FakeAgents, FakeUnitsOfWork
 from sqlalchemy import delete, select
 from tickets_support import Clock
 
-from callcenter.domain.agents import AgentError, AgentState, agent_at, change
+from callcenter.domain.agents import AgentError, AgentState, AgentStatus, agent_at, change
 from callcenter.domain.calls import CallRecord, Disposition, HungUpBy, Ring
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.services.agents import AgentDesk
@@ -17,7 +18,7 @@ from callcenter.storage.agents_repo import AgentsRepo
 from callcenter.storage.calls_repo import CallsRepo
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.tables import RingRow
-from callcenter.storage.uow import UnitOfWork, UnitsOfWork
+from callcenter.storage.uow import UnitOfWork
 
 T0 = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -43,10 +44,37 @@ def test_a_seat_goes_from_login_to_ready_paused_and_out():
 
 
 @pytest.fixture
-def desk(store_url):
+def desk():
+    """The desk over the in-memory unit of work (tests/fakes.py): the use case's rules.
+    test_the_fake_agents_repository_answers_as_the_store_does holds the fake to the SQL."""
+    return AgentDesk(FakeUnitsOfWork(), ["8001", "8002"], Clock())
+
+
+def test_the_fake_agents_repository_answers_as_the_store_does(store_url):
     engine = make_engine(store_url)
     migrate(engine)
-    yield AgentDesk(UnitsOfWork(engine), ["8001", "8002"], Clock())
+    fake = FakeAgents()
+    steps = [("8001", "login", "zhang", ""), ("8002", "login", "li", ""),
+             ("8001", "pause", "", "meal"), ("8001", "ready", "", ""),
+             ("8002", "logout", "", ""), ("8001", "logout", "", ""),
+             ("8002", "login", "zhang", "")]
+    current: dict[str, AgentStatus] = {}
+    seen = []
+    for i, (seat, command, agent, reason) in enumerate(steps):
+        status = change(current.get(seat), seat, command, agent, reason, T0 + i * HOUR, current)
+        current[seat] = status
+        with UnitOfWork(engine) as uow:
+            uow.agents.add(status, f"agent:{i}")
+        fake.add(status, f"agent:{i}")
+        with UnitOfWork(engine, read_only=True) as uow:
+            real = uow.agents
+            assert real.current() == fake.current()
+            seen.append(real.generation())
+            for s_ in ("8001", "8002", "8009"):
+                assert real.history(s_, 3) == fake.history(s_, 3)
+                for at in (T0 - HOUR, T0 + i * HOUR, T0 + i * HOUR + HOUR / 2):
+                    assert real.agent_at(s_, at) == fake.agent_at(s_, at)
+    assert seen == sorted(set(seen))  # every change moves the generation on
     engine.dispose()
 
 
