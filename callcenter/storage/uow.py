@@ -12,6 +12,7 @@ import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine
@@ -19,24 +20,26 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.domain.conflicts import AlreadyStored
-from callcenter.storage.agents_repo import AgentsRepo
-from callcenter.storage.call_hours_repo import CallHoursRepo
-from callcenter.storage.callbacks_repo import CallbacksRepo
-from callcenter.storage.calls_repo import CallsRepo
-from callcenter.storage.desk_requests_repo import DeskRequestsRepo
-from callcenter.storage.duty_repo import DutyRepo
-from callcenter.storage.emerging_repo import EmergingRepo
 from callcenter.storage.engine import READ_ONLY
-from callcenter.storage.figures_repo import FiguresRepo
-from callcenter.storage.jobs_repo import JobsRepo
-from callcenter.storage.kb_repo import KbRepo
-from callcenter.storage.line_state_repo import LineStateRepo
-from callcenter.storage.notices import NoticesRepo
-from callcenter.storage.reports_repo import ReportsRepo
-from callcenter.storage.tickets_repo import TicketsRepo
-from callcenter.storage.topics_repo import TopicsRepo
-from callcenter.storage.transcripts_repo import TranscriptsRepo
-from callcenter.storage.units_repo import UnitsRepo
+
+if TYPE_CHECKING:
+    from callcenter.storage.agents_repo import AgentsRepo
+    from callcenter.storage.call_hours_repo import CallHoursRepo
+    from callcenter.storage.callbacks_repo import CallbacksRepo
+    from callcenter.storage.calls_repo import CallsRepo
+    from callcenter.storage.desk_requests_repo import DeskRequestsRepo
+    from callcenter.storage.duty_repo import DutyRepo
+    from callcenter.storage.emerging_repo import EmergingRepo
+    from callcenter.storage.figures_repo import FiguresRepo
+    from callcenter.storage.jobs_repo import JobsRepo
+    from callcenter.storage.kb_repo import KbRepo
+    from callcenter.storage.line_state_repo import LineStateRepo
+    from callcenter.storage.notices import NoticesRepo
+    from callcenter.storage.reports_repo import ReportsRepo
+    from callcenter.storage.tickets_repo import TicketsRepo
+    from callcenter.storage.topics_repo import TopicsRepo
+    from callcenter.storage.transcripts_repo import TranscriptsRepo
+    from callcenter.storage.units_repo import UnitsRepo
 
 _FACTORIES: WeakKeyDictionary[Engine, dict[bool, sessionmaker[Session]]] = WeakKeyDictionary()
 
@@ -78,73 +81,108 @@ class UnitOfWork:
         with self.session.begin_nested():
             yield
 
-    # The repositories, made on first use over this unit's session.
+    # The repositories, made on first use over this unit's session, and imported then: a
+    # process that never searches text never loads the word segmenter (storage/word_index).
     @functools.cached_property
     def agents(self) -> AgentsRepo:
+        from callcenter.storage.agents_repo import AgentsRepo
+
         return AgentsRepo(self.session)
 
     @functools.cached_property
     def call_hours(self) -> CallHoursRepo:
+        from callcenter.storage.call_hours_repo import CallHoursRepo
+
         return CallHoursRepo(self.session)
 
     @functools.cached_property
     def callbacks(self) -> CallbacksRepo:
+        from callcenter.storage.callbacks_repo import CallbacksRepo
+
         return CallbacksRepo(self.session)
 
     @functools.cached_property
     def calls(self) -> CallsRepo:
+        from callcenter.storage.calls_repo import CallsRepo
+
         return CallsRepo(self.session)
 
     @functools.cached_property
     def desk_requests(self) -> DeskRequestsRepo:
+        from callcenter.storage.desk_requests_repo import DeskRequestsRepo
+
         return DeskRequestsRepo(self.session)
 
     @functools.cached_property
     def duty(self) -> DutyRepo:
+        from callcenter.storage.duty_repo import DutyRepo
+
         return DutyRepo(self.session)
 
     @functools.cached_property
     def emerging(self) -> EmergingRepo:
+        from callcenter.storage.emerging_repo import EmergingRepo
+
         return EmergingRepo(self.session)
 
     @functools.cached_property
     def figures(self) -> FiguresRepo:
+        from callcenter.storage.figures_repo import FiguresRepo
+
         return FiguresRepo(self.session)
 
     @functools.cached_property
     def jobs(self) -> JobsRepo:
+        from callcenter.storage.jobs_repo import JobsRepo
+
         return JobsRepo(self.session)
 
     @functools.cached_property
     def kb(self) -> KbRepo:
+        from callcenter.storage.kb_repo import KbRepo
+
         return KbRepo(self.session)
 
     @functools.cached_property
     def line_state(self) -> LineStateRepo:
+        from callcenter.storage.line_state_repo import LineStateRepo
+
         return LineStateRepo(self.session)
 
     @functools.cached_property
     def notices(self) -> NoticesRepo:
+        from callcenter.storage.notices import NoticesRepo
+
         return NoticesRepo(self.session)
 
     @functools.cached_property
     def reports(self) -> ReportsRepo:
+        from callcenter.storage.reports_repo import ReportsRepo
+
         return ReportsRepo(self.session)
 
     @functools.cached_property
     def tickets(self) -> TicketsRepo:
+        from callcenter.storage.tickets_repo import TicketsRepo
+
         return TicketsRepo(self.session)
 
     @functools.cached_property
     def topics(self) -> TopicsRepo:
+        from callcenter.storage.topics_repo import TopicsRepo
+
         return TopicsRepo(self.session)
 
     @functools.cached_property
     def transcripts(self) -> TranscriptsRepo:
+        from callcenter.storage.transcripts_repo import TranscriptsRepo
+
         return TranscriptsRepo(self.session)
 
     @functools.cached_property
     def units(self) -> UnitsRepo:
+        from callcenter.storage.units_repo import UnitsRepo
+
         return UnitsRepo(self.session)
 
 
