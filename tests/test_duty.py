@@ -5,12 +5,13 @@ running; the API and the CLI."""
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from api_support import api_of, caller
+from fakes import FakeDuty, FakeUnitsOfWork
 from tickets_support import Clock
 
 from callcenter.api import tokens
@@ -29,7 +30,7 @@ from callcenter.domain.workdays import WorkCalendar, YearOverride
 from callcenter.services.duty import DutyDesk, duty_file
 from callcenter.services.errors import Forbidden, ValidationFailed
 from callcenter.storage.engine import make_engine, migrate
-from callcenter.storage.uow import UnitsOfWork
+from callcenter.storage.uow import UnitOfWork
 
 TZ = ZoneInfo("Asia/Shanghai")
 PLAN = """
@@ -148,14 +149,29 @@ def test_the_plan_file_is_followed_and_a_bad_edit_keeps_the_plan(tmp_path, caplo
 
 
 @pytest.fixture
-def duty(store_url, tmp_path):
-    engine = make_engine(store_url)
-    migrate(engine)
+def duty(tmp_path):
+    """The duty desk over the in-memory unit of work (tests/fakes.py); the store's side is
+    test_the_fake_duty_repository_answers_as_the_store_does."""
     path = tmp_path / "duty.toml"
     path.write_text(PLAN, encoding="utf-8")
     clock = Clock()
     clock.now = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)  # 02:00 in Shanghai, 3 December
-    yield DutyDesk(UnitsOfWork(engine), duty_file(path), lambda: CAL, TZ, clock)
+    return DutyDesk(FakeUnitsOfWork(), duty_file(path), lambda: CAL, TZ, clock)
+
+
+def test_the_fake_duty_repository_answers_as_the_store_does(store_url):
+    engine = make_engine(store_url)
+    migrate(engine)
+    fake = FakeDuty()
+    with UnitOfWork(engine, read_only=True) as uow:
+        assert uow.duty.current() == fake.current() == (Mode.AUTO, "", None)
+    at = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
+    for i, mode in enumerate((Mode.NIGHT, Mode.DAY, Mode.AUTO)):
+        with UnitOfWork(engine) as uow:
+            uow.duty.force(mode, f"supervisor:{i}", at + timedelta(minutes=i))
+        fake.force(mode, f"supervisor:{i}", at + timedelta(minutes=i))
+        with UnitOfWork(engine, read_only=True) as uow:
+            assert uow.duty.current() == fake.current()
     engine.dispose()
 
 
