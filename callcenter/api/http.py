@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from callcenter.domain.agents import AgentError
+from callcenter.domain.conflicts import AlreadyStored
 from callcenter.domain.tickets import ConcurrentUpdate, TicketError
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 
@@ -50,6 +51,10 @@ async def errors(request: web.Request, handler: Next) -> web.StreamResponse:
         return _error(409, str(exc), rule=exc.rule)
     except ConcurrentUpdate as exc:
         return _error(409, f"{exc}; read it again and retry", rule="concurrent_update")
+    except AlreadyStored:
+        # Its message is the store's own (it may quote the row): not for the client.
+        return _error(409, "the same was stored meanwhile; read it again",
+                      rule="already_stored")
 
 
 async def private_headers(request: web.Request, response: web.StreamResponse) -> None:

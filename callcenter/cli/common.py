@@ -99,6 +99,7 @@ def refusals(verb: Verb) -> Verb:
     """A verb whose refusals by the services (invalid fields, not allowed, not found, a rule,
     a concurrent change) print one line and exit 2."""
     from callcenter.domain.agents import AgentError
+    from callcenter.domain.conflicts import AlreadyStored
     from callcenter.domain.tickets import ConcurrentUpdate, TicketError
     from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 
@@ -110,6 +111,8 @@ def refusals(verb: Verb) -> Verb:
                 f"{field}: {problem}" for field, problem in exc.fields.items()))
         except ConcurrentUpdate as exc:
             return refuse(f"concurrent_update: {exc}; read it again and retry")
+        except AlreadyStored:
+            return refuse("already_stored: the same was stored meanwhile; read it again")
         except (NotFound, Forbidden, TicketError, AgentError, ValueError) as exc:
             return refuse(str(exc))
 

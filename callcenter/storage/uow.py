@@ -67,11 +67,11 @@ class UnitOfWork:
                 try:
                     self.session.commit()
                 except IntegrityError as broken:
-                    raise AlreadyStored(str(broken.orig)) from broken
+                    raise AlreadyStored(_which(broken)) from broken
             else:
                 self.session.rollback()
                 if isinstance(exc, IntegrityError):
-                    raise AlreadyStored(str(exc.orig)) from exc
+                    raise AlreadyStored(_which(exc)) from exc
         finally:
             self.session.close()
 
@@ -184,6 +184,17 @@ class UnitOfWork:
         from callcenter.storage.units_repo import UnitsRepo
 
         return UnitsRepo(self.session)
+
+
+def _which(broken: IntegrityError) -> str:
+    """The key that was broken, never its values (PostgreSQL's detail quotes the row: a
+    phone number, a name)."""
+    name = getattr(getattr(broken.orig, "diag", None), "constraint_name", None)
+    if isinstance(name, str) and name:
+        return f"unique key {name}"
+    first = str(broken.orig).splitlines()[0] if str(broken.orig) else ""
+    # SQLite names the columns ("UNIQUE constraint failed: t.a, t.b"), not their values.
+    return first if first.startswith("UNIQUE constraint failed") else "a unique key"
 
 
 class UnitsOfWork:
