@@ -21,7 +21,7 @@ from tickets_support import CTX, FORM, hotline_over
 from callcenter import simulate
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.units import Unit
-from callcenter.services.desk_calls import DeskCalls
+from callcenter.services.desk_calls import DeskCalls, RequestView
 from callcenter.services.errors import Forbidden, NotFound
 from callcenter.services.screen_pop import ScreenPop
 from callcenter.services.units import UnitsDirectory
@@ -50,8 +50,8 @@ def desk_calls(controller, settings) -> DeskCalls:
     return DeskCalls(UnitsOfWork(engine), [s.id for s in settings.seats])
 
 
-async def settled(calls: DeskCalls, request: dict[str, Any], timeout: float = 40
-                  ) -> dict[str, Any]:
+async def settled(calls: DeskCalls, request: RequestView, timeout: float = 40
+                  ) -> RequestView:
     for _ in range(int(timeout / 0.2)):
         view = calls.get(request["id"], LEADER)
         if view["state"] in ("done", "failed"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from callcenter.domain.access import desk as access
 from callcenter.domain.agents import (
@@ -47,7 +47,7 @@ class AgentDesk:
         self.clock = clock
 
     def act(self, seat: str, command: str, viewer: Viewer, reason: str = "",
-            agent: str = "") -> dict[str, Any]:
+            agent: str = "") -> SeatView:
         if seat not in self.seats:
             raise NotFound(f"no seat {seat}")
         require(access.seats(viewer))
@@ -64,14 +64,14 @@ class AgentDesk:
             repo.add(new, f"{viewer.role.value}:{viewer.id}")
         return _view(new, self.clock())
 
-    def statuses(self, viewer: Viewer) -> list[dict[str, Any]]:
+    def statuses(self, viewer: Viewer) -> list[SeatView]:
         """Every configured seat with its state and the time in it."""
         require(access.seats(viewer))
         current = self.current()
         now = self.clock()
         return [_view(current[s], now) if s in current else
-                {"seat": s, "agent": "", "state": "unmanaged", "reason": "", "since": None,
-                 "seconds": None} for s in self.seats]
+                SeatView(seat=s, agent="", state="unmanaged", reason="", since=None,
+                         seconds=None) for s in self.seats]
 
     def begin_after_call(self, seat: str) -> bool:
         """A call ended at the seat: paused for after-call work if it was ready."""
@@ -103,7 +103,7 @@ class AgentDesk:
                 repo.add(AgentStatus(st.seat, st.agent, AgentState.READY, "", now), SYSTEM)
             return [st.seat for st in over]
 
-    def history(self, seat: str, viewer: Viewer, limit: int = 50) -> list[dict[str, Any]]:
+    def history(self, seat: str, viewer: Viewer, limit: int = 50) -> list[SeatChange]:
         """The seat's latest changes, newest first, each with who made it and how long it
         lasted (the newest: so far)."""
         require(access.seats(viewer))
@@ -111,9 +111,10 @@ class AgentDesk:
             raise NotFound(f"no seat {seat}")
         with self.uow(read_only=True) as uow:
             rows = uow.agents.history(seat, limit)
-        out, until = [], self.clock()
+        out: list[SeatChange] = []
+        until = self.clock()
         for status, actor in rows:
-            out.append({**_view(status, until), "actor": actor})
+            out.append(SeatChange(**_view(status, until), actor=actor))
             until = status.since
         return out
 
@@ -126,7 +127,25 @@ class AgentDesk:
             return uow.agents.generation()
 
 
-def _view(s: AgentStatus, now: datetime) -> dict[str, Any]:
-    return {"seat": s.seat, "agent": s.agent, "state": s.state.value, "reason": s.reason,
-            "since": s.since.isoformat(), "seconds": round((now - s.since).total_seconds(), 1),
-            "logged_in": s.state is not AgentState.LOGGED_OUT}
+class SeatView(TypedDict):
+    """A seat as the desk shows it; `unmanaged` (nobody ever logged in there) has no time in
+    the state and no `logged_in`."""
+
+    seat: str
+    agent: str
+    state: str  # AgentState, or "unmanaged"
+    reason: str
+    since: str | None  # ISO time
+    seconds: float | None  # in this state, so far
+    logged_in: NotRequired[bool]
+
+
+class SeatChange(SeatView):
+    actor: str  # who made the change: role:id, or system:after_call / system:no_answer
+
+
+def _view(s: AgentStatus, now: datetime) -> SeatView:
+    return SeatView(seat=s.seat, agent=s.agent, state=s.state.value, reason=s.reason,
+                    since=s.since.isoformat(),
+                    seconds=round((now - s.since).total_seconds(), 1),
+                    logged_in=s.state is not AgentState.LOGGED_OUT)

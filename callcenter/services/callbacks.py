@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from callcenter.domain.access import callbacks as access
 from callcenter.domain.agents import AgentState
@@ -40,11 +40,28 @@ if TYPE_CHECKING:
     from callcenter.storage.callbacks_repo import CallbacksRepo
 
 
-def view(r: CallbackRequest) -> dict[str, Any]:
-    return {"id": r.id, "kind": r.kind, "ticket": r.ticket_id, "call": r.call,
-            "number": mask_number(r.number), "seat": r.seat,
-            "requested_by": r.requested_by, "requested_at": r.requested_at.isoformat(),
-            "state": r.state.value, "detail": r.detail, "attempt": attempt_of(r.channel_id)}
+class CallbackView(TypedDict):
+    """A callback as the desk follows it; the citizen's number masked."""
+
+    id: int
+    kind: str  # missed | satisfaction
+    ticket: int | None
+    call: str
+    number: str
+    seat: str
+    requested_by: str
+    requested_at: str  # ISO time
+    state: str  # CallbackState: pending, placing, answered, no_answer, busy, failed
+    detail: str
+    attempt: int
+
+
+def view(r: CallbackRequest) -> CallbackView:
+    return CallbackView(id=r.id, kind=r.kind, ticket=r.ticket_id, call=r.call,
+                        number=mask_number(r.number), seat=r.seat,
+                        requested_by=r.requested_by,
+                        requested_at=r.requested_at.isoformat(), state=r.state.value,
+                        detail=r.detail, attempt=attempt_of(r.channel_id))
 
 
 def _ask(repo: CallbacksRepo, key: str, call: str, number: str, seat: str, actor: str,
@@ -98,7 +115,7 @@ class Callbacks:
                         "callback": view(cb) if cb is not None else None})
         return out
 
-    def request(self, call: str, seat: str, viewer: Viewer) -> dict[str, Any]:
+    def request(self, call: str, seat: str, viewer: Viewer) -> CallbackView:
         """Call back a missed call from a seat (the agent's phone rings first)."""
         require(access.callbacks(viewer))
         if seat not in self.seats:
@@ -123,7 +140,7 @@ class Callbacks:
             pass  # asked twice at the same moment: the other request stands
         return self._view_of(missed_key(call))
 
-    def request_survey(self, ticket_id: int, viewer: Viewer, seat: str = "") -> dict[str, Any]:
+    def request_survey(self, ticket_id: int, viewer: Viewer, seat: str = "") -> CallbackView:
         """The satisfaction callback of a closed ticket (回访) on the same path: by the agent
         at `seat` (who records the scores on the ticket), or, without a seat, by keys (the
         line asks the four questions and records the answers)."""
@@ -158,13 +175,13 @@ class Callbacks:
             pass  # asked twice at the same moment: the other request stands
         return self._view_of(ticket_key(ticket_id))
 
-    def _view_of(self, key: str) -> dict[str, Any]:
+    def _view_of(self, key: str) -> CallbackView:
         with self.uow(read_only=True) as uow:
             found = uow.callbacks.by_key(key)
         assert found is not None  # just stored, or stored by the request that won
         return view(found)
 
-    def get(self, callback_id: int, viewer: Viewer) -> dict[str, Any]:
+    def get(self, callback_id: int, viewer: Viewer) -> CallbackView:
         require(access.callbacks(viewer))
         with self.uow(read_only=True) as uow:
             found = uow.callbacks.get(callback_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from callcenter.domain import desk_calls as rules
 from callcenter.domain.access import desk as access
@@ -29,10 +29,24 @@ from callcenter.services.ports import UnitsOfWork
 __all__ = ["DeskCallError", "DeskCalls"]
 
 
-def view(r: DeskRequest) -> dict[str, Any]:
-    return {"id": r.id, "seat": r.seat, "command": r.command, "target": r.target,
-            "actor": r.actor, "requested_at": r.requested_at.isoformat(),
-            "state": r.state.value, "detail": r.detail, "call": r.call or None}
+class RequestView(TypedDict):
+    """A desk's request on a live call as the desk follows it."""
+
+    id: int
+    seat: str
+    command: str
+    target: str
+    actor: str
+    requested_at: str  # ISO time
+    state: str  # RequestState: pending, working, done, failed
+    detail: str  # what the line said last (dialling …, connected …, why not)
+    call: str | None  # the call it acted on, once known
+
+
+def view(r: DeskRequest) -> RequestView:
+    return RequestView(id=r.id, seat=r.seat, command=r.command, target=r.target,
+                       actor=r.actor, requested_at=r.requested_at.isoformat(),
+                       state=r.state.value, detail=r.detail, call=r.call or None)
 
 
 class DeskCalls:
@@ -42,7 +56,7 @@ class DeskCalls:
         self.seats = tuple(seats)
         self.clock = clock
 
-    def request(self, seat: str, command: str, target: str, viewer: Viewer) -> dict[str, Any]:
+    def request(self, seat: str, command: str, target: str, viewer: Viewer) -> RequestView:
         if seat not in self.seats:
             raise NotFound(f"no seat {seat}")
         require(access.call_command(viewer, command))
@@ -61,7 +75,7 @@ class DeskCalls:
         assert found is not None
         return view(found)
 
-    def get(self, request_id: int, viewer: Viewer) -> dict[str, Any]:
+    def get(self, request_id: int, viewer: Viewer) -> RequestView:
         require(access.seats(viewer))
         with self.uow(read_only=True) as uow:
             found = uow.desk_requests.get(request_id)

@@ -10,7 +10,7 @@ supervisor sees all; a unit or the public nothing (refused).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +24,7 @@ from callcenter.services.errors import require
 from callcenter.services.ports import UnitsOfWork
 from callcenter.services.screen_pop import ScreenPop
 
-Event = tuple[str, dict[str, Any]]
+Event = tuple[str, Mapping[str, object]]
 RECENT = 50  # requests and callbacks looked at per look
 
 
