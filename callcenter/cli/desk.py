@@ -139,8 +139,7 @@ def _duty(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{line}  ({view['why']}; mode {view['mode']}"
               + (f", forced by {view['forced_by']}" if view["forced_by"] else "") + ")")
         print(f"today ({view['today']['kind']}): {', '.join(view['today']['hours']) or '-'}")
-        for role, label in (("duty", "值班 duty"), ("leader", "带班 leader")):
-            p = view[role]
+        for p, label in ((view["duty"], "值班 duty"), (view["leader"], "带班 leader")):
             print(f"{label}: {p['name']} {p['phone']}" if p else f"{label}: -")
         return 0
 

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from callcenter.domain.access import duty as access
@@ -46,8 +46,33 @@ def duty_file(path: Path, check_every: float = 1.0) -> FollowedFile[DutyPlan]:
     return FollowedFile(path, _plan_of(path), "duty plan", (DutyFileError,), check_every)
 
 
-def _person(p: Person | None) -> dict[str, str] | None:
-    return None if p is None else {"name": p.name, "phone": p.phone}
+class PersonView(TypedDict):
+    name: str
+    phone: str
+
+
+class TodayView(TypedDict):
+    hours: list[str]  # staffed hours, HH:MM-HH:MM
+    kind: str  # which day it is for the schedule (a weekday, holiday, adjusted workday)
+
+
+class DutyView(TypedDict):
+    """Day or night on the line now, why, and who is on duty."""
+
+    now: str  # ISO time in the hotline's zone
+    mode: str  # auto, day or night (forced)
+    forced_by: str | None
+    forced_at: str | None
+    line: str  # day | night
+    why: str
+    today: TodayView
+    shift: str  # the date the duty shift began
+    duty: PersonView | None
+    leader: PersonView | None
+
+
+def _person(p: Person | None) -> PersonView | None:
+    return None if p is None else PersonView(name=p.name, phone=p.phone)
 
 
 class DutyDesk:
@@ -65,7 +90,7 @@ class DutyDesk:
             mode, _, _ = uow.duty.current()
         return decide(self.plan(), mode, self.clock().astimezone(self.tz), self.calendar())
 
-    def show(self, viewer: Viewer) -> dict[str, Any]:
+    def show(self, viewer: Viewer) -> DutyView:
         require(access.show(viewer))
         with self.uow(read_only=True) as uow:
             mode, actor, at = uow.duty.current()
@@ -73,14 +98,15 @@ class DutyDesk:
         plan = self.plan()
         d = decide(plan, mode, now, self.calendar())
         hours, why = plan.schedule.hours(now.date(), self.calendar())
-        return {"now": now.isoformat(), "mode": mode.value, "forced_by": actor or None,
-                "forced_at": at.isoformat() if at else None,
-                "line": "night" if d.night else "day", "why": d.why,
-                "today": {"hours": [f"{a:%H:%M}-{b:%H:%M}" for a, b in hours], "kind": why},
-                "shift": plan.roster.shift_of(now).isoformat(),
-                "duty": _person(d.duty), "leader": _person(d.leader)}
+        return DutyView(now=now.isoformat(), mode=mode.value, forced_by=actor or None,
+                        forced_at=at.isoformat() if at else None,
+                        line="night" if d.night else "day", why=d.why,
+                        today=TodayView(hours=[f"{a:%H:%M}-{b:%H:%M}" for a, b in hours],
+                                        kind=why),
+                        shift=plan.roster.shift_of(now).isoformat(),
+                        duty=_person(d.duty), leader=_person(d.leader))
 
-    def force(self, mode: str, viewer: Viewer) -> dict[str, Any]:
+    def force(self, mode: str, viewer: Viewer) -> DutyView:
         """A supervisor (班长) forces day or night, or gives the line back to the schedule."""
         require(access.force(viewer))
         if mode not in set(Mode):

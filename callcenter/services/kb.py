@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from callcenter.domain.access import kb as access
 from callcenter.domain.kb import Article, RequestKind, article_problems
@@ -22,12 +22,36 @@ if TYPE_CHECKING:
     from callcenter.storage.kb_tables import KbArticleRow
 
 
-def _article(r: KbArticleRow) -> dict[str, Any]:
-    return {"id": r.id, "question": r.question, "answer": r.answer,
-            "policy_source": r.policy_source, "owner_unit": r.owner_unit,
-            "valid_from": r.valid_from.isoformat(),
-            "valid_to": r.valid_to.isoformat() if r.valid_to else None,
-            "review_due": r.review_due.isoformat()}
+class ArticleView(TypedDict):
+    id: int
+    question: str
+    answer: str
+    policy_source: str
+    owner_unit: str
+    valid_from: str  # ISO date
+    valid_to: str | None
+    review_due: str
+
+
+class RequestView(TypedDict):
+    """A not-found or correction request, with the due time its owner answers by."""
+
+    id: int
+    kind: str  # not_found | correction
+    unit: str
+    text: str
+    article_id: int | None
+    due_at: str  # ISO time
+    overdue: bool
+    provisional: bool  # the due time rests on a calendar year not published yet
+
+
+def _article(r: KbArticleRow) -> ArticleView:
+    return ArticleView(id=r.id, question=r.question, answer=r.answer,
+                       policy_source=r.policy_source, owner_unit=r.owner_unit,
+                       valid_from=r.valid_from.isoformat(),
+                       valid_to=r.valid_to.isoformat() if r.valid_to else None,
+                       review_due=r.review_due.isoformat())
 
 
 class KnowledgeBase:
@@ -57,7 +81,7 @@ class KnowledgeBase:
                 require(access.rewrite(viewer, row.owner_unit))
             return repo.save_article(values, article_id)
 
-    def get(self, article_id: int) -> dict[str, Any]:
+    def get(self, article_id: int) -> ArticleView:
         with self.uow(read_only=True) as uow:
             row = uow.kb.article(article_id)
             if row is None:
@@ -116,18 +140,17 @@ class KnowledgeBase:
                 raise ValidationFailed({"resolution": "required"})
             row.resolved_at, row.resolution = self.clock(), resolution
 
-    def open_requests(self, viewer: Viewer) -> list[dict[str, Any]]:
+    def open_requests(self, viewer: Viewer) -> list[RequestView]:
         now = self.clock()
         require(access.read_requests(viewer))
         ctx = self.ctx
         with self.uow(read_only=True) as uow:
-            return [{"id": r.id, "kind": r.kind, "unit": r.unit, "text": r.text,
-                     "article_id": r.article_id, "due_at": r.due_at.isoformat(),
-                     "overdue": now > r.due_at,
-                     # Resting on a calendar year not published yet: may come a day later.
-                     "provisional": ctx.calendar.any_provisional(
-                         r.created_at.astimezone(ctx.tz).date(),
-                         r.due_at.astimezone(ctx.tz).date())}
+            return [RequestView(
+                id=r.id, kind=r.kind, unit=r.unit, text=r.text, article_id=r.article_id,
+                due_at=r.due_at.isoformat(), overdue=now > r.due_at,
+                # Resting on a calendar year not published yet: may come a day later.
+                provisional=ctx.calendar.any_provisional(
+                    r.created_at.astimezone(ctx.tz).date(), r.due_at.astimezone(ctx.tz).date()))
                     for r in uow.kb.open_requests(
                         viewer.unit if viewer.role is Role.UNIT else None)]
 
