@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from callcenter.domain import desk_calls as rules
 from callcenter.domain.access import desk as access
@@ -25,6 +25,9 @@ from callcenter.domain.privacy import Viewer
 from callcenter.services.agents import check_own_seat
 from callcenter.services.errors import NotFound, require
 from callcenter.services.ports import UnitsOfWork
+
+if TYPE_CHECKING:
+    from callcenter.storage.desk_requests_repo import Listened
 
 __all__ = ["DeskCallError", "DeskCalls"]
 
@@ -101,7 +104,7 @@ class DeskCalls:
         with self.uow() as uow:
             uow.desk_requests.listen_ended(channel_id, self.clock())
 
-    def listening(self, viewer: Viewer, limit: int = 100) -> list[dict[str, Any]]:
+    def listening(self, viewer: Viewer, limit: int = 100) -> list[Listened]:
         """The audit of listening in, newest first (supervisors)."""
         require(access.listening_audit(viewer))
         with self.uow(read_only=True) as uow:

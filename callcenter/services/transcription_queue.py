@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from callcenter.domain.topics import Spot
 from callcenter.domain.transcription import SPEAKERS, Job, Segment
 from callcenter.services.ports import UnitsOfWork
+
+if TYPE_CHECKING:
+    from callcenter.storage.jobs_repo import Problem
 
 __all__ = ["LEASE", "MAX_ATTEMPTS", "SPEAKERS", "Job", "Segment", "TranscriptionQueue"]
 LEASE = timedelta(minutes=10)
@@ -88,7 +91,7 @@ class TranscriptionQueue:
             return uow.jobs.close(job.recording_id, self.worker, state,
                                                self.clock(), error[:1000])
 
-    def problems(self, limit: int = 100) -> list[dict[str, Any]]:
+    def problems(self, limit: int = 100) -> list[Problem]:
         """Recordings that were flagged (damaged, changed, missing) or failed, newest first,
         with the reason: someone has to look at each."""
         with self.uow(read_only=True) as uow:

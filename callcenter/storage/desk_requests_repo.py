@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -17,6 +18,20 @@ from callcenter.storage.agent_tables import DeskRequestRow, ListenRow
 def _request(r: DeskRequestRow) -> DeskRequest:
     return DeskRequest(r.id, r.seat, r.command, r.target, r.actor, r.requested_at,
                        RequestState(r.state), r.detail, r.call)
+
+
+class Listened(TypedDict):
+    """One use of listening in, as the audit shows it."""
+
+    actor: str  # the supervisor
+    from_seat: str  # whose phone listened
+    seat: str  # the seat listened to
+    agent: str
+    call: str
+    mode: str  # listen | whisper | barge
+    started_at: str
+    ended_at: str | None
+    seconds: float | None
 
 
 class DeskRequestsRepo:
@@ -82,10 +97,10 @@ class DeskRequestsRepo:
                                                ListenRow.ended_at.is_(None))
                        .values(ended_at=now))
 
-    def listening(self, limit: int) -> list[dict[str, object]]:
+    def listening(self, limit: int) -> list[Listened]:
         rows = self.s.scalars(select(ListenRow).order_by(ListenRow.id.desc()).limit(limit))
-        return [{"actor": r.actor, "from_seat": r.from_seat, "seat": r.seat, "agent": r.agent,
-                 "call": r.call, "mode": r.mode, "started_at": r.started_at.isoformat(),
-                 "ended_at": r.ended_at.isoformat() if r.ended_at else None,
-                 "seconds": round((r.ended_at - r.started_at).total_seconds(), 1)
-                 if r.ended_at else None} for r in rows]
+        return [Listened(actor=r.actor, from_seat=r.from_seat, seat=r.seat, agent=r.agent,
+                         call=r.call, mode=r.mode, started_at=r.started_at.isoformat(),
+                         ended_at=r.ended_at.isoformat() if r.ended_at else None,
+                         seconds=round((r.ended_at - r.started_at).total_seconds(), 1)
+                         if r.ended_at else None) for r in rows]

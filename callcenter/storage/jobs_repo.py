@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -24,6 +24,18 @@ J = TranscriptionJobRow
 
 def _rowcount(result: Any) -> int:
     return int(result.rowcount)
+
+
+class Problem(TypedDict):
+    """A recording that was flagged (damaged, changed, missing) or failed, with why."""
+
+    call: str
+    kind: str  # the leg: mix, citizen, agent, unit …
+    path: str
+    state: str  # flagged | failed
+    error: str
+    attempts: int
+    at: str | None
 
 
 class JobsRepo:
@@ -121,7 +133,7 @@ class JobsRepo:
                   "text": g.text, "words": g.words, "conf": g.conf} for g in segments])
             word_index.put(self.s, word_index.SEGMENTS, [(i, w) for i, w in new])
 
-    def problems(self, limit: int) -> list[dict[str, Any]]:
+    def problems(self, limit: int) -> list[Problem]:
         """Flagged or failed jobs, newest first, with the call, leg and reason."""
         rows = self.s.execute(
             select(J, RecordingRow.path, RecordingRow.kind, CallRow.linkedid)
@@ -129,9 +141,9 @@ class JobsRepo:
             .join(CallRow, CallRow.id == J.call_id)
             .where(J.state.in_(["flagged", "failed"]))
             .order_by(J.done_at.desc()).limit(limit))
-        return [{"call": lid, "kind": kind, "path": path, "state": job.state,
-                 "error": job.error, "attempts": job.attempts,
-                 "at": job.done_at.isoformat() if job.done_at else None}
+        return [Problem(call=lid, kind=kind, path=path, state=job.state, error=job.error,
+                        attempts=job.attempts,
+                        at=job.done_at.isoformat() if job.done_at else None)
                 for job, path, kind, lid in rows]
 
     def counts(self) -> dict[str, int]:
