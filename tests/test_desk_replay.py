@@ -7,6 +7,8 @@ Asterisk. An event that answers one of our actions is fed only once the action w
 
 import asyncio
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,11 +19,7 @@ from callcenter.telephony.ami.client import Reply
 from callcenter.telephony.desk.control import CallControl
 from callcenter.telephony.line_config import LineConfig, SeatLine
 
-TRACE = json.loads((Path(__file__).parent / "traces" / "conference_then_leave.json")
-                   .read_text("utf-8"))
-CALL = "1796593700.0"
-LEG = f"{CALL}-unit1"
-SEAT_CHANNEL = "PJSIP/seat8001-00000001"
+TRACES = Path(__file__).parent / "traces"
 UNIT_NUMBER = "02422221111"
 CONFIG = LineConfig(
     number="12345", trunk="pstn",
@@ -54,8 +52,8 @@ class Desk:
         self.written: list[tuple[int, RequestState, str, str]] = []
         self.listens: list[str] = []
 
-    def ask(self, request_id: int, command: str, target: str) -> None:
-        self.queued.append(DeskRequest(request_id, "8001", command, target, "supervisor:b",
+    def ask(self, request_id: int, seat: str, command: str, target: str) -> None:
+        self.queued.append(DeskRequest(request_id, seat, command, target, "supervisor:b",
                                        datetime(2026, 12, 6, tzinfo=UTC),
                                        RequestState.PENDING, "", ""))
 
@@ -92,55 +90,141 @@ async def until(check, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-async def test_a_three_way_call_and_the_agent_leaving_replayed():
+@dataclass(frozen=True)
+class Step:
+    """A desk request issued just before the trace's event that answers it; the action the
+    line must have sent before that event is fed."""
+
+    command: str
+    target: str
+    before: Callable[[dict[str, str]], bool]
+    sent: Callable[[Line], bool] = lambda line: True
+
+
+def first_of(leg: str) -> Callable[[dict[str, str]], bool]:
+    return lambda e: e.get("Uniqueid") == leg
+
+
+def hangup_of(channel: str) -> Callable[[dict[str, str]], bool]:
+    return lambda e: e.get("Event") == "Hangup" and e.get("Channel") == channel
+
+
+def originated(leg: str) -> Callable[[Line], bool]:
+    return lambda line: any(a.get("ChannelId") == leg for a in line.fields("Originate"))
+
+
+def hung_up(channel: str) -> Callable[[Line], bool]:
+    return lambda line: any(a.get("Channel") == channel for a in line.fields("Hangup"))
+
+
+@dataclass
+class Replayed:
+    line: Line
+    desk: Desk
+    control: CallControl
+    left: list[str]  # the seats whose after-call work began (they left a conference)
+
+
+async def replay(trace: str, seat: str, steps: list[Step]) -> Replayed:
+    """Feed the trace's events (not the facts the real controller made) to a CallControl,
+    issuing each step's request before the event that answers it."""
+    events = json.loads((TRACES / trace).read_text("utf-8"))
     line, desk = Line(), Desk()
     injected: list[dict[str, str]] = []
     control = CallControl(CONFIG, line, desk, injected.append)
     left: list[str] = []
     control.on_seat_left = left.append
-    ours = [e for e in TRACE if e.get("Origin") == "controller"]
-    events = [e for e in TRACE if e.get("Origin") != "controller"]
-    joined = next(i for i, e in enumerate(events) if e.get("Event") == "AgentConnect")
-    for e in events[:joined + 1]:
-        control.on_event(e)
-    assert control.by_seat["8001"].seat_channel == SEAT_CHANNEL
-
-    desk.ask(1, "conference", "hexie-property")
-    await control.poll()
-    for e in events[joined + 1:]:
-        if e.get("Event") == "Hangup" and e.get("Channel") == SEAT_CHANNEL:
-            # The agent leaves once the three are talking; the seat's hang-up is its answer.
-            await until(lambda: desk.outcome(1) is not None, "the conference's outcome")
-            desk.ask(2, "leave", "")
+    todo = list(enumerate(steps, start=1))
+    for e in events:
+        if e.get("Origin") == "controller":
+            continue
+        while todo and todo[0][1].before(e):
+            number, step = todo.pop(0)
+            if number > 1:  # one request at a time, as an agent gives them
+                await until(lambda n=number: desk.outcome(n - 1) is not None,
+                            f"request {number - 1}'s outcome")
+            desk.ask(number, seat, step.command, step.target)
             await control.poll()
-            await until(lambda: line.fields("Hangup"), "the leave's hang-up")
-        if e.get("Uniqueid", "").startswith(LEG):
-            # The unit's leg exists only once we asked for it.
-            await until(lambda: line.fields("Originate"), "the unit's Originate")
+            await until(lambda s=step: s.sent(line), f"the action of {step.command}")
         control.on_event(e)
         await asyncio.sleep(0)
-    await until(lambda: desk.outcome(2) is not None, "the leave's outcome")
+    assert not todo, f"steps never reached: {[s.command for _, s in todo]}"
+    await until(lambda: desk.outcome(len(steps)) is not None, "the last request's outcome")
+    await control.stop()
+    ours = [e for e in events if e.get("Origin") == "controller"]
+    keys = ("Fact", "Leg", "Unit", "Number", "Target", "Uniqueid", "Linkedid")
+    # The facts the line put in the call's trail are the ones the real controller did.
+    assert [{k: f.get(k) for k in keys} for f in injected] == \
+        [{k: f.get(k) for k in keys} for f in ours]
+    return Replayed(line, desk, control, left)
 
-    redirect, = line.fields("Redirect")
+
+def outcomes(desk: Desk) -> list[tuple[int, str, str]]:
+    return [(i, s.value, d) for i, s, d, _ in desk.written]
+
+
+async def test_a_three_way_call_and_the_agent_leaving_replayed():
+    call, seat_channel = "1796593700.0", "PJSIP/seat8001-00000001"
+    r = await replay("conference_then_leave.json", "8001", [
+        Step("conference", "hexie-property", first_of(f"{call}-unit1"),
+             originated(f"{call}-unit1")),
+        Step("leave", "", hangup_of(seat_channel), hung_up(seat_channel))])
+    redirect, = r.line.fields("Redirect")
     assert (redirect["Channel"], redirect["Context"], redirect["Exten"]) == (
-        "PJSIP/anonymous-00000000", "hotline-conf-citizen", CALL)
-    assert (redirect["ExtraChannel"], redirect["ExtraContext"]) == (SEAT_CHANNEL,
+        "PJSIP/anonymous-00000000", "hotline-conf-citizen", call)
+    assert (redirect["ExtraChannel"], redirect["ExtraContext"]) == (seat_channel,
                                                                     "hotline-conf-seat")
-    originate, = line.fields("Originate")
-    assert (originate["Channel"], originate["Context"], originate["Exten"],
-            originate["ChannelId"]) == (f"PJSIP/{UNIT_NUMBER}@pstn", "hotline-conf-unit", CALL,
-                                        LEG)
+    originate, = r.line.fields("Originate")
+    assert (originate["Channel"], originate["Context"], originate["Exten"]) == (
+        f"PJSIP/{UNIT_NUMBER}@pstn", "hotline-conf-unit", call)
     # The seat's channel for the leave; then the unit's leg, which outlived the citizen.
-    assert [h["Channel"] for h in line.fields("Hangup")] == [SEAT_CHANNEL,
+    assert [h["Channel"] for h in r.line.fields("Hangup")] == [seat_channel,
                                                              "PJSIP/pstn-00000002"]
-    assert [(i, s.value, d) for i, s, d, _ in desk.written] == [
+    assert outcomes(r.desk) == [
         (1, "working", f"dialling unit hexie-property at {UNIT_NUMBER}"),
         (1, "done", f"connected: unit hexie-property answered at {UNIT_NUMBER}"),
         (2, "done", "left: the citizen and the unit stay connected")]
-    # The fact the line put in the call's trail is the one the real controller did.
-    assert [{k: e[k] for k in ("Fact", "Leg", "Unit", "Number", "Uniqueid", "Linkedid")}
-            for e in injected] == [
-        {k: e[k] for k in ("Fact", "Leg", "Unit", "Number", "Uniqueid", "Linkedid")}
-        for e in ours]
-    assert left == ["8001"] and control.by_seat == {} and control.by_call == {}
-    await control.stop()
+    assert r.left == ["8001"]
+    assert r.control.by_seat == {} and r.control.by_call == {}
+
+
+async def test_a_blind_transfer_to_a_unit_replayed():
+    call = "1796593770.0"
+    r = await replay("blind_transfer_to_unit.json", "8001", [
+        # The citizen is moved alone; the seat's hang-up is Asterisk's answer to the move.
+        Step("transfer", "unit:hexie-property", hangup_of("PJSIP/seat8001-00000001"),
+             lambda line: bool(line.fields("Redirect")))])
+    redirect, = r.line.fields("Redirect")
+    assert (redirect["Channel"], redirect["Context"], redirect.get("ExtraChannel", "")) == (
+        "PJSIP/anonymous-00000000", "hotline-conf-citizen", "")
+    originate, = r.line.fields("Originate")
+    assert originate["ChannelId"] == f"{call}-unit1"
+    assert outcomes(r.desk)[-1] == (
+        1, "done", f"connected: unit hexie-property answered at {UNIT_NUMBER}")
+    assert "8001" not in r.control.by_seat and r.control.by_call == {}
+
+
+async def test_an_attended_transfer_that_cancels_then_completes_replayed():
+    call, first, consulted = "1796593787.5", "PJSIP/seat8002-00000004", "PJSIP/seat8001-00000005"
+    r = await replay("attended_transfer.json", "8002", [
+        Step("complete", "", first_of(f"{call}-consult1")),  # nothing to complete yet
+        Step("consult", "seat:8001", first_of(f"{call}-consult1"),
+             originated(f"{call}-consult1")),
+        Step("cancel", "", hangup_of(consulted), hung_up(consulted)),
+        Step("consult", "seat:8001", first_of(f"{call}-consult2"),
+             originated(f"{call}-consult2")),
+        Step("complete", "", hangup_of(first), hung_up(first))])
+    assert outcomes(r.desk) == [
+        (1, "failed", "complete.no_consult: no consultation under way"),
+        (2, "done", "consulting seat 8001: complete or cancel"),
+        (3, "done", "cancelled: the citizen is back with the agent"),
+        (4, "done", "consulting seat 8001: complete or cancel"),
+        (5, "done", "transferred: the citizen is with seat 8001")]
+    # The citizen on hold, then back in the conference after the cancel, and again after
+    # the second consultation's complete.
+    assert [r["Context"] for r in r.line.fields("Redirect")] == [
+        "hotline-hold", "hotline-conf-citizen", "hotline-hold", "hotline-conf-citizen"]
+    assert r.left == ["8002"]
+    # The citizen's own hang-up ended it with the second seat: that seat's leg is hung up.
+    assert [h["Channel"] for h in r.line.fields("Hangup")] == [
+        consulted, first, "PJSIP/seat8001-00000006"]

@@ -121,13 +121,13 @@ class CallControl(Line):
             self.recording.pop(lid, None)
             if self.by_seat.get(live.seat) is live:
                 del self.by_seat[live.seat]
-            if live.conference and live.seat_in:
-                self.spawn(self.send_quietly(ami_actions.hangup(live.seat_channel)))
+            ending = {live.seat_channel} if live.conference and live.seat_in else set()
             # Still ringing a unit for a citizen who has gone, or a seat consulted: stop it.
-            for leg, ch in list(self.party_channel.items()):
-                of = call_of_leg(leg)
-                if of is not None and of[0] == lid and ch:
-                    self.spawn(self.send_quietly(ami_actions.hangup(ch)))
+            # (A consulted seat that took the call over is the seat already: hung up once.)
+            ending |= {ch for leg, ch in self.party_channel.items()
+                       if ch and (of := call_of_leg(leg)) is not None and of[0] == lid}
+            for ch in sorted(ending):
+                self.spawn(self.send_quietly(ami_actions.hangup(ch)))
             return
         for live in list(self.by_call.values()):
             if channel and channel == live.seat_channel and live.seat_in:
