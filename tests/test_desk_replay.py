@@ -1,9 +1,11 @@
-"""The desk's actions on the line replayed from a trace of the real sandbox: CallControl
-meets the events Asterisk sent during a three-way call and the agent leaving it
-(tests/traces/conference_then_leave.json, captured by test_conference_e2e's
-`test_citizen_seat_and_unit_talk_then_the_agent_leaves` with --capture-traces), and must
-send the same actions and tell the desk the same outcomes, in milliseconds and without
-Asterisk. An event that answers one of our actions is fed only once the action was sent."""
+"""The desk's actions on the line replayed from traces of the real sandbox (tests/traces/,
+captured with --capture-traces by test_conference_e2e and test_callbacks_e2e): a three-way
+call and the agent leaving it, a blind transfer to a unit, an attended transfer cancelled
+then completed, a missed call called back. CallControl and the callback placer meet the
+events Asterisk sent and must send the same actions, tell the desk the same outcomes and put
+the same facts in the call's trail, in milliseconds and without Asterisk. Each request is
+given just before the event that answers it, and that event is fed only once the line sent
+the action it answers."""
 
 import asyncio
 import json
@@ -13,9 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from callcenter.domain.callbacks import CallbackRequest, CallbackState
 from callcenter.domain.desk_calls import DeskRequest, RequestState
 from callcenter.telephony.ami.actions import Action
 from callcenter.telephony.ami.client import Reply
+from callcenter.telephony.callback_placer import CallbackPlacer
 from callcenter.telephony.desk.control import CallControl
 from callcenter.telephony.line_config import LineConfig, SeatLine
 
@@ -228,3 +232,49 @@ async def test_an_attended_transfer_that_cancels_then_completes_replayed():
     # The citizen's own hang-up ended it with the second seat: that seat's leg is hung up.
     assert [h["Channel"] for h in r.line.fields("Hangup")] == [
         consulted, first, "PJSIP/seat8001-00000006"]
+
+
+class Callbacks:
+    """The stored callbacks: one missed call to call back from seat 8001."""
+
+    def __init__(self, request: CallbackRequest) -> None:
+        self.queued = [request]
+        self.written: list[tuple[str, CallbackState, str]] = []
+
+    def take(self, limit: int = 20) -> list[CallbackRequest]:
+        taken, self.queued = self.queued, []
+        return taken
+
+    def abandon_placing(self) -> int:
+        return 0
+
+    def place_due(self) -> list[str]:
+        return []
+
+    def write(self, channel_id: str, state: CallbackState, detail: str = "") -> bool:
+        self.written.append((channel_id, state, detail))
+        return True
+
+
+async def test_a_missed_call_called_back_replayed():
+    """The seat's phone rings first, then the citizen's; the dialplan's callback fact says
+    how it went (tests/traces/callback_answered.json, test_callbacks_e2e)."""
+    call = "1796594003.0"
+    leg = f"{call}-callback1"
+    store = Callbacks(CallbackRequest(1, call, "13800138061", "8001", "supervisor:b",
+                                      datetime(2026, 12, 6, tzinfo=UTC), CallbackState.PENDING,
+                                      "", leg))
+    line = Line()
+    placer = CallbackPlacer(CONFIG, line, store)
+    for e in json.loads((TRACES / "callback_answered.json").read_text("utf-8")):
+        if e.get("Uniqueid", "").startswith(leg) and not line.sent:
+            await placer.poll()  # the desk asked; the leg exists once the line places it
+        placer.on_event(e)
+        await asyncio.sleep(0)
+    await until(lambda: store.written, "the callback's outcome")
+    originate, = line.fields("Originate")
+    assert (originate["Channel"], originate["Context"], originate["Exten"],
+            originate["ChannelId"], originate["CallerID"]) == (
+        "PJSIP/seat8001", "hotline-callback", "13800138061", leg, '"回拨 138****8061" <12345>')
+    assert originate["Variable"].startswith("CC_CALLBACK_REC=/var/spool/asterisk/hotline-rec/")
+    assert store.written == [(leg, CallbackState.ANSWERED, "citizen: ANSWER")]
