@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from callcenter.domain.callbacks import CallbackRequest, CallbackState
+from callcenter.domain.calls import call_of_leg
 from callcenter.domain.desk_calls import DeskRequest, RequestState
 from callcenter.telephony.ami.actions import Action
 from callcenter.telephony.ami.client import Reply
@@ -86,12 +87,13 @@ class Desk:
                                                        RequestState.FAILED) else None
 
 
-async def until(check, what: str) -> None:
-    for _ in range(500):
-        if check():
-            return
+async def until(check, what: str, timeout: float = 10.0) -> None:
+    """The line's steps run in threads (the store): on a busy machine they take a while."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.002)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,10 @@ async def replay(trace: str, seat: str, steps: list[Step]) -> Replayed:
             desk.ask(number, seat, step.command, step.target)
             await control.poll()
             await until(lambda s=step: s.sent(line), f"the action of {step.command}")
+        leg = e.get("Uniqueid", "")
+        if call_of_leg(leg) is not None:
+            # A leg the line places exists only once its Originate was sent.
+            await until(lambda leg=leg: originated(leg)(line), f"the Originate of {leg}")
         control.on_event(e)
         await asyncio.sleep(0)
     assert not todo, f"steps never reached: {[s.command for _, s in todo]}"
