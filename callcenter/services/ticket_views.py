@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from callcenter.domain.privacy import HIDDEN, Viewer, identity_for, is_hotline, mask_number
 from callcenter.domain.supervision import due_times, sla
@@ -74,10 +74,22 @@ def ticket_view(st: StoredTicket, viewer: Viewer, now: datetime,
     }
 
 
-def audit_view(entries: list[AuditEntry]) -> list[dict[str, Any]]:
-    return [{"at": e.at.isoformat(), "actor": {"role": e.actor.role, "id": e.actor.id},
-             "action": e.action, "from": e.from_status.value, "to": e.to_status.value,
-             "why": e.why} for e in entries]
+class ActorView(TypedDict):
+    role: str
+    id: str
+
+
+# "from" is a keyword: the functional form names it.
+AuditView = TypedDict("AuditView", {"at": str, "actor": ActorView, "action": str, "from": str,
+                                    "to": str, "why": str})
+
+
+def audit_view(entries: list[AuditEntry]) -> list[AuditView]:
+    """The audit trail, oldest first: who did what, from which status to which, and why."""
+    return [AuditView({"at": e.at.isoformat(), "actor": ActorView(role=e.actor.role,
+                                                                  id=e.actor.id),
+                       "action": e.action, "from": e.from_status.value,
+                       "to": e.to_status.value, "why": e.why}) for e in entries]
 
 
 def summary_view(st: StoredTicket, viewer: Viewer, now: datetime,

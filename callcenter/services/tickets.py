@@ -45,10 +45,11 @@ from callcenter.services.errors import NotFound, ValidationFailed, require
 from callcenter.services.kb import KnowledgeBase
 from callcenter.services.ports import UnitOfWork, UnitsOfWork
 from callcenter.services.rules import Rules, as_source
-from callcenter.services.ticket_views import audit_view, summary_view, ticket_view
+from callcenter.services.ticket_views import AuditView, audit_view, summary_view, ticket_view
 from callcenter.services.units import UnitsDirectory
 
 if TYPE_CHECKING:
+    from callcenter.storage.notices import OfficeNotice
     from callcenter.storage.tickets_repo import StoredTicket, TicketsRepo
 
 SYSTEM = Actor("system", "rules")
@@ -212,7 +213,7 @@ class TicketService:
             st = self._readable(uow.tickets, ticket_id, viewer)
             return ticket_view(st, viewer, self.clock(), self.ctx)
 
-    def audit(self, ticket_id: int, viewer: Viewer) -> list[dict[str, Any]]:
+    def audit(self, ticket_id: int, viewer: Viewer) -> list[AuditView]:
         with self.uow(read_only=True) as uow:
             st = self._readable(uow.tickets, ticket_id, viewer)
             return audit_view(list(st.ticket.history))
@@ -226,7 +227,7 @@ class TicketService:
             page = uow.tickets.callbacks_due(min(limit, 500), offset)
             return [summary_view(st, viewer, now, ctx) for st in page]
 
-    def office_notices(self, viewer: Viewer, limit: int = 50) -> list[dict[str, Any]]:
+    def office_notices(self, viewer: Viewer, limit: int = 50) -> list[OfficeNotice]:
         """What the sweeper and the rules told the hotline office, newest first."""
         require(access.office_notices(viewer))
         with self.uow(read_only=True) as uow:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, TypedDict
 
 from callcenter.domain.access import speech as access
 from callcenter.domain.privacy import Viewer
@@ -30,6 +30,16 @@ def period_start(day: date, period: str) -> date:
     return day
 
 
+
+class TopicTag(TypedDict):
+    """A hot topic heard in a call: the keyword, who said it, and when in the recording."""
+
+    topic: str
+    word: str
+    speaker: str
+    start_s: float
+    end_s: float
+
 class Topics:
     def __init__(self, uow: UnitsOfWork, tz: tzinfo) -> None:
         self.uow = uow
@@ -38,7 +48,7 @@ class Topics:
     def _hotline(self, viewer: Viewer) -> None:
         require(access.topic_tags(viewer))
 
-    def of_call(self, linkedid: str, viewer: Viewer) -> list[dict[str, Any]]:
+    def of_call(self, linkedid: str, viewer: Viewer) -> list[TopicTag]:
         """The call's topic tags in time order, each with who said the word and when."""
         self._hotline(viewer)
         with self.uow(read_only=True) as uow:
@@ -47,8 +57,8 @@ class Topics:
             if call_id is None:
                 raise NotFound(f"no call {linkedid}")
             rows = repo.of_call(call_id)
-            return [{"topic": r.topic, "word": r.word, "speaker": r.speaker,
-                     "start_s": r.start_s, "end_s": r.end_s} for r in rows]
+            return [TopicTag(topic=r.topic, word=r.word, speaker=r.speaker, start_s=r.start_s,
+                             end_s=r.end_s) for r in rows]
 
     def counts(self, viewer: Viewer, since: datetime, until: datetime, period: str = "day"
                ) -> list[dict[str, Any]]:

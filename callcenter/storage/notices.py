@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -28,6 +28,13 @@ def _insert_new(s: Session, table: type[NoticeRow] | type[OfficeNoticeRow],
     return sum(len(s.execute(q, rows[i:i + BATCH]).all()) for i in range(0, len(rows), BATCH))
 
 
+class OfficeNotice(TypedDict):
+    kind: str  # calendar, dispatch_late:<id>, unsolved:<id>, cluster:<key>, emergency:<call>
+    day: str  # the local day it is for (one per kind and day)
+    at: str
+    text: str
+
+
 class NoticesRepo:
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -44,8 +51,8 @@ class NoticesRepo:
         return self.s.scalar(select(OfficeNoticeRow.id).where(
             OfficeNoticeRow.kind == kind, OfficeNoticeRow.day == day)) is not None
 
-    def for_office(self, limit: int = 100) -> list[dict[str, Any]]:
+    def for_office(self, limit: int = 100) -> list[OfficeNotice]:
         rows = self.s.scalars(select(OfficeNoticeRow).order_by(OfficeNoticeRow.id.desc())
                               .limit(limit))
-        return [{"kind": r.kind, "day": r.day, "at": r.created_at.isoformat(), "text": r.text}
+        return [OfficeNotice(kind=r.kind, day=r.day, at=r.created_at.isoformat(), text=r.text)
                 for r in rows]
