@@ -17,8 +17,104 @@ def _iso(v: datetime | None) -> str | None:
     return v.isoformat() if v is not None else None
 
 
+class ReporterView(TypedDict):
+    """Who reported it, as much as the viewer may see (domain/privacy.py)."""
+
+    name: str
+    gender: str
+    phone: str
+    home_address: str
+
+
+class DueView(TypedDict):
+    first_contact: str | None
+    completion: str | None
+    extension_window: str | None
+    return_window: str | None
+
+
+class PendingExtensionView(TypedDict):
+    span: str
+    reason: str
+    requested_by: str
+    agreed_by: str | None
+
+
+class CallbackOutcomeView(TypedDict):
+    sampled: bool | None
+    outcome: str | None
+
+
+class ConferenceLegView(TypedDict):
+    """A unit dialled into one of the ticket's calls (三方通话)."""
+
+    call: str | None  # hotline roles only
+    leg: str
+    unit: str
+    number: str
+    outcome: str
+    dialled_at: str | None
+    answered_at: str | None
+    ended_at: str | None
+    talk_s: float | None
+
+
+class TicketView(TypedDict):
+    """One ticket as its viewer may read it. The parts the state machine keeps as records
+    (proposal, return request, parking, replies, callbacks) are their fields as they are."""
+
+    id: int | None  # None only before the store gave it one
+    version: int
+    status: str
+    kind: str
+    urgency: str
+    channel: str
+    category: str
+    matter: str
+    demand: str
+    address: str
+    history: str
+    other_opinions: str
+    anonymous: bool
+    event_time: str
+    people_involved: str
+    reporter: ReporterView
+    registered_at: str | None
+    dispatch_due: str | None
+    proposal: dict[str, Any] | None
+    dispatched_at: str | None
+    lead_unit: str | None
+    co_units: list[str]
+    designated: bool
+    first_contact_at: str | None
+    due: DueView
+    provisional: list[str]
+    sla: str | None
+    pending_extension: PendingExtensionView | None
+    extensions: list[str]
+    return_request: dict[str, Any] | None
+    parking: dict[str, Any] | None
+    parking_signers: list[str]
+    supervised: bool
+    supervision_reasons: list[str]
+    chases: int
+    revisits: int
+    repeats: int
+    head_signoff_required: bool
+    head_signed_by: str | None
+    replies: list[dict[str, Any]]
+    closed_at: str | None
+    callbacks: list[dict[str, Any]]
+    callback: CallbackOutcomeView
+    answer: str | None
+    kb_article: int | None
+    merged_into: int | None
+    calls: list[str]
+    conference_legs: list[ConferenceLegView]
+
+
 def ticket_view(st: StoredTicket, viewer: Viewer, now: datetime,
-                ctx: RulesContext) -> dict[str, Any]:
+                ctx: RulesContext) -> TicketView:
     t, f = st.ticket, st.form
     who = identity_for(viewer, lead_unit=t.lead_unit, co_units=t.co_units, anonymous=f.anonymous,
                        name=f.reporter_name, gender=f.reporter_gender.value,
@@ -92,14 +188,32 @@ def audit_view(entries: list[AuditEntry]) -> list[AuditView]:
                        "to": e.to_status.value, "why": e.why}) for e in entries]
 
 
+class TicketSummary(TypedDict):
+    """A ticket in a list."""
+
+    id: int | None
+    status: str
+    kind: str
+    urgency: str
+    category: str
+    address: str
+    lead_unit: str | None
+    sla: str | None
+    supervised: bool
+    registered_at: str | None
+    provisional: list[str]
+    due: str | None
+    reporter_phone: str  # masked for every role
+
+
 def summary_view(st: StoredTicket, viewer: Viewer, now: datetime,
-                 ctx: RulesContext) -> dict[str, Any]:
+                 ctx: RulesContext) -> TicketSummary:
     full = ticket_view(st, viewer, now, ctx)
-    keep = ("id", "status", "kind", "urgency", "category", "address", "lead_unit", "sla",
-            "supervised", "registered_at", "provisional")
-    out = {k: full[k] for k in keep}
-    out["due"] = full["due"]["completion"]
     phone = full["reporter"]["phone"]
-    # Lists travel further (screens, exports) than one opened ticket: numbers masked for all.
-    out["reporter_phone"] = phone if phone in ("", HIDDEN) else mask_number(phone)
-    return out
+    return TicketSummary(
+        id=full["id"], status=full["status"], kind=full["kind"], urgency=full["urgency"],
+        category=full["category"], address=full["address"], lead_unit=full["lead_unit"],
+        sla=full["sla"], supervised=full["supervised"], registered_at=full["registered_at"],
+        provisional=full["provisional"], due=full["due"]["completion"],
+        # Lists travel further (screens, exports) than one opened ticket: masked for all.
+        reporter_phone=phone if phone in ("", HIDDEN) else mask_number(phone))

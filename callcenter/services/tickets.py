@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from callcenter.domain.access import tickets as access
 from callcenter.domain.access.commands import may_command
@@ -45,7 +45,14 @@ from callcenter.services.errors import NotFound, ValidationFailed, require
 from callcenter.services.kb import KnowledgeBase
 from callcenter.services.ports import UnitOfWork, UnitsOfWork
 from callcenter.services.rules import Rules, as_source
-from callcenter.services.ticket_views import AuditView, audit_view, summary_view, ticket_view
+from callcenter.services.ticket_views import (
+    AuditView,
+    TicketSummary,
+    TicketView,
+    audit_view,
+    summary_view,
+    ticket_view,
+)
 from callcenter.services.units import UnitsDirectory
 
 if TYPE_CHECKING:
@@ -95,7 +102,7 @@ class TicketService:
                 repo.save(counted, 1, 0)  # the row just added: version 1, no audit yet
             return tid
 
-    def command(self, ticket_id: int, cmd: Command, viewer: Viewer) -> dict[str, Any]:
+    def command(self, ticket_id: int, cmd: Command, viewer: Viewer) -> TicketView:
         now, ctx = self.clock(), self.ctx
         with self.uow() as uow:
             if isinstance(cmd, Dispatch):
@@ -140,7 +147,7 @@ class TicketService:
             uow.notices.send_to_office(f"unsolved:{t.id}", day, now,
                                        f"#{t.id} 承办单位答复为未解决：{cmd.reply.reason}")
 
-    def add_call(self, ticket_id: int, linkedid: str, viewer: Viewer) -> dict[str, Any]:
+    def add_call(self, ticket_id: int, linkedid: str, viewer: Viewer) -> TicketView:
         """A citizen calls again about a ticket: link the call and count the repeat."""
         require(access.link_call(viewer))
         now, ctx = self.clock(), self.ctx
@@ -208,7 +215,7 @@ class TicketService:
                 repo.save(counted, survivor.version, len(survivor.ticket.history))
 
     # -- reads ----------------------------------------------------------------------------
-    def get(self, ticket_id: int, viewer: Viewer) -> dict[str, Any]:
+    def get(self, ticket_id: int, viewer: Viewer) -> TicketView:
         with self.uow(read_only=True) as uow:
             st = self._readable(uow.tickets, ticket_id, viewer)
             return ticket_view(st, viewer, self.clock(), self.ctx)
@@ -219,7 +226,7 @@ class TicketService:
             return audit_view(list(st.ticket.history))
 
     def callbacks_due(self, viewer: Viewer, limit: int = 50,
-                      offset: int = 0) -> list[dict[str, Any]]:
+                      offset: int = 0) -> list[TicketSummary]:
         """Closed tickets sampled for a satisfaction callback, not called back yet."""
         require(access.callbacks_due(viewer))
         now, ctx = self.clock(), self.ctx
@@ -234,7 +241,7 @@ class TicketService:
             return uow.notices.for_office(min(limit, 500))
 
     def list(self, viewer: Viewer, status: Status | None = None, limit: int = 50,
-             offset: int = 0) -> list[dict[str, Any]]:
+             offset: int = 0) -> list[TicketSummary]:
         require(access.list_tickets(viewer))
         now, ctx = self.clock(), self.ctx
         with self.uow(read_only=True) as uow:
