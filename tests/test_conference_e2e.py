@@ -9,7 +9,6 @@ import array
 import asyncio
 import wave
 from pathlib import Path
-from typing import Any
 
 import ports
 import pytest
@@ -23,7 +22,7 @@ from callcenter.domain.privacy import Role, Viewer
 from callcenter.domain.units import Unit
 from callcenter.services.desk_calls import DeskCalls, RequestView
 from callcenter.services.errors import Forbidden, NotFound
-from callcenter.services.screen_pop import ScreenPop
+from callcenter.services.screen_pop import ScreenPop, ScreenPopView
 from callcenter.services.units import UnitsDirectory
 from callcenter.storage.tables import LegRow, PartyRow, RecordingRow
 from callcenter.storage.uow import UnitOfWork, UnitsOfWork
@@ -90,7 +89,7 @@ async def test_citizen_seat_and_unit_talk_then_the_agent_leaves(controller, seat
     # The screen pop: the call stored under way at the answer, with the seat.
     pop = ScreenPop(controller.call_log.uow, CTX, [s.id for s in settings.seats])
 
-    def popped() -> dict[str, Any] | None:
+    def popped() -> ScreenPopView | None:
         try:
             return pop.pop(seat, LEADER)
         except NotFound:

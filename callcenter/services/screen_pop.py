@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TypedDict
 
 from callcenter.contract.dialplan import IVR_CHOICES
 from callcenter.domain.access import desk as access
@@ -23,13 +23,50 @@ from callcenter.services.agents import check_own_seat
 from callcenter.services.errors import NotFound, require
 from callcenter.services.ports import UnitsOfWork
 from callcenter.services.rules import Rules, as_source
-from callcenter.services.ticket_views import summary_view
+from callcenter.services.ticket_views import TicketSummary, summary_view
 
 # What the caller chose in the menu, as the kind of ticket the form starts with.
 KIND_OF_CHOICE = {"1": Kind.CONSULTATION, "2": Kind.COMPLAINT, "3": Kind.HELP_REPAIR,
                   "4": Kind.SUGGESTION}
 EARLIER = 10
 
+
+
+class EarlierCall(TypedDict):
+    call: str
+    started_at: str
+    disposition: str
+    seat: str | None
+
+
+class OpenTicket(TicketSummary):
+    repeats: int  # this year's calls about it
+
+
+class PrefilledForm(TypedDict):
+    """The registration form as far as the call fills it, linked to the call."""
+
+    channel: str
+    reporter_phone: str
+    anonymous: bool
+    kind: str | None
+    call: str
+
+
+class ScreenPopView(TypedDict):
+    """What the agent sees when a call connects: who (masked), from which menu choice,
+    their earlier calls and open tickets, and the form pre-filled."""
+
+    call: str
+    seat: str
+    answered_at: str | None
+    number: str
+    ivr_choice: str | None
+    ivr_meaning: str | None
+    wait_s: float | None
+    earlier_calls: list[EarlierCall]
+    open_tickets: list[OpenTicket]
+    form: PrefilledForm
 
 class ScreenPop:
     def __init__(self, uow: UnitsOfWork, rules: Rules, seats: Sequence[str],
@@ -39,7 +76,7 @@ class ScreenPop:
         self.seats = tuple(seats)
         self.clock = clock
 
-    def pop(self, seat: str, viewer: Viewer) -> dict[str, Any]:
+    def pop(self, seat: str, viewer: Viewer) -> ScreenPopView:
         if seat not in self.seats:
             raise NotFound(f"no seat {seat}")
         require(access.screen_pop(viewer))
@@ -55,19 +92,18 @@ class ScreenPop:
             earlier = calls.from_number(number, call.started_at, EARLIER) if known else []
             tickets = uow.tickets.of_number(number, 20) if known else []
         choice = call.ivr_choice or ""
-        return {
-            "call": call.linkedid, "seat": seat,
-            "answered_at": call.answered_at.isoformat() if call.answered_at else None,
-            "number": mask_number(number) if known else "",
-            "ivr_choice": choice or None, "ivr_meaning": IVR_CHOICES.get(choice),
-            "wait_s": call.wait_s,
-            "earlier_calls": [{"call": c.linkedid, "started_at": c.started_at.isoformat(),
-                               "disposition": c.disposition, "seat": c.seat}
-                              for c in earlier],
-            "open_tickets": [{**summary_view(st, viewer, now, ctx),
-                              "repeats": st.ticket.repeats} for st in tickets],
-            "form": {"channel": Channel.PHONE.value, "reporter_phone": number if known else "",
-                     "anonymous": not known,
-                     "kind": KIND_OF_CHOICE[choice].value if choice in KIND_OF_CHOICE
-                     else None, "call": call.linkedid},
-        }
+        return ScreenPopView(
+            call=call.linkedid, seat=seat,
+            answered_at=call.answered_at.isoformat() if call.answered_at else None,
+            number=mask_number(number) if known else "",
+            ivr_choice=choice or None, ivr_meaning=IVR_CHOICES.get(choice),
+            wait_s=call.wait_s,
+            earlier_calls=[EarlierCall(call=c.linkedid, started_at=c.started_at.isoformat(),
+                                       disposition=c.disposition, seat=c.seat)
+                           for c in earlier],
+            open_tickets=[OpenTicket(**summary_view(st, viewer, now, ctx),
+                                     repeats=st.ticket.repeats) for st in tickets],
+            form=PrefilledForm(channel=Channel.PHONE.value,
+                               reporter_phone=number if known else "", anonymous=not known,
+                               kind=KIND_OF_CHOICE[choice].value if choice in KIND_OF_CHOICE
+                               else None, call=call.linkedid))
