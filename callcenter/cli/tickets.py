@@ -17,6 +17,7 @@ from callcenter.cli.common import Verb, hotline_of, person, print_json, read_jso
 from callcenter.config import Settings
 
 if TYPE_CHECKING:
+    from callcenter.services.calendar import CalendarStatus
     from callcenter.services.kb import KnowledgeBase
     from callcenter.services.tickets import TicketService
     from callcenter.services.units import UnitsDirectory
@@ -255,7 +256,7 @@ def _calendar(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if status["ok"] else 1
 
 
-def _print_calendar(status: dict[str, Any]) -> None:
+def _print_calendar(status: CalendarStatus) -> None:
     years = status["official_years"]
     print(f"official years: {years['first']}-{years['last']}" if years else "official years: none")
     print("provisional years: " + (", ".join(map(str, status["provisional_years"])) or "none"))

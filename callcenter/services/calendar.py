@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TypedDict
 
 from callcenter.domain.ticket_deadlines import recompute_deadlines, time_of
 from callcenter.domain.tickets import (
@@ -40,6 +40,36 @@ class RecomputeReport:
     conflicts: int = 0
 
 
+
+class YearSpan(TypedDict):
+    first: int
+    last: int
+
+
+class NextYear(TypedDict):
+    year: int
+    official: bool  # its arrangement is published (chinesecalendar or the workdays file)
+    days_away: int
+
+
+class ProvisionalDue(TypedDict):
+    ticket: int | None
+    due: str  # which due time: completion, first_contact, extension_window …
+    at: str
+
+
+class CalendarStatus(TypedDict):
+    """The working-day calendar as the office watches it; `ok` False is exit status 1."""
+
+    today: str
+    official_years: YearSpan | None
+    provisional_years: list[int]
+    next_year: NextYear
+    open_provisional_tickets: int
+    earliest_provisional: ProvisionalDue | None
+    ok: bool
+    problems: list[str]
+
 class CalendarService:
     def __init__(self, uow: UnitsOfWork, rules: Rules,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
@@ -47,7 +77,7 @@ class CalendarService:
         self.rules = as_source(rules)
         self.clock = clock
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> CalendarStatus:
         """The facts and the problems; `ok` is False (exit status 1) while the next calendar
         year is unknown and WARN_DAYS or fewer days away, or any open ticket carries a
         provisional due time."""
@@ -67,16 +97,16 @@ class CalendarService:
         if count:
             problems.append(f"{count} open tickets carry provisional due times "
                             f"(earliest {earliest['at'] if earliest else '?'})")
-        return {"today": today.isoformat(),
-                "official_years": {"first": official[0], "last": official[-1]} if official
-                else None,
-                "provisional_years": sorted(y for y in years if not ctx.calendar.knows(y)),
-                "next_year": {"year": nxt, "official": ctx.calendar.knows(nxt),
-                              "days_away": days_to_next},
-                "open_provisional_tickets": count, "earliest_provisional": earliest,
-                "ok": not problems, "problems": problems}
+        return CalendarStatus(
+            today=today.isoformat(),
+            official_years=YearSpan(first=official[0], last=official[-1]) if official else None,
+            provisional_years=sorted(y for y in years if not ctx.calendar.knows(y)),
+            next_year=NextYear(year=nxt, official=ctx.calendar.knows(nxt),
+                               days_away=days_to_next),
+            open_provisional_tickets=count, earliest_provisional=earliest,
+            ok=not problems, problems=problems)
 
-    def _provisional_open(self, ctx: RulesContext) -> tuple[int, dict[str, Any] | None]:
+    def _provisional_open(self, ctx: RulesContext) -> tuple[int, ProvisionalDue | None]:
         count, best, after = 0, None, 0
         with self.uow(read_only=True) as uow:
             while page := uow.tickets.provisional(after, PAGE):
@@ -89,8 +119,8 @@ class CalendarService:
                             best = (st.ticket.id, name, at)
         if best is None:
             return count, None
-        return count, {"ticket": best[0], "due": best[1],
-                       "at": best[2].astimezone(ctx.tz).isoformat()}
+        return count, ProvisionalDue(ticket=best[0], due=best[1],
+                                     at=best[2].astimezone(ctx.tz).isoformat())
 
     def recompute(self) -> RecomputeReport:
         """Every open provisional due time computed again on the calendar in force, one audit
