@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from callcenter.domain.access import speech as access
 from callcenter.domain.privacy import HIDDEN, Role, Viewer, is_hotline, mask_number, mask_speech
@@ -63,6 +63,26 @@ def highlight(segment_text: str, words: list[str]) -> str:
     return out
 
 
+
+class Utterance(TypedDict):
+    segment: int
+    speaker: str  # citizen, seat, unit
+    start_s: float  # into the call's recording
+    end_s: float
+    text: str  # identity masked for unit roles
+    conf: float
+
+
+class TranscriptView(TypedDict):
+    """Everything said in one call, both sides in time order."""
+
+    call: str
+    started_at: str
+    seat: str | None
+    tickets: list[int]
+    caller: str
+    segments: list[Utterance]
+
 class TranscriptSearch:
     def __init__(self, uow: UnitsOfWork,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
@@ -112,7 +132,7 @@ class TranscriptSearch:
                         [[h["call"], h["segment"]] for h in hits])
             return hits
 
-    def transcript(self, linkedid: str, viewer: Viewer) -> dict[str, Any]:
+    def transcript(self, linkedid: str, viewer: Viewer) -> TranscriptView:
         """Everything said in one call, both sides in time order (audited like a search):
         where a hit lands, the conversation around it."""
         try:
@@ -121,7 +141,7 @@ class TranscriptSearch:
             self._audit_refusal(viewer, f"transcript {linkedid}", Filters(), exc)
             raise
 
-    def _transcript(self, linkedid: str, viewer: Viewer) -> dict[str, Any]:
+    def _transcript(self, linkedid: str, viewer: Viewer) -> TranscriptView:
         require(access.recordings(viewer))
         with self.uow() as uow:
             repo = uow.transcripts
@@ -132,14 +152,13 @@ class TranscriptSearch:
             self._audit(repo, viewer, f"transcript {linkedid}", Filters(),
                         [[linkedid, g.id] for g in segs])
             who = _identities(repo, {linkedid}).get(linkedid)
-            return {"call": linkedid, "started_at": call.started_at.isoformat(),
-                    "seat": call.seat,
-                    "tickets": repo.tickets_of({linkedid}, _unit_of(viewer)).get(linkedid, []),
-                    "caller": _caller(call.caller_number, viewer, who),
-                    "segments": [{"segment": g.id, "speaker": g.speaker, "start_s": g.start_s,
-                                  "end_s": g.end_s, "text": _said(g.text, viewer, who),
-                                  "conf": g.conf}
-                                 for g in segs]}
+            return TranscriptView(
+                call=linkedid, started_at=call.started_at.isoformat(), seat=call.seat,
+                tickets=repo.tickets_of({linkedid}, _unit_of(viewer)).get(linkedid, []),
+                caller=_caller(call.caller_number, viewer, who),
+                segments=[Utterance(segment=g.id, speaker=g.speaker, start_s=g.start_s,
+                                    end_s=g.end_s, text=_said(g.text, viewer, who), conf=g.conf)
+                          for g in segs])
 
     def _audit(self, repo: TranscriptsRepo, viewer: Viewer, query: str, filters: Filters,
                results: list[list[Any]] | dict[str, str]) -> None:
