@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from callcenter.domain.access import callbacks as access
 from callcenter.domain.agents import AgentState
@@ -56,6 +56,18 @@ class CallbackView(TypedDict):
     attempt: int
 
 
+
+class MissedCall(TypedDict):
+    """A call nobody answered, and what became of it."""
+
+    call: str
+    number: str  # masked
+    missed_at: str
+    disposition: str
+    called_again: bool  # the citizen called the line again since
+    due_by_policy: bool  # the policy says call back now (staffed, within its time)
+    callback: CallbackView | None
+
 def view(r: CallbackRequest) -> CallbackView:
     return CallbackView(id=r.id, kind=r.kind, ticket=r.ticket_id, call=r.call,
                         number=mask_number(r.number), seat=r.seat,
@@ -91,7 +103,7 @@ class Callbacks:
         self.staffed = staffed    # the line is in its day hours (services/duty.py)
 
     def missed(self, viewer: Viewer, since: datetime | None = None,
-               limit: int = 100) -> list[dict[str, Any]]:
+               limit: int = 100) -> list[MissedCall]:
         """Missed calls, newest first: whether the number called again since, whether the
         policy says to call back now, and the callback's state."""
         require(access.callbacks(viewer))
@@ -106,13 +118,13 @@ class Callbacks:
         for r in rows:
             again = called_again(r.started_at, later.get(r.caller_number, []))
             cb = asked.get(r.linkedid)
-            out.append({"call": r.linkedid, "number": mask_number(r.caller_number),
-                        "missed_at": r.started_at.isoformat(), "disposition": r.disposition,
-                        "called_again": again,
-                        "due_by_policy": not again and cb is None and valid_phone(
-                            r.caller_number) and due_by_policy(r.started_at, now, self.within,
-                                                               staffed),
-                        "callback": view(cb) if cb is not None else None})
+            out.append(MissedCall(
+                call=r.linkedid, number=mask_number(r.caller_number),
+                missed_at=r.started_at.isoformat(), disposition=r.disposition,
+                called_again=again,
+                due_by_policy=not again and cb is None and valid_phone(r.caller_number)
+                and due_by_policy(r.started_at, now, self.within, staffed),
+                callback=view(cb) if cb is not None else None))
         return out
 
     def request(self, call: str, seat: str, viewer: Viewer) -> CallbackView:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from callcenter.domain.access import kb as access
 from callcenter.domain.kb import Article, RequestKind, article_problems
@@ -31,6 +31,10 @@ class ArticleView(TypedDict):
     valid_from: str  # ISO date
     valid_to: str | None
     review_due: str
+
+
+class FoundArticle(ArticleView):
+    valid: bool  # valid today (an expired one is found only when asked for)
 
 
 class RequestView(TypedDict):
@@ -89,7 +93,7 @@ class KnowledgeBase:
             return _article(row)
 
     def search(self, query: str, limit: int = 20, include_expired: bool = False
-               ) -> list[dict[str, Any]]:
+               ) -> list[FoundArticle]:
         """Articles containing every word of the query, best first; by default only those
         valid today (in the hotline's time zone)."""
         words = query_words(query)
@@ -99,10 +103,9 @@ class KnowledgeBase:
         limit = max(1, min(limit, 100))
         with self.uow(read_only=True) as uow:
             out = []
-            for r in uow.kb.search(words, None if include_expired else today,
-                                                limit):
+            for r in uow.kb.search(words, None if include_expired else today, limit):
                 valid = r.valid_from <= today and (r.valid_to is None or today <= r.valid_to)
-                out.append(_article(r) | {"valid": valid})
+                out.append(FoundArticle(**_article(r), valid=valid))
             return out
 
     # -- requests -------------------------------------------------------------------------

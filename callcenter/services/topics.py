@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from callcenter.domain.access import speech as access
 from callcenter.domain.privacy import Viewer
@@ -29,6 +29,13 @@ def period_start(day: date, period: str) -> date:
         return day.replace(day=1)
     return day
 
+
+
+class TopicCount(TypedDict):
+    period: str  # the first day of the day, week or month
+    topic: str
+    calls: int  # calls that mention it
+    mentions: int
 
 
 class TopicTag(TypedDict):
@@ -61,7 +68,7 @@ class Topics:
                              end_s=r.end_s) for r in rows]
 
     def counts(self, viewer: Viewer, since: datetime, until: datetime, period: str = "day"
-               ) -> list[dict[str, Any]]:
+               ) -> list[TopicCount]:
         """Per period (in the hotline's time zone) and topic: calls that mention the topic
         and how many times it was mentioned; calls counted by when they started."""
         self._hotline(viewer)
@@ -77,7 +84,7 @@ class Topics:
                 calls_mentions = table.setdefault(key, [0, 0])
                 calls_mentions[0] += 1
                 calls_mentions[1] += mentions
-        return [{"period": day.isoformat(), "topic": topic, "calls": c, "mentions": m}
+        return [TopicCount(period=day.isoformat(), topic=topic, calls=c, mentions=m)
                 for (day, topic), (c, m) in sorted(table.items())]
 
     def respot(self, topics: Sequence[Topic], since: datetime | None = None) -> int:

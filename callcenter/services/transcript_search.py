@@ -64,6 +64,22 @@ def highlight(segment_text: str, words: list[str]) -> str:
 
 
 
+class Hit(TypedDict):
+    """Where a search's words were said: the call, who said them, and the second to start
+    the recording at."""
+
+    call: str
+    segment: int
+    speaker: str
+    offset_s: float
+    end_s: float
+    snippet: str  # the words marked, identity masked for unit roles
+    started_at: str
+    seat: str | None
+    tickets: list[int]
+    caller: str
+
+
 class Utterance(TypedDict):
     segment: int
     speaker: str  # citizen, seat, unit
@@ -90,7 +106,7 @@ class TranscriptSearch:
         self.clock = clock
 
     def search(self, query: str, viewer: Viewer, filters: Filters = Filters(),
-               limit: int = 20) -> list[dict[str, Any]]:
+               limit: int = 20) -> list[Hit]:
         try:
             return self._search(query, viewer, filters, limit)
         except (Forbidden, ValidationFailed) as exc:
@@ -98,7 +114,7 @@ class TranscriptSearch:
             raise
 
     def _search(self, query: str, viewer: Viewer, filters: Filters,
-                limit: int) -> list[dict[str, Any]]:
+                limit: int) -> list[Hit]:
         require(access.search(viewer, bool(filters.caller)))
         long = {name: "at most 64 characters" for name in TEXT_FILTERS
                 if len(getattr(filters, name) or "") > 64}
@@ -121,12 +137,12 @@ class TranscriptSearch:
             calls = {c.linkedid for _, c in rows}
             tickets = repo.tickets_of(calls, _unit_of(viewer))
             who = _identities(repo, calls)
-            hits = [{"call": c.linkedid, "segment": g.id, "speaker": g.speaker,
-                     "offset_s": g.start_s, "end_s": g.end_s,
-                     "snippet": highlight(_said(g.text, viewer, who.get(c.linkedid)), words),
-                     "started_at": c.started_at.isoformat(), "seat": c.seat,
-                     "tickets": tickets.get(c.linkedid, []),
-                     "caller": _caller(c.caller_number, viewer, who.get(c.linkedid))}
+            hits = [Hit(call=c.linkedid, segment=g.id, speaker=g.speaker, offset_s=g.start_s,
+                        end_s=g.end_s,
+                        snippet=highlight(_said(g.text, viewer, who.get(c.linkedid)), words),
+                        started_at=c.started_at.isoformat(), seat=c.seat,
+                        tickets=tickets.get(c.linkedid, []),
+                        caller=_caller(c.caller_number, viewer, who.get(c.linkedid)))
                     for g, c in rows]
             self._audit(repo, viewer, query, filters,
                         [[h["call"], h["segment"]] for h in hits])
