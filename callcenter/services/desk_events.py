@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from callcenter.domain.access import desk as access
 from callcenter.domain.privacy import Role, Viewer
@@ -32,7 +31,7 @@ RECENT = 50  # requests and callbacks looked at per look
 class Seen:
     """What the viewer was last shown."""
 
-    agents: list[dict[str, Any]] | None = None
+    agents: list[dict[str, object]] | None = None  # the seats as shown, less their seconds
     calls: dict[str, str] = field(default_factory=dict)           # seat -> call
     requests: dict[int, tuple[str, str]] = field(default_factory=dict)  # id -> state, detail
     callbacks: dict[int, tuple[str, str]] = field(default_factory=dict)

@@ -33,7 +33,7 @@ from callcenter.storage.figures_repo import parts
 
 if TYPE_CHECKING:
     from callcenter.storage.emerging_repo import EmergingRepo
-    from callcenter.storage.reports_repo import StoredReport
+    from callcenter.storage.reports_repo import ReportSummary, StoredReport
 
 log = logging.getLogger(__name__)
 SCHEMA = 1            # bumped when the content's shape changes
@@ -83,7 +83,7 @@ class Reports:
             raise ValidationFailed({exc.rule.split(".")[-1]: str(exc)}) from None
 
     def listing(self, viewer: Viewer, kind: str | None = None, limit: int = 100,
-                offset: int = 0) -> list[dict[str, Any]]:
+                offset: int = 0) -> list[ReportSummary]:
         require(access.read(viewer))
         if kind is not None and kind not in tuple(rp.ReportKind):
             raise ValidationFailed({"kind": "daily, weekly or monthly"})

@@ -6,12 +6,23 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from callcenter.storage.ticket_tables import ReportDeliveryRow, ReportRow
+
+
+class ReportSummary(TypedDict):
+    """A stored version of a report, as the list shows it."""
+
+    kind: str
+    period: str
+    version: int
+    produced_at: str
+    produced_by: str
+    sha256: str  # of the content: the same content is never stored twice
 
 
 @dataclass(frozen=True)
@@ -32,10 +43,10 @@ class StoredReport:
                 "produced_at": self.produced_at.astimezone(tz).isoformat(),
                 "sha256": self.sha256}
 
-    def summary(self) -> dict[str, Any]:
-        return {"kind": self.kind, "period": self.period, "version": self.version,
-                "produced_at": self.produced_at.isoformat(), "produced_by": self.produced_by,
-                "sha256": self.sha256}
+    def summary(self) -> ReportSummary:
+        return ReportSummary(kind=self.kind, period=self.period, version=self.version,
+                             produced_at=self.produced_at.isoformat(),
+                             produced_by=self.produced_by, sha256=self.sha256)
 
 
 def _stored(row: ReportRow, with_content: bool = True) -> StoredReport:
