@@ -94,18 +94,19 @@ def _provisioning(settings: Settings) -> Iterator[None]:
 
 def install(settings: Settings, log: bool = True) -> Path:
     """Provision the cached root; idempotent. Returns the root."""
-    if root_is_sound(base_root(settings)):
-        return _install(settings, log)  # nothing to build: no lock to wait for
-    with _provisioning(settings):
-        return _install(settings, log)
-
-
-def _install(settings: Settings, log: bool) -> Path:
     root = base_root(settings)
-    if root_is_sound(root):
-        if log:
-            print(f"sandbox: cached root is ready: {root} ({version_of(root)})")
-        return root
+    # The usual case, a sound root, is checked once and waits for no lock.
+    if not root_is_sound(root):
+        with _provisioning(settings):
+            if not root_is_sound(root):  # not built by another process while this one waited
+                _build(settings, root, log)
+                return root
+    if log:
+        print(f"sandbox: cached root is ready: {root} ({version_of(root)})")
+    return root
+
+
+def _build(settings: Settings, root: Path, log: bool) -> None:
     missing = [t for t in ("debootstrap", "chroot") if shutil.which(t) is None]
     if missing:
         raise SandboxError(f"missing host tools {missing}: run scripts/setup-host.sh as root")
@@ -136,7 +137,6 @@ def _install(settings: Settings, log: bool) -> Path:
     tmp.rename(root)
     if log:
         print(f"sandbox: installed {version} in {root}")
-    return root
 
 
 def version_of(root: Path) -> str:
