@@ -41,7 +41,8 @@ def query(name: str, schema: dict[str, Any], required: bool = False) -> dict[str
     return {"name": name, "in": "query", "required": required, "schema": schema}
 
 
-def body_object(required: list[str], **properties: dict[str, Any]) -> dict[str, Any]:
+def fields_schema(required: list[str], **properties: dict[str, Any]) -> dict[str, Any]:
+    """A JSON object body with these properties, `required` among them."""
     out: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         out["required"] = required

@@ -1,4 +1,4 @@
-"""What the services are given: units of work that expose the repositories, and the clock.
+"""What the services are given: units of work that expose the repositories.
 
 The services name no engine, session or SQL (an import contract holds it): every use case
 opens a unit of work, reads and writes through its repositories, and the unit commits when
@@ -8,9 +8,7 @@ The repositories are storage's classes; the services name them only for their ty
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
@@ -32,9 +30,6 @@ if TYPE_CHECKING:
     from callcenter.storage.topics_repo import TopicsRepo
     from callcenter.storage.transcripts_repo import TranscriptsRepo
     from callcenter.storage.units_repo import UnitsRepo
-
-Clock = Callable[[], datetime]
-
 
 class UnitOfWork(Protocol):
     def __enter__(self) -> UnitOfWork: ...
@@ -84,4 +79,4 @@ class UnitsOfWork(Protocol):
     def __call__(self, read_only: bool = False) -> UnitOfWork: ...
 
 
-__all__ = ["Clock", "UnitOfWork", "UnitsOfWork"]
+__all__ = ["UnitOfWork", "UnitsOfWork"]

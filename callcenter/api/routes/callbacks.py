@@ -15,9 +15,8 @@ from callcenter.api.http import (
     run,
 )
 from callcenter.api.route import Routes
-from callcenter.api.schema import ID, op, query
+from callcenter.api.schema import ID, fields_schema, op, query
 from callcenter.api.schema import LINKEDID as LINKEDID_PARAM
-from callcenter.api.schema import body_object as schema_object
 from callcenter.api.services import Api
 from callcenter.services.errors import NotFound, ValidationFailed
 
@@ -38,7 +37,7 @@ async def missed(api: Api, request: web.Request) -> web.Response:
 @routes.post("/desk/missed/{linkedid}/callback", op(
     "call a missed call back from a seat (its phone rings first, then the citizen's): "
     "asked twice, the same request (one ring); 202, followed at /desk/callbacks/{id}",
-    schema_object(["seat"], seat={"type": "string", "pattern": "^[0-9]{2,8}$"}),
+    fields_schema(["seat"], seat={"type": "string", "pattern": "^[0-9]{2,8}$"}),
     params=[LINKEDID_PARAM], ok="202"))
 async def call_back(api: Api, request: web.Request) -> web.Response:
     linkedid = request.match_info["linkedid"]
@@ -56,7 +55,7 @@ async def call_back(api: Api, request: web.Request) -> web.Response:
     "agent records the scores), or without one by keys (the line asks: solved, "
     "attitude, speed, result); asked twice, one call; 202, followed at "
     "/desk/callbacks/{id}",
-    schema_object([], seat={"type": "string", "pattern": "^([0-9]{2,8})?$"}),
+    fields_schema([], seat={"type": "string", "pattern": "^([0-9]{2,8})?$"}),
     params=[ID], ok="202"))
 async def satisfaction_callback(api: Api, request: web.Request) -> web.Response:
     data = await body(request)

@@ -6,8 +6,7 @@ from aiohttp import web
 
 from callcenter.api.http import answer, body_object, run
 from callcenter.api.route import Routes
-from callcenter.api.schema import body_object as schema_object
-from callcenter.api.schema import op
+from callcenter.api.schema import fields_schema, op
 from callcenter.api.services import Api
 from callcenter.services.errors import ValidationFailed
 
@@ -23,7 +22,7 @@ async def show(api: Api, request: web.Request) -> web.Response:
 
 @routes.post("/duty/force", op(
     "force day or night, or give the line back to the schedule (supervisors)",
-    schema_object(["mode"], mode={"type": "string", "enum": ["day", "night", "auto"]})))
+    fields_schema(["mode"], mode={"type": "string", "enum": ["day", "night", "auto"]})))
 async def force(api: Api, request: web.Request) -> web.Response:
     mode = (await body_object(request)).get("mode")
     if not isinstance(mode, str):

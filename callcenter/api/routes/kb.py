@@ -7,8 +7,7 @@ from aiohttp import web
 from callcenter.api import forms
 from callcenter.api.http import answer, body, body_object, path_int, query_int, run
 from callcenter.api.route import Routes
-from callcenter.api.schema import ID, op, query
-from callcenter.api.schema import body_object as schema_object
+from callcenter.api.schema import ID, fields_schema, op, query
 from callcenter.api.services import Api
 from callcenter.domain.kb import Article, RequestKind
 from callcenter.services.errors import ValidationFailed
@@ -52,7 +51,7 @@ async def rewrite_article(api: Api, request: web.Request) -> web.Response:
     return await _save(api, request, path_int(request, "id"))
 
 
-@routes.post("/kb/requests", op("file a not-found or correction request", schema_object(
+@routes.post("/kb/requests", op("file a not-found or correction request", fields_schema(
     ["kind", "text"], kind={"type": "string", "enum": ["not_found", "correction"]},
     text={"type": "string"}, unit={"type": "string"}, article_id={"type": "integer"}),
     ok="201"))
@@ -80,7 +79,7 @@ async def open_requests(api: Api, request: web.Request) -> web.Response:
 
 
 @routes.post("/kb/requests/{id}/resolve", op(
-    "settle a request", schema_object(["resolution"], resolution={"type": "string"}),
+    "settle a request", fields_schema(["resolution"], resolution={"type": "string"}),
     params=[ID]))
 async def resolve(api: Api, request: web.Request) -> web.Response:
     who = api.viewer(request)

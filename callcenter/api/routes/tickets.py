@@ -9,8 +9,7 @@ from aiohttp import web
 from callcenter.api import forms
 from callcenter.api.http import answer, body, body_object, linkedid_field, path_int, query_int, run
 from callcenter.api.route import Routes
-from callcenter.api.schema import ID, op, query
-from callcenter.api.schema import body_object as schema_object
+from callcenter.api.schema import ID, fields_schema, op, query
 from callcenter.api.services import Api
 from callcenter.domain.registration import Registration
 from callcenter.domain.tickets import Status
@@ -78,7 +77,7 @@ async def command(api: Api, request: web.Request) -> web.Response:
 
 @routes.post("/tickets/{id}/calls", op(
     "link a call to the ticket (a repeat call counts)",
-    schema_object(["linkedid"], linkedid={"type": "string"}), params=[ID]))
+    fields_schema(["linkedid"], linkedid={"type": "string"}), params=[ID]))
 async def add_call(api: Api, request: web.Request) -> web.Response:
     who = api.viewer(request)
     lid = linkedid_field((await body_object(request)).get("linkedid"))
@@ -87,7 +86,7 @@ async def add_call(api: Api, request: web.Request) -> web.Response:
 
 @routes.post("/tickets/{id}/merge", op(
     "merge this ticket into another (并单); both keep their histories",
-    schema_object(["into", "reason"], into={"type": "integer"}, reason={"type": "string"}),
+    fields_schema(["into", "reason"], into={"type": "integer"}, reason={"type": "string"}),
     params=[ID]))
 async def merge(api: Api, request: web.Request) -> web.Response:
     who = api.viewer(request)

@@ -21,11 +21,9 @@ def own_seat(viewer: Viewer, seat: str, agent_at_seat: str | None) -> Refusal:
 
 
 def call_command(viewer: Viewer, command: str) -> Refusal:
-    if viewer.role not in _DESK:
-        return "seats are the hotline's"
-    if command == "listen" and viewer.role is not Role.SUPERVISOR:
+    if command == "listen" and viewer.role is Role.AGENT:
         return "only a supervisor listens in"
-    return None
+    return seats(viewer)
 
 
 def listening_audit(viewer: Viewer) -> Refusal:
