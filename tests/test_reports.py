@@ -27,6 +27,7 @@ from callcenter.domain.emerging import Thresholds
 from callcenter.domain.policy import Urgency
 from callcenter.domain.privacy import Role, UnitRole, Viewer
 from callcenter.domain.replies import Callback, Kind
+from callcenter.domain.report_content import ReportContent, ReportDocument, UnitReport
 from callcenter.domain.tickets import (
     AcceptReply,
     AnswerDirectly,
@@ -187,6 +188,8 @@ def fig(value, numerator, denominator=None):
 def test_the_daily_report_gives_the_known_figures(world):
     reports, ids, _svc = world
     r = reports.view(OFFICE, "daily", "2026-10-13")
+    # The document has exactly the typed shape (mypy checks the producer against it).
+    assert set(r) == set(ReportDocument.__annotations__) | set(ReportContent.__annotations__)
     assert r["period"] == {"start": "2026-10-12T16:00:00+08:00",
                            "end": "2026-10-13T16:00:00+08:00"}
     f = r["figures"]
@@ -328,6 +331,7 @@ def test_a_missed_run_is_produced_at_start_up_once_and_late_data_makes_a_version
 def test_a_unit_reads_its_own_sections_only(world):
     reports, ids, _svc = world
     mine = reports.view(WATER, "daily", "2026-10-13")
+    assert set(mine) == set(UnitReport.__annotations__)
     assert set(mine["units"]) == {"u-water"} and mine["notable"] == []  # T4 is u-wuye's
     assert "figures" not in mine and "seats" not in mine and "clusters" not in mine
     text = str(mine)

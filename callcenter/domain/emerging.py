@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from callcenter.domain.report_content import ClusterJson, FlagJson
+
 RULE_NEW = "new"                      # none in the period before, min_count or more now
 RULE_PREVIOUS = "rising_vs_previous"  # factor x the period before
 RULE_WEEK = "rising_vs_week_before"   # factor x the same weekday a week before
@@ -41,7 +43,7 @@ class Flag:
     week_before: int | None
     rules: tuple[str, ...]
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self) -> FlagJson:
         return {"name": self.name, "count": self.count, "previous": self.previous,
                 "week_before": self.week_before, "rules": list(self.rules)}
 
@@ -75,7 +77,7 @@ class Cluster:
     first: datetime
     last: datetime
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self) -> ClusterJson:
         return {"category": self.category, "place": self.place, "count": len(self.tickets),
                 "tickets": list(self.tickets), "first": self.first.isoformat(),
                 "last": self.last.isoformat()}

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
+from callcenter.domain.report_content import PeriodJson
+
 CUT = time(16, 0)  # the daily summary's cut-off and every report's run time
 MONTHLY_LATEST_DAY = 5
 
@@ -43,7 +45,7 @@ class Period:
     start: datetime    # aware, local to the hotline
     end: datetime      # exclusive
 
-    def as_json(self) -> dict[str, str]:
+    def as_json(self) -> PeriodJson:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from callcenter.reports.labels import label
@@ -15,7 +16,7 @@ FORMATS = {"json": "application/json", "html": "text/html; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def render(content: dict[str, Any], fmt: str, lang: str = "zh") -> bytes:
+def render(content: Mapping[str, Any], fmt: str, lang: str = "zh") -> bytes:
     if fmt == "json":
         return json.dumps(content, ensure_ascii=False, indent=1, sort_keys=True).encode()
     if fmt == "html":
@@ -27,7 +28,7 @@ def render(content: dict[str, Any], fmt: str, lang: str = "zh") -> bytes:
     raise ValueError(f"report.format: {fmt!r} is not one of {', '.join(FORMATS)}")
 
 
-def pdf(content: dict[str, Any], lang: str) -> bytes:
+def pdf(content: Mapping[str, Any], lang: str) -> bytes:
     # Imported here: WeasyPrint loads Pango at import, which only the PDF needs.
     from weasyprint import HTML
 
@@ -43,7 +44,7 @@ def _figure_sheet(wb: Any, title: str, figures: dict[str, dict[str, Any]], lang:
         ws.append([key, label(key, lang), f["value"], f["numerator"], f["denominator"]])
 
 
-def xlsx(content: dict[str, Any], lang: str) -> bytes:
+def xlsx(content: Mapping[str, Any], lang: str) -> bytes:
     """One sheet per table, each figure with its key, numerator and denominator, so a reader
     can redo every rate (the totals equal the JSON's)."""
     from openpyxl import Workbook

@@ -4,6 +4,7 @@ is escaped here; nothing is fetched from elsewhere (no scripts, fonts or images)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 
@@ -119,7 +120,10 @@ def _cell(v: object) -> str:
         f"<td>{escape(str(v))}</td>"
 
 
-def render(content: dict[str, Any], lang: str = "zh") -> str:
+def render(content: Mapping[str, Any], lang: str = "zh") -> str:
+    """A stored report document (domain/report_content.py) or a unit's sections of it. Read
+    as a mapping: a document stored under an earlier schema keeps its shape, so a section it
+    lacks is skipped, not an error."""
     kind = content["kind"]
     title = f"{label(kind, lang)} {content['name']}"
     period = content["period"]

@@ -26,6 +26,16 @@ from callcenter.domain import report_periods as rp
 from callcenter.domain.access import reports as access
 from callcenter.domain.conflicts import AlreadyStored
 from callcenter.domain.privacy import Role, Viewer, mask_speech
+from callcenter.domain.report_content import (
+    ClusterJson,
+    FlagJson,
+    HourCalls,
+    Notable,
+    ReportContent,
+    ReportDocument,
+    ReportView,
+    UnitReport,
+)
 from callcenter.services.errors import NotFound, ValidationFailed, require
 from callcenter.services.ports import UnitOfWork, UnitsOfWork
 from callcenter.storage.call_hours_repo import HourFigures
@@ -56,7 +66,7 @@ class Produced:
     new: bool  # False: the same content was stored before
 
 
-def _digest(content: dict[str, Any]) -> tuple[str, str]:
+def _digest(content: ReportContent) -> tuple[str, str]:
     text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return text, hashlib.sha256(text.encode()).hexdigest()
 
@@ -91,7 +101,7 @@ class Reports:
             return [r.summary() for r in uow.reports.listing(kind, limit, offset)]
 
     def view(self, viewer: Viewer, kind: str, name: str, version: int | None = None,
-             unit: str | None = None) -> dict[str, Any]:
+             unit: str | None = None) -> ReportView:
         """A stored report (the latest version unless one is named), as the viewer may see
         it; with `unit`, that unit's sections only. A period that is over and was never
         produced is produced now."""
@@ -178,7 +188,7 @@ class Reports:
         return len(todo)
 
     # -- content --------------------------------------------------------------------------
-    def build(self, p: rp.Period) -> dict[str, Any]:
+    def build(self, p: rp.Period) -> ReportContent:
         before, week = rp.comparison(p, self.tz)
         start, end = p.start.astimezone(UTC), p.end.astimezone(UTC)
         window = self.th.cluster_window
@@ -219,14 +229,15 @@ class Reports:
         figures = fg.figures(tally)
         previous = fg.figures(prev)
 
-        def flags(counts: list[Counter[str] | None]) -> list[dict[str, object]]:
+        def flags(counts: list[Counter[str] | None]) -> list[FlagJson]:
             now, earlier, week_before = counts
             assert now is not None and earlier is not None
             return [f.as_json() for f in emerging.rising(now, earlier, week_before, self.th)]
 
         # A cluster belongs to the period its last ticket was registered in.
         found = [c for c in emerging.clusters(groups, self.th) if start <= c.last < end]
-        return {
+        people = fg.people_figures(tally)
+        content: ReportContent = {
             "schema": SCHEMA, "kind": p.kind.value, "name": p.name, "period": p.as_json(),
             "time_zone": str(self.tz),
             "compared_with": {"previous": before.name, "week_before": week.name if week
@@ -236,7 +247,8 @@ class Reports:
             "calls_per_hour": self._hours(p, tally),
             "tickets_by": {g: dict(sorted(tally.by.get(g, {}).items())) for g in fg.TICKET_GROUPS},
             "units": fg.unit_figures(tally),
-            **fg.people_figures(tally),
+            "seats": people["seats"],
+            "agents": people["agents"],
             "topics": [{"topic": t, "calls": n, "previous": (topics[1] or Counter())[t]}
                        for t, n in sorted((topics[0] or Counter()).items())],
             "places": [{"place": k, "tickets": n, "previous": (places[1] or Counter())[k]}
@@ -248,33 +260,34 @@ class Reports:
             "clusters": [self._cluster(c) for c in found],
             "notable": [self._notable(row) for row in notable],
         }
+        return content
 
     def _read(self, fn: Callable[[UnitOfWork], Any]) -> Any:
         with self.uow(read_only=True) as uow:
             return fn(uow)
 
-    def _hours(self, p: rp.Period, tally: fg.Tally) -> list[dict[str, Any]]:
+    def _hours(self, p: rp.Period, tally: fg.Tally) -> list[HourCalls]:
         hours = int((p.end - p.start).total_seconds() // 3600)
         start = p.start.astimezone(UTC)
-        return [{"start": (start + timedelta(hours=h)).astimezone(self.tz).isoformat(),
-                 "calls": tally.per_hour.get(h, 0)} for h in range(hours)]
+        return [HourCalls(start=(start + timedelta(hours=h)).astimezone(self.tz).isoformat(),
+                          calls=tally.per_hour.get(h, 0)) for h in range(hours)]
 
-    def _cluster(self, c: emerging.Cluster) -> dict[str, object]:
+    def _cluster(self, c: emerging.Cluster) -> ClusterJson:
         out = c.as_json()
         out["first"] = c.first.astimezone(self.tz).isoformat()
         out["last"] = c.last.astimezone(self.tz).isoformat()
         return out
 
     def _notable(self, row: tuple[int, str, str, str, str | None, str, bool, int, str]
-                 ) -> dict[str, object]:
+                 ) -> Notable:
         tid, category, status, urgency, unit, place, supervised, repeats, matter = row
         why = [w for w, yes in (("supervised", supervised),
                                 ("repeated", repeats >= self.th.repeats_from),
                                 ("urgent", urgency == "urgent"), ("parked", status == "parked"))
                if yes]
-        return {"ticket": tid, "link": f"/api/v1/tickets/{tid}", "category": category,
-                "status": status, "unit": unit, "place": place, "repeats": repeats,
-                "why": why, "matter": mask_speech(matter[:MATTER_EXCERPT])}
+        return Notable(ticket=tid, link=f"/api/v1/tickets/{tid}", category=category,
+                       status=status, unit=unit, place=place, repeats=repeats, why=why,
+                       matter=mask_speech(matter[:MATTER_EXCERPT]))
 
     def watch_clusters(self) -> int:
         """集中反映 as it happens: clusters among the last 24 hours' tickets go to the office
@@ -287,7 +300,7 @@ class Reports:
             found = [self._cluster(c) for c in emerging.clusters(groups, self.th)]
             return self._raise_clusters(uow, found)
 
-    def _raise_clusters(self, uow: UnitOfWork, clusters: list[dict[str, Any]]) -> int:
+    def _raise_clusters(self, uow: UnitOfWork, clusters: list[ClusterJson]) -> int:
         """集中反映 goes to the office as a notice, once per category, place and day."""
         sent = 0
         for c in clusters:
@@ -321,7 +334,7 @@ def _top(counts: Counter[str]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:SHOWN]
 
 
-def for_viewer(content: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+def for_viewer(content: ReportDocument, viewer: Viewer) -> ReportView:
     """What a viewer may read of a report: the office all of it, a unit its own sections."""
     if viewer.role is not Role.UNIT:
         return content
@@ -329,13 +342,13 @@ def for_viewer(content: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
     return for_unit(content, viewer.unit)
 
 
-def for_unit(content: dict[str, Any], unit: str) -> dict[str, Any]:
+def for_unit(content: ReportDocument, unit: str) -> UnitReport:
     """A unit's sections: its own figures and its own notable tickets — nothing of the
     hotline's calls, seats, agents, places or other units."""
-    return {
-        **{k: content[k] for k in ("schema", "kind", "name", "period", "time_zone",
-                                   "compared_with", "version", "produced_at", "sha256")},
-        "unit": unit,
-        "units": {k: v for k, v in content["units"].items() if k == unit},
-        "notable": [n for n in content["notable"] if n["unit"] == unit],
-    }
+    return UnitReport(
+        schema=content["schema"], kind=content["kind"], name=content["name"],
+        period=content["period"], time_zone=content["time_zone"],
+        compared_with=content["compared_with"], version=content["version"],
+        produced_at=content["produced_at"], sha256=content["sha256"], unit=unit,
+        units={k: v for k, v in content["units"].items() if k == unit},
+        notable=[n for n in content["notable"] if n["unit"] == unit])

@@ -11,6 +11,7 @@ from typing import Any, TypedDict
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from callcenter.domain.report_content import ReportContent, ReportDocument
 from callcenter.storage.ticket_tables import ReportDeliveryRow, ReportRow
 
 
@@ -34,14 +35,14 @@ class StoredReport:
     produced_at: datetime
     produced_by: str
     sha256: str
-    content: dict[str, Any] | None  # None in listings
+    content: ReportContent | None  # None in listings
 
-    def document(self, tz: tzinfo) -> dict[str, Any]:
+    def document(self, tz: tzinfo) -> ReportDocument:
         """The content as read and sent: with its version, production time and digest."""
         assert self.content is not None
-        return {**self.content, "version": self.version,
-                "produced_at": self.produced_at.astimezone(tz).isoformat(),
-                "sha256": self.sha256}
+        return ReportDocument(**self.content, version=self.version,
+                              produced_at=self.produced_at.astimezone(tz).isoformat(),
+                              sha256=self.sha256)
 
     def summary(self) -> ReportSummary:
         return ReportSummary(kind=self.kind, period=self.period, version=self.version,
