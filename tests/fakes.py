@@ -16,6 +16,7 @@ from typing import Any
 
 from callcenter.domain.agents import AgentState, AgentStatus
 from callcenter.domain.duty import Mode
+from callcenter.domain.units import Coverage, Unit
 
 
 class FakeAgents:
@@ -51,12 +52,39 @@ class FakeDuty:
         return self.forced
 
 
+class FakeUnits:
+    def __init__(self) -> None:
+        self.units: dict[str, Unit] = {}
+        self.covered: list[Coverage] = []
+
+    def replace(self, units: list[Unit], coverages: list[Coverage]) -> None:
+        self.units = {u.code: u for u in units}
+        self.covered = list(coverages)
+
+    def all(self) -> list[Unit]:
+        return [self.units[code] for code in sorted(self.units)]
+
+    def get(self, code: str) -> Unit | None:
+        return self.units.get(code)
+
+    def missing(self, codes: list[str]) -> list[str]:
+        return [c for c in codes if c not in self.units]
+
+    def parent_of(self, code: str) -> str | None:
+        unit = self.units.get(code)
+        return None if unit is None else unit.parent
+
+    def coverages(self) -> list[Coverage]:
+        return list(self.covered)
+
+
 class FakeStore:
     """What is committed: the repositories' state between units of work."""
 
     def __init__(self) -> None:
         self.agents = FakeAgents()
         self.duty = FakeDuty()
+        self.units = FakeUnits()
         self.units_opened = 0
 
 
@@ -70,12 +98,14 @@ class FakeUnitOfWork:
         # Work on copies; the store takes them back only on commit.
         self.agents = copy.deepcopy(self.store.agents)
         self.duty = copy.deepcopy(self.store.duty)
+        self.units = copy.deepcopy(self.store.units)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         if exc_type is None and not self.read_only:
             self.store.agents, self.store.duty = self.agents, self.duty
+            self.store.units = self.units
 
     @contextmanager
     def savepoint(self) -> Any:

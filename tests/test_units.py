@@ -1,21 +1,42 @@
-"""Units directory: loaded from config or CSV, and the address -> unit proposal."""
+"""Units directory: loaded from config or CSV, and the address -> unit proposal. The
+directory's rules run on the in-memory unit of work; one test holds it to the SQL store."""
 
 import pytest
+from fakes import FakeUnits, FakeUnitsOfWork
 
 from callcenter.config import PROJECT_ROOT
 from callcenter.domain.units import Coverage, DirectoryError, parse_area, propose
 from callcenter.services.units import CSV_COLUMNS, UnitsDirectory, read_csv, read_toml
 from callcenter.storage.engine import make_engine, migrate
-from callcenter.storage.uow import UnitsOfWork
+from callcenter.storage.uow import UnitOfWork
 
 SAMPLE = PROJECT_ROOT / "config" / "units.toml"
 
 
 @pytest.fixture
-def directory(store_url):
+def directory():
+    return UnitsDirectory(FakeUnitsOfWork())
+
+
+def test_the_fake_units_repository_answers_as_the_store_does(store_url):
     engine = make_engine(store_url)
     migrate(engine)
-    yield UnitsDirectory(UnitsOfWork(engine))
+    fake = FakeUnits()
+    toml = read_toml(SAMPLE)
+    for units, coverages in (toml, ([], []), toml, (toml[0][:1], toml[1][:1])):
+        with UnitOfWork(engine) as uow:
+            uow.units.replace(units, coverages)
+        fake.replace(units, coverages)
+        with UnitOfWork(engine, read_only=True) as uow:
+            real = uow.units
+            assert real.all() == fake.all()
+            # The store gives coverages in no promised order.
+            assert sorted(real.coverages(), key=repr) == sorted(fake.coverages(), key=repr)
+            codes = [u.code for u in toml[0]] + ["nobody"]
+            assert real.missing(codes) == fake.missing(codes)
+            for code in codes:
+                assert real.get(code) == fake.get(code)
+                assert real.parent_of(code) == fake.parent_of(code)
     engine.dispose()
 
 
