@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from callcenter.domain.privacy import HIDDEN, Viewer, identity_for, is_hotline, mask_number
+from callcenter.domain.replies import Callback, Reply
 from callcenter.domain.supervision import due_times, sla
-from callcenter.domain.tickets import AuditEntry, RulesContext
+from callcenter.domain.tickets import AuditEntry, ParkingForm, ReturnRequest, RulesContext
 
 if TYPE_CHECKING:
     from callcenter.storage.tickets_repo import StoredTicket
@@ -38,6 +39,54 @@ class PendingExtensionView(TypedDict):
     reason: str
     requested_by: str
     agreed_by: str | None
+
+
+class ProposalView(TypedDict):
+    lead_unit: str
+    co_units: list[str]
+    designated: bool
+    proposed_by: str
+
+
+class ReturnRequestView(TypedDict):
+    reason: str
+    event_time: str
+    place: str
+    people: str
+    suggested_unit: str
+    policy_basis: str
+    written_request: str
+
+
+class ParkingView(TypedDict):
+    summary: str
+    facts: str
+    policy: str
+    conclusion: str
+    evidence: str
+
+
+class ReplyView(TypedDict):
+    fact: str
+    demand: str
+    result: str
+    site_visit: str
+    public_points: str
+    completion_report: str
+    reason: str
+    evidence: str
+
+
+class CallbackRecordView(TypedDict):
+    reached: bool
+    first_contact_made: bool
+    solved: bool
+    explained: bool
+    attitude: int
+    speed: int
+    result: int
+    note: str
+    satisfied: bool
 
 
 class CallbackOutcomeView(TypedDict):
@@ -81,7 +130,7 @@ class TicketView(TypedDict):
     reporter: ReporterView
     registered_at: str | None
     dispatch_due: str | None
-    proposal: dict[str, Any] | None
+    proposal: ProposalView | None
     dispatched_at: str | None
     lead_unit: str | None
     co_units: list[str]
@@ -92,8 +141,8 @@ class TicketView(TypedDict):
     sla: str | None
     pending_extension: PendingExtensionView | None
     extensions: list[str]
-    return_request: dict[str, Any] | None
-    parking: dict[str, Any] | None
+    return_request: ReturnRequestView | None
+    parking: ParkingView | None
     parking_signers: list[str]
     supervised: bool
     supervision_reasons: list[str]
@@ -102,9 +151,9 @@ class TicketView(TypedDict):
     repeats: int
     head_signoff_required: bool
     head_signed_by: str | None
-    replies: list[dict[str, Any]]
+    replies: list[ReplyView]
     closed_at: str | None
-    callbacks: list[dict[str, Any]]
+    callbacks: list[CallbackRecordView]
     callback: CallbackOutcomeView
     answer: str | None
     kb_article: int | None
@@ -131,8 +180,9 @@ def ticket_view(st: StoredTicket, viewer: Viewer, now: datetime,
         "reporter": {"name": who.name, "gender": who.gender, "phone": who.phone,
                      "home_address": who.home_address},
         "registered_at": _iso(t.registered_at), "dispatch_due": _iso(t.dispatch_due),
-        "proposal": t.proposal.__dict__ | {"co_units": list(t.proposal.co_units)}
-        if t.proposal else None,
+        "proposal": None if t.proposal is None else ProposalView(
+            lead_unit=t.proposal.lead_unit, co_units=list(t.proposal.co_units),
+            designated=t.proposal.designated, proposed_by=t.proposal.proposed_by),
         "dispatched_at": _iso(t.dispatched_at),
         "lead_unit": t.lead_unit, "co_units": list(t.co_units), "designated": t.designated,
         "first_contact_at": _iso(t.first_contact_at),
@@ -147,15 +197,15 @@ def ticket_view(st: StoredTicket, viewer: Viewer, now: datetime,
             "span": str(pe.span), "reason": pe.reason, "requested_by": pe.requested_by,
             "agreed_by": pe.agreed_by},
         "extensions": [str(s) for s in t.extensions],
-        "return_request": t.return_request.__dict__ if t.return_request else None,
-        "parking": t.parking.__dict__ if t.parking else None,
+        "return_request": None if t.return_request is None else _return_request(t.return_request),
+        "parking": None if t.parking is None else _parking(t.parking),
         "parking_signers": list(t.parking_signers),
         "supervised": t.supervised, "supervision_reasons": list(t.supervision_reasons),
         "chases": t.chases, "revisits": t.revisits, "repeats": t.repeats,
         "head_signoff_required": t.head_signoff_required, "head_signed_by": t.head_signed_by,
-        "replies": [r.__dict__ for r in t.replies],
+        "replies": [_reply(r) for r in t.replies],
         "closed_at": _iso(t.closed_at),
-        "callbacks": [c.__dict__ | {"satisfied": c.satisfied} for c in t.callbacks],
+        "callbacks": [_callback(c) for c in t.callbacks],
         "callback": {"sampled": t.callback_sampled, "outcome": t.callback_outcome},
         "answer": t.answer, "kb_article": t.kb_article, "merged_into": t.merged_into,
         # Call ids lead to recordings, which hold the caller's voice and number: hotline only.
@@ -168,6 +218,30 @@ def ticket_view(st: StoredTicket, viewer: Viewer, now: datetime,
              "ended_at": _iso(p.ended_at), "talk_s": p.talk_s}
             for lid, p in st.parties if is_hotline(viewer) or p.unit == viewer.unit],
     }
+
+
+def _return_request(r: ReturnRequest) -> ReturnRequestView:
+    return ReturnRequestView(reason=r.reason, event_time=r.event_time, place=r.place,
+                             people=r.people, suggested_unit=r.suggested_unit,
+                             policy_basis=r.policy_basis, written_request=r.written_request)
+
+
+def _parking(p: ParkingForm) -> ParkingView:
+    return ParkingView(summary=p.summary, facts=p.facts, policy=p.policy,
+                       conclusion=p.conclusion, evidence=p.evidence)
+
+
+def _reply(r: Reply) -> ReplyView:
+    return ReplyView(fact=r.fact, demand=r.demand, result=r.result, site_visit=r.site_visit,
+                     public_points=r.public_points, completion_report=r.completion_report,
+                     reason=r.reason, evidence=r.evidence)
+
+
+def _callback(c: Callback) -> CallbackRecordView:
+    return CallbackRecordView(reached=c.reached, first_contact_made=c.first_contact_made,
+                              solved=c.solved, explained=c.explained, attitude=c.attitude,
+                              speed=c.speed, result=c.result, note=c.note,
+                              satisfied=c.satisfied)
 
 
 class ActorView(TypedDict):
