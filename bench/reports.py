@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, insert, text
 
 from callcenter.domain import report_periods as rp
+from callcenter.domain.report_content import ReportContent
 from callcenter.services.reports import Reports
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.tables import CallRow, PartyRow, RecordingRow, RingRow
@@ -179,7 +180,7 @@ def load(engine: Engine, days: int, per_day: int, n_tickets: int) -> float:
 
 
 def measure(reports: Reports, periods: tuple[rp.Period, ...], repeat: int, state: str
-            ) -> list[dict[str, object]]:
+            ) -> list[ReportContent]:
     out = []
     for period in periods:
         times = []
