@@ -64,6 +64,9 @@ if TYPE_CHECKING:
     from callcenter.api.services import Api
     from callcenter.api.tokens import Tokens
     from callcenter.controller import AmiPort, Controller
+    from callcenter.services.access_audit import AccessAudit
+    from callcenter.services.people import People
+    from callcenter.services.recordings import Recordings
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +214,22 @@ class Hotline:
     def search(self) -> TranscriptSearch:
         return TranscriptSearch(self.store, self.clock)
 
+    def access_audit(self) -> AccessAudit:
+        from callcenter.services.access_audit import AccessAudit
+
+        return AccessAudit(self.store, self.clock)
+
+    def recordings(self, audit: AccessAudit | None = None) -> Recordings:
+        from callcenter.services.recordings import Recordings
+
+        return Recordings(self.store, self.settings.recording_root,
+                          audit or self.access_audit())
+
+    def people(self) -> People:
+        from callcenter.services.people import People
+
+        return People(self.store, self.clock)
+
     def reports(self) -> Reports:
         s = self.settings
         return Reports(self.store, s.tz, self.clock,
@@ -239,7 +258,7 @@ class Hotline:
         from callcenter.api.services import Api
         from callcenter.api.tokens import TokenFile
 
-        desk, pop = self.desk(), self.screen_pop()
+        desk, pop, audit = self.desk(), self.screen_pop(), self.access_audit()
         return Api(tickets=self.tickets, units=self.units, kb=self.kb, sweeper=self.sweeper(),
                    tokens=TokenFile(self.settings.api_tokens_file) if tokens is None else tokens,
                    transcripts=self.search(), topics=self.topics(), calendar=self.calendar(),
@@ -248,6 +267,7 @@ class Hotline:
                    wallboard=Wallboard(self.store, desk, self.clock),
                    problems=self.transcription_problems(), duty=self.duty(),
                    callbacks=self.callbacks(), reports=self.reports(),
+                   recordings=self.recordings(audit), audit=audit,
                    report_language=self.settings.reports_language)
 
     def controller(self, ami: AmiPort | None = None, grace: float = GRACE.total_seconds(),

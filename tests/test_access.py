@@ -5,7 +5,17 @@ from collections.abc import Callable
 
 import pytest
 
-from callcenter.domain.access import callbacks, desk, duty, kb, office, reports, speech, tickets
+from callcenter.domain.access import (
+    callbacks,
+    desk,
+    duty,
+    kb,
+    office,
+    people,
+    reports,
+    speech,
+    tickets,
+)
 from callcenter.domain.privacy import Role, UnitRole, Viewer
 
 AGENT = Viewer(Role.AGENT, "zhang")
@@ -14,8 +24,10 @@ STAFF = Viewer(Role.UNIT, "li", "u-wuye")
 LEADER = Viewer(Role.UNIT, "zhou", "u-wuye", UnitRole.LEADER)
 HEAD = Viewer(Role.UNIT, "wang", "u-wuye", UnitRole.HEAD)
 PUBLIC = Viewer(Role.PUBLIC, "anyone")
+AUDITOR = Viewer(Role.AUDITOR, "shen")
+ADMIN = Viewer(Role.ADMIN, "root")
 PEOPLE = {"agent": AGENT, "office": OFFICE, "unit staff": STAFF, "unit leader": LEADER,
-          "unit head": HEAD, "public": PUBLIC}
+          "unit head": HEAD, "public": PUBLIC, "auditor": AUDITOR, "administrator": ADMIN}
 HOTLINE = {"agent", "office"}
 UNITS = {"unit staff", "unit leader", "unit head"}
 
@@ -53,6 +65,9 @@ CHECKS: list[tuple[str, Callable[[Viewer], str | None], set[str]]] = [
     ("callbacks due", tickets.callbacks_due, HOTLINE),
     ("the office's notices", tickets.office_notices, {"office"}),
     ("the ticket list", tickets.list_tickets, HOTLINE | UNITS),
+    ("managing people", people.manage, {"administrator"}),
+    ("the access audit", people.read_audit, {"auditor"}),
+    ("downloading a recording", people.download_recording, {"office"}),
 ]
 
 

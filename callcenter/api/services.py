@@ -11,6 +11,7 @@ from aiohttp import web
 
 from callcenter.api.tokens import Tokens, viewer_for
 from callcenter.domain.privacy import Viewer
+from callcenter.services.access_audit import AccessAudit
 from callcenter.services.agents import AgentDesk
 from callcenter.services.calendar import CalendarService
 from callcenter.services.callbacks import Callbacks
@@ -19,6 +20,7 @@ from callcenter.services.desk_events import DeskEvents
 from callcenter.services.duty import DutyDesk
 from callcenter.services.errors import NotFound
 from callcenter.services.kb import KnowledgeBase
+from callcenter.services.recordings import Recordings
 from callcenter.services.reports import Reports
 from callcenter.services.rules import current_generation
 from callcenter.services.screen_pop import ScreenPop
@@ -54,6 +56,8 @@ class Api:
     callbacks: Callbacks | None = None
     duty: DutyDesk | None = None
     reports: Reports | None = None
+    recordings: Recordings | None = None
+    audit: AccessAudit | None = None
     report_language: str = "zh"
     watch_every: float = 10.0  # seconds between looks at the calendar file
 
@@ -80,6 +84,16 @@ class Api:
         if self.reports is None:
             raise NotFound("reports are not served here")
         return self.reports
+
+    def recordings_service(self) -> Recordings:
+        if self.recordings is None:
+            raise NotFound("recordings are not served here")
+        return self.recordings
+
+    def audit_service(self) -> AccessAudit:
+        if self.audit is None:
+            raise NotFound("the access audit is not served here")
+        return self.audit
 
     def watch_calendar_once(self, seen: int) -> int:
         """Recompute provisional due times if the calendar changed since generation `seen`;

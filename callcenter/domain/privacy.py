@@ -20,6 +20,8 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     UNIT = "unit"
     PUBLIC = "public"
+    AUDITOR = "auditor"  # reads who saw, searched, played or downloaded what; nothing else
+    ADMIN = "admin"      # manages the console's people; reads no ticket, call or recording
 
 
 class UnitRole(StrEnum):

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from callcenter.storage.access_audit_repo import AccessAuditRepo
     from callcenter.storage.agents_repo import AgentsRepo
     from callcenter.storage.call_hours_repo import CallHoursRepo
     from callcenter.storage.callbacks_repo import CallbacksRepo
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from callcenter.storage.kb_repo import KbRepo
     from callcenter.storage.line_state_repo import LineStateRepo
     from callcenter.storage.notices import NoticesRepo
+    from callcenter.storage.people_repo import PeopleRepo
     from callcenter.storage.reports_repo import ReportsRepo
     from callcenter.storage.tickets_repo import TicketsRepo
     from callcenter.storage.topics_repo import TopicsRepo
@@ -37,6 +39,8 @@ class UnitOfWork(Protocol):
                  tb: TracebackType | None) -> None: ...
     def savepoint(self) -> AbstractContextManager[None]: ...
 
+    @property
+    def access_audit(self) -> AccessAuditRepo: ...
     @property
     def agents(self) -> AgentsRepo: ...
     @property
@@ -61,6 +65,8 @@ class UnitOfWork(Protocol):
     def line_state(self) -> LineStateRepo: ...
     @property
     def notices(self) -> NoticesRepo: ...
+    @property
+    def people(self) -> PeopleRepo: ...
     @property
     def reports(self) -> ReportsRepo: ...
     @property

@@ -130,7 +130,7 @@ class TranscriptSearch:
         limit = max(1, min(limit, 100))
         with self.uow() as uow:
             repo = uow.transcripts
-            best = _best(repo.newest_matching(words, _scope(filters, viewer), WINDOW),
+            best = _best(repo.newest_matching(words, scope_of(viewer, filters), WINDOW),
                          words)[:limit]
             found = repo.with_calls(best)
             rows = [found[i] for i in best]
@@ -161,7 +161,7 @@ class TranscriptSearch:
         require(access.recordings(viewer))
         with self.uow() as uow:
             repo = uow.transcripts
-            call = repo.call(linkedid, _scope(Filters(), viewer))
+            call = repo.call(linkedid, scope_of(viewer))
             if call is None:  # also when it is not the viewer's to read
                 raise NotFound(f"no call {linkedid}")
             segs = repo.segments_of(call.id)
@@ -228,7 +228,8 @@ def _unit_of(viewer: Viewer) -> str | None:
     return (viewer.unit or "") if viewer.role is Role.UNIT else None
 
 
-def _scope(f: Filters, viewer: Viewer) -> Scope:
+def scope_of(viewer: Viewer, f: Filters = Filters()) -> Scope:
+    """The calls a viewer may reach, narrowed by the filters: a unit only its tickets'."""
     units = [f.unit] if f.unit else []
     if viewer.role is Role.UNIT:
         units.append(viewer.unit or "")  # a unit sees only its own calls, whatever it asks

@@ -23,6 +23,7 @@ from callcenter.domain.conflicts import AlreadyStored
 from callcenter.storage.engine import READ_ONLY
 
 if TYPE_CHECKING:
+    from callcenter.storage.access_audit_repo import AccessAuditRepo
     from callcenter.storage.agents_repo import AgentsRepo
     from callcenter.storage.call_hours_repo import CallHoursRepo
     from callcenter.storage.callbacks_repo import CallbacksRepo
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from callcenter.storage.kb_repo import KbRepo
     from callcenter.storage.line_state_repo import LineStateRepo
     from callcenter.storage.notices import NoticesRepo
+    from callcenter.storage.people_repo import PeopleRepo
     from callcenter.storage.reports_repo import ReportsRepo
     from callcenter.storage.tickets_repo import TicketsRepo
     from callcenter.storage.topics_repo import TopicsRepo
@@ -83,6 +85,12 @@ class UnitOfWork:
 
     # The repositories, made on first use over this unit's session, and imported then: a
     # process that never searches text never loads the word segmenter (storage/word_index).
+    @functools.cached_property
+    def access_audit(self) -> AccessAuditRepo:
+        from callcenter.storage.access_audit_repo import AccessAuditRepo
+
+        return AccessAuditRepo(self.session)
+
     @functools.cached_property
     def agents(self) -> AgentsRepo:
         from callcenter.storage.agents_repo import AgentsRepo
@@ -154,6 +162,12 @@ class UnitOfWork:
         from callcenter.storage.notices import NoticesRepo
 
         return NoticesRepo(self.session)
+
+    @functools.cached_property
+    def people(self) -> PeopleRepo:
+        from callcenter.storage.people_repo import PeopleRepo
+
+        return PeopleRepo(self.session)
 
     @functools.cached_property
     def reports(self) -> ReportsRepo:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from callcenter.api.route import Route
 from callcenter.api.routes import (
+    audit,
     callbacks,
     desk,
     duty,
@@ -19,7 +20,7 @@ from callcenter.api.routes import (
 
 FEATURES: tuple[list[Route], ...] = (
     tickets.routes, units.routes, kb.routes, office.routes, desk.routes, callbacks.routes,
-    duty.routes, events.routes, reports.routes, speech.routes)
+    duty.routes, events.routes, reports.routes, speech.routes, audit.routes)
 
 
 def every_route() -> list[Route]:

@@ -3,6 +3,8 @@ recordings that could not be transcribed."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from callcenter.api.http import answer, query_int, query_times, run
@@ -11,6 +13,7 @@ from callcenter.api.schema import LINKEDID, op, query
 from callcenter.api.services import Api
 from callcenter.domain.access import speech as access
 from callcenter.services.errors import require
+from callcenter.services.recordings import LEGS
 from callcenter.services.topics import PERIODS
 from callcenter.services.transcript_search import TEXT_FILTERS, WINDOW, Filters
 
@@ -75,3 +78,31 @@ async def call_transcript(api: Api, request: web.Request) -> web.Response:
 async def call_topics(api: Api, request: web.Request) -> web.Response:
     return answer({"items": await run(api.topics.of_call, request.match_info["linkedid"],
                                       api.viewer(request))})
+
+
+_AUDIO = {"content": {"audio/wav": {"schema": {"type": "string", "format": "binary"}}}}
+
+
+def _audio(operation: dict[str, Any]) -> dict[str, Any]:
+    operation["responses"]["200"] = {"description": "the recording", **_AUDIO}
+    operation["responses"]["206"] = {"description": "the range asked for", **_AUDIO}
+    operation["responses"]["416"] = {"description": "a range outside the file"}
+    return operation
+
+
+@routes.get("/calls/{linkedid}/recording", _audio(op(
+    "a call's recording (mix, the citizen's or the agent's side), with HTTP range requests; "
+    "every request is written to the access audit before the first byte; download=1 asks "
+    "for a copy to keep (the office only); a unit hears only calls of its tickets",
+    params=[LINKEDID, query("leg", {"type": "string", "enum": list(LEGS)}),
+            query("download", {"type": "string", "enum": ["0", "1"]})])))
+async def call_recording(api: Api, request: web.Request) -> web.StreamResponse:
+    who = api.viewer(request)
+    leg = request.query.get("leg", "mix")
+    download = request.query.get("download", "0") == "1"
+    found = await run(api.recordings_service().open, who, request.match_info["linkedid"], leg,
+                      download, request.headers.get("Range", ""))
+    disposition = "attachment" if download else "inline"
+    return web.FileResponse(found.path, headers={
+        "Content-Type": "audio/wav",
+        "Content-Disposition": f'{disposition}; filename="{found.name}"'})

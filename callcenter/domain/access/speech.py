@@ -6,12 +6,16 @@ from callcenter.domain.privacy import Role, Viewer, is_hotline
 
 
 def recordings(viewer: Viewer) -> str | None:
-    return "recordings are not public" if viewer.role is Role.PUBLIC else None
+    """The hotline hears every call, a unit those of its tickets (the store's scope says
+    which); nobody else."""
+    if is_hotline(viewer) or viewer.role is Role.UNIT:
+        return None
+    return "recordings are the hotline's and the units'"
 
 
 def search(viewer: Viewer, by_caller: bool) -> str | None:
-    if viewer.role is Role.PUBLIC:
-        return "recordings are not public"
+    if (refusal := recordings(viewer)) is not None:
+        return refusal
     if by_caller and not is_hotline(viewer):
         return "only the hotline searches by caller number"
     return None

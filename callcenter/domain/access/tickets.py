@@ -30,5 +30,6 @@ def office_notices(viewer: Viewer) -> str | None:
 
 
 def list_tickets(viewer: Viewer) -> str | None:
-    return "the public reads published outcomes, not the ticket list" \
-        if viewer.role is Role.PUBLIC else None
+    if is_hotline(viewer) or viewer.role is Role.UNIT:
+        return None
+    return "the ticket list is the hotline's and the units'"
