@@ -63,9 +63,11 @@ from callcenter.telephony.line_config import LineConfig, SeatLine
 if TYPE_CHECKING:
     from callcenter.api.services import Api
     from callcenter.api.tokens import Tokens
+    from callcenter.console.app import Console
     from callcenter.controller import AmiPort, Controller
     from callcenter.services.access_audit import AccessAudit
     from callcenter.services.people import People
+    from callcenter.services.public import PublicDesk
     from callcenter.services.recordings import Recordings
 
 log = logging.getLogger(__name__)
@@ -229,6 +231,18 @@ class Hotline:
         from callcenter.services.people import People
 
         return People(self.store, self.clock)
+
+    def public_desk(self) -> PublicDesk:
+        from callcenter.services.public import PublicDesk
+
+        return PublicDesk(self.store, self.settings.tz, self.clock)
+
+    def console(self, tokens: Tokens | Mapping[str, Viewer] | None = None) -> Console:
+        """The console over the API's services (one process serves both)."""
+        from callcenter.console.app import Console
+
+        return Console(api=self.api(tokens), people=self.people(), public=self.public_desk(),
+                       tz=self.settings.tz)
 
     def reports(self) -> Reports:
         s = self.settings

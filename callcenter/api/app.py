@@ -13,9 +13,10 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from callcenter.api.http import answer, errors, private_headers
 from callcenter.api.openapi import DOCUMENT_PATH, document
@@ -38,8 +39,9 @@ async def _watch_calendar(api: Api) -> None:
             log.error("calendar watch failed: %s", type(exc).__name__)
 
 
-def make_app(api: Api) -> web.Application:
-    app = web.Application(middlewares=[errors], client_max_size=256 * 1024)
+def make_app(api: Api, middlewares: Sequence[Middleware] = ()) -> web.Application:
+    """The API; `middlewares` run inside the error mapping (the console's guard)."""
+    app = web.Application(middlewares=[errors, *middlewares], client_max_size=256 * 1024)
     app.on_response_prepare.append(private_headers)
 
     async def calendar_watcher(app: web.Application) -> AsyncIterator[None]:

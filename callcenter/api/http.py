@@ -18,10 +18,14 @@ from aiohttp import web
 
 from callcenter.domain.agents import AgentError
 from callcenter.domain.conflicts import AlreadyStored
+from callcenter.domain.privacy import Viewer
 from callcenter.domain.tickets import ConcurrentUpdate, TicketError
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 
 LINKEDID = re.compile(r"\d{1,20}\.\d{1,10}")
+# The person of a signed-in console browser, set by the console's guard (console/guard.py);
+# the API serves them as it serves a bearer token's person.
+SESSION_VIEWER = web.RequestKey("session_viewer", Viewer)
 T = TypeVar("T")
 Next = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from callcenter.api.http import SESSION_VIEWER
 from callcenter.api.tokens import Tokens, viewer_for
 from callcenter.domain.privacy import Viewer
 from callcenter.services.access_audit import AccessAudit
@@ -62,8 +63,11 @@ class Api:
     watch_every: float = 10.0  # seconds between looks at the calendar file
 
     def viewer(self, request: web.Request) -> Viewer:
-        """The person the request's bearer token names; 401 without one."""
+        """The person the request's bearer token names, or the signed-in console's person;
+        401 without either."""
         v = viewer_for(self.tokens, request.headers.get("Authorization"))
+        if v is None and "Authorization" not in request.headers:
+            v = request.get(SESSION_VIEWER)
         if v is None:
             raise web.HTTPUnauthorized(
                 text=json.dumps({"error": "a valid bearer token is required"}),

@@ -34,7 +34,7 @@ def add_parsers(sub: Any) -> dict[str, Verb]:
     sim.add_argument("--hold", type=float, default=25.0,
                      help="seconds each citizen stays on, prompts (about 7 s) included")
     sim.add_argument("--key", help="menu key the citizens press (menu must be enabled)")
-    sub.add_parser("api", help="serve the JSON API")
+    sub.add_parser("api", help="serve the console and the JSON API")
     tk = sub.add_parser("api-token", help="API tokens: add (printed once) or revoke")
     tks = tk.add_subparsers(dest="action", required=True)
     add = tks.add_parser("add")
@@ -167,11 +167,12 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
 def _api(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
-    from callcenter.api.app import make_app
+    from callcenter.console.app import make_console_app
 
     with hotline_of(settings) as hotline:
-        app = make_app(hotline.api())
-        print(f"API on http://{settings.api_host}:{settings.api_port}/api/v1/openapi.json")
+        app = make_console_app(hotline.console())
+        base = f"http://{settings.api_host}:{settings.api_port}"
+        print(f"console on {base}/ ; API on {base}/api/v1/openapi.json", flush=True)
         web.run_app(app, host=settings.api_host, port=settings.api_port, print=None)
     return 0
 

@@ -59,5 +59,14 @@ def belongs_to(caller: str, numbers: Iterable[str]) -> bool:
     return len(mine) >= 5 and any(comparable(n) == mine for n in numbers if n)
 
 
+def last_four_match(last_four: str, numbers: Iterable[str]) -> bool:
+    """The public page's check (no calling number there): the last four digits of a number
+    the ticket is known by. Exactly four digits, or nothing matches."""
+    if not re.fullmatch(r"[0-9]{4}", last_four):
+        return False
+    return any(len(c) >= 5 and c.endswith(last_four)
+               for c in (comparable(n) for n in numbers if n))
+
+
 def answer(status: Status, due: date | None) -> StatusAnswer:
     return StatusAnswer(SPOKEN[status], due if status in WITH_UNIT else None)

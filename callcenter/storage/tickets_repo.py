@@ -260,6 +260,14 @@ class TicketsRepo:
             q = q.where(TicketRow.status == status.value)
         return [_stored(row, (), ()) for row in self.s.scalars(q)]
 
+    def finished(self, statuses: Sequence[Status], limit: int, offset: int = 0
+                 ) -> list[StoredTicket]:
+        """Tickets in these statuses, the most recently closed first (without trails)."""
+        q = (select(TicketRow).where(TicketRow.status.in_([s.value for s in statuses]))
+             .order_by(TicketRow.closed_at.desc(), TicketRow.id.desc())
+             .limit(limit).offset(offset))
+        return [_stored(row, (), ()) for row in self.s.scalars(q)]
+
     def count_provisional(self) -> int:
         return int(self.s.scalar(select(func.count()).select_from(TicketRow).where(
             TicketRow.provisional.is_(True))) or 0)

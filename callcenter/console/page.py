@@ -1,0 +1,117 @@
+"""How a console page is declared and drawn: the registry of pages, the signed-in check, and
+the context every template gets (the person, their language, the CSRF token, the menu)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from callcenter.console.guard import LANG_COOKIE, PRE_COOKIE, pre_token, session_of, set_cookie
+from callcenter.console.i18n import LANGUAGES, t
+from callcenter.domain.privacy import Role
+from callcenter.services.people import ConsoleSession
+
+if TYPE_CHECKING:
+    from callcenter.console.app import Console
+
+TZ = web.AppKey("tz", tzinfo)  # the hotline's time zone, for the times on every page
+PageHandler = Callable[["Console", web.Request], Awaitable[web.StreamResponse]]
+
+# The menu: (path, word, roles that see it).
+MENU: tuple[tuple[str, str, frozenset[Role]], ...] = (
+    ("/desk", "desk", frozenset({Role.AGENT, Role.SUPERVISOR})),
+    ("/wallboard", "wallboard", frozenset({Role.AGENT, Role.SUPERVISOR})),
+    ("/recordings", "recordings", frozenset({Role.AGENT, Role.SUPERVISOR, Role.UNIT})),
+    ("/unit", "unit_portal", frozenset({Role.UNIT})),
+    ("/reports", "reports", frozenset({Role.SUPERVISOR, Role.UNIT})),
+    ("/audit", "audit", frozenset({Role.AUDITOR})),
+    ("/people", "people", frozenset({Role.ADMIN})),
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    method: str
+    path: str
+    handler: PageHandler
+
+
+class Pages:
+    def __init__(self) -> None:
+        self.pages: list[Page] = []
+
+    def get(self, path: str) -> Callable[[PageHandler], PageHandler]:
+        return self._add("GET", path)
+
+    def post(self, path: str) -> Callable[[PageHandler], PageHandler]:
+        return self._add("POST", path)
+
+    def _add(self, method: str, path: str) -> Callable[[PageHandler], PageHandler]:
+        def register(handler: PageHandler) -> PageHandler:
+            self.pages.append(Page(method, path, handler))
+            return handler
+        return register
+
+    def __iter__(self) -> Any:
+        return iter(self.pages)
+
+
+def see_other(to: str) -> web.Response:
+    """A redirect to a path of ours, as a response (cookies can ride on it)."""
+    return web.Response(status=303, headers={"Location": to})
+
+
+def language(request: web.Request) -> str:
+    session = session_of(request)
+    if session is not None:
+        return session.person.language
+    chosen = request.cookies.get(LANG_COOKIE, "")
+    return chosen if chosen in LANGUAGES else "zh"
+
+
+def signed_in(request: web.Request) -> ConsoleSession:
+    """The signed-in person, or off to the sign-in page (and back here after)."""
+    session = session_of(request)
+    if session is None:
+        raise web.HTTPSeeOther("/signin?next=" + quote(request.path_qs, safe=""))
+    return session
+
+
+def menu(session: ConsoleSession | None) -> list[tuple[str, str]]:
+    if session is None:
+        return []
+    return [(path, word) for path, word, roles in MENU if session.person.role in roles]
+
+
+def home_of(role: Role) -> str:
+    return next((path for path, _, roles in MENU if role in roles), "/")
+
+
+def render(request: web.Request, template: str, status: int = 200,
+           **context: Any) -> web.Response:
+    tz = request.app[TZ]
+    session = session_of(request)
+    lang = language(request)
+    pre = pre_token(request)
+
+    def local(at: str | datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+        """A stored time in the hotline's time zone."""
+        if not at:
+            return ""
+        when = datetime.fromisoformat(at) if isinstance(at, str) else at
+        return when.astimezone(tz).strftime(fmt)
+
+    response = aiohttp_jinja2.render_template(template, request, {
+        "lang": lang, "t": lambda key: t(key, lang), "session": session,
+        "person": session.person if session else None,
+        "csrf": session.csrf if session else pre, "menu": menu(session), "local": local,
+        "path": request.path, **context}, status=status)
+    if session is None and request.cookies.get(PRE_COOKIE) != pre:
+        set_cookie(request, response, PRE_COOKIE, pre)
+    return response

@@ -1,0 +1,12 @@
+"""The console's pages, one module per person's work."""
+
+from __future__ import annotations
+
+from callcenter.console.page import Page
+from callcenter.console.pages import audit, public, signin
+
+FEATURES = (signin.pages, public.pages, audit.pages)
+
+
+def every_page() -> list[Page]:
+    return [page for feature in FEATURES for page in feature]
