@@ -1,0 +1,59 @@
+"""A real browser for the console's tests: Playwright (from PyPI) driving Debian's Chromium,
+headless, with a fresh profile per test. Screenshots go to test-output/screenshots/ (or
+$CALLCENTER_TEST_OUTPUT/screenshots) for a person to look at after the run."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from callcenter.config import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+OUTPUT = Path(os.environ.get("CALLCENTER_TEST_OUTPUT", PROJECT_ROOT / "test-output"))
+SHOTS = OUTPUT / "screenshots"
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[BrowserContext]:
+    """One browser with its own fresh profile (user-data dir), closed after."""
+    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+        async with async_playwright() as p:
+            context = await p.chromium.launch_persistent_context(
+                profile, executable_path=CHROMIUM, headless=True, args=ARGS,
+                locale="zh-CN", timezone_id="Asia/Shanghai",
+                viewport={"width": 1280, "height": 860})
+            try:
+                yield context
+            finally:
+                await context.close()
+
+
+async def new_page(context: BrowserContext | Browser) -> Page:
+    page = await context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: dialogs.append(d.message))
+    page.dialogs = dialogs  # type: ignore[attr-defined]  # a script that ran would show here
+    return page
+
+
+async def shot(page: Page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+async def sign_in(page: Page, base: str, account: str, password: str) -> None:
+    await page.goto(base + "/signin")
+    await page.fill("input[name=account]", account)
+    await page.fill("input[name=password]", password)
+    await page.click("button[type=submit]")
+    await page.wait_for_load_state("domcontentloaded")

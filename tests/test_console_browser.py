@@ -1,0 +1,71 @@
+"""The console in a real browser (Debian's Chromium through Playwright): signing in, what a
+page refuses to run, the public page and the audit view. Screenshots under test-output/."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp.test_utils import TestServer
+from browser_support import chromium, new_page, shot, sign_in
+from console_support import PASSWORD, console_of
+from tickets_support import AGENT, FORM
+
+from callcenter.console.app import make_console_app
+from callcenter.domain.tickets import Dispatch
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+async def site(service):
+    server = TestServer(make_console_app(console_of(service)), host="127.0.0.1")
+    await server.start_server()
+    yield f"http://127.0.0.1:{server.port}", service
+    await server.close()
+
+
+@pytest.fixture
+async def browser():
+    async with chromium() as context:
+        yield context
+
+
+async def test_the_public_page_tells_the_citizen_and_refuses_the_rest_alike(site, browser):
+    base, service = site
+    tid = service.register(FORM, AGENT)
+    service.command(tid, Dispatch("u-wuye"), AGENT)
+    page = await new_page(browser)
+    await page.goto(base + "/public")
+    await page.fill("input[name=ticket]", str(tid))
+    await page.fill("input[name=last_four]", FORM.reporter_phone[-4:])
+    await page.click("button[type=submit]")
+    assert await page.inner_text("#status .status") == "办理中"
+    await shot(page, "public-page")
+    answers = []
+    for ticket, digits in ((str(tid), "0000"), ("99999", FORM.reporter_phone[-4:])):
+        await page.fill("input[name=ticket]", ticket)
+        await page.fill("input[name=last_four]", digits)
+        await page.click("button[type=submit]")
+        answers.append(await page.inner_text("[role=alert]"))
+    assert answers[0] == answers[1] == "没有找到与该号码相符的工单。"
+    for tries in range(4, 12):  # three so far from this address
+        await page.fill("input[name=ticket]", str(tid))
+        await page.fill("input[name=last_four]", "1111")
+        await page.click("button[type=submit]")
+        throttled = await page.inner_text("[role=alert]") == "查询过于频繁，请一分钟后再试。"
+        assert throttled is (tries == 11), tries
+
+
+async def test_sign_in_switch_language_and_sign_out(site, browser):
+    base, _service = site
+    page = await new_page(browser)
+    await sign_in(page, base, "shen", "wrong password!!")
+    assert await page.inner_text("[role=alert]") == "wrong account or password"
+    await sign_in(page, base, "shen", PASSWORD)
+    assert page.url == base + "/audit"
+    await page.click("button[name=language]")
+    assert await page.inner_text("h1") == "Access audit"
+    await shot(page, "audit-view")
+    await page.click("text=Sign out")
+    assert page.url == base + "/signin"
+    await page.goto(base + "/audit")
+    assert page.url.startswith(base + "/signin?next=")
