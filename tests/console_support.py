@@ -4,7 +4,10 @@ desk, the API's services; and a signed-in aiohttp client."""
 from __future__ import annotations
 
 import re
+import wave
 from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -54,3 +57,35 @@ async def sign_in(client: TestClient[Any, Any], account: str) -> str:
                           allow_redirects=False)
     assert r.status == 303, await r.text()
     return csrf_of(await (await client.get("/password")).text())
+
+
+def recorded_call(engine: Any, root: Path, linkedid: str, said: list[tuple[str, float, str]],
+                  started_at: datetime, seat: str = "8001", seconds: float = 30.0) -> None:
+    """A call with its mix, citizen and agent recordings on disk (silence, `seconds` long)
+    and its transcript: (speaker citizen|agent, start second, text) — what the transcriber
+    would have stored."""
+    from speech_support import add_call
+    from sqlalchemy import select
+
+    from callcenter.search.cjk import segment
+    from callcenter.services.transcription_queue import Segment, TranscriptionQueue
+    from callcenter.storage.tables import CallRow
+    from callcenter.storage.uow import UnitOfWork, UnitsOfWork
+
+    with UnitOfWork(engine) as uow:
+        add_call(uow.session, linkedid, started_at, seat, kinds=("mix", "citizen", "seat"))
+    for kind in ("mix", "citizen", "seat"):
+        with wave.open(str(root / f"{linkedid}{kind}.wav"), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(8000)
+            w.writeframes(b"\0\0" * int(seconds * 8000))
+    queue = TranscriptionQueue(UnitsOfWork(engine), "test")
+    queue.enqueue_pending()
+    with UnitOfWork(engine, read_only=True) as uow:
+        call_id = uow.session.scalar(select(CallRow.id).where(CallRow.linkedid == linkedid))
+    while (job := queue.claim()) is not None:
+        speaker = "citizen" if job.kind == "citizen" else "agent"
+        lines = [Segment(who, start, start + 3.0, text, segment(text), 0.9)
+                 for who, start, text in said if who == speaker and job.call_id == call_id]
+        assert queue.finish(job, lines, seconds)

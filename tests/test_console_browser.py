@@ -3,14 +3,21 @@ page refuses to run, the public page and the audit view. Screenshots under test-
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from aiohttp.test_utils import TestServer
 from browser_support import chromium, new_page, shot, sign_in
-from console_support import PASSWORD, console_of
+from console_support import PASSWORD, console_of, recorded_call
 from tickets_support import AGENT, FORM
 
 from callcenter.console.app import make_console_app
 from callcenter.domain.tickets import Dispatch
+from callcenter.services.access_audit import AccessAudit
+from callcenter.services.recordings import Recordings
+from callcenter.storage.uow import UnitsOfWork
+
+T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.browser
 
@@ -69,3 +76,46 @@ async def test_sign_in_switch_language_and_sign_out(site, browser):
     assert page.url == base + "/signin"
     await page.goto(base + "/audit")
     assert page.url.startswith(base + "/signin?next=")
+
+
+async def test_a_search_hit_plays_from_its_second_and_the_play_is_audited(service, browser,
+                                                                         tmp_path):
+    engine = service.uow.engine
+    said = [("citizen", 2.0, "您好我要反映问题"), ("agent", 6.0, "请讲"),
+            ("citizen", 12.5, "楼上漏水厨房天花板都湿了"), ("agent", 17.0, "好的我帮您登记")]
+    recorded_call(engine, tmp_path, "1700000000.7", said, T0)
+    audit = AccessAudit(UnitsOfWork(engine), service.clock)
+    console = console_of(service, audit=audit,
+                         recordings=Recordings(UnitsOfWork(engine), tmp_path, audit))
+    server = TestServer(make_console_app(console), host="127.0.0.1")
+    await server.start_server()
+    base = f"http://127.0.0.1:{server.port}"
+    try:
+        page = await new_page(browser)
+        await sign_in(page, base, "office-1", PASSWORD)
+        await page.goto(base + "/recordings")
+        await page.fill("input[name=q]", "漏水")
+        await page.press("input[name=q]", "Enter")
+        await page.wait_for_selector("#hits mark")
+        assert await page.inner_text("#hits mark") == "漏水"
+        await shot(page, "recordings-search")
+        await page.click("#hits a.play")
+        await page.wait_for_function(
+            "() => { const a = document.getElementById('audio');"
+            " return a && a.readyState >= 1 && Math.abs(a.currentTime - 12.5) < 1; }")
+        await page.wait_for_selector("#transcript .line.now")
+        assert "漏水" in await page.inner_text("#transcript .line.now")
+        await shot(page, "recordings-player")
+        # A click on another line moves the player there.
+        await page.click("#transcript .line[data-start='17.0']")
+        await page.wait_for_function(
+            "() => Math.abs(document.getElementById('audio').currentTime - 17) < 1.5")
+        await page.click("text=退出")
+        await sign_in(page, base, "shen", PASSWORD)
+        await page.select_option("select[name=action]", "played")
+        await page.click("form.filters button")
+        rows = await page.inner_text("#audit tbody")
+        assert "office-1" in rows and "call:1700000000.7/mix" in rows
+        await shot(page, "audit-after-play")
+    finally:
+        await server.close()

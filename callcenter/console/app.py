@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from markupsafe import Markup, escape
 
 from callcenter.api.app import make_app
 from callcenter.api.route import PREFIX
@@ -23,6 +24,7 @@ from callcenter.console.pages import every_page
 from callcenter.services.errors import Forbidden, NotFound
 from callcenter.services.people import People
 from callcenter.services.public import PublicDesk
+from callcenter.services.transcript_search import CLOSE, OPEN
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -51,6 +53,12 @@ async def page_errors(request: web.Request,
         return render(request, "error.html", status=403, word="forbidden", why=str(exc))
 
 
+def marked(snippet: str) -> Markup:
+    """A search hit's words, marked 【like this】 by the search, as <mark>: the text is
+    escaped first, so only our own tags are HTML."""
+    return escape(snippet).replace(OPEN, Markup("<mark>")).replace(CLOSE, Markup("</mark>"))
+
+
 def make_console_app(console: Console) -> web.Application:
     app = make_app(console.api, middlewares=[guard(console.people), page_errors])
     app[TZ] = console.tz
@@ -60,6 +68,7 @@ def make_console_app(console: Console) -> web.Application:
     static = app.router.add_static("/static/", STATIC, append_version=True, name="static")
     # Versioned URLs (?v=<hash>): a browser never runs yesterday's script with today's page.
     env.globals["static"] = lambda name: str(static.url_for(filename=name))
+    env.filters["marked"] = marked
     for page in every_page():
         app.router.add_route(page.method, page.path, functools.partial(page.handler, console))
     return app

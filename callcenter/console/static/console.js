@@ -21,3 +21,26 @@
     },
   };
 })();
+
+// The player: start at the hit, keep the line being said highlighted, jump by a click (or
+// Enter on a focused line).
+(function () {
+  const audio = document.getElementById("audio");
+  const player = document.getElementById("player");
+  if (!audio || !player) return;
+  const lines = Array.from(document.querySelectorAll("#transcript .line"));
+  const start = parseFloat(player.dataset.start || "0") || 0;
+  const seek = (t) => { audio.currentTime = t; };
+  audio.addEventListener("loadedmetadata", () => { if (start > 0) seek(start); }, { once: true });
+  audio.addEventListener("timeupdate", () => {
+    const now = audio.currentTime;
+    for (const line of lines) {
+      const on = now >= parseFloat(line.dataset.start) && now < parseFloat(line.dataset.end);
+      line.classList.toggle("now", on);
+      if (on) line.setAttribute("aria-current", "true"); else line.removeAttribute("aria-current");
+    }
+  });
+  for (const line of lines) {
+    line.addEventListener("click", () => { seek(parseFloat(line.dataset.start)); audio.play().catch(() => {}); });
+  }
+})();
