@@ -3,6 +3,7 @@ page refuses to run, the public page and the audit view. Screenshots under test-
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -117,5 +118,69 @@ async def test_a_search_hit_plays_from_its_second_and_the_play_is_audited(servic
         rows = await page.inner_text("#audit tbody")
         assert "office-1" in rows and "call:1700000000.7/mix" in rows
         await shot(page, "audit-after-play")
+    finally:
+        await server.close()
+
+
+HOSTILE = '<script>alert("matter")</script>"><img src=x onerror=alert("img")>'
+
+
+async def test_a_unit_replies_in_its_portal_and_sees_nothing_of_another_units(
+        service, browser, tmp_path):
+    engine = service.uow.engine
+    recorded_call(engine, tmp_path, "1700000000.9", [("citizen", 1.0, "楼上漏水")], T0)
+    form = replace(FORM, matter=HOSTILE + " 楼上漏水", reporter_name=HOSTILE[:60])
+    tid = service.register(form, AGENT, linkedid="1700000000.9")
+    service.command(tid, Dispatch("u-wuye"), AGENT)
+    audit = AccessAudit(UnitsOfWork(engine), service.clock)
+    console = console_of(service, audit=audit,
+                         recordings=Recordings(UnitsOfWork(engine), tmp_path, audit))
+    server = TestServer(make_console_app(console), host="127.0.0.1")
+    await server.start_server()
+    base = f"http://127.0.0.1:{server.port}"
+    try:
+        page = await new_page(browser)
+        await sign_in(page, base, "li", PASSWORD)
+        assert page.url == base + "/unit"
+        row = page.locator(f"#tickets a[href='/unit/tickets/{tid}']")
+        await row.click()
+        await page.wait_for_selector("#cmd-LogContact")
+        # The hostile text is shown as text: nothing ran, no image was made.
+        assert HOSTILE in await page.inner_text(".matter")
+        assert await page.locator("img").count() == 0
+        await page.fill("#cmd-LogContact textarea[name=note]", "已电话联系市民")
+        await page.click("#cmd-LogContact button[type=submit]")
+        await page.wait_for_selector("#cmd-StartWork")
+        await page.click("#cmd-StartWork button[type=submit]")
+        await page.wait_for_selector("#cmd-SubmitReply")
+        reply = page.locator("#cmd-SubmitReply")
+        for name, value in (("fact", "true"), ("demand", "reasonable"), ("result", "solved"),
+                            ("site_visit", "yes")):
+            await reply.locator(f"select[name='reply.{name}']").select_option(value)
+        await reply.locator("textarea[name='reply.public_points']").type("预计下周修好")
+        await page.wait_for_selector("#lint .lint li")
+        assert "'预计' promises" in await page.inner_text("#lint")
+        await shot(page, "unit-portal-lint")
+        # Submitted anyway, the service refuses it for the same rule.
+        await reply.locator("textarea[name='reply.completion_report']").fill("已派人维修。")
+        await page.click("#cmd-SubmitReply button[type=submit]")
+        await page.wait_for_selector("#cmd-SubmitReply [role=alert]:not([hidden])")
+        assert "预计" in await page.inner_text("#cmd-SubmitReply [role=alert]")
+        await reply.locator("textarea[name='reply.public_points']").fill("经现场查看，漏水已修复。")
+        await page.wait_for_selector("#lint p.ok")
+        await page.click("#cmd-SubmitReply button[type=submit]")
+        await page.wait_for_selector("h1 .status[data-status=replied]")
+        assert page.dialogs == []
+        await page.goto(base + "/unit")
+        await shot(page, "unit-portal")
+        # Another unit: the ticket and its call are as if they did not exist.
+        other = await new_page(browser)
+        await other.context.clear_cookies()
+        await sign_in(other, base, "zhao", PASSWORD)
+        r = await other.goto(f"{base}/unit/tickets/{tid}")
+        assert r is not None and r.status == 404
+        r = await other.goto(f"{base}/api/v1/calls/1700000000.9/recording")
+        assert r is not None and r.status == 404
+        assert other.dialogs == []
     finally:
         await server.close()

@@ -14,7 +14,11 @@ from aiohttp import web
 
 from callcenter.console.guard import LANG_COOKIE, PRE_COOKIE, pre_token, session_of, set_cookie
 from callcenter.console.i18n import LANGUAGES, t
-from callcenter.domain.privacy import Role
+from callcenter.domain.access import desk as desk_access
+from callcenter.domain.access import people as people_access
+from callcenter.domain.access import reports as reports_access
+from callcenter.domain.access import speech as speech_access
+from callcenter.domain.privacy import Role, Viewer
 from callcenter.services.people import ConsoleSession
 
 if TYPE_CHECKING:
@@ -23,15 +27,20 @@ if TYPE_CHECKING:
 TZ = web.AppKey("tz", tzinfo)  # the hotline's time zone, for the times on every page
 PageHandler = Callable[["Console", web.Request], Awaitable[web.StreamResponse]]
 
-# The menu: (path, word, roles that see it).
-MENU: tuple[tuple[str, str, frozenset[Role]], ...] = (
-    ("/desk", "desk", frozenset({Role.AGENT, Role.SUPERVISOR})),
-    ("/wallboard", "wallboard", frozenset({Role.AGENT, Role.SUPERVISOR})),
-    ("/recordings", "recordings", frozenset({Role.AGENT, Role.SUPERVISOR, Role.UNIT})),
-    ("/unit", "unit_portal", frozenset({Role.UNIT})),
-    ("/reports", "reports", frozenset({Role.SUPERVISOR, Role.UNIT})),
-    ("/audit", "audit", frozenset({Role.AUDITOR})),
-    ("/people", "people", frozenset({Role.ADMIN})),
+def _unit_portal(viewer: Viewer) -> str | None:
+    return None if viewer.role is Role.UNIT else "the portal is the units'"
+
+
+# The menu: (path, word, the check of domain/access/ that lets a person in). A person sees
+# what they may open, by the same checks the services make.
+MENU: tuple[tuple[str, str, Callable[[Viewer], str | None]], ...] = (
+    ("/desk", "desk", desk_access.seats),
+    ("/wallboard", "wallboard", desk_access.wallboard),
+    ("/unit", "unit_portal", _unit_portal),
+    ("/recordings", "recordings", speech_access.recordings),
+    ("/reports", "reports", reports_access.read),
+    ("/audit", "audit", people_access.read_audit),
+    ("/people", "people", people_access.manage),
 )
 
 
@@ -86,11 +95,11 @@ def signed_in(request: web.Request) -> ConsoleSession:
 def menu(session: ConsoleSession | None) -> list[tuple[str, str]]:
     if session is None:
         return []
-    return [(path, word) for path, word, roles in MENU if session.person.role in roles]
+    return [(path, word) for path, word, check in MENU if check(session.viewer) is None]
 
 
-def home_of(role: Role) -> str:
-    return next((path for path, _, roles in MENU if role in roles), "/")
+def home_of(viewer: Viewer) -> str:
+    return next((path for path, _, check in MENU if check(viewer) is None), "/public")
 
 
 def render(request: web.Request, template: str, status: int = 200,

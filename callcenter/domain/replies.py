@@ -127,10 +127,15 @@ def reply_problems(kind: Kind, reply: Reply, rules: ReplyRules) -> list[str]:
         problems.append("public_points: the reply points to the citizen are empty")
     if not reply.completion_report.strip():
         problems.append("completion_report: the completion report is empty")
-    problems += lint_public_points(reply.public_points, rules)
-    problems += [f"completion_report: {w!r} judges or offends the citizen"
-                 for w in rules.offending if w in reply.completion_report]
-    return problems
+    return problems + lint_wording(reply.public_points, reply.completion_report, rules)
+
+
+def lint_wording(public_points: str, completion_report: str, rules: ReplyRules) -> list[str]:
+    """The wording rules of a reply's two texts: what the reply form shows as the person
+    types, and what a submitted reply is refused for."""
+    return lint_public_points(public_points, rules) + [
+        f"completion_report: {w!r} judges or offends the citizen"
+        for w in rules.offending if w in completion_report]
 
 
 def lint_public_points(text: str, rules: ReplyRules) -> list[str]:

@@ -19,6 +19,7 @@ from callcenter.domain.access.commands import may_command
 from callcenter.domain.privacy import Role, Viewer, may_read_ticket
 from callcenter.domain.registration import Registration, problems
 from callcenter.domain.repeats import repeat_effect, same_citizen
+from callcenter.domain.replies import lint_wording
 from callcenter.domain.supervision import CONTRADICTORY, supervision_reasons
 from callcenter.domain.ticket_deadlines import set_dispatch_due
 from callcenter.domain.tickets import (
@@ -239,6 +240,13 @@ class TicketService:
         require(access.office_notices(viewer))
         with self.uow(read_only=True) as uow:
             return uow.notices.for_office(min(limit, 500))
+
+    def lint_reply(self, viewer: Viewer, public_points: str,
+                   completion_report: str = "") -> list[str]:
+        """What the wording rules say of a reply as it is being written (the same rules
+        SubmitReply applies), for the form to show as the person types."""
+        require(access.list_tickets(viewer))
+        return lint_wording(public_points[:5000], completion_report[:20000], self.ctx.replies)
 
     def list(self, viewer: Viewer, status: Status | None = None, limit: int = 50,
              offset: int = 0) -> list[TicketSummary]:

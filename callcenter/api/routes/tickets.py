@@ -75,6 +75,20 @@ async def command(api: Api, request: web.Request) -> web.Response:
     return answer(await run(api.tickets.command, path_int(request, "id"), cmd, who))
 
 
+@routes.post("/replies/lint", op(
+    "the wording rules of a reply being written: promises (预计, 将 …), offending words, "
+    "internal content, numbers; the same rules a submitted reply is held to",
+    fields_schema(["public_points"], public_points={"type": "string", "maxLength": 5000},
+                  completion_report={"type": "string", "maxLength": 20000})))
+async def lint_reply(api: Api, request: web.Request) -> web.Response:
+    who = api.viewer(request)
+    data = await body_object(request)
+    texts = [data.get(k, "") for k in ("public_points", "completion_report")]
+    if not all(isinstance(v, str) for v in texts):
+        raise ValidationFailed({"public_points": "text"})
+    return answer({"problems": await run(api.tickets.lint_reply, who, *texts)})
+
+
 @routes.post("/tickets/{id}/calls", op(
     "link a call to the ticket (a repeat call counts)",
     fields_schema(["linkedid"], linkedid={"type": "string"}), params=[ID]))

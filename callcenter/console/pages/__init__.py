@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from callcenter.console.page import Page
-from callcenter.console.pages import audit, public, recordings, signin
+from callcenter.console.pages import audit, public, recordings, signin, unit
 
-FEATURES = (signin.pages, public.pages, audit.pages, recordings.pages)
+FEATURES = (signin.pages, public.pages, audit.pages, recordings.pages, unit.pages)
 
 
 def every_page() -> list[Page]:

@@ -42,7 +42,7 @@ def _signed_in(request: web.Request, signed: SignedIn, to: str) -> web.StreamRes
 @pages.get("/")
 async def home(console: Console, request: web.Request) -> web.StreamResponse:
     session = signed_in(request)
-    raise web.HTTPSeeOther(home_of(session.person.role))
+    raise web.HTTPSeeOther(home_of(session.viewer))
 
 
 @pages.get("/signin")
@@ -60,7 +60,7 @@ async def signin(console: Console, request: web.Request) -> web.StreamResponse:
     except SignInRefused as exc:
         return render(request, "signin.html", status=429 if exc.throttled else 401,
                       next=to, refused=str(exc))
-    return _signed_in(request, signed, to if to != "/" else home_of(signed.person.role))
+    return _signed_in(request, signed, to if to != "/" else home_of(signed.person.viewer()))
 
 
 @pages.get("/signin/link/{token}")

@@ -44,3 +44,65 @@
     line.addEventListener("click", () => { seek(parseFloat(line.dataset.start)); audio.play().catch(() => {}); });
   }
 })();
+
+// Countdowns to deadlines, against the server's clock (the page says what time it was).
+(function () {
+  const words = document.getElementById("words");
+  if (!words) return;
+  const skew = Date.parse(words.dataset.now) - Date.now();
+  const fmt = (ms) => {
+    const m = Math.floor(Math.abs(ms) / 60000), d = Math.floor(m / 1440);
+    const h = Math.floor((m % 1440) / 60), mm = m % 60;
+    return (d ? d + words.dataset.d : "") + (d || h ? h + words.dataset.h : "") +
+      (d ? "" : mm + words.dataset.m);
+  };
+  const tick = () => {
+    for (const el of document.querySelectorAll("time.countdown")) {
+      const left = Date.parse(el.getAttribute("datetime")) - (Date.now() + skew);
+      let span = el.querySelector(".left");
+      if (!span) { span = document.createElement("span"); span.className = "left"; el.append(span); }
+      span.textContent = left >= 0 ? `${words.dataset.left} ${fmt(left)}` : `${words.dataset.over} ${fmt(left)}`;
+      el.classList.toggle("over", left < 0);
+    }
+  };
+  tick();
+  setInterval(tick, 30000);
+})();
+
+// A ticket command form: its fields as the command's JSON ("reply.fact" nests), sent to the
+// API as the signed-in person; the rule or the fields it breaks are shown in the form.
+(function () {
+  const nest = (out, name, value) => {
+    const parts = name.split(".");
+    let at = out;
+    for (const p of parts.slice(0, -1)) at = at[p] = at[p] || {};
+    at[parts[parts.length - 1]] = value;
+  };
+  for (const form of document.querySelectorAll("form.command")) {
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const body = {};
+      for (const el of form.elements) {
+        if (!el.name || el.disabled) continue;
+        if (el.type === "checkbox") nest(body, el.name, el.checked);
+        else if (el.value !== "" || el.required) nest(body, el.name, el.value);
+      }
+      const alert = form.querySelector("[role=alert]");
+      for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+      try {
+        await window.hotline.api("POST", `/tickets/${form.dataset.ticket}/commands/${form.dataset.command}`, body);
+        location.reload();
+      } catch (err) {
+        const fields = err.data?.fields || {};
+        for (const name of Object.keys(fields)) {
+          const el = form.elements.namedItem(name);
+          if (el && el.setAttribute) el.setAttribute("aria-invalid", "true");
+        }
+        alert.textContent = Object.keys(fields).length
+          ? Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join("; ")
+          : (err.data?.error || err.message);
+        alert.hidden = false;
+      }
+    });
+  }
+})();

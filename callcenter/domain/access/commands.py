@@ -11,8 +11,9 @@ the lead unit gives parking its second signature.
 
 from __future__ import annotations
 
-from callcenter.domain.privacy import Role, Viewer
+from callcenter.domain.privacy import Role, UnitRole, Viewer
 from callcenter.domain.tickets import (
+    ALLOWED,
     Absorb,
     AcceptReply,
     AgreeExtension,
@@ -38,6 +39,7 @@ from callcenter.domain.tickets import (
     SignOffHead,
     SignParking,
     StartWork,
+    Status,
     SubmitReply,
     Supervise,
     Ticket,
@@ -72,3 +74,26 @@ def may_command(viewer: Viewer, cmd: Command, t: Ticket,
             and parent_unit == t.lead_unit):
         return f"{type(cmd).__name__} is for the lead unit of the ticket"
     return None
+
+
+# Within the unit, who gives these (domain/transitions.py refuses anyone else).
+BY_UNIT_ROLE: dict[type, frozenset[UnitRole]] = {
+    AgreeExtension: frozenset({UnitRole.LEADER, UnitRole.HEAD}),
+    SignParking: frozenset({UnitRole.HEAD}),
+    SignOffHead: frozenset({UnitRole.HEAD}),
+}
+
+
+def offered(viewer: Viewer, status: Status, lead_unit: str | None) -> list[type]:
+    """The commands to offer this person on a ticket in this status (a form's buttons): the
+    same tables the commands are checked against, so a page never offers what the service
+    would refuse by role or status (the ticket's own state may still refuse it)."""
+    out = []
+    for cmd, roles in WHO.items():
+        if viewer.role not in roles or status not in ALLOWED[cmd]:
+            continue
+        if viewer.role is Role.UNIT and (viewer.unit != lead_unit or (
+                cmd in BY_UNIT_ROLE and viewer.unit_role not in BY_UNIT_ROLE[cmd])):
+            continue
+        out.append(cmd)
+    return out
