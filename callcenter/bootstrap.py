@@ -242,7 +242,7 @@ class Hotline:
         from callcenter.console.app import Console
 
         return Console(api=self.api(tokens), people=self.people(), public=self.public_desk(),
-                       tz=self.settings.tz)
+                       tz=self.settings.tz, after_call_s=float(self.settings.queue_wrapup))
 
     def reports(self) -> Reports:
         s = self.settings

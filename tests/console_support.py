@@ -4,6 +4,7 @@ desk, the API's services; and a signed-in aiohttp client."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 import wave
 from dataclasses import replace
 from datetime import datetime
@@ -34,12 +35,13 @@ STAFF = {  # the people of the tests, by account
 }
 
 
-def console_of(service: TicketService, **parts: Any) -> Console:
-    hotline = hotline_over(engine_of(service.uow), service.rules, service.clock)
+def console_of(service: TicketService, seats: Sequence[str] = (), **parts: Any) -> Console:
+    hotline = hotline_over(engine_of(service.uow), service.rules, service.clock, seats)
     people = People(hotline.store, service.clock, hasher=FAST)
     for person in STAFF.values():
         people.create(None, person, PASSWORD)
-    return replace(hotline.console(tokens={}), api=api_of(service, {}, **parts), people=people,
+    return replace(hotline.console(tokens={}), api=api_of(service, {}, seats, **parts),
+                   people=people,
                    tz=TZ)
 
 

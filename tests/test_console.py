@@ -133,3 +133,22 @@ async def test_published_outcomes_carry_no_personal_data(service, client):
     assert "已修复" in text and "满意" in text and "和谐物业" in text
     for personal in (FORM.reporter_name, FORM.reporter_phone, "13812345678", form.address):
         assert personal not in text
+
+
+async def test_the_desk_and_the_wallboard_draw_for_the_hotline_only(service, tmp_path):
+    console = console_of(service, seats=["8001", "8002"])
+    async with TestClient(TestServer(make_console_app(console))) as client:
+        csrf = await sign_in(client, "agent-7")
+        page = await (await client.get("/desk")).text()
+        assert 'id="login"' in page  # no seat yet: choose one
+        r = await client.post("/api/v1/desk/seats/8001/login", json={},
+                              headers={"X-CSRF-Token": csrf})
+        assert r.status == 200, await r.text()
+        page = await (await client.get("/desk")).text()
+        assert 'data-seat="8001"' in page and 'id="register"' in page
+        board = await client.get("/wallboard")
+        assert board.status == 200 and 'id="waiting"' in await board.text()
+    async with TestClient(TestServer(make_console_app(console))) as client:
+        await sign_in(client, "li")
+        assert (await client.get("/desk")).status == 403
+        assert (await client.get("/wallboard")).status == 403

@@ -26,6 +26,9 @@ LINKEDID = re.compile(r"\d{1,20}\.\d{1,10}")
 # The person of a signed-in console browser, set by the console's guard (console/guard.py);
 # the API serves them as it serves a bearer token's person.
 SESSION_VIEWER = web.RequestKey("session_viewer", Viewer)
+# Reads the console session again (None once it ended): a long stream asks it as it goes.
+SESSION_CHECK: web.RequestKey[Callable[[], Viewer | None]] = web.RequestKey(
+    "session_check", object)  # type: ignore[arg-type]
 T = TypeVar("T")
 Next = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from callcenter.api.http import SESSION_VIEWER
+from callcenter.api.http import SESSION_CHECK, SESSION_VIEWER
 from callcenter.api.tokens import Tokens, viewer_for
 from callcenter.domain.privacy import Viewer
 from callcenter.services.access_audit import AccessAudit
@@ -73,6 +73,15 @@ class Api:
                 text=json.dumps({"error": "a valid bearer token is required"}),
                 content_type="application/json", headers={"WWW-Authenticate": "Bearer"})
         return v
+
+    def still_the_same(self, request: web.Request, who: Viewer) -> bool:
+        """Whether the request's bearer token or console session still names `who`: a
+        revoked token, an ended session or a disabled person ends a long stream."""
+        header = request.headers.get("Authorization")
+        if header is not None:
+            return viewer_for(self.tokens, header) == who
+        check = request.get(SESSION_CHECK)
+        return check is not None and check() == who
 
     def duty_desk(self) -> DutyDesk:
         if self.duty is None:

@@ -36,6 +36,7 @@ class Console:
     people: People
     public: PublicDesk
     tz: tzinfo
+    after_call_s: float = 0.0  # the seats' after-call work, shown as a countdown
 
 
 @web.middleware

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from callcenter.api.http import SESSION_VIEWER, run
+from callcenter.api.http import SESSION_CHECK, SESSION_VIEWER, run
 from callcenter.api.route import PREFIX as API
 from callcenter.services.people import ConsoleSession, People
 
@@ -89,6 +89,8 @@ def guard(people: People) -> Callable[..., Awaitable[web.StreamResponse]]:
         if session is not None:
             request[SESSION_KEY] = session
             request[SESSION_VIEWER] = session.viewer
+            request[SESSION_CHECK] = lambda: (s.viewer if (s := people.session(token))
+                                              else None)
         if request.method in UNSAFE and "Authorization" not in request.headers:
             # A signed-in browser's request must carry its session's token; a console form
             # before sign-in (sign-in, the public check) the pre-session cookie's. An API

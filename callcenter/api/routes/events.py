@@ -13,7 +13,6 @@ from callcenter.api.http import run
 from callcenter.api.route import Routes
 from callcenter.api.schema import ERRORS, op
 from callcenter.api.services import Api
-from callcenter.api.tokens import viewer_for
 from callcenter.services.desk_events import Seen
 
 routes = Routes()
@@ -35,7 +34,6 @@ def sse(name: str, data: Any) -> bytes:
 async def events(api: Api, request: web.Request) -> web.StreamResponse:
     """What changed at the desk, for this viewer, as it happens."""
     who = api.viewer(request)
-    header = request.headers.get("Authorization")
     seen = Seen()
     first = await run(api.events.changes, seen, who)  # refusals before the stream opens
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
@@ -51,9 +49,9 @@ async def events(api: Api, request: web.Request) -> web.StreamResponse:
                 await response.write(b": still here\n\n")
                 beat = time.monotonic()
             await asyncio.sleep(api.events_every)
-            # A token revoked or changed while streaming ends the stream at once.
-            if viewer_for(api.tokens, header) != who:
-                await response.write(sse("revoked", {"error": "the token was revoked"}))
+            # A token revoked or a session ended while streaming ends the stream at once.
+            if not await run(api.still_the_same, request, who):
+                await response.write(sse("revoked", {"error": "signed out or revoked"}))
                 break
             batch = await run(api.events.changes, seen, who)
     except (ConnectionResetError, asyncio.CancelledError):

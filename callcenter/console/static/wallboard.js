@@ -1,0 +1,45 @@
+// The wallboard: the line, the queues' last 24 hours and the agents, read from the API twice
+// a second (a change on the line shows within a second). Server text set as text only.
+"use strict";
+(function () {
+  const board = document.getElementById("board");
+  if (!board) return;
+  const words = JSON.parse(document.getElementById("board-words").dataset.words);
+  const $ = (id) => document.getElementById(id);
+  const cell = (text, cls) => { const td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; return td; };
+  const rate = (f) => (f && f.value != null) ? `${(f.value * 100).toFixed(1)}% (${f.numerator}/${f.denominator || 0})` : "—";
+  const row = (name, f) => {
+    const tr = document.createElement("tr");
+    tr.append(cell(name));
+    for (const k of ["calls_offered", "calls_answered", "answered_within_15s", "abandoned_ivr", "abandoned_queue"]) {
+      tr.append(cell(f[k] ? String(f[k].value) : "—", "n"));
+    }
+    tr.append(cell(rate(f.answer_rate)), cell(rate(f.within_15s_rate)));
+    return tr;
+  };
+  // What the page has shown, in order: a test (or a person) can see the line's course.
+  const seen = (window.hotline.boardSeen = []);
+  const show = (b) => {
+    for (const k of ["in_menu", "waiting", "talking"]) $(k).textContent = b.line[k];
+    $("longest_wait").textContent = Math.round(b.line.longest_wait_s);
+    $("board-at").textContent = new Date(b.at).toLocaleTimeString();
+    $("figures").tBodies[0].replaceChildren(row(words.all, b.last_24h),
+      ...Object.entries(b.queues).map(([q, v]) => row(q, v.last_24h)));
+    $("agents").tBodies[0].replaceChildren(...b.agents.seats.map((s) => {
+      const tr = document.createElement("tr");
+      tr.dataset.state = s.state;
+      tr.append(cell(s.seat), cell(s.agent), cell((words[s.state] || s.state) + (s.reason ? ` · ${s.reason}` : "")),
+        cell(s.seconds == null ? "—" : `${Math.round(s.seconds)}${words.seconds}`, "n"));
+      return tr;
+    }));
+    const last = seen[seen.length - 1];
+    const now = { waiting: b.line.waiting, talking: b.line.talking,
+                  within_15s: b.last_24h.answered_within_15s?.value ?? 0 };
+    if (!last || JSON.stringify(last) !== JSON.stringify(now)) seen.push(now);
+  };
+  const poll = async () => {
+    try { show(await window.hotline.api("GET", "/wallboard")); } catch (err) { /* next look */ }
+    setTimeout(poll, parseInt(board.dataset.poll, 10) || 500);
+  };
+  poll();
+})();
