@@ -4,8 +4,8 @@ desk, the API's services; and a signed-in aiohttp client."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 import wave
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
