@@ -162,14 +162,15 @@ async def test_a_unit_replies_in_its_portal_and_sees_nothing_of_another_units(
         assert "'预计' promises" in await page.inner_text("#lint")
         await shot(page, "unit-portal-lint")
         # Submitted anyway, the service refuses it for the same rule.
-        await reply.locator("textarea[name='reply.completion_report']").fill("已派人维修。")
-        await page.wait_for_load_state("networkidle")  # the lint's swap done: no layout shift
+        async with page.expect_response("**/unit/lint"):  # its swap done: nothing moves
+            await reply.locator("textarea[name='reply.completion_report']").fill("已派人维修。")
         await reply.locator("button[type=submit]").click()
         await page.wait_for_selector("#cmd-SubmitReply [role=alert]:not([hidden])")
         assert "预计" in await page.inner_text("#cmd-SubmitReply [role=alert]")
-        await reply.locator("textarea[name='reply.public_points']").fill("经现场查看，漏水已修复。")
+        async with page.expect_response("**/unit/lint"):
+            await reply.locator("textarea[name='reply.public_points']").fill(
+                "经现场查看，漏水已修复。")
         await page.wait_for_selector("#lint p.ok")
-        await page.wait_for_load_state("networkidle")
         await reply.locator("button[type=submit]").click()
         await page.wait_for_selector("h1 .status[data-status=replied]")
         assert page.dialogs == []
