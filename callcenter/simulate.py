@@ -250,6 +250,68 @@ def talking_phone(local_port: int, media_port: int, seconds: float = 30,
     return Sipp(proc, work)
 
 
+_RINGING = """<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="ringing phone">
+  <recv request="INVITE"/>
+  <send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]ring[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:phone@[local_ip]:[local_port]>
+Content-Length: 0
+
+]]></send>
+  <pause milliseconds="{ring_ms}"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]ring[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:phone@[local_ip]:[local_port]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=phone 1 1 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[local_ip_type] [local_ip]
+t=0 0
+m=audio [auto_media_port] RTP/AVP 8
+a=rtpmap:8 PCMA/8000
+]]></send>
+  <recv request="ACK"/>
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""
+
+
+def ringing_phone(local_port: int, media_port: int, ring_ms: int) -> Sipp:
+    """A phone that rings `ring_ms` before it is picked up (a person at a seat), then echoes
+    the audio back until the line hangs up."""
+    work = Path(tempfile.mkdtemp(prefix="sipp-ringing-"))
+    scenario = work / "ringing.xml"
+    scenario.write_text(_RINGING.format(ring_ms=int(ring_ms)))
+    cmd = [_sipp(), "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(local_port),
+           "-mp", str(media_port), "-rtp_echo", "-nostdin", "-trace_err", "-trace_msg"]
+    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return Sipp(proc, work)
+
+
 _BUSY = """<?xml version="1.0" encoding="UTF-8" ?>
 <scenario name="busy phone">
   <recv request="INVITE"/>

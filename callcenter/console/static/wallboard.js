@@ -28,7 +28,7 @@
     $("agents").tBodies[0].replaceChildren(...b.agents.seats.map((s) => {
       const tr = document.createElement("tr");
       tr.dataset.state = s.state;
-      tr.append(cell(s.seat), cell(s.agent), cell((words[s.state] || s.state) + (s.reason ? ` · ${s.reason}` : "")),
+      tr.append(cell(s.seat), cell(s.agent), cell((words[s.state] || s.state) + (s.reason ? ` · ${words.reasons[s.reason] || s.reason}` : "")),
         cell(s.seconds == null ? "—" : `${Math.round(s.seconds)}${words.seconds}`, "n"));
       return tr;
     }));
