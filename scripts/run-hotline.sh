@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 scripts/setup-host.sh
 callcenter sandbox start
 callcenter units load --if-empty
-# The JSON API and the transcriber beside the controller; all stop with Ctrl-C.
+# The console's first supervisor (only while nobody exists): a one-time sign-in link.
+callcenter people first-supervisor
+# The console and the JSON API, and the transcriber beside the controller; all stop with
+# Ctrl-C.
 callcenter api &
 api=$!
 callcenter transcriber --threads 1 &

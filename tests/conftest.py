@@ -310,3 +310,23 @@ def service(store_url: str) -> Iterator[TicketService]:
     svc.units.replace(list(UNITS), [])
     yield svc
     engine.dispose()
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> Callable[..., Any]:
+    """The command line over a copy of the shipped config in tmp_path (its own SQLite store):
+    run("tickets", "list", expect=0) -> what it printed."""
+    from callcenter import cli
+
+    shutil.copytree(PROJECT_ROOT / "config", tmp_path / "config")
+    monkeypatch.setenv("CALLCENTER_HOME", str(tmp_path))
+    monkeypatch.delenv("CALLCENTER_DB_URL", raising=False)
+
+    def call(*argv: str, expect: int = 0) -> Any:
+        rc = cli.main(["--config", str(tmp_path / "config" / "hotline.toml"), *argv])
+        out = capsys.readouterr()
+        assert rc == expect, out
+        return out
+
+    return call

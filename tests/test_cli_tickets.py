@@ -5,23 +5,7 @@ import shutil
 
 import pytest
 
-from callcenter import cli
 from callcenter.config import PROJECT_ROOT, load_settings
-
-
-@pytest.fixture
-def run(tmp_path, monkeypatch, capsys):
-    shutil.copytree(PROJECT_ROOT / "config", tmp_path / "config")
-    monkeypatch.setenv("CALLCENTER_HOME", str(tmp_path))
-    monkeypatch.delenv("CALLCENTER_DB_URL", raising=False)
-
-    def call(*argv, expect=0):
-        rc = cli.main(["--config", str(tmp_path / "config" / "hotline.toml"), *argv])
-        out = capsys.readouterr()
-        assert rc == expect, out
-        return out
-
-    return call
 
 
 def _form(tmp_path, urgency):

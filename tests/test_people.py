@@ -198,3 +198,24 @@ def test_a_session_ends_when_idle_and_after_a_shift_across_the_year_end(people):
     clock.now += IDLE
     assert svc.session(again) is None
     assert svc.session("") is None and svc.session("x" * 500) is None
+
+
+def test_people_from_the_command_line(run):
+    first = run("people", "first-supervisor").out
+    assert first.startswith("first supervisor banzhang: http://") and "/signin/link/" in first
+    assert "people exist already" in run("people", "first-supervisor").out
+    added = run("people", "add", "li", "--name", "李四", "--role", "unit", "--unit",
+                "hexie-property", "--unit-role", "head").out
+    assert "/signin/link/" in added
+    assert "refused: --role is required" in run("people", "add", "x", "--name", "x",
+                                                expect=2).out
+    refused = run("people", "add", "Bad Id", "--name", "x", "--role", "agent", expect=2)
+    assert refused.err.startswith("refused: invalid fields: id:") and "Traceback" not in (
+        refused.err + refused.out)
+    assert "li disabled" in run("people", "disable", "li").out
+    listed = run("people", "list").out
+    assert "li " in listed and "unit" in listed and "(disabled)" in listed
+    assert "banzhang" in listed and "supervisor" in listed
+    run("people", "enable", "li")
+    link = run("people", "link", "li").out.strip().rsplit("/", 1)[1]
+    assert len(link) > 30
