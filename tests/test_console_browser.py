@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from browser_support import chromium, new_page, shot, sign_in
 from console_support import PASSWORD, console_of, recorded_call
-from tickets_support import AGENT, FORM
+from tickets_support import AGENT, FORM, hotline_over
 
 from callcenter.console.app import make_console_app
 from callcenter.domain.tickets import Dispatch
@@ -185,5 +185,37 @@ async def test_a_unit_replies_in_its_portal_and_sees_nothing_of_another_units(
         r = await other.goto(f"{base}/api/v1/calls/1700000000.9/recording")
         assert r is not None and r.status == 404
         assert other.dialogs == []
+    finally:
+        await server.close()
+
+
+async def test_reports_open_as_pages_download_and_produce_again(service, browser):
+    hotline = hotline_over(service.uow.engine, service.rules, service.clock)
+    reports = hotline.reports()
+    reports.produce(reports.period("daily", "2026-03-01"), by="scheduler")
+    server = TestServer(make_console_app(console_of(service, reports=reports)),
+                        host="127.0.0.1")
+    await server.start_server()
+    base = f"http://127.0.0.1:{server.port}"
+    try:
+        page = await new_page(browser)
+        await sign_in(page, base, "office-1", PASSWORD)
+        await page.goto(base + "/reports")
+        assert "2026-03-01" in await page.inner_text("#reports")
+        await page.click("#reports button.produce")
+        await page.wait_for_selector("#produced:text('未生成新版本')")
+        pdf = await page.request.get(base + str(await page.get_attribute(
+            "#reports a[href*='.pdf']", "href")))
+        assert pdf.status == 200 and (await pdf.body())[:5] == b"%PDF-"
+        await page.click("#reports a.open")
+        await page.wait_for_selector("h1")
+        assert "2026-03-01" in await page.inner_text("h1")
+        await shot(page, "report-page")
+        # A unit's staff member may not read reports; its head reads its own sections.
+        other = await new_page(browser)
+        await other.context.clear_cookies()
+        await sign_in(other, base, "li", PASSWORD)
+        r = await other.goto(base + "/reports")
+        assert r is not None and r.status == 403
     finally:
         await server.close()

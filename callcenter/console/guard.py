@@ -111,7 +111,8 @@ def guard(people: People) -> Callable[..., Awaitable[web.StreamResponse]]:
 
 
 def _secure_headers(response: web.StreamResponse) -> None:
-    response.headers["Content-Security-Policy"] = CSP
+    # A route that set its own (a stored report's page: styles inline, nothing else) keeps it.
+    response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers["X-Frame-Options"] = "DENY"
     # Our own pages may name themselves to our own origin (the origin check needs it); no
     # page tells another site where a person came from.

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from callcenter.console.page import Page
-from callcenter.console.pages import audit, desk, public, recordings, signin, unit
+from callcenter.console.pages import audit, desk, public, recordings, reports, signin, unit
 
 FEATURES = (signin.pages, public.pages, audit.pages, recordings.pages, unit.pages,
-            desk.pages)
+            desk.pages, reports.pages)
 
 
 def every_page() -> list[Page]:

@@ -106,3 +106,14 @@
     });
   }
 })();
+
+// Reports: produce a period again; the answer says whether the content changed.
+document.addEventListener("click", async (e) => {
+  const b = e.target.closest("button.produce");
+  if (!b) return;
+  const out = document.getElementById("produced");
+  try {
+    const r = await window.hotline.api("POST", `/reports/${b.dataset.kind}/${b.dataset.period}/produce`);
+    out.textContent = `${b.dataset.period}: ${r.new ? b.dataset.new : b.dataset.same} (v${r.version})`;
+  } catch (err) { out.textContent = err.data?.error || err.message; }
+});
