@@ -142,7 +142,7 @@ async def test_a_unit_replies_in_its_portal_and_sees_nothing_of_another_units(
         page = await new_page(browser)
         await sign_in(page, base, "li", PASSWORD)
         assert page.url == base + "/unit"
-        row = page.locator(f"#tickets a[href='/unit/tickets/{tid}']")
+        row = page.locator(f"#tickets a[href='/tickets/{tid}']")
         await row.click()
         await page.wait_for_selector("#cmd-LogContact")
         # The hostile text is shown as text: nothing ran, no image was made.
@@ -180,7 +180,7 @@ async def test_a_unit_replies_in_its_portal_and_sees_nothing_of_another_units(
         other = await new_page(browser)
         await other.context.clear_cookies()
         await sign_in(other, base, "zhao", PASSWORD)
-        r = await other.goto(f"{base}/unit/tickets/{tid}")
+        r = await other.goto(f"{base}/tickets/{tid}")
         assert r is not None and r.status == 404
         r = await other.goto(f"{base}/api/v1/calls/1700000000.9/recording")
         assert r is not None and r.status == 404
@@ -217,5 +217,48 @@ async def test_reports_open_as_pages_download_and_produce_again(service, browser
         await sign_in(other, base, "li", PASSWORD)
         r = await other.goto(base + "/reports")
         assert r is not None and r.status == 403
+    finally:
+        await server.close()
+
+
+async def test_the_office_decides_chases_and_forces_the_line(service, browser):
+    from tickets_support import REPLY, WUYE
+
+    from callcenter.domain.tickets import LogContact, StartWork, SubmitReply
+
+    replied, late = (service.register(FORM, AGENT) for _ in range(2))
+    for tid in (replied, late):
+        service.command(tid, Dispatch("u-wuye"), AGENT)
+    service.command(replied, LogContact("已联系"), WUYE)
+    service.command(replied, StartWork(), WUYE)
+    service.command(replied, SubmitReply(REPLY), WUYE)
+    service.clock.advance(days=30)  # the other one is long overdue
+    hotline = hotline_over(service.uow.engine, service.rules, service.clock)
+    server = TestServer(make_console_app(console_of(service, duty=hotline.duty())),
+                        host="127.0.0.1")
+    await server.start_server()
+    base = f"http://127.0.0.1:{server.port}"
+    try:
+        page = await new_page(browser)
+        await sign_in(page, base, "office-1", PASSWORD)
+        await page.goto(base + "/office")
+        assert str(replied) in await page.inner_text("#awaiting")
+        assert str(late) in await page.inner_text("#overdue")
+        await page.click("#duty button.force[data-mode=night]")
+        await page.wait_for_selector("#duty button.force.secondary[data-mode=night]")
+        assert "夜间" in await page.inner_text("#duty")
+        await shot(page, "office")
+        async with page.expect_navigation():  # chased, the board reloads
+            await page.click(f"#overdue form[data-ticket='{late}'] button")
+        await page.goto(f"{base}/tickets/{late}")
+        assert "Chase" in await page.inner_text("#trail")
+        await page.goto(f"{base}/tickets/{replied}")
+        await page.click("#cmd-AcceptReply button[type=submit]")
+        await page.wait_for_selector("h1 .status[data-status=closed]")
+        await page.goto(base + "/office")
+        assert str(replied) not in await page.inner_text("#awaiting")
+        await page.click("#duty button.force[data-mode=auto]")
+        await page.wait_for_selector("#duty button.force.secondary[data-mode=auto]")
+        assert page.dialogs == []
     finally:
         await server.close()

@@ -15,6 +15,7 @@ from aiohttp import web
 from callcenter.console.guard import LANG_COOKIE, PRE_COOKIE, pre_token, session_of, set_cookie
 from callcenter.console.i18n import LANGUAGES, t
 from callcenter.domain.access import desk as desk_access
+from callcenter.domain.access import office as office_access
 from callcenter.domain.access import people as people_access
 from callcenter.domain.access import reports as reports_access
 from callcenter.domain.access import speech as speech_access
@@ -36,6 +37,7 @@ def _unit_portal(viewer: Viewer) -> str | None:
 MENU: tuple[tuple[str, str, Callable[[Viewer], str | None]], ...] = (
     ("/desk", "desk", desk_access.seats),
     ("/wallboard", "wallboard", desk_access.wallboard),
+    ("/office", "office", office_access.board),
     ("/unit", "unit_portal", _unit_portal),
     ("/recordings", "recordings", speech_access.recordings),
     ("/reports", "reports", reports_access.read),

@@ -291,3 +291,12 @@ def summary_view(st: StoredTicket, viewer: Viewer, now: datetime,
         provisional=full["provisional"], due=full["due"]["completion"],
         # Lists travel further (screens, exports) than one opened ticket: masked for all.
         reporter_phone=phone if phone in ("", HIDDEN) else mask_number(phone))
+
+
+class OfficeBoard(TypedDict):
+    """The office's desk: decisions waiting for it (returns, parking, replies, extensions
+    the unit's leader agreed to), overdue tickets and supervised ones."""
+
+    awaiting: list[TicketSummary]
+    overdue: list[TicketSummary]
+    supervised: list[TicketSummary]

@@ -14,8 +14,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from callcenter.domain.access import office as office_access
 from callcenter.domain.access import tickets as access
 from callcenter.domain.access.commands import may_command
+from callcenter.domain.policy import SlaState
 from callcenter.domain.privacy import Role, Viewer, may_read_ticket
 from callcenter.domain.registration import Registration, problems
 from callcenter.domain.repeats import repeat_effect, same_citizen
@@ -24,6 +26,7 @@ from callcenter.domain.supervision import CONTRADICTORY, supervision_reasons
 from callcenter.domain.ticket_deadlines import set_dispatch_due
 from callcenter.domain.tickets import (
     ALLOWED,
+    WITH_UNIT,
     Absorb,
     Actor,
     AnswerDirectly,
@@ -48,6 +51,7 @@ from callcenter.services.ports import UnitOfWork, UnitsOfWork
 from callcenter.services.rules import Rules, as_source
 from callcenter.services.ticket_views import (
     AuditView,
+    OfficeBoard,
     TicketSummary,
     TicketView,
     audit_view,
@@ -241,6 +245,26 @@ class TicketService:
         with self.uow(read_only=True) as uow:
             return uow.notices.for_office(min(limit, 500))
 
+    def office_board(self, viewer: Viewer, per_status: int = 200) -> OfficeBoard:
+        """The office's board, from the newest `per_status` tickets of each status; overdue
+        by the domain's SLA (the summaries' `sla`), never a second copy of the rule."""
+        require(office_access.board(viewer))
+        now, ctx = self.clock(), self.ctx
+        awaiting, with_unit = [], []
+        with self.uow(read_only=True) as uow:
+            repo = uow.tickets
+            for status in (Status.RETURN_REQUESTED, Status.PARKING_REQUESTED, Status.REPLIED):
+                awaiting += repo.page(None, status, per_status)
+            for status in sorted(WITH_UNIT | {Status.REPLIED}):
+                with_unit += repo.page(None, status, per_status)
+        agreed = [st for st in with_unit if st.ticket.pending_extension is not None
+                  and st.ticket.pending_extension.agreed_by is not None]
+        summaries = [summary_view(st, viewer, now, ctx) for st in with_unit]
+        return OfficeBoard(
+            awaiting=_by_id([summary_view(st, viewer, now, ctx) for st in awaiting + agreed]),
+            overdue=_by_id([s for s in summaries if s["sla"] == SlaState.OVERDUE]),
+            supervised=_by_id([s for s in summaries if s["supervised"]]))
+
     def lint_reply(self, viewer: Viewer, public_points: str,
                    completion_report: str = "") -> list[str]:
         """What the wording rules say of a reply as it is being written (the same rules
@@ -263,3 +287,7 @@ class TicketService:
         if st is None or not may_read_ticket(viewer, st.ticket.lead_unit, st.ticket.co_units):
             raise NotFound(f"no ticket {ticket_id}")
         return st
+
+
+def _by_id(items: list[TicketSummary]) -> list[TicketSummary]:
+    return sorted(items, key=lambda s: s["id"] or 0)

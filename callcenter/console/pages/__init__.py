@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from callcenter.console.page import Page
-from callcenter.console.pages import audit, desk, public, recordings, reports, signin, unit
+from callcenter.console.pages import (
+    audit,
+    desk,
+    office,
+    public,
+    recordings,
+    reports,
+    signin,
+    tickets,
+    unit,
+)
 
 FEATURES = (signin.pages, public.pages, audit.pages, recordings.pages, unit.pages,
-            desk.pages, reports.pages)
+            desk.pages, reports.pages, tickets.pages, office.pages)
 
 
 def every_page() -> list[Page]:

@@ -66,4 +66,5 @@ async def wallboard(console: Console, request: web.Request) -> web.StreamRespons
     session = signed_in(request)
     require(desk_access.wallboard(session.viewer))
     view = await run(console.api.wallboard.view, session.viewer)
-    return render(request, "wallboard.html", board=view)
+    return render(request, "wallboard.html", board=view,
+                  may_listen=desk_access.call_command(session.viewer, "listen") is None)

@@ -1,8 +1,6 @@
 """The unit portal: the unit's tickets with a countdown to each deadline (provisional ones
-marked), and a ticket's page with the actions its people may take there — first contact,
-extension / return / parking requests with the seeds' fields, the leader's and head's
-signatures, the structured reply with its wording checked as it is typed. Every action goes
-to the same API command the other clients use; numbers are masked as the API masks them."""
+marked; each opens on pages/tickets.py), and the reply's wording checked as it is typed.
+Numbers are masked as the API masks them."""
 
 from __future__ import annotations
 
@@ -10,12 +8,9 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from callcenter.api.http import path_int, run
+from callcenter.api.http import run
 from callcenter.console.page import Pages, render, signed_in
 from callcenter.domain.access import tickets as ticket_access
-from callcenter.domain.access.commands import offered
-from callcenter.domain.privacy import Role
-from callcenter.domain.replies import DEMANDS, FACT_CHOICES, RESULTS, SITE_VISITS, Kind
 from callcenter.domain.tickets import Status
 from callcenter.services.errors import require
 
@@ -34,22 +29,6 @@ async def tickets(console: Console, request: web.Request) -> web.StreamResponse:
     items = await run(console.api.tickets.list, session.viewer, status, 200, 0)
     return render(request, "unit_tickets.html", items=items, chosen_status=raw,
                   statuses=list(Status), now=console.api.tickets.clock().isoformat())
-
-
-@pages.get("/unit/tickets/{id}")
-async def ticket(console: Console, request: web.Request) -> web.StreamResponse:
-    session = signed_in(request)
-    tid = path_int(request, "id")
-    view = await run(console.api.tickets.get, tid, session.viewer)  # 404 if not theirs
-    trail = await run(console.api.tickets.audit, tid, session.viewer)
-    commands = [c.__name__ for c in offered(session.viewer, Status(view["status"]),
-                                            view["lead_unit"])]
-    kind = Kind(view["kind"])
-    return render(request, "unit_ticket.html", ticket=view, trail=trail, commands=commands,
-                  facts=sorted(FACT_CHOICES[kind]), demands=sorted(DEMANDS),
-                  results=sorted(RESULTS), site_visits=sorted(SITE_VISITS),
-                  is_unit=session.viewer.role is Role.UNIT,
-                  now=console.api.tickets.clock().isoformat())
 
 
 @pages.post("/unit/lint")

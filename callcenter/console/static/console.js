@@ -84,8 +84,13 @@
       const body = {};
       for (const el of form.elements) {
         if (!el.name || el.disabled) continue;
+        const as = el.dataset.type;
         if (el.type === "checkbox") nest(body, el.name, el.checked);
-        else if (el.value !== "" || el.required) nest(body, el.name, el.value);
+        else if (el.multiple) nest(body, el.name, Array.from(el.selectedOptions, (o) => o.value));
+        else if (el.value === "" && !el.required) continue;
+        else if (as === "bool") nest(body, el.name, el.value === "true");
+        else if (as === "int") nest(body, el.name, parseInt(el.value, 10));
+        else nest(body, el.name, el.value);
       }
       const alert = form.querySelector("[role=alert]");
       for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
@@ -116,4 +121,18 @@ document.addEventListener("click", async (e) => {
     const r = await window.hotline.api("POST", `/reports/${b.dataset.kind}/${b.dataset.period}/produce`);
     out.textContent = `${b.dataset.period}: ${r.new ? b.dataset.new : b.dataset.same} (v${r.version})`;
   } catch (err) { out.textContent = err.data?.error || err.message; }
+});
+
+// The office: force day or night on the line, or give it back to the schedule.
+document.addEventListener("click", async (e) => {
+  const b = e.target.closest("button.force");
+  if (!b) return;
+  try {
+    await window.hotline.api("POST", "/duty/force", { mode: b.dataset.mode });
+    location.reload();
+  } catch (err) {
+    const out = document.getElementById("duty-alert");
+    out.textContent = err.data?.error || err.message;
+    out.hidden = false;
+  }
 });

@@ -17,6 +17,18 @@
     tr.append(cell(rate(f.answer_rate)), cell(rate(f.within_15s_rate)));
     return tr;
   };
+  const listen = document.getElementById("listen");
+  // Listening in (audited by the service): from the supervisor's own seat's phone.
+  document.addEventListener("click", async (e) => {
+    const b = e.target.closest("button.listen");
+    if (!b) return;
+    const from = document.getElementById("listen-seat").value;
+    const out = document.getElementById("listen-state");
+    try {
+      const r = await window.hotline.api("POST", `/desk/seats/${from}/listen`, { target: b.dataset.target });
+      out.textContent = `${b.dataset.target}: ${r.state}`;
+    } catch (err) { out.textContent = err.data?.error || err.message; }
+  });
   // What the page has shown, in order: a test (or a person) can see the line's course.
   const seen = (window.hotline.boardSeen = []);
   const show = (b) => {
@@ -30,6 +42,18 @@
       tr.dataset.state = s.state;
       tr.append(cell(s.seat), cell(s.agent), cell((words[s.state] || s.state) + (s.reason ? ` · ${words.reasons[s.reason] || s.reason}` : "")),
         cell(s.seconds == null ? "—" : `${Math.round(s.seconds)}${words.seconds}`, "n"));
+      if (listen) {
+        const td = document.createElement("td");
+        for (const mode of ["listen", "whisper", "barge"]) {
+          const b = document.createElement("button");
+          b.type = "button";
+          b.className = "secondary listen";
+          b.dataset.target = `${s.seat}:${mode}`;
+          b.textContent = words[mode];
+          td.append(b);
+        }
+        tr.append(td);
+      }
       return tr;
     }));
     const last = seen[seen.length - 1];
