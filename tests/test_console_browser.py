@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from browser_support import chromium, new_page, shot, sign_in
 from console_support import PASSWORD, console_of, recorded_call
@@ -262,3 +263,70 @@ async def test_the_office_decides_chases_and_forces_the_line(service, browser):
         assert page.dialogs == []
     finally:
         await server.close()
+
+
+async def test_people_are_added_by_link_and_shut_out_at_once_when_disabled(site, browser):
+    base, _service = site
+    admin = await new_page(browser)
+    await sign_in(admin, base, "root", PASSWORD)
+    assert admin.url == base + "/people"
+    form = admin.locator("#add-person")
+    await form.locator("input[name=id]").fill("wang")
+    await form.locator("input[name=name]").fill("王五")
+    await form.locator("select[name=role]").select_option("agent")
+    await form.locator("button[type=submit]").click()
+    link = await admin.inner_text("#link")
+    await shot(admin, "people")
+    async with chromium() as elsewhere:
+        newcomer = await new_page(elsewhere)
+        await newcomer.goto(link)
+        assert newcomer.url == base + "/password"
+        await newcomer.fill("input[name=password]", "a long new password")
+        await newcomer.click("button[type=submit]")
+        await newcomer.wait_for_selector("[role=status]")
+        await newcomer.goto(base + "/desk")
+        assert newcomer.url == base + "/desk"
+        # The same link works once.
+        again = await new_page(elsewhere)
+        await again.context.clear_cookies()
+        await again.goto(link)
+        assert await again.inner_text("[role=alert]") == \
+            "this sign-in link is used up, expired or unknown"
+        # Disabled: the very next request of their open session is turned away.
+        row = admin.locator("#people tr", has_text="wang")
+        await row.locator("button[value=disable]").click()
+        await admin.wait_for_selector("#people tr.disabled")
+        await newcomer.goto(base + "/desk")
+        assert newcomer.url.startswith(base + "/signin")
+    # A form that lost its CSRF token is refused, and so is one posted from another site.
+    await admin.evaluate("document.querySelector('#add-person input[name=_csrf]').remove()")
+    await form.locator("input[name=id]").fill("zhou")
+    await form.locator("input[name=name]").fill("周")
+    async with admin.expect_response("**/people") as posted:
+        await form.locator("button[type=submit]").click()
+    assert (await posted.value).status == 403
+    # Another origin (another port: the same site, so the SameSite cookie rides along) posts
+    # to us from the admin's own browser, even with the right token: refused by its origin.
+    await admin.goto(base + "/people")
+    csrf = await admin.get_attribute("meta[name=csrf-token]", "content")
+    evil_page = (f'<form method="post" action="{base}/people"><input name="_csrf" value="{csrf}">'
+                 '<input name="action" value="add"><input name="id" value="mallory">'
+                 '<input name="name" value="m"><input name="role" value="admin">'
+                 '<button>go</button></form>')
+
+    async def evil_site(request):
+        return web.Response(text=evil_page, content_type="text/html")
+
+    evil_app = web.Application()
+    evil_app.router.add_get("/", evil_site)
+    evil = TestServer(evil_app, host="127.0.0.1")
+    await evil.start_server()
+    try:
+        await admin.goto(f"http://127.0.0.1:{evil.port}/")
+        async with admin.expect_response(f"{base}/people") as sent:
+            await admin.click("button")
+        assert (await sent.value).status == 403
+    finally:
+        await evil.close()
+    listed = await (await admin.request.get(base + "/people")).text()
+    assert "mallory" not in listed and "zhou" not in listed

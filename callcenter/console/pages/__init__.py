@@ -7,6 +7,7 @@ from callcenter.console.pages import (
     audit,
     desk,
     office,
+    people,
     public,
     recordings,
     reports,
@@ -16,7 +17,7 @@ from callcenter.console.pages import (
 )
 
 FEATURES = (signin.pages, public.pages, audit.pages, recordings.pages, unit.pages,
-            desk.pages, reports.pages, tickets.pages, office.pages)
+            desk.pages, reports.pages, tickets.pages, office.pages, people.pages)
 
 
 def every_page() -> list[Page]:
