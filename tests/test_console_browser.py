@@ -3,6 +3,7 @@ page refuses to run, the public page and the audit view. Screenshots under test-
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -11,6 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from browser_support import chromium, new_page, shot, sign_in
 from console_support import PASSWORD, console_of, recorded_call
+from playwright.async_api import Error as PlaywrightError
 from tickets_support import AGENT, FORM, hotline_over
 
 from callcenter.console.app import make_console_app
@@ -149,6 +151,11 @@ async def test_a_unit_replies_in_its_portal_and_sees_nothing_of_another_units(
         # The hostile text is shown as text: nothing ran, no image was made.
         assert HOSTILE in await page.inner_text(".matter")
         assert await page.locator("img").count() == 0
+        # Even a script that did get into the page would not run: the policy allows none
+        # inline.
+        with contextlib.suppress(PlaywrightError):
+            await page.add_script_tag(content="window.injected = true")
+        assert await page.evaluate("window.injected === undefined")
         await page.fill("#cmd-LogContact textarea[name=note]", "已电话联系市民")
         await page.click("#cmd-LogContact button[type=submit]")
         await page.wait_for_selector("#cmd-StartWork")
