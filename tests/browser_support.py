@@ -51,9 +51,18 @@ async def shot(page: Page, name: str) -> Path:
     return path
 
 
+async def ready(page: Page, selector: str = "body") -> None:
+    """`selector` is on the page and the page's scripts have run (console.js marks it): a
+    click now does what the script says, not what a bare form would."""
+    await page.wait_for_selector(selector)
+    await page.wait_for_selector("html[data-ready]", state="attached")
+
+
 async def sign_in(page: Page, base: str, account: str, password: str) -> None:
     await page.goto(base + "/signin")
     await page.fill("input[name=account]", account)
     await page.fill("input[name=password]", password)
     await page.click("button[type=submit]")
     await page.wait_for_load_state("domcontentloaded")
+    if page.url != base + "/signin" and "/signin?" not in page.url:
+        await ready(page)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from browser_support import chromium, new_page, shot, sign_in
+from browser_support import chromium, new_page, ready, shot, sign_in
 from console_support import PASSWORD, console_of, recorded_call
 from playwright.async_api import Error as PlaywrightError
 from tickets_support import AGENT, FORM, hotline_over
@@ -147,7 +147,7 @@ async def test_a_unit_replies_in_its_portal_and_sees_nothing_of_another_units(
         assert page.url == base + "/unit"
         row = page.locator(f"#tickets a[href='/tickets/{tid}']")
         await row.click()
-        await page.wait_for_selector("#cmd-LogContact")
+        await ready(page, "#cmd-LogContact")
         # The hostile text is shown as text: nothing ran, no image was made.
         assert HOSTILE in await page.inner_text(".matter")
         assert await page.locator("img").count() == 0
@@ -158,9 +158,9 @@ async def test_a_unit_replies_in_its_portal_and_sees_nothing_of_another_units(
         assert await page.evaluate("window.injected === undefined")
         await page.fill("#cmd-LogContact textarea[name=note]", "已电话联系市民")
         await page.click("#cmd-LogContact button[type=submit]")
-        await page.wait_for_selector("#cmd-StartWork")
+        await ready(page, "#cmd-StartWork")
         await page.click("#cmd-StartWork button[type=submit]")
-        await page.wait_for_selector("#cmd-SubmitReply")
+        await ready(page, "#cmd-SubmitReply")
         reply = page.locator("#cmd-SubmitReply")
         for name, value in (("fact", "true"), ("demand", "reasonable"), ("result", "solved"),
                             ("site_visit", "yes")):
@@ -209,6 +209,7 @@ async def test_reports_open_as_pages_download_and_produce_again(service, browser
         page = await new_page(browser)
         await sign_in(page, base, "office-1", PASSWORD)
         await page.goto(base + "/reports")
+        await ready(page)
         assert "2026-03-01" in await page.inner_text("#reports")
         await page.click("#reports button.produce")
         await page.wait_for_selector("#produced:text('未生成新版本')")
@@ -250,10 +251,11 @@ async def test_the_office_decides_chases_and_forces_the_line(service, browser):
         page = await new_page(browser)
         await sign_in(page, base, "office-1", PASSWORD)
         await page.goto(base + "/office")
+        await ready(page)
         assert str(replied) in await page.inner_text("#awaiting")
         assert str(late) in await page.inner_text("#overdue")
         await page.click("#duty button.force[data-mode=night]")
-        await page.wait_for_selector("#duty button.force.secondary[data-mode=night]")
+        await ready(page, "#duty button.force.secondary[data-mode=night]")
         assert "夜间" in await page.inner_text("#duty")
         await shot(page, "office")
         async with page.expect_navigation():  # chased, the board reloads
@@ -261,9 +263,11 @@ async def test_the_office_decides_chases_and_forces_the_line(service, browser):
         await page.goto(f"{base}/tickets/{late}")
         assert "Chase" in await page.inner_text("#trail")
         await page.goto(f"{base}/tickets/{replied}")
+        await ready(page)
         await page.click("#cmd-AcceptReply button[type=submit]")
         await page.wait_for_selector("h1 .status[data-status=closed]")
         await page.goto(base + "/office")
+        await ready(page)
         assert str(replied) not in await page.inner_text("#awaiting")
         await page.click("#duty button.force[data-mode=auto]")
         await page.wait_for_selector("#duty button.force.secondary[data-mode=auto]")

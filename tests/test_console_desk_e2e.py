@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import ports
 import pytest
 from aiohttp.test_utils import TestServer
-from browser_support import chromium, new_page, shot, sign_in
+from browser_support import chromium, new_page, ready, shot, sign_in
 from call_support import finish, place_call, stored_calls
 from conftest import wait_port_free
 from console_support import FAST, PASSWORD, STAFF
@@ -73,7 +73,7 @@ async def test_a_call_from_ready_to_three_way_in_the_browser(controller, setting
         assert agent.url == base + "/desk"
         await agent.select_option("#login select[name=seat]", "8001")
         await agent.click("#login button[type=submit]")
-        await agent.wait_for_selector("#desk[data-seat='8001']")
+        await ready(agent, "#desk[data-seat='8001']")
         await agent.click(".seat-cmd[data-command=ready]")
         await agent.wait_for_selector("#state[data-state=ready]")
         loaded = await agent.evaluate("performance.timeOrigin")
@@ -83,6 +83,7 @@ async def test_a_call_from_ready_to_three_way_in_the_browser(controller, setting
             boss = await new_page(other)
             await sign_in(boss, base, "office-1", PASSWORD)
             await boss.goto(base + "/wallboard")
+            await ready(boss)
             await boss.evaluate("""async () => {
                 await hotline.api("POST", "/desk/seats/8002/login", {agent: "agent-8"});
                 await hotline.api("POST", "/desk/seats/8002/pause", {reason: "meeting"});

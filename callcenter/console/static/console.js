@@ -136,3 +136,6 @@ document.addEventListener("click", async (e) => {
     out.hidden = false;
   }
 });
+
+// Every deferred script of the page has run: its buttons do what they say (tests wait on it).
+document.addEventListener("DOMContentLoaded", () => { document.documentElement.dataset.ready = "1"; });
