@@ -15,12 +15,14 @@ from tickets_support import (
     WUYE_LEADER,
 )
 
+from callcenter.domain.access.commands import offered
 from callcenter.domain.policy import Span
 from callcenter.domain.privacy import HIDDEN
 from callcenter.domain.registration import Registration
 from callcenter.domain.replies import Callback, Kind
 from callcenter.domain.tickets import (
     AcceptReply,
+    AddNote,
     AgreeExtension,
     DecideExtension,
     Dispatch,
@@ -32,6 +34,7 @@ from callcenter.domain.tickets import (
     RequestParking,
     SignParking,
     StartWork,
+    Status,
     SubmitReply,
     TicketError,
 )
@@ -187,3 +190,25 @@ def test_repeat_calls_send_to_revisit_at_3_and_supervision_at_5(service):
     view = service.add_call(tid, "c5", AGENT)
     assert view["supervised"] and view["head_signoff_required"] and view["repeats"] == 5
     assert view["calls"] == ["c1", "c2", "c3", "c4", "c5"]
+
+
+def test_co_units_and_the_lead_unit_add_notes_nobody_else_does(service):
+    tid = service.register(FORM, AGENT)
+    service.command(tid, Dispatch("u-wuye", ("u-street",)), AGENT)
+    service.command(tid, AddNote("楼上住户已联系，周三可入户"), STREET)
+    service.command(tid, AddNote("收到"), WUYE)
+    with pytest.raises(NotFound):  # not its ticket: as if there were none
+        service.command(tid, AddNote("与我无关"), OTHER)
+    with pytest.raises(Forbidden):
+        service.command(tid, AddNote("热线"), AGENT)
+    with pytest.raises(TicketError):
+        service.command(tid, AddNote("  "), STREET)
+    notes = [(e["actor"]["id"], e["why"], e["from"], e["to"])
+             for e in service.audit(tid, OFFICE) if e["action"] == "AddNote"]
+    assert notes == [("u-street/wang", "楼上住户已联系，周三可入户", "dispatched", "dispatched"),
+                     ("u-wuye/li", "收到", "dispatched", "dispatched")]
+    assert service.get(tid, WUYE)["status"] == "dispatched"
+    # The page offers it to a co-unit's people, and only the note.
+    assert offered(STREET, Status.DISPATCHED, "u-wuye", ("u-street",)) == [AddNote]
+    assert AddNote in offered(WUYE, Status.DISPATCHED, "u-wuye", ("u-street",))
+    assert offered(OTHER, Status.DISPATCHED, "u-wuye", ("u-street",)) == []

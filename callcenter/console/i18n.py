@@ -202,6 +202,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "cmd_RejectReply": ("退回答复", "Send the reply back"),
     "cmd_Supervise": ("督办", "Supervise"),
     "cmd_Chase": ("催办", "Chase"),
+    "cmd_AddNote": ("协办意见", "Add a note"),
+    "f_co_note": ("意见（主办单位和热线办可见）", "Note (the lead unit and the office read it)"),
     "cmd_SendToRevisit": ("重新交办复核", "Send to revisit"),
     "cmd_Archive": ("归档", "Archive"),
     "cmd_ApproveDispatch": ("批准派单", "Approve the dispatch"),

@@ -330,6 +330,14 @@ class Supervise:
 
 
 @dataclass(frozen=True)
+class AddNote:
+    """A co-unit's (or the lead unit's) note on the work (协办意见, 004 归口协办): kept in the
+    trail for the lead unit and the office; changes nothing else."""
+
+    note: str
+
+
+@dataclass(frozen=True)
 class Chase:
     note: str = ""
 
@@ -362,8 +370,8 @@ class Absorb:
     revisits: int = 0
 
 
-Command = (Absorb | AcceptReply | AgreeExtension | AnswerDirectly | ApproveDispatch | Archive
-           | Chase | DecideExtension | DecideReturn | Dispatch | LogContact | MergeInto
+Command = (Absorb | AcceptReply | AddNote | AgreeExtension | AnswerDirectly | ApproveDispatch
+           | Archive | Chase | DecideExtension | DecideReturn | Dispatch | LogContact | MergeInto
            | ProposeDispatch | RecordCallback | RecordParking | RefuseParking | RejectReply
            | RequestExtension | RequestParking | RequestReturn | SendToRevisit | SignOffHead
            | SignParking | StartWork | SubmitReply | Supervise)
@@ -393,6 +401,7 @@ ALLOWED: dict[type, frozenset[Status]] = {
     SendToRevisit: frozenset({Status.REPLIED, Status.CLOSED, Status.CALLED_BACK}),
     Supervise: frozenset(WITH_UNIT | {Status.REPLIED}),
     Chase: frozenset(WITH_UNIT),
+    AddNote: frozenset(WITH_UNIT | {Status.REPLIED}),
     SignOffHead: frozenset(WITH_UNIT | {Status.REPLIED}),
     Archive: frozenset({Status.ANSWERED_DIRECTLY, Status.PARKED, Status.CLOSED,
                         Status.CALLED_BACK}),

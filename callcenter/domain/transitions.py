@@ -32,6 +32,7 @@ from callcenter.domain.tickets import (
     Absorb,
     AcceptReply,
     Actor,
+    AddNote,
     AgreeExtension,
     AnswerDirectly,
     ApproveDispatch,
@@ -253,6 +254,9 @@ def _decide(t: Ticket, cmd: Command, actor: Actor, now: datetime,
             return t2, reason + provisional_note(t2, (COMPLETION,))
         case Supervise(reason):
             return supervise(t, reason), reason
+        case AddNote(note):
+            _required("note", note=note)
+            return t, note[:2000]
         case Chase(note):
             chased = replace(t, chases=t.chases + 1)
             if chased.chases >= CHASES_BEFORE_SUPERVISION and not t.supervised:

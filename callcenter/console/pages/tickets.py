@@ -31,7 +31,7 @@ async def ticket(console: Console, request: web.Request) -> web.StreamResponse:
     view = await run(console.api.tickets.get, tid, session.viewer)  # 404 if not theirs
     trail = await run(console.api.tickets.audit, tid, session.viewer)
     commands = [c.__name__ for c in offered(session.viewer, Status(view["status"]),
-                                            view["lead_unit"])]
+                                            view["lead_unit"], tuple(view["co_units"]))]
     kind = Kind(view["kind"])
     units = await run(console.api.units.units) if session.viewer.role is not Role.UNIT \
         else []

@@ -16,6 +16,7 @@ from callcenter.domain.tickets import (
     ALLOWED,
     Absorb,
     AcceptReply,
+    AddNote,
     AgreeExtension,
     AnswerDirectly,
     ApproveDispatch,
@@ -59,6 +60,7 @@ WHO: dict[type, frozenset[Role]] = {
     ApproveDispatch: OFFICE, DecideExtension: OFFICE, DecideReturn: OFFICE,
     RecordParking: OFFICE, RefuseParking: OFFICE, AcceptReply: OFFICE, RejectReply: OFFICE,
     Supervise: OFFICE, Chase: OFFICE, SendToRevisit: OFFICE, Archive: OFFICE,
+    AddNote: LEAD_UNIT,
 }
 
 
@@ -71,7 +73,8 @@ def may_command(viewer: Viewer, cmd: Command, t: Ticket,
         return f"{type(cmd).__name__} is for {', '.join(sorted(r.value for r in roles))}"
     if viewer.role is Role.UNIT and viewer.unit != t.lead_unit and not (
             isinstance(cmd, SignParking) and parent_unit is not None
-            and parent_unit == t.lead_unit):
+            and parent_unit == t.lead_unit) and not (
+            isinstance(cmd, AddNote) and viewer.unit in t.co_units):
         return f"{type(cmd).__name__} is for the lead unit of the ticket"
     return None
 
@@ -84,7 +87,8 @@ BY_UNIT_ROLE: dict[type, frozenset[UnitRole]] = {
 }
 
 
-def offered(viewer: Viewer, status: Status, lead_unit: str | None) -> list[type]:
+def offered(viewer: Viewer, status: Status, lead_unit: str | None,
+            co_units: tuple[str, ...] = ()) -> list[type]:
     """The commands to offer this person on a ticket in this status (a form's buttons): the
     same tables the commands are checked against, so a page never offers what the service
     would refuse by role or status (the ticket's own state may still refuse it)."""
@@ -92,7 +96,8 @@ def offered(viewer: Viewer, status: Status, lead_unit: str | None) -> list[type]
     for cmd, roles in WHO.items():
         if viewer.role not in roles or status not in ALLOWED[cmd]:
             continue
-        if viewer.role is Role.UNIT and (viewer.unit != lead_unit or (
+        theirs = viewer.unit == lead_unit or (cmd is AddNote and viewer.unit in co_units)
+        if viewer.role is Role.UNIT and (not theirs or (
                 cmd in BY_UNIT_ROLE and viewer.unit_role not in BY_UNIT_ROLE[cmd])):
             continue
         out.append(cmd)
