@@ -10,6 +10,9 @@
   const words = JSON.parse(desk.dataset.words || "{}");
   const word = (k) => words[k] || k;
   const seat = desk.dataset.seat;
+  // When things happened on this page (the latency benchmark reads them; kept short).
+  const marks = (window.hotline.marks = []);
+  const mark = (what, call) => { if (marks.length < 500) marks.push({ what, call, at: Date.now() }); };
   const alertIn = (el, err) => {
     const fields = err.data?.fields || {};
     el.textContent = Object.keys(fields).length
@@ -109,6 +112,7 @@
   for (const b of document.querySelectorAll(".call-cmd")) {
     b.addEventListener("click", async () => {
       const cmd = b.dataset.command;
+      mark(`${cmd}_clicked`, call);
       const body = cmd === "conference" ? { unit: $("unit").value }
         : (cmd === "transfer" || cmd === "consult") ? { target: $("target").value } : {};
       try {
@@ -176,12 +180,18 @@
   });
   events.addEventListener("screen_pop", (e) => {
     const p = JSON.parse(e.data);
-    if (p.seat === seat) showPop(p);
+    if (p.seat !== seat) return;
+    mark("pop_received", p.call);
+    showPop(p);
+    // Two frames later the pop has been painted.
+    requestAnimationFrame(() => requestAnimationFrame(() => mark("pop_shown", p.call)));
   });
   events.addEventListener("call_ended", (e) => { if (JSON.parse(e.data).seat === seat) callEnded(); });
   events.addEventListener("desk_request", (e) => {
     const r = JSON.parse(e.data);
-    if (r.seat === seat) $("request").textContent = `${r.command}: ${r.state}${r.detail ? " · " + r.detail : ""}`;
+    if (r.seat !== seat) return;
+    $("request").textContent = `${r.command}: ${r.state}${r.detail ? " · " + r.detail : ""}`;
+    mark(`${r.command}_${r.state}`, r.call);
   });
   events.addEventListener("revoked", () => { events.close(); location.assign("/signin"); });
   window.hotline.desk = { events, get call() { return call; }, get ticket() { return ticket; } };

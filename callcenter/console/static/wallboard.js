@@ -59,7 +59,10 @@
     const last = seen[seen.length - 1];
     const now = { waiting: b.line.waiting, talking: b.line.talking,
                   within_15s: b.last_24h.answered_within_15s?.value ?? 0 };
-    if (!last || JSON.stringify(last) !== JSON.stringify(now)) seen.push(now);
+    if (!last || ["waiting", "talking", "within_15s"].some((k) => last[k] !== now[k])) {
+      if (seen.length >= 1000) seen.shift();
+      seen.push({ ...now, at: Date.now() });
+    }
   };
   const poll = async () => {
     try { show(await window.hotline.api("GET", "/wallboard")); } catch (err) { /* next look */ }
