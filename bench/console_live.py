@@ -47,8 +47,11 @@ ARGS = ["--headless", "--no-sandbox", "--disable-background-networking",
         "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
         "--disable-backgrounding-occluded-windows"]
 PASSWORD = "bench password 12345"
+# Seats answer at any hour (the duty phone is never rung here, but the plan must name one).
 ALWAYS_DAY = "[schedule]\n" + "".join(f'{d} = "00:00-24:00"\n' for d in (
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "holiday"))
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "holiday",
+    "adjusted_workday")) + '[[roster.duty]]\nname = "值班员"\nphone = "13900000011"\n'
+
 
 
 def config(seats: int) -> str:
@@ -146,13 +149,14 @@ async def main() -> None:
     instance = sandbox.Instance(settings.sandbox_state_dir)
     sandbox.prepare(settings, instance)
     sandbox.start(settings, instance)
-    phones = [simulate.seat_phone(s.sandbox_port, BASE + 2000 + 10 * i)
-              for i, s in enumerate(settings.seats)]
-    unit_phone = simulate.seat_phone(settings.trunk_sandbox_out_port, BASE + 2900)
-    controller = standalone_controller(settings, grace=1.0)
+    phones: list[simulate.Sipp] = []
     calls: list[simulate.Sipp] = []
     runner = None
+    controller = standalone_controller(settings, grace=1.0)
     try:
+        phones = [simulate.seat_phone(s.sandbox_port, BASE + 2000 + 10 * i)
+                  for i, s in enumerate(settings.seats)]
+        phones.append(simulate.seat_phone(settings.trunk_sandbox_out_port, BASE + 2900))
         await controller.start()
         await asyncio.wait_for(controller.ami.connected.wait(), 20)
         engine = controller.call_log.uow.engine
@@ -205,7 +209,7 @@ async def main() -> None:
         if runner is not None:
             await runner.cleanup()
         await controller.stop()
-        for ph in [*phones, unit_phone]:
+        for ph in phones:
             ph.stop()
         sandbox.stop(instance)
     by_call: dict[str, dict[str, float]] = {}

@@ -40,6 +40,7 @@ from callcenter.telephony.line_watch import LineWatch
 from callcenter.telephony.tracker import CallTracker
 
 log = logging.getLogger(__name__)
+LINE_COALESCE = 0.05  # seconds a change of the line waits for the events that come with it
 
 
 class AmiPort(Protocol):
@@ -85,7 +86,7 @@ class Controller:
                  calls: CallService, desk: SeatStates, control: CallControl,
                  callbacks: CallbackPlacer, line: LineWatch, night: NightDuty,
                  board: LineBoard, on_stopped: Callable[[], None] | None = None,
-                 follow_every: float = 1.0) -> None:
+                 follow_every: float = 0.25) -> None:
         self.config = config
         self.ami = ami
         self.agi = agi
@@ -112,6 +113,7 @@ class Controller:
         self._unanswered: dict[str, int] = {}  # seat -> rings in a row nobody answered
         self._applying = asyncio.Lock()
         self._stopping = asyncio.Event()
+        self._line_changed = asyncio.Event()  # the wallboard's line moved: write it soon
         ami.on_login = self._on_login
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -128,7 +130,8 @@ class Controller:
         self.calls.feed(msg)
         self.control.on_event(msg)
         self.callbacks.on_event(msg)
-        self.line.on_event(msg)
+        if self.line.on_event(msg):
+            self._line_changed.set()
         name, seat = msg.get("Event"), msg.get("MemberName", "")
         fact = events.fact_of(msg)
         if fact is not None and msg.get("Origin") is None:
@@ -228,7 +231,8 @@ class Controller:
         self._tasks = [asyncio.create_task(self.ami.run(), name="ami"),
                        asyncio.create_task(consume(self.ami.events, self.on_event),
                                            name="events"),
-                       asyncio.create_task(self._follow_desk(), name="desk")]
+                       asyncio.create_task(self._follow_desk(), name="desk"),
+                       asyncio.create_task(self._follow_line(), name="line")]
 
     async def stop(self, timeout: float = 30.0) -> None:
         """Store every call held, then let go: finished ones as they are, live ones as
@@ -244,7 +248,8 @@ class Controller:
         # The follow loop ends its pass by itself: a pass cancelled mid-way would leave its
         # store work running in a thread after the store is closed.
         self._stopping.set()
-        follow = [t for t in self._tasks if t.get_name() == "desk"]
+        self._line_changed.set()
+        follow = [t for t in self._tasks if t.get_name() in ("desk", "line")]
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(*follow, return_exceptions=True), timeout)
         for t in [*self._tasks, *self._desk_tasks]:
@@ -280,6 +285,17 @@ class Controller:
                 await self._apply_desk()
                 await self.control.poll()
                 await self.callbacks.poll()
+            await self._write_line()
+
+    async def _follow_line(self) -> None:
+        """The line's state for the wallboard, written as it changes: a burst of events
+        (a call arriving is several) is one write."""
+        while not self._stopping.is_set():
+            await self._line_changed.wait()
+            if self._stopping.is_set():
+                return
+            await asyncio.sleep(LINE_COALESCE)
+            self._line_changed.clear()
             await self._write_line()
 
     async def _apply_desk(self) -> None:

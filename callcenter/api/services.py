@@ -52,7 +52,9 @@ class Api:
     events: DeskEvents
     wallboard: Wallboard
     problems: TranscriptionQueue  # the recordings the office looks after
-    events_every: float = 1.0   # seconds between looks for the live event stream
+    # Seconds between a stream's looks: its screen pop shows within this of the answer (the
+    # looks are shared: DeskEvents reads the store once for every stream).
+    events_every: float = 0.1
     # None: not served here (the routes answer 404).
     callbacks: Callbacks | None = None
     duty: DutyDesk | None = None

@@ -6,7 +6,7 @@ name. Every change is stored with who made it; the controller makes the queue fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NotRequired, TypedDict
 
@@ -67,7 +67,10 @@ class AgentDesk:
     def statuses(self, viewer: Viewer) -> list[SeatView]:
         """Every configured seat with its state and the time in it."""
         require(access.seats(viewer))
-        current = self.current()
+        return self.views(self.current())
+
+    def views(self, current: Mapping[str, AgentStatus]) -> list[SeatView]:
+        """The seats as shown, from statuses already read."""
         now = self.clock()
         return [_view(current[s], now) if s in current else
                 SeatView(seat=s, agent="", state="unmanaged", reason="", since=None,

@@ -10,11 +10,16 @@ supervisor sees all; a unit or the public nothing (refused).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from threading import Lock
 
 from callcenter.domain.access import desk as access
+from callcenter.domain.agents import AgentStatus
+from callcenter.domain.callbacks import CallbackRequest
+from callcenter.domain.desk_calls import DeskRequest
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.services.agents import AgentDesk
 from callcenter.services.callbacks import view as callback_view
@@ -24,7 +29,8 @@ from callcenter.services.ports import UnitsOfWork
 from callcenter.services.screen_pop import ScreenPop
 
 Event = tuple[str, Mapping[str, object]]
-RECENT = 50  # requests and callbacks looked at per look
+RECENT = 50  # requests and callbacks looked at per look, and 10 more per seat
+FRESH = 0.1  # seconds a look at the store serves every stream (one read, whatever their number)
 
 
 @dataclass
@@ -37,35 +43,63 @@ class Seen:
     callbacks: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Look:
+    """The desk as the store had it at one moment, for every seat."""
+
+    at: float  # time.monotonic()
+    agents: Mapping[str, AgentStatus]
+    live: Mapping[str, str]  # seat -> call
+    requests: Sequence[DeskRequest]  # newest first
+    callbacks: Sequence[CallbackRequest]
+
+
 class DeskEvents:
     def __init__(self, uow: UnitsOfWork, desk: AgentDesk, pop: ScreenPop, seats: Sequence[str],
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 fresh: float = FRESH) -> None:
         self.uow = uow
         self.desk = desk
         self.pop = pop
         self.seats = tuple(seats)
         self.clock = clock
+        self.fresh = fresh
+        self._look: _Look | None = None
+        self._looking = Lock()  # the streams' threads share one look
+
+    def look(self) -> _Look:
+        """The latest look at the store, read again once it is `fresh` seconds old: twenty
+        agents' streams cost one read, not twenty."""
+        with self._looking:
+            last = self._look
+            if last is not None and time.monotonic() - last.at < self.fresh:
+                return last
+            recent = RECENT + 10 * len(self.seats)
+            with self.uow(read_only=True) as uow:
+                self._look = _Look(time.monotonic(), uow.agents.current(),
+                                   uow.calls.live_at_seats(self.seats),
+                                   uow.desk_requests.recent_at(self.seats, recent),
+                                   uow.callbacks.recent_at(self.seats, recent))
+            return self._look
 
 
     def changes(self, seen: Seen, viewer: Viewer) -> list[Event]:
         """What changed for this viewer since `seen` (updated in place)."""
         require(access.events(viewer))
         out: list[Event] = []
-        agents = self.desk.statuses(viewer)
+        look = self.look()
+        agents = self.desk.views(look.agents)
         # Seconds in a state grow every look: only a change of state is news.
         key = [{k: v for k, v in a.items() if k != "seconds"} for a in agents]
         if seen.agents != key:
             seen.agents = key
             out.append(("agents", {"items": agents}))
         # The viewer's seats, from the statuses just read (not a second read of the store).
-        mine = list(self.seats) if viewer.role is Role.SUPERVISOR else \
-            [a["seat"] for a in agents if a["agent"] == viewer.id]
-        with self.uow(read_only=True) as uow:
-            calls = uow.calls
-            now_on = {s: row.linkedid for s in mine
-                      if (row := calls.live_at_seat(s)) is not None}
-            requests = uow.desk_requests.recent_at(mine, RECENT)
-            callbacks = uow.callbacks.recent_at(mine, RECENT)
+        mine = set(self.seats) if viewer.role is Role.SUPERVISOR else \
+            {a["seat"] for a in agents if a["agent"] == viewer.id}
+        now_on = {s: call for s, call in look.live.items() if s in mine}
+        requests = [r for r in look.requests if r.seat in mine][:RECENT]
+        callbacks = [c for c in look.callbacks if c.seat in mine][:RECENT]
         for seat, call in sorted(now_on.items()):
             if seen.calls.get(seat) != call:
                 out.append(("screen_pop", self.pop.pop(seat, viewer)))
