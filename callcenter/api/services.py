@@ -54,7 +54,7 @@ class Api:
     problems: TranscriptionQueue  # the recordings the office looks after
     # Seconds between a stream's looks: its screen pop shows within this of the answer (the
     # looks are shared: DeskEvents reads the store once for every stream).
-    events_every: float = 0.1
+    events_every: float = 0.05
     # None: not served here (the routes answer 404).
     callbacks: Callbacks | None = None
     duty: DutyDesk | None = None

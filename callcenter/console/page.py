@@ -122,7 +122,7 @@ def render(request: web.Request, template: str, status: int = 200,
         "lang": lang, "t": lambda key: t(key, lang), "session": session,
         "person": session.person if session else None,
         "csrf": session.csrf if session else pre, "menu": menu(session), "local": local,
-        "path": request.path, **context}, status=status)
+        "path": request.path, "tz_name": str(tz), **context}, status=status)
     if session is None and request.cookies.get(PRE_COOKIE) != pre:
         set_cookie(request, response, PRE_COOKIE, pre)
     return response

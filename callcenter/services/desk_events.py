@@ -30,7 +30,7 @@ from callcenter.services.screen_pop import ScreenPop
 
 Event = tuple[str, Mapping[str, object]]
 RECENT = 50  # requests and callbacks looked at per look, and 10 more per seat
-FRESH = 0.1  # seconds a look at the store serves every stream (one read, whatever their number)
+FRESH = 0.05  # seconds a look at the store serves every stream (one read, however many)
 
 
 @dataclass

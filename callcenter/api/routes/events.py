@@ -17,6 +17,7 @@ from callcenter.services.desk_events import Seen
 
 routes = Routes()
 HEARTBEAT = 15.0  # seconds of silence before a comment line keeps proxies from closing
+RECHECK = 1.0     # seconds between asking whether the token or session still holds
 
 
 def sse(name: str, data: Any) -> bytes:
@@ -39,7 +40,7 @@ async def events(api: Api, request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                            "Cache-Control": "no-store"})
     await response.prepare(request)
-    beat = time.monotonic()
+    beat = checked = time.monotonic()
     try:
         batch = first
         while True:
@@ -49,10 +50,13 @@ async def events(api: Api, request: web.Request) -> web.StreamResponse:
                 await response.write(b": still here\n\n")
                 beat = time.monotonic()
             await asyncio.sleep(api.events_every)
-            # A token revoked or a session ended while streaming ends the stream at once.
-            if not await run(api.still_the_same, request, who):
-                await response.write(sse("revoked", {"error": "signed out or revoked"}))
-                break
+            # A token revoked or a session ended while streaming ends the stream within
+            # RECHECK seconds.
+            if time.monotonic() - checked >= RECHECK:
+                checked = time.monotonic()
+                if not await run(api.still_the_same, request, who):
+                    await response.write(sse("revoked", {"error": "signed out or revoked"}))
+                    break
             batch = await run(api.events.changes, seen, who)
     except (ConnectionResetError, asyncio.CancelledError):
         pass

@@ -6,8 +6,15 @@
   document.addEventListener("htmx:configRequest", (e) => {
     e.detail.headers["X-CSRF-Token"] = token();
   });
+  const tz = () => document.body?.dataset.tz || undefined;
   window.hotline = {
     csrf: token,
+    // A stored time as the hotline reads it: in the hotline's zone, whatever the browser's.
+    local(iso, withDate = true) {
+      const opts = { timeZone: tz(), hour12: false, hour: "2-digit", minute: "2-digit", second: "2-digit" };
+      if (withDate) Object.assign(opts, { year: "numeric", month: "2-digit", day: "2-digit" });
+      return new Date(iso).toLocaleString("zh-CN", opts);
+    },
     // JSON from our API as the signed-in person (the session cookie rides along).
     async api(method, url, body) {
       const r = await fetch("/api/v1" + url, {

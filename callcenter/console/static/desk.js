@@ -94,7 +94,7 @@
     $("pop-number").textContent = p.number;
     $("pop-choice").textContent = [p.ivr_choice, p.ivr_meaning].filter(Boolean).join(" · ");
     $("pop-wait").textContent = p.wait_s == null ? "—" : `${Math.round(p.wait_s)}${word("seconds")}`;
-    list($("pop-earlier"), p.earlier_calls, (c) => `${c.started_at.slice(0, 16).replace("T", " ")} · ${c.disposition}`);
+    list($("pop-earlier"), p.earlier_calls, (c) => `${window.hotline.local(c.started_at)} · ${c.disposition}`);
     list($("pop-tickets"), p.open_tickets, (t) => `#${t.id} ${t.category} · ${t.status} · ${t.repeats}`);
     form.reset();
     form.elements.namedItem("linkedid").value = p.form.call;

@@ -34,7 +34,7 @@
   const show = (b) => {
     for (const k of ["in_menu", "waiting", "talking"]) $(k).textContent = b.line[k];
     $("longest_wait").textContent = Math.round(b.line.longest_wait_s);
-    $("board-at").textContent = new Date(b.at).toLocaleTimeString();
+    $("board-at").textContent = window.hotline.local(b.at, false);
     $("figures").tBodies[0].replaceChildren(row(words.all, b.last_24h),
       ...Object.entries(b.queues).map(([q, v]) => row(q, v.last_24h)));
     $("agents").tBodies[0].replaceChildren(...b.agents.seats.map((s) => {
