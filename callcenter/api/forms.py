@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from callcenter.domain import tickets
+from callcenter.domain.access.commands import MERGING
 from callcenter.domain.kb import Article
 from callcenter.domain.policy import PolicyError, Span
 from callcenter.domain.registration import Channel, Gender, Registration
@@ -22,7 +23,7 @@ from callcenter.services.errors import ValidationFailed
 
 # Merging changes two tickets at once and has its own use case (TicketService.merge).
 COMMANDS: dict[str, type] = {cls.__name__: cls for cls in typing.get_args(tickets.Command)
-                             if cls not in (tickets.MergeInto, tickets.Absorb)}
+                             if cls not in MERGING}
 _NESTED = (Reply, Callback, tickets.ReturnRequest, tickets.ParkingForm)
 _NAMES = vars(tickets) | {"Span": Span, "Reply": Reply, "Callback": Callback, "Kind": Kind,
                           "Channel": Channel, "Gender": Gender, "date": date}

@@ -1,8 +1,11 @@
-"""The console's words, Chinese first and English second. A missing key shows itself (the
-key in brackets) instead of failing a page; a test holds every template's keys to this
-catalogue."""
+"""The console's words, Chinese first and English second. The figures' names (answer rate,
+abandoned in the queue …) are the reports' own (reports/labels.py): one vocabulary. A missing
+key shows itself (the key in brackets) instead of failing a page; a test holds every
+template's keys to these catalogues."""
 
 from __future__ import annotations
+
+from callcenter.reports.labels import LABELS
 
 LANGUAGES = ("zh", "en")
 
@@ -301,9 +304,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "supervised_tickets": ("督办工单", "Supervised"),
     # reports
     "report_kind": ("报表类型", "Kind"),
-    "period": ("周期", "Period"),
-    "version": ("版本", "Version"),
-    "produced_at": ("生成时间", "Produced"),
     "produced_by": ("生成人", "By"),
     "open": ("查看", "Open"),
     "produce_again": ("重新生成", "Produce again"),
@@ -319,13 +319,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "talking": ("通话中", "Talking"),
     "agents": ("坐席状态", "Agents"),
     "last_24h": ("近 24 小时", "Last 24 hours"),
-    "calls_offered": ("进线", "Offered"),
-    "calls_answered": ("接通", "Answered"),
-    "answered_within_15s": ("15 秒内接通", "Answered within 15 s"),
-    "abandoned_ivr": ("导航中放弃", "Abandoned in the menu"),
-    "abandoned_queue": ("排队中放弃", "Abandoned in the queue"),
-    "answer_rate": ("接通率", "Answer rate"),
-    "within_15s_rate": ("15 秒接通率", "Within 15 s"),
     "queue": ("队列", "Queue"),
     "listen_from": ("从我的坐席", "From my seat"),
     "listen_hint": ("监听、耳语、强插均记入审计", "Listening in is audited"),
@@ -344,7 +337,7 @@ WORDS: dict[str, tuple[str, str]] = {
 
 
 def t(key: str, lang: str) -> str:
-    pair = WORDS.get(key)
+    pair = WORDS.get(key) or LABELS.get(key)
     if pair is None:
         return f"[{key}]"
     return pair[1] if lang == "en" else pair[0]

@@ -79,6 +79,10 @@ def may_command(viewer: Viewer, cmd: Command, t: Ticket,
     return None
 
 
+# Merging changes two tickets at once: its own use case (TicketService.merge), never a form
+# on one ticket.
+MERGING = (MergeInto, Absorb)
+
 # Within the unit, who gives these (domain/transitions.py refuses anyone else).
 BY_UNIT_ROLE: dict[type, frozenset[UnitRole]] = {
     AgreeExtension: frozenset({UnitRole.LEADER, UnitRole.HEAD}),
@@ -94,7 +98,7 @@ def offered(viewer: Viewer, status: Status, lead_unit: str | None,
     would refuse by role or status (the ticket's own state may still refuse it)."""
     out = []
     for cmd, roles in WHO.items():
-        if viewer.role not in roles or status not in ALLOWED[cmd]:
+        if cmd in MERGING or viewer.role not in roles or status not in ALLOWED[cmd]:
             continue
         theirs = viewer.unit == lead_unit or (cmd is AddNote and viewer.unit in co_units)
         if viewer.role is Role.UNIT and (not theirs or (
