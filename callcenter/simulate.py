@@ -195,14 +195,13 @@ def seat_phone(local_port: int, media_port: int) -> Sipp:
     return Sipp(proc, work)
 
 
-_TALKING = """<?xml version="1.0" encoding="UTF-8" ?>
-<scenario name="talking phone">
-  <recv request="INVITE"/>
-  <send><![CDATA[
+# The pieces a phone's scenario is made of: answering with our SDP (the To tag names the
+# phone's kind), and the line's hang-up.
+_ANSWER = """  <send><![CDATA[
 SIP/2.0 200 OK
 [last_Via:]
 [last_From:]
-[last_To:];tag=[pid]talk[call_number]
+[last_To:];tag=[pid]{tag}[call_number]
 [last_Call-ID:]
 [last_CSeq:]
 Contact: <sip:phone@[local_ip]:[local_port]>
@@ -218,8 +217,8 @@ m=audio [auto_media_port] RTP/AVP 8
 a=rtpmap:8 PCMA/8000
 ]]></send>
   <recv request="ACK"/>
-{steps}
-  <recv request="BYE"/>
+"""
+_HANG_UP = """  <recv request="BYE"/>
   <send><![CDATA[
 SIP/2.0 200 OK
 [last_Via:]
@@ -232,6 +231,10 @@ Content-Length: 0
 ]]></send>
 </scenario>
 """
+_TALKING = ("""<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="talking phone">
+  <recv request="INVITE"/>
+""" + _ANSWER.format(tag="talk") + "{steps}\n" + _HANG_UP)
 
 
 def talking_phone(local_port: int, media_port: int, seconds: float = 30,
@@ -250,7 +253,7 @@ def talking_phone(local_port: int, media_port: int, seconds: float = 30,
     return Sipp(proc, work)
 
 
-_RINGING = """<?xml version="1.0" encoding="UTF-8" ?>
+_RINGING = ("""<?xml version="1.0" encoding="UTF-8" ?>
 <scenario name="ringing phone">
   <recv request="INVITE"/>
   <send><![CDATA[
@@ -265,39 +268,7 @@ Content-Length: 0
 
 ]]></send>
   <pause milliseconds="{ring_ms}"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]ring[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:phone@[local_ip]:[local_port]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=phone 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[local_ip_type] [local_ip]
-t=0 0
-m=audio [auto_media_port] RTP/AVP 8
-a=rtpmap:8 PCMA/8000
-]]></send>
-  <recv request="ACK"/>
-  <recv request="BYE"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-</scenario>
-"""
+""" + _ANSWER.format(tag="ring") + _HANG_UP)
 
 
 def ringing_phone(local_port: int, media_port: int, ring_ms: int) -> Sipp:

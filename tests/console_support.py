@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 import wave
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -91,3 +92,30 @@ def recorded_call(engine: Any, root: Path, linkedid: str, said: list[tuple[str, 
         lines = [Segment(who, start, start + 3.0, text, segment(text), 0.9)
                  for who, start, text in said if who == speaker and job.call_id == call_id]
         assert queue.finish(job, lines, seconds)
+
+
+def with_recordings(service: TicketService, root: Path) -> Console:
+    """The console over the service, serving the recordings under `root`, audited."""
+    from callcenter.services.access_audit import AccessAudit
+    from callcenter.services.recordings import Recordings
+    from callcenter.storage.uow import UnitsOfWork
+
+    engine = engine_of(service.uow)
+    audit = AccessAudit(UnitsOfWork(engine), service.clock)
+    return console_of(service, audit=audit,
+                      recordings=Recordings(UnitsOfWork(engine), root, audit))
+
+
+@asynccontextmanager
+async def served(console: Console) -> AsyncIterator[str]:
+    """The console's app on a loopback port for a browser; its base URL."""
+    from aiohttp.test_utils import TestServer
+
+    from callcenter.console.app import make_console_app
+
+    server = TestServer(make_console_app(console), host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        await server.close()

@@ -11,15 +11,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from browser_support import chromium, new_page, ready, shot, sign_in
-from console_support import PASSWORD, console_of, recorded_call
+from console_support import PASSWORD, console_of, recorded_call, served, with_recordings
 from playwright.async_api import Error as PlaywrightError
 from tickets_support import AGENT, FORM, hotline_over
 
-from callcenter.console.app import make_console_app
 from callcenter.domain.tickets import Dispatch
-from callcenter.services.access_audit import AccessAudit
-from callcenter.services.recordings import Recordings
-from callcenter.storage.uow import UnitsOfWork
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -28,10 +24,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 async def site(service):
-    server = TestServer(make_console_app(console_of(service)), host="127.0.0.1")
-    await server.start_server()
-    yield f"http://127.0.0.1:{server.port}", service
-    await server.close()
+    async with served(console_of(service)) as base:
+        yield base, service
 
 
 @pytest.fixture
@@ -88,13 +82,7 @@ async def test_a_search_hit_plays_from_its_second_and_the_play_is_audited(servic
     said = [("citizen", 2.0, "您好我要反映问题"), ("agent", 6.0, "请讲"),
             ("citizen", 12.5, "楼上漏水厨房天花板都湿了"), ("agent", 17.0, "好的我帮您登记")]
     recorded_call(engine, tmp_path, "1700000000.7", said, T0)
-    audit = AccessAudit(UnitsOfWork(engine), service.clock)
-    console = console_of(service, audit=audit,
-                         recordings=Recordings(UnitsOfWork(engine), tmp_path, audit))
-    server = TestServer(make_console_app(console), host="127.0.0.1")
-    await server.start_server()
-    base = f"http://127.0.0.1:{server.port}"
-    try:
+    async with served(with_recordings(service, tmp_path)) as base:
         page = await new_page(browser)
         await sign_in(page, base, "office-1", PASSWORD)
         await page.goto(base + "/recordings")
@@ -121,8 +109,6 @@ async def test_a_search_hit_plays_from_its_second_and_the_play_is_audited(servic
         rows = await page.inner_text("#audit tbody")
         assert "office-1" in rows and "call:1700000000.7/mix" in rows
         await shot(page, "audit-after-play")
-    finally:
-        await server.close()
 
 
 HOSTILE = '<script>alert("matter")</script>"><img src=x onerror=alert("img")>'
@@ -135,13 +121,7 @@ async def test_a_unit_replies_in_its_portal_and_sees_nothing_of_another_units(
     form = replace(FORM, matter=HOSTILE + " 楼上漏水", reporter_name=HOSTILE[:60])
     tid = service.register(form, AGENT, linkedid="1700000000.9")
     service.command(tid, Dispatch("u-wuye"), AGENT)
-    audit = AccessAudit(UnitsOfWork(engine), service.clock)
-    console = console_of(service, audit=audit,
-                         recordings=Recordings(UnitsOfWork(engine), tmp_path, audit))
-    server = TestServer(make_console_app(console), host="127.0.0.1")
-    await server.start_server()
-    base = f"http://127.0.0.1:{server.port}"
-    try:
+    async with served(with_recordings(service, tmp_path)) as base:
         page = await new_page(browser)
         await sign_in(page, base, "li", PASSWORD)
         assert page.url == base + "/unit"
@@ -160,7 +140,7 @@ async def test_a_unit_replies_in_its_portal_and_sees_nothing_of_another_units(
         await page.click("#cmd-LogContact button[type=submit]")
         await ready(page, "#cmd-StartWork")
         await page.click("#cmd-StartWork button[type=submit]")
-        await ready(page, "#cmd-SubmitReply")
+        await ready(page, "h1 .status[data-status=in_progress]")  # reloaded after StartWork
         reply = page.locator("#cmd-SubmitReply")
         for name, value in (("fact", "true"), ("demand", "reasonable"), ("result", "solved"),
                             ("site_visit", "yes")):
@@ -193,19 +173,13 @@ async def test_a_unit_replies_in_its_portal_and_sees_nothing_of_another_units(
         r = await other.goto(f"{base}/api/v1/calls/1700000000.9/recording")
         assert r is not None and r.status == 404
         assert other.dialogs == []
-    finally:
-        await server.close()
 
 
 async def test_reports_open_as_pages_download_and_produce_again(service, browser):
     hotline = hotline_over(service.uow.engine, service.rules, service.clock)
     reports = hotline.reports()
     reports.produce(reports.period("daily", "2026-03-01"), by="scheduler")
-    server = TestServer(make_console_app(console_of(service, reports=reports)),
-                        host="127.0.0.1")
-    await server.start_server()
-    base = f"http://127.0.0.1:{server.port}"
-    try:
+    async with served(console_of(service, reports=reports)) as base:
         page = await new_page(browser)
         await sign_in(page, base, "office-1", PASSWORD)
         await page.goto(base + "/reports")
@@ -226,8 +200,6 @@ async def test_reports_open_as_pages_download_and_produce_again(service, browser
         await sign_in(other, base, "li", PASSWORD)
         r = await other.goto(base + "/reports")
         assert r is not None and r.status == 403
-    finally:
-        await server.close()
 
 
 async def test_the_office_decides_chases_and_forces_the_line(service, browser):
@@ -243,11 +215,7 @@ async def test_the_office_decides_chases_and_forces_the_line(service, browser):
     service.command(replied, SubmitReply(REPLY), WUYE)
     service.clock.advance(days=30)  # the other one is long overdue
     hotline = hotline_over(service.uow.engine, service.rules, service.clock)
-    server = TestServer(make_console_app(console_of(service, duty=hotline.duty())),
-                        host="127.0.0.1")
-    await server.start_server()
-    base = f"http://127.0.0.1:{server.port}"
-    try:
+    async with served(console_of(service, duty=hotline.duty())) as base:
         page = await new_page(browser)
         await sign_in(page, base, "office-1", PASSWORD)
         await page.goto(base + "/office")
@@ -272,8 +240,6 @@ async def test_the_office_decides_chases_and_forces_the_line(service, browser):
         await page.click("#duty button.force[data-mode=auto]")
         await page.wait_for_selector("#duty button.force.secondary[data-mode=auto]")
         assert page.dialogs == []
-    finally:
-        await server.close()
 
 
 async def test_people_are_added_by_link_and_shut_out_at_once_when_disabled(site, browser):
