@@ -81,14 +81,25 @@ class Notable(TypedDict):
     matter: str  # an excerpt, numbers masked
 
 
-class ReportContent(TypedDict):
-    """What a report is made of; the same store and period give the same content."""
+class _Head(TypedDict):
+    """What every reading of a report starts with: which report, of which period."""
     schema: int
     kind: str
     name: str
     period: PeriodJson
     time_zone: str
     compared_with: Compared
+
+
+class _Stored(TypedDict):
+    """The version it was stored as, when it was produced, and its digest."""
+    version: int
+    produced_at: str
+    sha256: str
+
+
+class ReportContent(_Head):
+    """What a report is made of; the same store and period give the same content."""
     figures: Figures
     previous: Figures
     calls_per_hour: list[HourCalls]
@@ -104,25 +115,12 @@ class ReportContent(TypedDict):
     notable: list[Notable]
 
 
-class ReportDocument(ReportContent):
-    """The content as read and sent: with the version it was stored as, when it was
-    produced and its digest."""
-    version: int
-    produced_at: str
-    sha256: str
+class ReportDocument(ReportContent, _Stored):
+    """The content as read and sent."""
 
 
-class UnitReport(TypedDict):
+class UnitReport(_Head, _Stored):
     """A unit's sections of a report: its own figures and notable tickets only."""
-    schema: int
-    kind: str
-    name: str
-    period: PeriodJson
-    time_zone: str
-    compared_with: Compared
-    version: int
-    produced_at: str
-    sha256: str
     unit: str
     units: dict[str, Figures]
     notable: list[Notable]
