@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from console_support import PASSWORD, console_of, csrf_of, sign_in
 from tickets_support import AGENT, FORM, OFFICE, REPLY, WUYE
@@ -152,3 +153,19 @@ async def test_the_desk_and_the_wallboard_draw_for_the_hotline_only(service, tmp
         await sign_in(client, "li")
         assert (await client.get("/desk")).status == 403
         assert (await client.get("/wallboard")).status == 403
+
+
+def test_the_request_log_keeps_no_query_and_no_link_token(caplog):
+    import logging
+
+    from aiohttp.test_utils import make_mocked_request
+
+    from callcenter.api.request_log import RequestLog
+
+    log = RequestLog(logging.getLogger("test.access"), "")
+    caplog.set_level(logging.INFO, "test.access")
+    for url in ("/recordings?q=%E6%BC%8F%E6%B0%B4&caller=13812345678",
+                "/signin/link/abcdefghijklmnopqrstuvwxyz0123456789"):
+        log.log(make_mocked_request("GET", url), web.Response(status=200), 0.01)
+    assert [r.getMessage() for r in caplog.records] == [
+        "GET /recordings 200 0.010s", "GET /signin/link/… 200 0.010s"]

@@ -167,13 +167,15 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
 def _api(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
+    from callcenter.api.request_log import RequestLog
     from callcenter.console.app import make_console_app
 
     with hotline_of(settings) as hotline:
         app = make_console_app(hotline.console())
         base = f"http://{settings.api_host}:{settings.api_port}"
         print(f"console on {base}/ ; API on {base}/api/v1/openapi.json", flush=True)
-        web.run_app(app, host=settings.api_host, port=settings.api_port, print=None)
+        web.run_app(app, host=settings.api_host, port=settings.api_port, print=None,
+                    access_log_class=RequestLog)
     return 0
 
 
