@@ -15,5 +15,5 @@ lint-imports
 # Three workers, each with its own sandbox Asterisk and ports (tests/ports.py): most of the
 # suite's time is SIPp calls waiting on Asterisk, which overlaps well on two cores. Then, on a
 # quiet machine, the few tests that need audio to cross RTP in real time.
-python3 -m pytest -q -n "${CALLCENTER_TEST_WORKERS:-3}" -m "not realtime" "$@"
+python3 -m pytest -q -n "${CALLCENTER_TEST_WORKERS:-3}" --dist loadgroup -m "not realtime" "$@"
 python3 -m pytest -q -m realtime "$@" || [ $? -eq 5 ]  # 5: none among the tests asked for

@@ -19,7 +19,9 @@ from callcenter.domain.tickets import Dispatch
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
-pytestmark = pytest.mark.browser
+# One browser at a time across the workers (scripts/test.sh runs --dist loadgroup): Chromium
+# beside two workers' calls starves their audio on two cores.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from callcenter.services.units import read_toml
 from callcenter.storage.tables import CallRow, RecordingRow
 from callcenter.storage.uow import UnitOfWork
 
-pytestmark = [pytest.mark.asterisk, pytest.mark.browser]
+pytestmark = [pytest.mark.asterisk, pytest.mark.browser, pytest.mark.xdist_group("browser")]
 RING_MS = 3000  # the agent picks up after three seconds: the citizen waits that long in line
 
 
