@@ -169,3 +169,23 @@ def test_the_request_log_keeps_no_query_and_no_link_token(caplog):
         log.log(make_mocked_request("GET", url), web.Response(status=200), 0.01)
     assert [r.getMessage() for r in caplog.records] == [
         "GET /recordings 200 0.010s", "GET /signin/link/… 200 0.010s"]
+
+
+@pytest.mark.parametrize(("peer", "secure"), [("127.0.0.1", False), ("::1", False),
+                                               ("192.0.2.7", True)])
+def test_the_session_cookie_is_secure_off_loopback(peer, secure):
+    from unittest import mock
+
+    from aiohttp.test_utils import make_mocked_request
+
+    from callcenter.console.guard import SESSION_COOKIE, set_cookie
+
+    transport = mock.Mock()
+    transport.get_extra_info.side_effect = lambda name, default=None: (
+        (peer, 443) if name == "peername" else default)
+    request = make_mocked_request("GET", "/", transport=transport)
+    response = web.Response()
+    set_cookie(request, response, SESSION_COOKIE, "token")
+    morsel = response.cookies[SESSION_COOKIE]
+    assert bool(morsel["secure"]) is secure
+    assert morsel["httponly"] and morsel["samesite"] == "Strict" and morsel["path"] == "/"
