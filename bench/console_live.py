@@ -25,16 +25,17 @@ import statistics
 import sys
 import tempfile
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
-from playwright.async_api import BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from sqlalchemy import Engine
 
 from callcenter import sandbox, simulate
-from callcenter.bootstrap import Hotline, standalone_controller
+from callcenter.bootstrap import build
 from callcenter.config import PROJECT_ROOT, load_settings
 from callcenter.console.app import make_console_app
+from callcenter.controller import Controller
 from callcenter.domain.people import Person
 from callcenter.domain.privacy import Role
 from callcenter.services.units import read_toml
@@ -104,7 +105,7 @@ def line(name: str, values: list[float]) -> str:
             f"p95 {pct(values, 0.95) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms")
 
 
-async def agent_page(browser, base: str, account: str, seat: str) -> Page:  # type: ignore[no-untyped-def]
+async def agent_page(browser: Browser, base: str, account: str, seat: str) -> Page:
     context: BrowserContext = await browser.new_context(locale="zh-CN",
                                                         timezone_id="Asia/Shanghai")
     page = await context.new_page()
@@ -152,15 +153,15 @@ async def main() -> None:
     phones: list[simulate.Sipp] = []
     calls: list[simulate.Sipp] = []
     runner = None
-    controller = standalone_controller(settings, grace=1.0)
+    hotline = build(settings)
+    controller = hotline.controller(grace=1.0, on_stopped=hotline.close)
     try:
         phones = [simulate.seat_phone(s.sandbox_port, BASE + 2000 + 10 * i)
                   for i, s in enumerate(settings.seats)]
         phones.append(simulate.seat_phone(settings.trunk_sandbox_out_port, BASE + 2900))
         await controller.start()
         await asyncio.wait_for(controller.ami.connected.wait(), 20)
-        engine = controller.call_log.uow.engine
-        hotline = Hotline(settings, engine, lambda: datetime.now(UTC))
+        engine = hotline.store.engine
         hotline.units.replace(*read_toml(home / "config" / "units.toml"))
         people = hotline.people()
         accounts = [f"agent-{i + 1:02d}" for i in range(args.calls)]
@@ -216,14 +217,14 @@ async def main() -> None:
     for m in marks:
         if m["call"]:
             by_call.setdefault(m["call"], {})[m["what"]] = m["at"] / 1000
-    received = [v["pop_received"] - connects[c] for c, v in by_call.items()
-                if "pop_received" in v and connects.get(c)]
-    shown = [v["pop_shown"] - connects[c] for c, v in by_call.items()
-             if "pop_shown" in v and connects.get(c)]
+    received = [v["pop_received"] - at for call, v in by_call.items()
+                if "pop_received" in v and (at := connects.get(call))]
+    shown = [v["pop_shown"] - at for call, v in by_call.items()
+             if "pop_shown" in v and (at := connects.get(call))]
     setups = []
-    for c, v in by_call.items():
-        if "conference_clicked" in v and "conference_done" in v and c in rings:
-            dialled, answered = rings[c]
+    for call, v in by_call.items():
+        if "conference_clicked" in v and "conference_done" in v and call in rings:
+            dialled, answered = rings[call]
             setups.append(v["conference_done"] - v["conference_clicked"]
                           - (answered - dialled))
     talking = sorted(t for t in connects.values() if t)
@@ -242,7 +243,7 @@ async def main() -> None:
                       "board": board_lag}), file=sys.stderr)
 
 
-def _unit_rings(engine) -> list[tuple[str, float, float]]:  # type: ignore[no-untyped-def]
+def _unit_rings(engine: Engine) -> list[tuple[str, float, float]]:
     from sqlalchemy import select
 
     from callcenter.storage.tables import CallRow, PartyRow
@@ -256,7 +257,7 @@ def _unit_rings(engine) -> list[tuple[str, float, float]]:  # type: ignore[no-un
     return [(lid, d.timestamp(), a.timestamp()) for lid, d, a in rows]
 
 
-def _connected_at(controller, linkedid: str) -> float | None:  # type: ignore[no-untyped-def]
+def _connected_at(controller: Controller, linkedid: str) -> float | None:
     for e in controller.call_log.trail(linkedid):
         if e.get("Event") == "AgentConnect" and re.fullmatch(r"[\d.]+", e.get("Timestamp", "")):
             return float(e["Timestamp"])

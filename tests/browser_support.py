@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
@@ -36,12 +37,19 @@ async def chromium() -> AsyncIterator[BrowserContext]:
                 await context.close()
 
 
+_DIALOGS: WeakKeyDictionary[Page, list[str]] = WeakKeyDictionary()
+
+
 async def new_page(context: BrowserContext | Browser) -> Page:
     page = await context.new_page()
-    dialogs: list[str] = []
-    page.on("dialog", lambda d: dialogs.append(d.message))
-    page.dialogs = dialogs  # type: ignore[attr-defined]  # a script that ran would show here
+    seen = _DIALOGS[page] = []
+    page.on("dialog", lambda d: seen.append(d.message))
     return page
+
+
+def dialogs(page: Page) -> list[str]:
+    """The dialogs a page opened (alert, confirm …): a script that ran would show here."""
+    return _DIALOGS.get(page, [])
 
 
 async def shot(page: Page, name: str) -> Path:

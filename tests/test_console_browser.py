@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from browser_support import chromium, new_page, ready, shot, sign_in
+from browser_support import chromium, dialogs, new_page, ready, shot, sign_in
 from console_support import PASSWORD, console_of, recorded_call, served, with_recordings
 from playwright.async_api import Error as PlaywrightError
 from tickets_support import AGENT, FORM, hotline_over
@@ -163,7 +163,7 @@ async def test_a_unit_replies_in_its_portal_and_sees_nothing_of_another_units(
         await page.wait_for_selector("#lint p.ok")
         await reply.locator("button[type=submit]").click()
         await page.wait_for_selector("h1 .status[data-status=replied]")
-        assert page.dialogs == []
+        assert dialogs(page) == []
         await page.goto(base + "/unit")
         await shot(page, "unit-portal")
         # Another unit: the ticket and its call are as if they did not exist.
@@ -174,7 +174,7 @@ async def test_a_unit_replies_in_its_portal_and_sees_nothing_of_another_units(
         assert r is not None and r.status == 404
         r = await other.goto(f"{base}/api/v1/calls/1700000000.9/recording")
         assert r is not None and r.status == 404
-        assert other.dialogs == []
+        assert dialogs(other) == []
 
 
 async def test_reports_open_as_pages_download_and_produce_again(service, browser):
@@ -241,7 +241,7 @@ async def test_the_office_decides_chases_and_forces_the_line(service, browser):
         assert str(replied) not in await page.inner_text("#awaiting")
         await page.click("#duty button.force[data-mode=auto]")
         await page.wait_for_selector("#duty button.force.secondary[data-mode=auto]")
-        assert page.dialogs == []
+        assert dialogs(page) == []
 
 
 async def test_people_are_added_by_link_and_shut_out_at_once_when_disabled(site, browser):

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import ports
 import pytest
 from aiohttp.test_utils import TestServer
-from browser_support import chromium, new_page, ready, shot, sign_in
+from browser_support import chromium, dialogs, new_page, ready, shot, sign_in
 from call_support import finish, place_call, stored_calls
 from conftest import wait_port_free
 from console_support import FAST, PASSWORD, STAFF
@@ -129,7 +129,7 @@ async def test_a_call_from_ready_to_three_way_in_the_browser(controller, setting
         talking = next(i for i, s in enumerate(seen) if s["talking"] >= 1)
         answered = next(i for i, s in enumerate(seen) if s["within_15s"] >= 1)
         assert waiting < talking <= answered, seen
-        assert agent.dialogs == []
+        assert dialogs(agent) == []
 
     (row,) = await stored_calls(controller, 1)
     assert row.seat == "8001" and row.disposition == "answered"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import wave
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -31,7 +32,7 @@ AUDITOR = Viewer(Role.AUDITOR, "shen")
 PEOPLE = {"agent": AGENT, "office": OFFICE, "wuye": WUYE, "water": OTHER, "auditor": AUDITOR}
 
 
-def _wav(path, seconds: float = 2.0) -> bytes:
+def _wav(path: Path, seconds: float = 2.0) -> bytes:
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)

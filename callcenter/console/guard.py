@@ -47,7 +47,8 @@ def set_cookie(request: web.Request, response: web.StreamResponse, name: str, va
 
 
 def session_of(request: web.Request) -> ConsoleSession | None:
-    return request.get(SESSION_KEY)
+    found = request.get(SESSION_KEY)
+    return found if isinstance(found, ConsoleSession) else None
 
 
 def same_origin(request: web.Request) -> bool:

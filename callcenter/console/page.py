@@ -25,7 +25,7 @@ from callcenter.services.people import ConsoleSession
 if TYPE_CHECKING:
     from callcenter.console.app import Console
 
-TZ = web.AppKey("tz", tzinfo)  # the hotline's time zone, for the times on every page
+TZ: web.AppKey[tzinfo] = web.AppKey("tz")  # the hotline's zone, for every page's times
 PageHandler = Callable[["Console", web.Request], Awaitable[web.StreamResponse]]
 
 def _unit_portal(viewer: Viewer) -> str | None:

@@ -5,6 +5,7 @@ searches and the listening-in, so the audit view shows every kind of access in o
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from callcenter.storage.people_tables import AccessAuditRow
 from callcenter.storage.transcript_tables import SearchAuditRow
 
 
-def _window(q: Select, at, f: AccessFilter) -> Select:  # type: ignore[type-arg,no-untyped-def]
+def _window(q: Select[Any], at: Any, f: AccessFilter) -> Select[Any]:
     if f.since is not None:
         q = q.where(at >= f.since)
     if f.until is not None:
