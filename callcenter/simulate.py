@@ -39,7 +39,7 @@ _HEAD = """<?xml version="1.0" encoding="UTF-8" ?>
   <send retrans="500"><![CDATA[
 INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]cc[call_number]
+From: {display}<sip:{caller}@[local_ip]:[local_port]>;tag=[pid]cc[call_number]
 To: <sip:[service]@[remote_ip]:[remote_port]>
 Call-ID: [call_id]
 CSeq: 1 INVITE
@@ -129,11 +129,16 @@ def keying_phone(local_port: int, media_port: int, keys: Sequence[tuple[str, int
 
 
 def citizen_scenario(caller: str, hold_ms: int, audio: Path = DEFAULT_AUDIO,
-                     keys: Sequence[tuple[str, int]] = (), workdir: Path | None = None) -> str:
+                     keys: Sequence[tuple[str, int]] = (), workdir: Path | None = None,
+                     name: str = "") -> str:
     """A citizen who calls, presses keys (each `after_ms` after the previous one, the first
-    after the answer), talks (plays audio) and hangs up hold_ms after the line answered."""
+    after the answer), talks (plays audio) and hangs up hold_ms after the line answered.
+    `name`: the caller ID name the phone sends (a quoted string: any text a hostile phone
+    might put there, quotes escaped as SIP escapes them)."""
     if not _NUMBER.match(caller):
         raise SimulateError(f"caller number {caller!r} must be 3-20 digits")
+    if "]]>" in name or any(c in name for c in "\r\n\0"):
+        raise SimulateError("a caller ID name cannot hold ]]> or line breaks")
     if not audio.exists():
         raise SimulateError(f"audio capture {audio} not found")
     steps = _key_steps(keys, workdir)
@@ -141,7 +146,9 @@ def citizen_scenario(caller: str, hold_ms: int, audio: Path = DEFAULT_AUDIO,
     steps.append(f"  <nop><action><exec play_pcap_audio={quoteattr(str(audio))}/>"
                  "</action></nop>\n")
     steps.append(f'  <pause milliseconds="{remaining}"/>\n')
-    return _HEAD.format(caller=caller) + "".join(steps) + _TAIL.format(caller=caller)
+    display = ('"' + name.replace("\\", "\\\\").replace('"', '\\"') + '" ') if name else ""
+    return (_HEAD.format(caller=caller, display=display) + "".join(steps)
+            + _TAIL.format(caller=caller))
 
 
 @dataclass
@@ -167,7 +174,7 @@ class Sipp:
 
 def call(number: str, sip_port: int, local_port: int, media_port: int, caller: str,
          hold_ms: int, audio: Path = DEFAULT_AUDIO, keys: Sequence[tuple[str, int]] = (),
-         timeout_s: int = 120) -> Sipp:
+         timeout_s: int = 120, name: str = "") -> Sipp:
     """Start one citizen call in the background; `wait()` returns SIPp's exit code (0 = done)."""
     work = Path(tempfile.mkdtemp(prefix="sipp-citizen-"))
     if audio.suffix != ".pcap":
@@ -176,7 +183,7 @@ def call(number: str, sip_port: int, local_port: int, media_port: int, caller: s
         rtp_pcap.write_pcap(rtp_pcap.alaw_samples(audio), pcap, hold_ms / 1000 + 1)
         audio = pcap
     scenario = work / "citizen.xml"
-    scenario.write_text(citizen_scenario(caller, hold_ms, audio, keys, work))
+    scenario.write_text(citizen_scenario(caller, hold_ms, audio, keys, work, name))
     cmd = [_sipp(), f"127.0.0.1:{sip_port}", "-sf", str(scenario), "-s", number,
            "-i", "127.0.0.1", "-p", str(local_port), "-mp", str(media_port), "-m", "1",
            "-l", "1", "-nostdin", "-timeout", f"{timeout_s}s", "-timeout_error",
