@@ -98,3 +98,30 @@ async def test_a_command_longer_than_res_agi_reads_is_refused_unsent():
     (line,) = sent
     assert line.startswith(b'SET VARIABLE "CC_NOTE" "') and len(line) <= 2047
     assert line.decode().count("话") == 600  # the refused one never reached the socket
+
+
+async def test_a_flood_of_bad_clients_is_dropped_and_logged_in_a_few_lines(caplog):
+    import logging
+
+    server = FastAgiServer(_handler, port=0, header_timeout=2.0, max_header=1024)
+    await server.start()
+    caplog.set_level(logging.WARNING, "callcenter.telephony.agi.server")
+    try:
+        bad = [b"\x00\xff garbage\r\n\r\n", b"agi_x: " + b"a" * 4000 + b"\n",
+               b"agi_network: yes\n\n"]
+        for i in range(60):
+            r, w = await asyncio.open_connection("127.0.0.1", server.bound_port)
+            w.write(bad[i % len(bad)])
+            await w.drain()
+            assert await asyncio.wait_for(r.read(), 5) == b""
+            w.close()
+        line, _ = await _full_request(server.bound_port)
+        assert line == 'SET VARIABLE "CC_ROUTE" "queue"\n'
+        assert server.rejected == 60 and server.served == 1
+    finally:
+        await server.stop()
+    reports = [r.getMessage() for r in caplog.records]
+    # The first drop at once, the rest summed when the server stops: two lines, not sixty.
+    assert len(reports) == 2, reports
+    assert reports[0].startswith("FastAGI: dropped 1 client(s)")
+    assert reports[1].startswith("FastAGI: dropped 59 client(s)")

@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
+REJECT_LOG_EVERY = 10.0  # seconds between reports of dropped clients
 
 
 MAX_COMMAND = 2047  # bytes with the newline: res_agi's buffer is 2,048 with its NUL
@@ -106,6 +108,10 @@ class FastAgiServer:
         self._server: asyncio.Server | None = None
         self.served = 0
         self.rejected = 0
+        # Why clients were dropped since the last log line: a flood of bad clients is a few
+        # lines a minute, not a line each (the log would be the attack's second target).
+        self._dropped: dict[str, int] = {}
+        self._dropped_logged = -REJECT_LOG_EVERY
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve, self.host, self.port,
@@ -117,6 +123,7 @@ class FastAgiServer:
         return int(self._server.sockets[0].getsockname()[1])
 
     async def stop(self) -> None:
+        self._report_dropped()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -127,8 +134,7 @@ class FastAgiServer:
             env = await asyncio.wait_for(self._read_header(reader), self.header_timeout)
         except (TimeoutError, AgiError, ValueError, asyncio.IncompleteReadError,
                 asyncio.LimitOverrunError, ConnectionError) as exc:
-            self.rejected += 1
-            log.warning("FastAGI: dropped a client: %s", exc or type(exc).__name__)
+            self._reject(str(exc) or type(exc).__name__)
             await self._close(writer)
             return
         try:
@@ -141,6 +147,20 @@ class FastAgiServer:
             log.exception("FastAGI handler failed for %s", env.get("agi_uniqueid"))
         finally:
             await self._close(writer)
+
+    def _reject(self, why: str) -> None:
+        self.rejected += 1
+        self._dropped[why] = self._dropped.get(why, 0) + 1
+        if time.monotonic() - self._dropped_logged >= REJECT_LOG_EVERY:
+            self._report_dropped()
+
+    def _report_dropped(self) -> None:
+        if self._dropped:
+            log.warning("FastAGI: dropped %d client(s) since the last report: %s",
+                        sum(self._dropped.values()),
+                        "; ".join(f"{why} ({n})" for why, n in sorted(self._dropped.items())))
+            self._dropped.clear()
+        self._dropped_logged = time.monotonic()
 
     async def _read_header(self, reader: asyncio.StreamReader) -> dict[str, str]:
         env: dict[str, str] = {}
