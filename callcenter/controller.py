@@ -114,6 +114,7 @@ class Controller:
         self._applying = asyncio.Lock()
         self._stopping = asyncio.Event()
         self._line_changed = asyncio.Event()  # the wallboard's line moved: write it soon
+        self.observe_event: Callable[[Message], None] | None = None  # metrics, when served
         ami.on_login = self._on_login
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -127,6 +128,8 @@ class Controller:
         return self.calls.call_log
 
     def on_event(self, msg: Message) -> None:
+        if self.observe_event is not None:
+            self.observe_event(msg)
         self.calls.feed(msg)
         self.control.on_event(msg)
         self.callbacks.on_event(msg)

@@ -10,10 +10,13 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from callcenter.cli.common import Verb, hotline_of, refuse, utc_arg, viewer_arg
 from callcenter.config import Settings
+
+if TYPE_CHECKING:
+    from callcenter.controller import Controller
 from callcenter.domain.privacy import mask_number
 
 
@@ -46,12 +49,28 @@ def add_parsers(sub: Any) -> dict[str, Verb]:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from aiohttp import web
+
     from callcenter.controller import run_forever
+    from callcenter.controller_metrics import ControllerMetrics
+
+    async def main(controller: Controller) -> None:
+        runner = None
+        port = settings.controller_metrics_port
+        if port:
+            runner = web.AppRunner(ControllerMetrics(controller).app(), access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", port).start()  # loopback only, always
+        try:
+            await run_forever(controller, f"AMI {settings.ami_host}:{settings.ami_port}, "
+                                          f"FastAGI {settings.agi_host}:{settings.agi_port}"
+                                          + (f", metrics 127.0.0.1:{port}" if port else ""))
+        finally:
+            if runner is not None:
+                await runner.cleanup()
 
     with hotline_of(settings) as hotline, contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_forever(hotline.controller(), f"AMI {settings.ami_host}:"
-                                f"{settings.ami_port}, FastAGI {settings.agi_host}:"
-                                f"{settings.agi_port}"))
+        asyncio.run(main(hotline.controller()))
     return 0
 
 

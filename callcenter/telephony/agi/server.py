@@ -97,14 +97,15 @@ Handler = Callable[[AgiRequest, AgiSession], Awaitable[None]]
 class FastAgiServer:
     def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 4573, *,
                  header_timeout: float = 5.0, answer_timeout: float = 3.0,
-                 max_header: int = 16384, time_limits: Mapping[str, float] | None = None
-                 ) -> None:
+                 max_header: int = 16384, time_limits: Mapping[str, float] | None = None,
+                 observe: Callable[[str, float], None] | None = None) -> None:
         self.handler, self.host, self.port = handler, host, port
         self.header_timeout, self.answer_timeout = header_timeout, answer_timeout
         # A script that talks with the caller (the status lookup) runs longer than the
         # routing answer the dialplan waits for.
         self.time_limits = dict(time_limits or {})
         self.max_header = max_header
+        self.observe = observe  # (script, seconds from the header to the answer): metrics
         self._server: asyncio.Server | None = None
         self.served = 0
         self.rejected = 0
@@ -130,6 +131,7 @@ class FastAgiServer:
             self._server = None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        began = time.perf_counter()
         try:
             env = await asyncio.wait_for(self._read_header(reader), self.header_timeout)
         except (TimeoutError, AgiError, ValueError, asyncio.IncompleteReadError,
@@ -143,6 +145,8 @@ class FastAgiServer:
             await asyncio.wait_for(self.handler(request, session),
                                    self.time_limits.get(request.script, self.answer_timeout))
             self.served += 1
+            if self.observe is not None:
+                self.observe(request.script, time.perf_counter() - began)
         except Exception:
             log.exception("FastAGI handler failed for %s", env.get("agi_uniqueid"))
         finally:

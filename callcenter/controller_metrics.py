@@ -1,0 +1,100 @@
+"""The controller's /metrics (Prometheus text) and /health, served on loopback only.
+
+- `callcenter_ami_connected`, `callcenter_ami_event_lag_seconds` (Asterisk's own timestamp of
+  an event to the controller handling it);
+- `callcenter_fastagi_seconds{script}` (the header read to the answer sent) and
+  `callcenter_fastagi_rejected` (clients dropped);
+- `callcenter_calls_held`, `callcenter_line_citizens{phase}` (in the menu, waiting, talking);
+- /health: 200 while AMI is logged in and the store takes a write (the wallboard's line state,
+  an upsert of one row), 503 naming what is wrong otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Iterator
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from callcenter.contract.dialplan import AGI_SCRIPTS
+from callcenter.controller import Controller
+from callcenter.telephony.ami.parse import Message
+
+FAST = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+LAG = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class _Line(Collector):
+    def __init__(self, controller: Controller) -> None:
+        self.controller = controller
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        line = self.controller.line.snapshot()
+        family = GaugeMetricFamily("callcenter_line_citizens", "citizens on the line now",
+                                   labels=["phase"])
+        family.add_metric(["ivr"], line["ivr"])
+        family.add_metric(["waiting"], len(line["waiting"]))
+        family.add_metric(["talking"], line["talking"])
+        yield family
+
+
+class ControllerMetrics:
+    def __init__(self, controller: Controller) -> None:
+        self.controller = controller
+        self.registry = r = CollectorRegistry()
+        Gauge("callcenter_ami_connected", "1 while logged in to AMI", registry=r).set_function(
+            lambda: float(controller.ami.connected.is_set()))
+        self.lag = Histogram("callcenter_ami_event_lag_seconds",
+                             "Asterisk's timestamp of an event to its handling", buckets=LAG,
+                             registry=r)
+        self.fastagi = Histogram("callcenter_fastagi_seconds",
+                                 "a FastAGI request: header read to answer sent",
+                                 ["script"], buckets=FAST, registry=r)
+        Gauge("callcenter_fastagi_rejected", "FastAGI clients dropped (bad or slow header)",
+              registry=r).set_function(lambda: float(controller.agi.rejected))
+        Gauge("callcenter_calls_held", "calls the controller follows now",
+              registry=r).set_function(lambda: float(controller.calls.held))
+        r.register(_Line(controller))
+        controller.observe_event = self.event
+        controller.agi.observe = self.answered
+
+    def event(self, msg: Message) -> None:
+        stamp = msg.get("Timestamp")
+        if stamp:
+            with contextlib.suppress(ValueError):  # not a number: nothing to measure
+                self.lag.observe(max(0.0, time.time() - float(stamp)))
+
+    def answered(self, script: str, seconds: float) -> None:
+        # A script name is the client's text: only ours become label values.
+        self.fastagi.labels(script if script in AGI_SCRIPTS else "other").observe(seconds)
+
+    async def health(self) -> tuple[bool, dict[str, object]]:
+        ami = self.controller.ami.connected.is_set()
+        try:
+            await asyncio.wait_for(asyncio.to_thread(
+                self.controller.board.record_line, self.controller.line.snapshot()), 5)
+            store: object = True
+        except Exception as exc:  # what failed, by kind: the store's own text may hold data
+            store = f"unwritable: {type(exc).__name__}"
+        return ami and store is True, {"ami": ami, "store": store}
+
+    def app(self) -> web.Application:
+        async def metrics(request: web.Request) -> web.Response:
+            return web.Response(body=generate_latest(self.registry),
+                                content_type="text/plain", charset="utf-8")
+
+        async def health(request: web.Request) -> web.Response:
+            ok, detail = await self.health()
+            return web.Response(status=200 if ok else 503, text=json.dumps(detail),
+                                content_type="application/json")
+
+        app = web.Application()
+        app.router.add_get("/metrics", metrics)
+        app.router.add_get("/health", health)
+        return app

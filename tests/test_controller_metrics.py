@@ -1,0 +1,76 @@
+"""The controller's /metrics and /health (issue 21, operations): on the real sandbox a call
+shows in the FastAGI and AMI figures; /health fails, naming why, while AMI is down."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from types import SimpleNamespace
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from call_support import finish, place_call, stored_calls
+
+from callcenter.bootstrap import standalone_controller
+from callcenter.controller_metrics import ControllerMetrics
+
+
+def _value(text: str, name: str) -> float:
+    line = next(ln for ln in text.splitlines() if ln.startswith(name + " ")
+                or ln.startswith(name + "{"))
+    return float(line.rsplit(" ", 1)[1])
+
+
+@pytest.mark.asterisk
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_a_call_shows_in_the_figures_and_health_is_good(controller, seat_phones,
+                                                               settings):
+    async with TestClient(TestServer(ControllerMetrics(controller).app())) as client:
+        call = place_call(settings, "13800138061", hold_ms=3000)
+        await finish(call)
+        await stored_calls(controller, 1)
+        text = await (await client.get("/metrics")).text()
+        assert _value(text, "callcenter_ami_connected") == 1.0
+        assert _value(text, 'callcenter_fastagi_seconds_count{script="route"}') >= 1
+        assert _value(text, "callcenter_ami_event_lag_seconds_count") > 10
+        assert 'callcenter_line_citizens{phase="waiting"}' in text
+        assert "13800138061" not in text  # figures, never a number
+        r = await client.get("/health")
+        assert r.status == 200 and await r.json() == {"ami": True, "store": True}
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_health_fails_while_ami_is_down(settings, store_url):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    c = standalone_controller(settings.with_overrides(store_url=store_url, ami_port=closed),
+                              grace=1.0)
+    metrics = ControllerMetrics(c)
+    await c.start()
+    try:
+        async with TestClient(TestServer(metrics.app())) as client:
+            await asyncio.sleep(0.2)
+            r = await client.get("/health")
+            assert r.status == 503 and await r.json() == {"ami": False, "store": True}
+            text = await (await client.get("/metrics")).text()
+            assert _value(text, "callcenter_ami_connected") == 0.0
+    finally:
+        await c.stop()
+
+
+def test_an_unknown_script_is_one_label_not_many():
+    from prometheus_client import generate_latest
+
+    # Only what the metrics read of a controller.
+    stub = SimpleNamespace(
+        ami=SimpleNamespace(connected=SimpleNamespace(is_set=lambda: True)),
+        agi=SimpleNamespace(rejected=0, observe=None), calls=SimpleNamespace(held=0),
+        line=SimpleNamespace(snapshot=lambda: {"ivr": 0, "talking": 0, "waiting": []}),
+        observe_event=None)
+    m = ControllerMetrics(stub)  # type: ignore[arg-type]
+    for i in range(50):
+        m.answered(f"attacker-{i}", 0.001)
+    m.answered("route", 0.001)
+    text = generate_latest(m.registry).decode()
+    assert 'script="other"' in text and "attacker" not in text and 'script="route"' in text
