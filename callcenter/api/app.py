@@ -19,6 +19,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from callcenter.api.http import answer, errors, private_headers
+from callcenter.api.metrics import add_metrics
 from callcenter.api.openapi import DOCUMENT_PATH, document
 from callcenter.api.route import PREFIX
 from callcenter.api.routes import every_route
@@ -57,6 +58,7 @@ def make_app(api: Api, middlewares: Sequence[Middleware] = ()) -> web.Applicatio
         return answer(document())
 
     app.router.add_get(PREFIX + DOCUMENT_PATH, openapi)
+    add_metrics(app, api)
     for route in every_route():
         app.router.add_route(route.method, PREFIX + route.path,
                              functools.partial(route.handler, api))
