@@ -15,6 +15,15 @@ from callcenter.bootstrap import standalone_controller
 from callcenter.controller_metrics import ControllerMetrics
 
 
+def _controller() -> SimpleNamespace:
+    """Only what the metrics read of a controller."""
+    return SimpleNamespace(
+        ami=SimpleNamespace(connected=SimpleNamespace(is_set=lambda: True)),
+        agi=SimpleNamespace(rejected=0, observe=None), calls=SimpleNamespace(held=0),
+        line=SimpleNamespace(snapshot=lambda: {"ivr": 0, "talking": 0, "waiting": []}),
+        observe_event=None)
+
+
 def _value(text: str, name: str) -> float:
     line = next(ln for ln in text.splitlines() if ln.startswith(name + " ")
                 or ln.startswith(name + "{"))
@@ -62,15 +71,33 @@ async def test_health_fails_while_ami_is_down(settings, store_url):
 def test_an_unknown_script_is_one_label_not_many():
     from prometheus_client import generate_latest
 
-    # Only what the metrics read of a controller.
-    stub = SimpleNamespace(
-        ami=SimpleNamespace(connected=SimpleNamespace(is_set=lambda: True)),
-        agi=SimpleNamespace(rejected=0, observe=None), calls=SimpleNamespace(held=0),
-        line=SimpleNamespace(snapshot=lambda: {"ivr": 0, "talking": 0, "waiting": []}),
-        observe_event=None)
+    stub = _controller()
     m = ControllerMetrics(stub)  # type: ignore[arg-type]
     for i in range(50):
         m.answered(f"attacker-{i}", 0.001)
     m.answered("route", 0.001)
     text = generate_latest(m.registry).decode()
     assert 'script="other"' in text and "attacker" not in text and 'script="route"' in text
+
+
+def test_the_dashboard_asks_only_for_figures_we_export(service):
+    import json
+    import re
+
+    from api_support import api_of
+    from prometheus_client import generate_latest
+
+    from callcenter.api.metrics import _Store
+    from callcenter.config import PROJECT_ROOT
+
+    stub = _controller()
+    metrics = ControllerMetrics(stub)  # type: ignore[arg-type]
+    metrics.answered("route", 0.001)  # a labelled figure shows once it has a label
+    exported = generate_latest(metrics.registry).decode()
+    exported += "".join(f"{m.name}\n" for m in _Store(api_of(service, {})).collect())
+    names = set(re.findall(r"^(callcenter_[a-z0-9_]+)", exported, re.M))
+    dashboard = json.loads((PROJECT_ROOT / "config" / "monitoring" /
+                            "grafana-dashboard.json").read_text(encoding="utf-8"))
+    asked = {name for p in dashboard["panels"] for t in p["targets"]
+             for name in re.findall(r"callcenter_[a-z0-9_]+", t["expr"])}
+    assert asked and asked <= names, asked - names
