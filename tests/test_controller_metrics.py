@@ -101,3 +101,26 @@ def test_the_dashboard_asks_only_for_figures_we_export(service):
     asked = {name for p in dashboard["panels"] for t in p["targets"]
              for name in re.findall(r"callcenter_[a-z0-9_]+", t["expr"])}
     assert asked and asked <= names, asked - names
+
+
+def test_a_worker_serves_its_metrics_or_goes_on_without_them(caplog):
+    import urllib.request
+
+    from prometheus_client import CollectorRegistry, Counter
+
+    from callcenter.worker_metrics import serve
+
+    registry = CollectorRegistry()
+    Counter("callcenter_probe", "a figure", registry=registry).inc()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert serve(registry, taken.getsockname()[1], "transcriber") is False
+    assert "metrics not served" in caplog.text
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        free = s.getsockname()[1]
+    assert serve(registry, free, "transcriber") is True
+    with urllib.request.urlopen(f"http://127.0.0.1:{free}/metrics", timeout=5) as r:
+        assert b"callcenter_probe_total 1.0" in r.read()
+    assert serve(registry, 0, "transcriber") is False  # 0: not served

@@ -17,6 +17,7 @@ from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.tables import CallRow, RecordingRow
 from callcenter.storage.transcript_tables import SegmentRow, TopicSpotRow, TranscriptionJobRow
 from callcenter.storage.uow import UnitOfWork, UnitsOfWork
+from callcenter.worker_metrics import TranscriberMetrics
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 SPEECH = "난방이 안 됩니다. 수리를 요청합니다."
@@ -60,8 +61,15 @@ def test_recordings_are_checked_then_transcribed_by_speaker(store_url, tmp_path,
     # Any syllable of the sentence: the model hears synthetic speech imperfectly.
     heard = Topic("heard", tuple(set(SPEECH.replace(" ", "").replace(".", ""))))
     worker = Transcriber(queue, vosk_model, root, [heard])
+    metrics = TranscriberMetrics(worker)
     outcomes = sorted(o for o in iter(worker.run_one, None))
     assert outcomes == ["done", "flagged"]
+    # The worker's /metrics counts what it did.
+    figure = metrics.registry.get_sample_value
+    assert figure("callcenter_transcriptions_total", {"outcome": "done"}) == 1.0
+    assert figure("callcenter_transcriptions_total", {"outcome": "flagged"}) == 1.0
+    assert figure("callcenter_transcription_seconds_count") == 2.0
+    assert figure("callcenter_transcribed_audio_seconds") == worker.audio_s > 2.0
     with UnitOfWork(engine, read_only=True) as uow:
         segs = list(uow.session.scalars(select(SegmentRow)))
         spots = list(uow.session.scalars(select(TopicSpotRow)))

@@ -174,6 +174,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings, hotline: Hotline) ->
         print(f"queued {queued}; queue now {queue.counts()}")
     model = load_model(find_model(settings.speech_model))  # one per process, shared
     transcriber = Transcriber(queue, model, settings.recording_root, topics)
+    if not (args.cmd == "transcribe" or args.once):  # the long-running worker
+        from callcenter.worker_metrics import TranscriberMetrics, serve
+
+        serve(TranscriberMetrics(transcriber).registry, settings.transcriber_metrics_port,
+              "transcriber")
     if settings.store_url.startswith("sqlite") and args.threads > 1:
         print("note: SQLite store; one worker thread would do as well", file=sys.stderr)
     work = (_drain(transcriber, queue) if args.cmd == "transcribe" or args.once

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -69,13 +70,18 @@ class Transcriber:
         self.root = recording_root
         self.audio_s = 0.0  # audio transcribed by this process, for its rate
         self._lock = threading.Lock()
+        # (outcome, seconds from claim to outcome): the worker's metrics, when served
+        self.observe: Callable[[str, float], None] | None = None
 
     def run_one(self) -> str | None:
         """Claim and handle one job; returns its outcome, or None when the queue is empty."""
         job = self.queue.claim()
         if job is None:
             return None
+        began = time.perf_counter()
         outcome = self.handle(job)
+        if self.observe is not None:
+            self.observe(outcome, time.perf_counter() - began)
         log.info("recording %s (%s of call %s): %s", job.path, job.kind, job.call_id, outcome)
         return outcome
 

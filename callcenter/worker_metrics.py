@@ -1,0 +1,45 @@
+"""/metrics (Prometheus text) of the worker processes that have no web server of their own,
+served on loopback from a thread: the transcriber's jobs by outcome, how long each took, and
+the audio it has transcribed. A second worker on the same machine finds the port taken and
+goes on without metrics (one warning), never without work."""
+
+from __future__ import annotations
+
+import logging
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+from callcenter.services.transcriber import Transcriber
+
+log = logging.getLogger(__name__)
+JOB = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
+
+
+def serve(registry: CollectorRegistry, port: int, what: str) -> bool:
+    """Serve `registry` on 127.0.0.1:port; False (and a warning) if it cannot be."""
+    if not port:
+        return False
+    try:
+        start_http_server(port, addr="127.0.0.1", registry=registry)
+    except OSError as exc:
+        log.warning("%s: metrics not served on 127.0.0.1:%d: %s", what, port,
+                    exc.strerror or type(exc).__name__)
+        return False
+    return True
+
+
+class TranscriberMetrics:
+    def __init__(self, transcriber: Transcriber) -> None:
+        self.registry = r = CollectorRegistry()
+        self.jobs = Counter("callcenter_transcriptions", "recordings handled, by outcome",
+                            ["outcome"], registry=r)
+        self.seconds = Histogram("callcenter_transcription_seconds",
+                                 "a recording: claimed to its outcome", buckets=JOB, registry=r)
+        Gauge("callcenter_transcribed_audio_seconds",
+              "audio transcribed by this process since it started",
+              registry=r).set_function(lambda: transcriber.audio_s)
+        transcriber.observe = self.handled
+
+    def handled(self, outcome: str, seconds: float) -> None:
+        self.jobs.labels(outcome).inc()
+        self.seconds.observe(seconds)
