@@ -69,6 +69,8 @@ asterisk_root = "/var/spool/asterisk/hotline-rec"
 url = "sqlite:///calls.db"
 [sandbox]
 state_dir = "sandbox"
+[controller]
+metrics_port = 0
 """
 # Short prompts keep each test call short; the real texts are tested for generation only.
 TEST_PROMPTS = """

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from callcenter.cli.common import Verb, hotline_of, refuse, utc_arg, viewer_arg
 from callcenter.config import Settings
+from callcenter.domain.privacy import mask_number
 
 if TYPE_CHECKING:
     from callcenter.controller import Controller
-from callcenter.domain.privacy import mask_number
+
+log = logging.getLogger(__name__)
 
 
 def add_parsers(sub: Any) -> dict[str, Verb]:
@@ -60,7 +63,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if port:
             runner = web.AppRunner(ControllerMetrics(controller).app(), access_log=None)
             await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", port).start()  # loopback only, always
+            try:
+                await web.TCPSite(runner, "127.0.0.1", port).start()  # loopback only, always
+            except OSError as exc:  # the line matters more than its figures: go on without
+                log.warning("controller metrics not served on 127.0.0.1:%d: %s", port,
+                            exc.strerror or type(exc).__name__)
+                await runner.cleanup()
+                runner, port = None, 0
         try:
             await run_forever(controller, f"AMI {settings.ami_host}:{settings.ami_port}, "
                                           f"FastAGI {settings.agi_host}:{settings.agi_port}"
