@@ -71,6 +71,8 @@ url = "sqlite:///calls.db"
 state_dir = "sandbox"
 [controller]
 metrics_port = 0
+[speech]
+metrics_port = 0
 """
 # Short prompts keep each test call short; the real texts are tested for generation only.
 TEST_PROMPTS = """
