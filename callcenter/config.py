@@ -124,6 +124,7 @@ class Settings:
     # The controller's /metrics (Prometheus) and /health, on loopback only; 0: not served.
     controller_metrics_port: int = 9461
     transcriber_metrics_port: int = 9462  # a transcriber worker's /metrics; 0: not served
+    reports_metrics_port: int = 9463  # the reports worker's /metrics; 0: not served
     speech_model: Path | None = None  # a Vosk model directory; else found (speech/model.py)
     topics_file: Path = Path("config/topics.toml")  # hot-topic keywords (domain/topics.py)
     # Reports (日综述 16:00, weekly, monthly; domain/report_periods.py, domain/emerging.py)
@@ -213,6 +214,7 @@ _FILE: dict[str, tuple[str, str]] = {
     "api_host": ("api", "host"), "api_port": ("api", "port"),
     "controller_metrics_port": ("controller", "metrics_port"),
     "transcriber_metrics_port": ("speech", "metrics_port"),
+    "reports_metrics_port": ("reports", "metrics_port"),
     "api_tokens_file": ("api", "tokens_file"),
     "api_beyond_loopback": ("api", "beyond_loopback"),
     "speech_model": ("speech", "model"), "topics_file": ("speech", "topics_file"),

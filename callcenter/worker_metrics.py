@@ -1,7 +1,8 @@
 """/metrics (Prometheus text) of the worker processes that have no web server of their own,
 served on loopback from a thread: the transcriber's jobs by outcome, how long each took, and
-the audio it has transcribed. A second worker on the same machine finds the port taken and
-goes on without metrics (one warning), never without work."""
+the audio it has transcribed; the reports worker's reports produced, hours rolled up,
+deliveries done and failed, and when it last looked. A second worker on the same machine
+finds the port taken and goes on without metrics (one warning), never without work."""
 
 from __future__ import annotations
 
@@ -43,3 +44,25 @@ class TranscriberMetrics:
     def handled(self, outcome: str, seconds: float) -> None:
         self.jobs.labels(outcome).inc()
         self.seconds.observe(seconds)
+
+
+class ReportsMetrics:
+    def __init__(self) -> None:
+        self.registry = r = CollectorRegistry()
+        self.produced = Counter("callcenter_reports_produced", "report versions stored",
+                                ["kind"], registry=r)
+        self.rolled = Counter("callcenter_hours_rolled_up", "hours of calls rolled up",
+                              registry=r)
+        self.deliveries = Counter("callcenter_report_deliveries", "delivery attempts",
+                                  ["outcome"], registry=r)
+        self.last = Gauge("callcenter_reports_last_look_timestamp_seconds",
+                          "when the worker last looked (stale: it is stuck or down)",
+                          registry=r)
+
+    def looked(self, kinds: list[str], rolled: int, delivered: int, failed: int) -> None:
+        for kind in kinds:
+            self.produced.labels(kind).inc()
+        self.rolled.inc(rolled)
+        self.deliveries.labels("done").inc(delivered)
+        self.deliveries.labels("failed").inc(failed)
+        self.last.set_to_current_time()

@@ -124,3 +124,17 @@ def test_a_worker_serves_its_metrics_or_goes_on_without_them(caplog):
     with urllib.request.urlopen(f"http://127.0.0.1:{free}/metrics", timeout=5) as r:
         assert b"callcenter_probe_total 1.0" in r.read()
     assert serve(registry, 0, "transcriber") is False  # 0: not served
+
+
+def test_the_reports_worker_counts_what_each_look_did():
+    from callcenter.worker_metrics import ReportsMetrics
+
+    m = ReportsMetrics()
+    m.looked(["daily", "weekly"], rolled=24, delivered=2, failed=1)
+    m.looked([], rolled=1, delivered=0, failed=1)
+    figure = m.registry.get_sample_value
+    assert figure("callcenter_reports_produced_total", {"kind": "daily"}) == 1.0
+    assert figure("callcenter_hours_rolled_up_total") == 25.0
+    assert figure("callcenter_report_deliveries_total", {"outcome": "failed"}) == 2.0
+    assert figure("callcenter_report_deliveries_total", {"outcome": "done"}) == 2.0
+    assert (figure("callcenter_reports_last_look_timestamp_seconds") or 0) > 1.7e9

@@ -45,7 +45,8 @@ def add_parsers(sub: Any) -> dict[str, Verb]:
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     with hotline_of(settings) as hotline:
-        return _work(hotline.reports(), hotline.report_delivery(), args.every)
+        return _work(hotline.reports(), hotline.report_delivery(), args.every,
+                     settings.reports_metrics_port)
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
@@ -79,24 +80,29 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
 
-def _work(reports: Any, delivery: Any, every: float) -> int:
+def _work(reports: Any, delivery: Any, every: float, metrics_port: int = 0) -> int:
     """Until SIGTERM or Ctrl-C: roll up the hours that ended, produce what is due, raise
     clusters, deliver."""
     import logging
 
+    from callcenter.worker_metrics import ReportsMetrics, serve
     from callcenter.workers import run_until_stopped
 
     log = logging.getLogger("callcenter.reports")
+    metrics = ReportsMetrics()
+    serve(metrics.registry, metrics_port, "reports")
 
     def look() -> None:
-        reports.roll_up()
-        for made in reports.run_due():
-            log.info("report %s %s version %d", made.report.kind, made.report.period,
-                     made.report.version)
+        rolled = reports.roll_up()
+        made = reports.run_due()
+        for m in made:
+            log.info("report %s %s version %d", m.report.kind, m.report.period,
+                     m.report.version)
         if reports.watch_clusters():
             log.info("clusters raised to the office")
         done, failed = delivery.deliver_due()
         if done or failed:
             log.info("deliveries: %d done, %d to retry", done, failed)
+        metrics.looked([m.report.kind for m in made if m.new], rolled, done, failed)
 
     return run_until_stopped("reports", look, every)
