@@ -270,9 +270,20 @@ def _convert(root: Path, name: str, kind: Any, raw: Any) -> Any:
     return str(raw)
 
 
+def home(root: Path | None = None) -> Path:
+    return root or Path(os.environ.get("CALLCENTER_HOME", PROJECT_ROOT))
+
+
+def config_file(path: Path | None = None, root: Path | None = None) -> Path:
+    """The configuration file a process reads: the one named, $CALLCENTER_CONFIG, or the
+    home's config/hotline.toml."""
+    return path or Path(os.environ.get("CALLCENTER_CONFIG",
+                                       home(root) / "config" / "hotline.toml"))
+
+
 def load_settings(path: Path | None = None, root: Path | None = None) -> Settings:
-    root = root or Path(os.environ.get("CALLCENTER_HOME", PROJECT_ROOT))
-    path = path or Path(os.environ.get("CALLCENTER_CONFIG", root / "config" / "hotline.toml"))
+    root = home(root)
+    path = config_file(path, root)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:

@@ -27,8 +27,10 @@ def add_parsers(sub: Any) -> dict[str, Verb]:
     sub.add_parser("run", help="run the controller (AMI + FastAGI + call store)")
     sb = sub.add_parser("sandbox", help="the sandbox Asterisk")
     sb.add_argument("action", choices=["install", "start", "stop", "status"])
-    rd = sub.add_parser("render", help="write the hotline's Asterisk files for your own Asterisk")
+    rd = sub.add_parser("render", help="write the hotline's Asterisk files for your own "
+                                       "Asterisk, and systemd units for its processes")
     rd.add_argument("--out", type=Path, required=True)
+    rd.add_argument("--user", default="callcenter", help="who the systemd units run as")
     ss = sub.add_parser("seat-secrets", help="give every seat a SIP secret (production profile)")
     ss.add_argument("--show", metavar="SEAT", help="print this seat's secret, for its phone")
     calls = sub.add_parser("calls", help="list stored calls")
@@ -141,6 +143,15 @@ def _render(args: argparse.Namespace, settings: Settings) -> int:
         print(f)
     print("#include these from your extensions.conf, queues.conf and pjsip.conf, and add "
           "the AMI user of dialplan/manager.conf to your manager.conf.")
+    from callcenter.config import config_file
+    from callcenter.systemd import render_units
+
+    config = config_file(args.config, settings.project_root)
+    for f in render_units(settings, args.out / "systemd", config, args.user):
+        print(f)
+    print(f"systemd units: copy them to /etc/systemd/system/, create the user {args.user}, "
+          "then `systemctl enable --now callcenter-controller callcenter-api "
+          "callcenter-transcriber callcenter-reports callcenter-sweeper`.")
     return 0
 
 
