@@ -3,7 +3,6 @@ dialplan/systemd/, every mark filled, and clean to systemd's own checker."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +22,6 @@ def _verify(paths: list[Path]) -> str:
     return done.stderr.strip()
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
 def test_the_units_render_whole_and_pass_systemds_checker(tmp_path):
     settings = load_settings(CONFIG, root=PROJECT_ROOT)
     written = render_units(settings, tmp_path, CONFIG, "hotline")
