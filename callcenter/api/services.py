@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from aiohttp import web
 
@@ -86,29 +87,19 @@ class Api:
         return check is not None and check() == who
 
     def duty_desk(self) -> DutyDesk:
-        if self.duty is None:
-            raise NotFound("no duty plan is configured")
-        return self.duty
+        return _served(self.duty, "no duty plan is configured")
 
     def callbacks_service(self) -> Callbacks:
-        if self.callbacks is None:
-            raise NotFound("callbacks are not configured")
-        return self.callbacks
+        return _served(self.callbacks, "callbacks are not configured")
 
     def reports_service(self) -> Reports:
-        if self.reports is None:
-            raise NotFound("reports are not served here")
-        return self.reports
+        return _served(self.reports, "reports are not served here")
 
     def recordings_service(self) -> Recordings:
-        if self.recordings is None:
-            raise NotFound("recordings are not served here")
-        return self.recordings
+        return _served(self.recordings, "recordings are not served here")
 
     def audit_service(self) -> AccessAudit:
-        if self.audit is None:
-            raise NotFound("the access audit is not served here")
-        return self.audit
+        return _served(self.audit, "the access audit is not served here")
 
     def watch_calendar_once(self, seen: int) -> int:
         """Recompute provisional due times if the calendar changed since generation `seen`;
@@ -118,3 +109,13 @@ class Api:
             report = self.calendar.recompute()
             log.info("calendar changed: %d tickets recomputed", report.changed)
         return generation
+
+
+T = TypeVar("T")
+
+
+def _served(part: T | None, missing: str) -> T:
+    """A part this process may not serve (callbacks, duty, reports …): 404 when it does not."""
+    if part is None:
+        raise NotFound(missing)
+    return part

@@ -4,7 +4,6 @@ console's guard, its pages and its static files (served from the package: no CDN
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -18,7 +17,7 @@ from markupsafe import Markup, escape
 from callcenter.api.app import make_app
 from callcenter.api.route import PREFIX
 from callcenter.api.services import Api
-from callcenter.console.guard import guard
+from callcenter.console.guard import STATIC, guard
 from callcenter.console.page import TZ, render
 from callcenter.console.pages import every_page
 from callcenter.services.errors import Forbidden, NotFound
@@ -26,8 +25,7 @@ from callcenter.services.people import People
 from callcenter.services.public import PublicDesk
 from callcenter.services.transcript_search import CLOSE, OPEN
 
-log = logging.getLogger(__name__)
-STATIC = Path(__file__).parent / "static"
+STATIC_FILES = Path(__file__).parent / "static"
 
 
 @dataclass
@@ -66,7 +64,7 @@ def make_console_app(console: Console) -> web.Application:
     env = aiohttp_jinja2.setup(
         app, loader=jinja2.PackageLoader("callcenter.console", "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined, default_helpers=False)
-    static = app.router.add_static("/static/", STATIC, append_version=True, name="static")
+    static = app.router.add_static(STATIC, STATIC_FILES, append_version=True, name="static")
     # Versioned URLs (?v=<hash>): a browser never runs yesterday's script with today's page.
     env.globals["static"] = lambda name: str(static.url_for(filename=name))
     env.filters["marked"] = marked

@@ -29,6 +29,7 @@ SESSION_KEY = web.RequestKey("console_session", ConsoleSession)
 CSRF_FIELD = "_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+STATIC = "/static/"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "media-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -85,7 +86,9 @@ def pre_token(request: web.Request) -> str:
 def guard(people: People) -> Callable[..., Awaitable[web.StreamResponse]]:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        token = request.cookies.get(SESSION_COOKIE, "")
+        # Static files and bearer-token requests need no session: no store read for them.
+        needed = not request.path.startswith(STATIC) and "Authorization" not in request.headers
+        token = request.cookies.get(SESSION_COOKIE, "") if needed else ""
         session = await run(people.session, token) if token else None
         if session is not None:
             request[SESSION_KEY] = session

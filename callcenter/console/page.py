@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -20,6 +20,7 @@ from callcenter.domain.access import people as people_access
 from callcenter.domain.access import reports as reports_access
 from callcenter.domain.access import speech as speech_access
 from callcenter.domain.privacy import Role, Viewer
+from callcenter.services.errors import ValidationFailed
 from callcenter.services.people import ConsoleSession
 
 if TYPE_CHECKING:
@@ -71,6 +72,22 @@ class Pages:
 
     def __iter__(self) -> Any:
         return iter(self.pages)
+
+
+def day_window(since: str, until: str, tz: tzinfo) -> tuple[datetime | None, datetime | None]:
+    """Two dates typed in a filter form as [the start of `since`, the start of the day after
+    `until`) in the hotline's time zone; an empty one leaves that side open."""
+    out: list[datetime | None] = []
+    for name, raw, end in (("since", since, False), ("until", until, True)):
+        if not raw:
+            out.append(None)
+            continue
+        try:
+            day = datetime.fromisoformat(raw).date()
+        except ValueError:
+            raise ValidationFailed({name: "a date"}) from None
+        out.append(datetime.combine(day + timedelta(days=1) if end else day, time(), tz))
+    return out[0], out[1]
 
 
 def see_other(to: str) -> web.Response:

@@ -3,13 +3,12 @@ what, filtered by person, action, subject and time. There is nothing here to cha
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from callcenter.api.http import run
-from callcenter.console.page import Pages, render, signed_in
+from callcenter.console.page import Pages, day_window, render, signed_in
 from callcenter.domain.access import people as access
 from callcenter.domain.access_log import AccessFilter
 from callcenter.services.access_audit import ACTIONS, AccessView
@@ -21,19 +20,6 @@ if TYPE_CHECKING:
 pages = Pages()
 
 
-def _day(raw: str, console: Console, end: bool) -> datetime | None:
-    """A date typed in the form, as the start (or the end) of that day in the hotline's
-    time zone."""
-    if not raw:
-        return None
-    try:
-        day = datetime.fromisoformat(raw).date()
-    except ValueError:
-        raise ValidationFailed({"since" if not end else "until": "a date"}) from None
-    # The end of a day is the start of the next: the audit's window is [since, until).
-    return datetime.combine(day + timedelta(days=1) if end else day, time(), console.tz)
-
-
 @pages.get("/audit")
 async def audit(console: Console, request: web.Request) -> web.StreamResponse:
     session = signed_in(request)
@@ -43,10 +29,9 @@ async def audit(console: Console, request: web.Request) -> web.StreamResponse:
     problem = ""
     items: list[AccessView] = []
     try:
+        since, until = day_window(chosen["since"], chosen["until"], console.tz)
         f = AccessFilter(person=chosen["person"] or None, action=chosen["action"] or None,
-                         subject=chosen["subject"] or None,
-                         since=_day(chosen["since"], console, False),
-                         until=_day(chosen["until"], console, True))
+                         subject=chosen["subject"] or None, since=since, until=until)
         items = await run(console.api.audit_service().listing, session.viewer, f, 500)
     except ValidationFailed as exc:
         problem = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())

@@ -4,13 +4,12 @@ line jumps there. Every search, transcript and byte of audio is audited by the s
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from callcenter.api.http import LINKEDID, run
-from callcenter.console.page import Pages, render, signed_in
+from callcenter.console.page import Pages, day_window, render, signed_in
 from callcenter.domain.access import people as people_access
 from callcenter.domain.privacy import is_hotline
 from callcenter.domain.replies import Kind
@@ -24,16 +23,6 @@ pages = Pages()
 FIELDS = ("q", "since", "until", *TEXT_FILTERS)
 
 
-def _day(raw: str, console: Console, name: str, end: bool) -> datetime | None:
-    if not raw:
-        return None
-    try:
-        day = datetime.fromisoformat(raw).date()
-    except ValueError:
-        raise ValidationFailed({name: "a date"}) from None
-    return datetime.combine(day + timedelta(days=1) if end else day, time(), console.tz)
-
-
 @pages.get("/recordings")
 async def search(console: Console, request: web.Request) -> web.StreamResponse:
     session = signed_in(request)
@@ -42,10 +31,9 @@ async def search(console: Console, request: web.Request) -> web.StreamResponse:
     problem = ""
     if chosen["q"]:
         try:
-            filters = Filters(
-                since=_day(chosen["since"], console, "since", False),
-                until=_day(chosen["until"], console, "until", True),
-                **{k: chosen[k] or None for k in TEXT_FILTERS})
+            since, until = day_window(chosen["since"], chosen["until"], console.tz)
+            filters = Filters(since=since, until=until,
+                              **{k: chosen[k] or None for k in TEXT_FILTERS})
             hits = await run(console.api.transcripts.search, chosen["q"], session.viewer,
                              filters, 50)
         except ValidationFailed as exc:
