@@ -31,6 +31,7 @@ from callcenter.search import phrases
 from callcenter.services.agents import AgentDesk
 from callcenter.services.calendar import CalendarService
 from callcenter.services.call_log import CallLog
+from callcenter.services.call_spool import CallSpool
 from callcenter.services.callbacks import Callbacks
 from callcenter.services.desk_calls import DeskCalls
 from callcenter.services.desk_events import DeskEvents
@@ -337,8 +338,9 @@ class Hotline:
         config = line_config(s)
         # The desk's requests on live calls; the facts it makes join the call's event stream.
         control = CallControl(config, ami, self.desk_calls(), ami.events.put_nowait)
-        return Controller(config, ami, agi, CallService(self.call_log, grace), self.desk(),
-                          control, CallbackPlacer(config, ami, self.callbacks()), LineWatch(),
+        calls = CallService(self.call_log, grace, spool=CallSpool(s.controller_spool_dir))
+        return Controller(config, ami, agi, calls, self.desk(), control,
+                          CallbackPlacer(config, ami, self.callbacks()), LineWatch(),
                           night, self.wallboard(), on_stopped)
 
     def _record_survey(self, ticket_id: int, callback: Callback) -> None:

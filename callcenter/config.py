@@ -123,6 +123,9 @@ class Settings:
     api_beyond_loopback: str = ""  # the API beyond loopback: why (behind which TLS proxy)
     # The controller's /metrics (Prometheus) and /health, on loopback only; 0: not served.
     controller_metrics_port: int = 9461
+    # Calls the store refused (down, full) wait here, on the controller's disk, until it takes
+    # them; keep it off the recordings' disk, which can fill up.
+    controller_spool_dir: Path = Path("var/spool")
     transcriber_metrics_port: int = 9462  # a transcriber worker's /metrics; 0: not served
     reports_metrics_port: int = 9463  # the reports worker's /metrics; 0: not served
     speech_model: Path | None = None  # a Vosk model directory; else found (speech/model.py)
@@ -213,6 +216,7 @@ _FILE: dict[str, tuple[str, str]] = {
         "policy", "policies_file", "workdays_file", "replies_file", "units_file")},
     "api_host": ("api", "host"), "api_port": ("api", "port"),
     "controller_metrics_port": ("controller", "metrics_port"),
+    "controller_spool_dir": ("controller", "spool_dir"),
     "transcriber_metrics_port": ("speech", "metrics_port"),
     "reports_metrics_port": ("reports", "metrics_port"),
     "api_tokens_file": ("api", "tokens_file"),

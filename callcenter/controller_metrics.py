@@ -5,6 +5,8 @@
 - `callcenter_fastagi_seconds{script}` (the header read to the answer sent) and
   `callcenter_fastagi_rejected` (clients dropped);
 - `callcenter_calls_held`, `callcenter_line_citizens{phase}` (in the menu, waiting, talking);
+- `callcenter_store_write_seconds` (a batch of calls committed) and `callcenter_calls_spooled`
+  (batches the store refused, waiting on disk: above 0 the store is or was away);
 - /health: 200 while AMI is logged in and the store takes a write (the wallboard's line state,
   an upsert of one row), 503 naming what is wrong otherwise.
 """
@@ -60,7 +62,13 @@ class ControllerMetrics:
               registry=r).set_function(lambda: float(controller.agi.rejected))
         Gauge("callcenter_calls_held", "calls the controller follows now",
               registry=r).set_function(lambda: float(controller.calls.held))
+        self.store_write = Histogram("callcenter_store_write_seconds",
+                                     "a batch of finished calls committed to the store",
+                                     buckets=LAG, registry=r)
+        Gauge("callcenter_calls_spooled", "batches of calls on disk waiting for the store",
+              registry=r).set_function(lambda: float(controller.calls.spooled))
         r.register(_Line(controller))
+        controller.calls.observe_write = self.store_write.observe
         controller.observe_event = self.event
         controller.agi.observe = self.answered
 

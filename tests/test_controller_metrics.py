@@ -19,7 +19,8 @@ def _controller() -> SimpleNamespace:
     """Only what the metrics read of a controller."""
     return SimpleNamespace(
         ami=SimpleNamespace(connected=SimpleNamespace(is_set=lambda: True)),
-        agi=SimpleNamespace(rejected=0, observe=None), calls=SimpleNamespace(held=0),
+        agi=SimpleNamespace(rejected=0, observe=None),
+        calls=SimpleNamespace(held=0, spooled=0, observe_write=None),
         line=SimpleNamespace(snapshot=lambda: {"ivr": 0, "talking": 0, "waiting": []}),
         observe_event=None)
 
@@ -42,6 +43,8 @@ async def test_a_call_shows_in_the_figures_and_health_is_good(controller, seat_p
         assert _value(text, "callcenter_ami_connected") == 1.0
         assert _value(text, 'callcenter_fastagi_seconds_count{script="route"}') >= 1
         assert _value(text, "callcenter_ami_event_lag_seconds_count") > 10
+        assert _value(text, "callcenter_store_write_seconds_count") >= 1
+        assert _value(text, "callcenter_calls_spooled") == 0
         assert 'callcenter_line_citizens{phase="waiting"}' in text
         assert "13800138061" not in text  # figures, never a number
         r = await client.get("/health")

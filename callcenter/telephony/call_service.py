@@ -5,6 +5,8 @@ moment it ends (and once while under way when answered, a checkpoint); anything 
 arrives later is merged into the stored record within the grace. `flush()` stores everything
 held — live calls as in-progress records the next run completes — and is what a stopping
 controller calls. Database writes run in a worker thread so the loop keeps reading AMI.
+A batch the store refuses goes to the spool on disk (services/call_spool.py) and is drained
+into the store, oldest first, once it answers again: this run's or a killed run's.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable
 
-from callcenter.domain.calls import GRACE
+from callcenter.domain.calls import GRACE, Event
 from callcenter.services.call_log import CallLog
+from callcenter.services.call_spool import CallSpool, SpoolError
 from callcenter.telephony.ami.events import Ev
 from callcenter.telephony.ami.parse import Message
 from callcenter.telephony.call_facts import call_of
@@ -27,8 +32,14 @@ RETRY_AFTER = 5.0     # seconds before a failed write is tried again
 
 class CallService:
     def __init__(self, call_log: CallLog, grace: float = GRACE.total_seconds(),
-                 tracker: CallTracker | None = None) -> None:
+                 tracker: CallTracker | None = None, spool: CallSpool | None = None,
+                 retry_after: float = RETRY_AFTER) -> None:
         self.call_log = call_log
+        self.spool = spool
+        self.retry_after = retry_after
+        self._spooled = asyncio.Event()  # a batch went to the spool: drain it
+        self._drainer: asyncio.Task[None] | None = None
+        self._recovered = False  # calls stored under way by an earlier run are held again
         self.grace = grace
         self.tracker = tracker or CallTracker()
         self._to_save: asyncio.Queue[str] = asyncio.Queue()
@@ -39,14 +50,44 @@ class CallService:
         self._persister: asyncio.Task[None] | None = None
         self._checkpoints: set[str] = set()  # answered calls to store once while under way
         self._stopping = False
+        # Seconds each batch of calls took to commit (the controller's metrics).
+        self.observe_write: Callable[[float], None] = lambda seconds: None
 
     async def start(self) -> None:
-        # Calls stored under way by an earlier run (stopped, or killed after a checkpoint) are
-        # held again: the first resync finds each live (and follows it) or gone (completes it).
-        for lid, trail in (await asyncio.to_thread(self.call_log.in_progress)).items():
-            self.tracker.give_back(trail)
-            self._handed[lid] = None
+        try:
+            await self._catch_up()
+        except Exception:
+            # The store is away: the line runs on, and the drainer tries again.
+            log.warning("the store did not answer at start; spooled calls and calls under "
+                        "way are taken up when it does")
+            self._spooled.set()
         self._persister = asyncio.create_task(self._persist(), name="persist")
+        self._drainer = asyncio.create_task(self._drain(), name="drain-spool")
+
+    async def _catch_up(self) -> None:
+        # The spool first: a call a killed run finished but could not store is in the store
+        # as a checkpoint, under way; stored whole first, it is not held again as live.
+        if self.spool is not None:
+            while batches := self.spool.batches():
+                calls = await asyncio.to_thread(self.spool.read, batches[0])
+                if calls:
+                    await asyncio.to_thread(self.call_log.save, calls)
+                await asyncio.to_thread(self.spool.done, batches[0])
+                log.info("stored %d spooled calls; %d batches left", len(calls),
+                         len(batches) - 1)
+        if not self._recovered:
+            # Calls stored under way by an earlier run (stopped, or killed after a
+            # checkpoint) are held again: the first resync finds each live (and follows it)
+            # or gone (completes it).
+            for lid, trail in (await asyncio.to_thread(self.call_log.in_progress)).items():
+                self.tracker.give_back(trail)
+                self._handed[lid] = None
+            self._recovered = True
+
+    @property
+    def spooled(self) -> int:
+        """Batches waiting on disk for the store."""
+        return len(self.spool.batches()) if self.spool is not None else 0
 
     def has_fact(self, linkedid: str, fact: str) -> bool:
         return self.tracker.has_fact(linkedid, fact)
@@ -92,7 +133,7 @@ class CallService:
             await asyncio.wait_for(self._to_save.join(), timeout)
         except TimeoutError:
             log.error("stopping: %d calls not stored", self.held)
-        tasks = [t for t in (self._persister, *self._checks) if t is not None]
+        tasks = [t for t in (self._persister, self._drainer, *self._checks) if t is not None]
         for t in tasks:
             t.cancel()
         for t in tasks:
@@ -133,15 +174,43 @@ class CallService:
                 del self._handed[next(iter(self._handed))]
             try:
                 if calls:
+                    started = time.perf_counter()
                     await asyncio.to_thread(self.call_log.save, calls)
-            except Exception:
-                # Keep the events: put them back so the next batch tries again.
-                log.exception("storing %d calls failed; will retry", len(calls))
-                for lid, trail in calls.items():
-                    self.tracker.give_back(trail)
-                    if not self._stopping:
-                        asyncio.get_running_loop().call_later(RETRY_AFTER,
-                                                              self._to_save.put_nowait, lid)
+                    self.observe_write(time.perf_counter() - started)
+            except Exception as exc:
+                await self._keep(calls, exc)
             finally:
                 for _ in batch:
                     self._to_save.task_done()
+
+    async def _keep(self, calls: dict[str, dict[str, Event]], exc: Exception) -> None:
+        """A batch the store refused: on disk if there is a spool, else held and retried."""
+        if self.spool is not None:
+            try:
+                await asyncio.to_thread(self.spool.put, calls)
+                log.warning("the store refused %d calls (%s); kept in the spool",
+                            len(calls), type(exc).__name__)
+                self._spooled.set()
+                return
+            except SpoolError as spool_exc:
+                log.error("%s; %d calls held in memory", spool_exc, len(calls))
+        else:
+            log.error("storing %d calls failed (%s); will retry", len(calls),
+                      type(exc).__name__)
+        for lid, trail in calls.items():
+            self.tracker.give_back(trail)
+            if not self._stopping:
+                asyncio.get_running_loop().call_later(self.retry_after,
+                                                      self._to_save.put_nowait, lid)
+
+    async def _drain(self) -> None:
+        while True:
+            await self._spooled.wait()
+            self._spooled.clear()
+            while True:
+                try:
+                    await self._catch_up()
+                    break
+                except Exception as exc:
+                    log.info("the spool waits for the store (%s)", type(exc).__name__)
+                    await asyncio.sleep(self.retry_after)
