@@ -8,6 +8,7 @@ the one engine of its process and disposes of it in `close()`.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from callcenter.config import ConfigError, Settings
 from callcenter.domain.calls import GRACE
@@ -338,10 +340,17 @@ class Hotline:
         config = line_config(s)
         # The desk's requests on live calls; the facts it makes join the call's event stream.
         control = CallControl(config, ami, self.desk_calls(), ami.events.put_nowait)
-        calls = CallService(self.call_log, grace, spool=CallSpool(s.controller_spool_dir))
+        calls = CallService(self.call_log, grace, spool=self.spool())
         return Controller(config, ami, agi, calls, self.desk(), control,
                           CallbackPlacer(config, ami, self.callbacks()), LineWatch(),
                           night, self.wallboard(), on_stopped)
+
+    def spool(self) -> CallSpool:
+        """The controller's spool for this store: one folder per store (its URL without the
+        password), so batches kept for one store never drain into another."""
+        key = self.engine.url.render_as_string(hide_password=True)
+        return CallSpool(self.settings.controller_spool_dir
+                         / hashlib.sha256(key.encode()).hexdigest()[:16])
 
     def _record_survey(self, ticket_id: int, callback: Callback) -> None:
         """The answers keyed in a satisfaction callback, recorded on the ticket by the line."""
@@ -351,11 +360,22 @@ class Hotline:
         self.engine.dispose()
 
 
-def build(settings: Settings, clock: Callable[[], datetime] = _looked_up_clock) -> Hotline:
-    """The hotline of one process: its engine made and the store migrated, once."""
+def build(settings: Settings, clock: Callable[[], datetime] = _looked_up_clock,
+          store_may_be_away: bool = False) -> Hotline:
+    """The hotline of one process: its engine made and the store migrated, once.
+
+    `store_may_be_away`: the controller's. A controller restarted while the store is down
+    still runs the line and spools its calls; the schema is taken as it was (a store that
+    comes back older makes the spool wait, never lose a call, until a restart migrates)."""
     engine = make_engine(settings.store_url)
     try:
         migrate(engine)
+    except OperationalError as exc:
+        if not store_may_be_away:
+            engine.dispose()
+            raise
+        log.warning("the store did not answer at start (%s): the line runs, calls are "
+                    "spooled until it does", type(exc).__name__)
     except BaseException:
         engine.dispose()
         raise

@@ -24,6 +24,7 @@ from callcenter.contract.dialplan import (
 )
 from callcenter.domain.agents import AgentState, AgentStatus
 from callcenter.domain.duty import Person
+from callcenter.logs import Recurring
 from callcenter.services.call_log import CallLog
 from callcenter.telephony.agi.server import FastAgiServer
 from callcenter.telephony.ami import actions as ami_actions
@@ -101,6 +102,8 @@ class Controller:
         self.board = board
         self.line = line
         self._line_written: dict[str, Any] | None = None
+        self._writing_line = Recurring(log, "writing the line's state for the wallboard")
+        self._reading_desk = Recurring(log, "reading the agents' statuses")
         self.follow_every = follow_every
         # A seat nobody ever logged in at: the sandbox's phones are in the queue; a production
         # seat is not until an agent logs in.
@@ -190,8 +193,9 @@ class Controller:
         try:
             await asyncio.to_thread(self.board.record_line, state)
             self._line_written = state
+            self._writing_line.worked()
         except Exception:
-            log.exception("writing the line's state for the wallboard failed (retried)")
+            self._writing_line.failed()
 
     def _seat_left(self, seat: str) -> None:
         if self.config.wrapup_s > 0:
@@ -311,8 +315,9 @@ class Controller:
             if generation == self._applied:
                 return
             statuses = await asyncio.to_thread(self.desk.current)
+            self._reading_desk.worked()
         except Exception:
-            log.exception("reading the agents' statuses failed; the queue stays as it is")
+            self._reading_desk.failed()  # the queue stays as it is meanwhile
             return
         try:
             for seat in self.config.seats:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 from callcenter.domain.privacy import mask_number
 
@@ -40,3 +41,35 @@ def configure(level: int = logging.INFO) -> None:
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, MaskNumbers) for f in handler.filters):
             handler.addFilter(MaskNumbers())
+
+
+class Recurring:
+    """How a task that runs again and again (the controller's polls of the store) reports a
+    failure: the first with its traceback, then one line a minute while it goes on failing,
+    and one when it works again. A store away for 30 s once wrote 59,000 lines."""
+
+    def __init__(self, logger: logging.Logger, what: str, every: float = 60.0) -> None:
+        self.logger = logger
+        self.what = what
+        self.every = every
+        self.failures = 0
+        self._since = 0.0
+        self._said = 0.0
+
+    def failed(self) -> None:
+        """Call it in the `except` block."""
+        now = time.monotonic()
+        self.failures += 1
+        if self.failures == 1:
+            self._since = self._said = now
+            self.logger.exception("%s failed; retrying", self.what)
+        elif now - self._said >= self.every:
+            self._said = now
+            self.logger.error("%s still failing: %d times in %.0f s", self.what, self.failures,
+                              now - self._since)
+
+    def worked(self) -> None:
+        if self.failures:
+            self.logger.warning("%s works again after %d failures in %.0f s", self.what,
+                                self.failures, time.monotonic() - self._since)
+            self.failures = 0

@@ -374,11 +374,11 @@ def status(instance: Instance) -> dict[str, object]:
 # Stock files kept from Debian's /etc/asterisk; all others are removed so that only what we
 # render is configured (no sample contexts, no listeners we did not ask for).
 KEEP_STOCK = ("asterisk.conf", "indications.conf", "musiconhold.conf", "ccss.conf")
-# Files Asterisk reads at start whatever modules load; absent, each logs an error. CDR and
-# CEL are off: the controller follows calls over AMI.
+# Files Asterisk reads at start whatever modules load; absent, each logs an error. CDR is
+# off: the controller follows calls over AMI, and CEL (rendered from dialplan/) is Asterisk's
+# own account the reconciliation checks it against.
 QUIET_DEFAULTS = {
     "cdr.conf": "[general]\nenable = no\n",
-    "cel.conf": "[general]\nenable = no\n",
     "features.conf": "",
     "acl.conf": "",
     "udptl.conf": "",

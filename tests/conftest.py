@@ -8,8 +8,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -17,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import ports
 import pytest
+from pg_support import PgCluster
+from process_support import no_stray_controllers  # noqa: F401  (autouse: kills left behind)
 from tickets_support import UNITS, hotline_over
 
 from callcenter import sandbox, simulate
@@ -206,40 +206,13 @@ def seat_phones(settings: Settings, asterisk: sandbox.Instance) -> Iterator[list
         wait_port_free(seat.sandbox_port)
 
 
-def _pg_bin() -> Path:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    if not found:
-        raise RuntimeError("PostgreSQL is not installed: run scripts/setup-host.sh")
-    return found[-1].parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster from Debian's packages, run as the postgres user."""
-    bindir = _pg_bin()
-    # pytest's temporary root is private to root; the postgres user needs its own folder.
-    base = Path(tempfile.mkdtemp(prefix="callcenter-pg-"))
-    os.chmod(base, 0o755)
-    data = base / "data"
-    data.mkdir()
-    shutil.chown(data, "postgres", "postgres")
-    port = _free_port()
-    run = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*run, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U",
-                    "postgres"], check=True, capture_output=True)
-    subprocess.run([*run, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-o",
-                    f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off",
-                    "-l", str(data / "log"), "start"], check=True, capture_output=True)
-    yield f"postgresql://postgres@127.0.0.1:{port}"
-    subprocess.run([*run, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                   check=False, capture_output=True)
-    shutil.rmtree(base, ignore_errors=True)
+    """A throwaway PostgreSQL cluster shared by the worker's tests."""
+    cluster = PgCluster()
+    cluster.start()
+    yield cluster.url
+    cluster.remove()
 
 
 _db_counter = iter(range(1, 10_000))

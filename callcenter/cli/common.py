@@ -84,11 +84,11 @@ def refuse(message: str) -> int:
 
 
 @contextlib.contextmanager
-def hotline_of(settings: Settings) -> Iterator[Hotline]:
+def hotline_of(settings: Settings, store_may_be_away: bool = False) -> Iterator[Hotline]:
     """The hotline of one command: built, used, closed."""
     from callcenter import bootstrap
 
-    hotline = bootstrap.build(settings)
+    hotline = bootstrap.build(settings, store_may_be_away=store_may_be_away)
     try:
         yield hotline
     finally:

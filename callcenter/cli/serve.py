@@ -1,5 +1,5 @@
 """Running the hotline: `callcenter run` (the controller), `api` and `api-token`, `sandbox`,
-`render`, `seat-secrets`, `calls` and `simulate`."""
+`render`, `seat-secrets`, `calls`, `reconcile` and `simulate`."""
 
 from __future__ import annotations
 
@@ -37,6 +37,12 @@ def add_parsers(sub: Any) -> dict[str, Verb]:
     calls.add_argument("--since", type=utc_arg)
     calls.add_argument("--limit", type=int, default=50)
     calls.add_argument("--json", action="store_true")
+    rc = sub.add_parser("reconcile", help="check the stored calls against Asterisk's own CEL "
+                                          "account: each citizen's call stored once")
+    rc.add_argument("--cel", type=Path, help="hotline-cel.csv (default: the sandbox's, or "
+                                             "/var/log/asterisk/hotline-cel.csv)")
+    rc.add_argument("--since", type=utc_arg, help="from this time on (default: 24 hours ago)")
+    rc.add_argument("--json", action="store_true")
     sim = sub.add_parser("simulate", help="SIPp citizens call the sandbox line; SIPp seats answer")
     sim.add_argument("--calls", type=int, default=3)
     sim.add_argument("--hold", type=float, default=25.0,
@@ -50,7 +56,8 @@ def add_parsers(sub: Any) -> dict[str, Verb]:
     rv = tks.add_parser("revoke")
     rv.add_argument("id")
     return {"run": _run, "sandbox": _sandbox, "render": _render, "seat-secrets": _seat_secrets,
-            "calls": _calls, "simulate": _simulate, "api": _api, "api-token": _api_token}
+            "calls": _calls, "reconcile": _reconcile, "simulate": _simulate, "api": _api,
+            "api-token": _api_token}
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -80,7 +87,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             if runner is not None:
                 await runner.cleanup()
 
-    with hotline_of(settings) as hotline, contextlib.suppress(KeyboardInterrupt):
+    with hotline_of(settings, store_may_be_away=True) as hotline, \
+            contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main(hotline.controller()))
     return 0
 
@@ -195,6 +203,41 @@ def _calls(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{r.started_at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {it['caller']:14} "
               f"{r.disposition:17} {r.seat or '-':5} {r.wait_s or 0:6.1f} {r.talk_s or 0:6.1f}")
     return 0
+
+
+def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+
+    from callcenter.domain.reconcile import CelError
+
+    cel = args.cel
+    if cel is None:
+        from callcenter import sandbox
+
+        cel = Path("/var/log/asterisk/hotline-cel.csv")
+        if settings.profile == "sandbox":
+            cel = sandbox.default_instance(settings).merged / cel.relative_to("/")
+    since = args.since or dt.datetime.now(dt.UTC) - dt.timedelta(hours=24)
+    try:
+        text = cel.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        return refuse(f"reconcile: {cel}: {exc.strerror} (is CEL on? dialplan/cel.conf)")
+    with hotline_of(settings) as hotline:
+        try:
+            found = hotline.call_log.reconcile(text, since)
+        except CelError as exc:
+            return refuse(f"reconcile: {exc}")
+    faults = {"missing": found.missing, "split": found.split, "unknown": found.unknown}
+    if args.json:
+        print(json.dumps({"ok": found.ok, "citizen_calls": found.citizen_calls,
+                          "stored": found.stored, "open": found.open, **faults}, indent=2))
+    else:
+        print(f"{'一致 ok' if found.ok else '不一致 MISMATCH'}: Asterisk {found.citizen_calls} "
+              f"citizen calls finished, {found.stored} stored, {len(found.open)} still on")
+        for what, ids in faults.items():
+            for lid in ids:
+                print(f"  {what}: {lid}")
+    return 0 if found.ok else 1
 
 
 def _simulate(args: argparse.Namespace, settings: Settings) -> int:

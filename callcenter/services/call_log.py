@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from callcenter.domain.calls import CallRecord, Event, Trail, recording_relpath
+from callcenter.domain.reconcile import Reconciliation, read_cel, reconcile
 from callcenter.services.ports import UnitsOfWork
 from callcenter.services.recording_files import sha256_file
 
@@ -144,6 +145,14 @@ class CallLog:
             if linkedid not in ids:
                 return []
             return list(repo.trails_of([ids[linkedid]])[ids[linkedid]].values())
+
+    def reconcile(self, cel_text: str, since: datetime) -> Reconciliation:
+        """Asterisk's CEL account from `since` on against the calls stored from then on
+        (domain/reconcile.py). Raises CelError for a file not in our CEL shape."""
+        rows = read_cel(cel_text)
+        with self.uow(read_only=True) as uow:
+            stored = uow.calls.linkedids_since(since)
+        return reconcile(rows, stored, since.timestamp())
 
     def list(self, since: datetime | None = None, limit: int = 100) -> Sequence[CallRow]:
         with self.uow(read_only=True) as uow:

@@ -179,6 +179,9 @@ class CallsRepo:
         self.s.execute(q, [{"_cid": r["call_id"], "_kind": r["kind"]} for r in rows])
         self.s.execute(insert(RECORDINGS), list(rows))
 
+    def linkedids_since(self, since: datetime) -> list[str]:
+        return list(self.s.scalars(select(CallRow.linkedid).where(CallRow.started_at >= since)))
+
     def list(self, since: datetime | None = None, limit: int = 100) -> Sequence[CallRow]:
         q = select(CallRow).order_by(CallRow.started_at.desc()).limit(limit)
         if since is not None:

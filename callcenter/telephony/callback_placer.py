@@ -26,6 +26,7 @@ from callcenter.contract.dialplan import (
 from callcenter.domain.callbacks import CallbackRequest, CallbackState, outcome
 from callcenter.domain.calls import call_of_leg
 from callcenter.domain.privacy import mask_number
+from callcenter.logs import Recurring
 from callcenter.telephony.ami import actions as ami_actions
 from callcenter.telephony.ami import events
 from callcenter.telephony.ami.client import AmiError
@@ -56,6 +57,8 @@ class CallbackPlacer:
         self.store = store
         self._placing: set[str] = set()  # channel ids placed by this process, not yet settled
         self._next_policy_pass = 0.0
+        self._policy = Recurring(log, "the callback policy's pass")
+        self._reading = Recurring(log, "reading the callbacks to place")
 
     async def start(self) -> None:
         try:
@@ -73,13 +76,15 @@ class CallbackPlacer:
                 due = await asyncio.to_thread(self.store.place_due)
                 if due:
                     log.info("%d missed calls given to ready seats for a callback", len(due))
+                self._policy.worked()
             except Exception:
-                log.exception("the callback policy's pass failed")
+                self._policy.failed()
         try:
             taken = await asyncio.to_thread(self.store.take)
         except Exception:
-            log.exception("reading the callbacks to place failed")
+            self._reading.failed()
             return
+        self._reading.worked()
         for request in taken:
             await self._place(request)
 

@@ -17,7 +17,8 @@ TEMPLATE_DIR = PROJECT_ROOT / "dialplan"
 _MARK = re.compile(r"\{\{([a-z_]+)\}\}")
 # Files written for the sandbox; an operator with their own Asterisk #includes the first three.
 HOTLINE_FILES = ("extensions.conf", "queues.conf", "pjsip.conf", "confbridge.conf")
-SANDBOX_FILES = (*HOTLINE_FILES, "manager.conf", "modules.conf", "logger.conf", "rtp.conf")
+SANDBOX_FILES = (*HOTLINE_FILES, "manager.conf", "modules.conf", "logger.conf", "rtp.conf",
+                 "cel.conf", "cel_custom.conf")
 # What a citizen hears before the queue: the greeting and the recording notice, nothing more
 # (GB/T 33358 answers within 15 s; a seat rings about 7 s after answer with the shipped texts).
 # The emergency advice is the queue's periodic announcement instead (queues.conf).

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -22,6 +23,7 @@ from callcenter.contract.dialplan import Fact
 from callcenter.domain import desk_calls as rules
 from callcenter.domain.calls import call_of_leg, party_leg_id
 from callcenter.domain.desk_calls import DeskRequest, RequestState
+from callcenter.logs import Recurring
 from callcenter.telephony.ami import actions as ami_actions
 from callcenter.telephony.ami import events
 from callcenter.telephony.ami.client import AmiError
@@ -151,12 +153,17 @@ class CallControl(Line):
         if left:
             log.warning("%d desk requests left half done by a stopped controller: failed", left)
 
+    @functools.cached_property
+    def _reading(self) -> Recurring:
+        return Recurring(log, "reading the desk's requests")
+
     async def poll(self) -> None:
         try:
             taken = await asyncio.to_thread(self.requests.take)
         except Exception:
-            log.exception("reading the desk's requests failed")
+            self._reading.failed()
             return
+        self._reading.worked()
         for request in taken:
             self.spawn(self._carry_out(request))
 
