@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import hashlib
 import time
 import wave
@@ -12,6 +13,7 @@ import ports
 import pytest
 from call_support import finish, place_call, stored_calls, until
 from conftest import wait_port_free
+from process_support import reconcile
 from sqlalchemy import select
 
 from callcenter import simulate
@@ -151,7 +153,9 @@ async def test_controller_down_fallback_still_reaches_a_seat(settings, asterisk,
         await later.stop()
 
 
-async def test_ami_drop_mid_call_reconnects_and_records_once(controller, seat_phones, settings):
+async def test_ami_drop_mid_call_reconnects_and_records_once(controller, seat_phones, settings,
+                                                             sandbox_home):
+    since = dt.datetime.now(dt.UTC).isoformat()
     call = place_call(settings, "13600136000", hold_ms=10000)
     await asyncio.sleep(6)
     assert controller.ami.logins == 1
@@ -169,6 +173,9 @@ async def test_ami_drop_mid_call_reconnects_and_records_once(controller, seat_ph
     assert row.caller_number == "13600136000"
     assert row.disposition == "answered" and row.seat in ("8001", "8002")
     assert row.ended_at is not None
+    found = reconcile(sandbox_home, controller.call_log.uow.engine.url.render_as_string(False),
+                      since)
+    assert found["ok"] and found["citizen_calls"] == 1, found
 
 
 async def test_with_the_shipped_prompts_a_seat_rings_within_8_s_of_answer(controller, settings,

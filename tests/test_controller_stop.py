@@ -4,10 +4,11 @@ not (kill -9), on the real sandbox Asterisk: once it is back, exactly one correc
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import pytest
 from call_support import finish, place_call
-from process_support import Proc, rows_of, until_rows
+from process_support import Proc, reconcile, rows_of, until_rows
 
 from callcenter.storage.tables import CallRow
 
@@ -58,6 +59,7 @@ async def test_kill_right_after_the_hang_up_loses_nothing(sandbox_home, settings
                                                          seat_phones, url, tmp_path):
     log = tmp_path / "controller.log"
     proc = Proc(sandbox_home, url, log)
+    since = dt.datetime.now(dt.UTC).isoformat()
     call = place_call(settings, "13500135002", hold_ms=9000)
     await finish(call)
     await asyncio.sleep(0.3)  # the hang-up's events reach the controller
@@ -67,6 +69,8 @@ async def test_kill_right_after_the_hang_up_loses_nothing(sandbox_home, settings
         (row,) = await until_rows(url, _ended, timeout=10)
         assert row.disposition == "answered" and row.talk_s > 2
         assert {leg.role for leg in row.legs} == {"citizen", "seat"}
+        found = reconcile(sandbox_home, url, since)
+        assert found["ok"] and found["citizen_calls"] == 1, found
     finally:
         assert back.term() == 0
 
@@ -76,6 +80,7 @@ async def test_kill_mid_call_leaves_a_record_the_next_run_completes(sandbox_home
                                                                     url, tmp_path):
     log = tmp_path / "controller.log"
     proc = Proc(sandbox_home, url, log)
+    since = dt.datetime.now(dt.UTC).isoformat()
     call = place_call(settings, "13500135003", hold_ms=12000)
     await until_rows(url, lambda rows: len(rows) == 1 and rows[0].answered_at)  # the checkpoint
     proc.kill()
@@ -88,5 +93,7 @@ async def test_kill_mid_call_leaves_a_record_the_next_run_completes(sandbox_home
         # up.
         assert row.disposition == "answered" and row.seat in ("8001", "8002")
         assert row.answered_at is not None and row.ended_at is None
+        found = reconcile(sandbox_home, url, since)
+        assert found["ok"] and found["citizen_calls"] == 1, found
     finally:
         assert back.term() == 0
