@@ -161,7 +161,8 @@ class Hotline:
         s = self.settings
         from callcenter.telephony.call_facts import record_of
 
-        return CallLog(self.store, s.recording_root, s.asterisk_recording_root, record_of)
+        return CallLog(self.store, s.recording_root, s.asterisk_recording_root, record_of,
+                       min_free=s.recordings_min_free_mb << 20)
 
     @property
     def seat_ids(self) -> list[str]:

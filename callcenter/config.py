@@ -107,6 +107,9 @@ class Settings:
     menu_timeout: int = 5
     prompt_rate: int = 200  # espeak-ng words per minute for the generated prompts
     recording_root: Path = Path("recordings")
+    # Below this much room the recordings' disk is full: the controller's /health fails and a
+    # recording cut short is stored as cut, not as good.
+    recordings_min_free_mb: int = 100
     asterisk_recording_root: str = "/var/spool/asterisk/hotline-rec"
     store_url: str = "sqlite:///var/callcenter.db"
     sandbox_cache_dir: Path = Path("/var/cache/callcenter")
@@ -209,6 +212,7 @@ _FILE: dict[str, tuple[str, str]] = {
     "menu_enabled": ("ivr", "menu_enabled"), "menu_timeout": ("ivr", "menu_timeout"),
     "prompt_rate": ("ivr", "prompt_rate"),
     "recording_root": ("recordings", "root"),
+    "recordings_min_free_mb": ("recordings", "min_free_mb"),
     "asterisk_recording_root": ("recordings", "asterisk_root"),
     "store_url": ("store", "url"),
     "sandbox_cache_dir": ("sandbox", "cache_dir"), "sandbox_state_dir": ("sandbox", "state_dir"),

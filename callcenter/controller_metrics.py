@@ -7,8 +7,10 @@
 - `callcenter_calls_held`, `callcenter_line_citizens{phase}` (in the menu, waiting, talking);
 - `callcenter_store_write_seconds` (a batch of calls committed) and `callcenter_calls_spooled`
   (batches the store refused, waiting on disk: above 0 the store is or was away);
-- /health: 200 while AMI is logged in and the store takes a write (the wallboard's line state,
-  an upsert of one row), 503 naming what is wrong otherwise.
+- `callcenter_recordings_free_bytes`: room left on the recordings' disk;
+- /health: 200 while AMI is logged in, the store takes a write (the wallboard's line state,
+  an upsert of one row) and the recordings' disk has `[recordings] min_free_mb` left; 503
+  naming what is wrong otherwise.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import shutil
 import time
 from collections.abc import Iterator
+from datetime import datetime
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
@@ -67,6 +71,8 @@ class ControllerMetrics:
                                      buckets=LAG, registry=r)
         Gauge("callcenter_calls_spooled", "batches of calls on disk waiting for the store",
               registry=r).set_function(lambda: float(controller.calls.spooled))
+        Gauge("callcenter_recordings_free_bytes", "room left on the recordings' disk",
+              registry=r).set_function(lambda: float(self.recordings_free()))
         r.register(_Line(controller))
         controller.calls.observe_write = self.store_write.observe
         controller.observe_event = self.event
@@ -82,15 +88,29 @@ class ControllerMetrics:
         # A script name is the client's text: only ours become label values.
         self.fastagi.labels(script if script in AGI_SCRIPTS else "other").observe(seconds)
 
+    def recordings_free(self) -> int:
+        """Room where today's recordings go (their day's folder once it exists: the folder
+        Asterisk is writing to, whatever is mounted where)."""
+        root = self.controller.call_log.recording_root
+        today = root / f"{datetime.now(self.controller.config.tz):%Y/%m/%d}"
+        try:
+            return shutil.disk_usage(today if today.is_dir() else root).free
+        except OSError:
+            return 0
+
     async def health(self) -> tuple[bool, dict[str, object]]:
         ami = self.controller.ami.connected.is_set()
+        free = self.recordings_free()
+        recordings: object = True if free >= self.controller.call_log.min_free else \
+            f"disk full: {free >> 20} MB free"
         try:
             await asyncio.wait_for(asyncio.to_thread(
                 self.controller.board.record_line, self.controller.line.snapshot()), 5)
             store: object = True
         except Exception as exc:  # what failed, by kind: the store's own text may hold data
             store = f"unwritable: {type(exc).__name__}"
-        return ami and store is True, {"ami": ami, "store": store}
+        return ami and store is True and recordings is True, {
+            "ami": ami, "store": store, "recordings": recordings}
 
     def app(self) -> web.Application:
         async def metrics(request: web.Request) -> web.Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -21,6 +22,8 @@ def _controller() -> SimpleNamespace:
         ami=SimpleNamespace(connected=SimpleNamespace(is_set=lambda: True)),
         agi=SimpleNamespace(rejected=0, observe=None),
         calls=SimpleNamespace(held=0, spooled=0, observe_write=None),
+        call_log=SimpleNamespace(recording_root=Path("/"), min_free=0),
+        config=SimpleNamespace(tz=None),
         line=SimpleNamespace(snapshot=lambda: {"ivr": 0, "talking": 0, "waiting": []}),
         observe_event=None)
 
@@ -48,7 +51,8 @@ async def test_a_call_shows_in_the_figures_and_health_is_good(controller, seat_p
         assert 'callcenter_line_citizens{phase="waiting"}' in text
         assert "13800138061" not in text  # figures, never a number
         r = await client.get("/health")
-        assert r.status == 200 and await r.json() == {"ami": True, "store": True}
+        assert r.status == 200 and await r.json() == {"ami": True, "store": True,
+                                                  "recordings": True}
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
@@ -64,7 +68,8 @@ async def test_health_fails_while_ami_is_down(settings, store_url):
         async with TestClient(TestServer(metrics.app())) as client:
             await asyncio.sleep(0.2)
             r = await client.get("/health")
-            assert r.status == 503 and await r.json() == {"ami": False, "store": True}
+            assert r.status == 503 and await r.json() == {
+                "ami": False, "store": True, "recordings": True}
             text = await (await client.get("/metrics")).text()
             assert _value(text, "callcenter_ami_connected") == 0.0
     finally:
@@ -83,27 +88,37 @@ def test_an_unknown_script_is_one_label_not_many():
     assert 'script="other"' in text and "attacker" not in text and 'script="route"' in text
 
 
-def test_the_dashboard_asks_only_for_figures_we_export(service):
+def test_the_dashboard_and_the_alerts_ask_only_for_figures_we_export(service):
     import json
     import re
 
+    import yaml
     from api_support import api_of
     from prometheus_client import generate_latest
 
     from callcenter.api.metrics import _Store
     from callcenter.config import PROJECT_ROOT
+    from callcenter.worker_metrics import ReportsMetrics
 
     stub = _controller()
     metrics = ControllerMetrics(stub)  # type: ignore[arg-type]
     metrics.answered("route", 0.001)  # a labelled figure shows once it has a label
     exported = generate_latest(metrics.registry).decode()
     exported += "".join(f"{m.name}\n" for m in _Store(api_of(service, {})).collect())
+    reports = ReportsMetrics()
+    reports.deliveries.labels("failed").inc()
+    exported += generate_latest(reports.registry).decode()
     names = set(re.findall(r"^(callcenter_[a-z0-9_]+)", exported, re.M))
-    dashboard = json.loads((PROJECT_ROOT / "config" / "monitoring" /
-                            "grafana-dashboard.json").read_text(encoding="utf-8"))
+    folder = PROJECT_ROOT / "config" / "monitoring"
+    dashboard = json.loads((folder / "grafana-dashboard.json").read_text(encoding="utf-8"))
     asked = {name for p in dashboard["panels"] for t in p["targets"]
              for name in re.findall(r"callcenter_[a-z0-9_]+", t["expr"])}
     assert asked and asked <= names, asked - names
+    alerts = yaml.safe_load((folder / "alerts.yml").read_text(encoding="utf-8"))
+    rules = [r for g in alerts["groups"] for r in g["rules"]]
+    alerted = {name for r in rules for name in re.findall(r"callcenter_[a-z0-9_]+", r["expr"])}
+    assert len(rules) >= 5 and alerted <= names, alerted - names
+    assert "alerts.yml" in yaml.safe_load((folder / "prometheus.yml").read_text())["rule_files"]
 
 
 def test_a_worker_serves_its_metrics_or_goes_on_without_them(caplog):

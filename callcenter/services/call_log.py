@@ -7,6 +7,8 @@ row with the same content. Recording files are measured here (size, duration, SH
 
 from __future__ import annotations
 
+import logging
+import shutil
 import wave
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +23,8 @@ from callcenter.services.recording_files import sha256_file
 
 if TYPE_CHECKING:
     from callcenter.storage.tables import CallRow
+
+log = logging.getLogger(__name__)
 
 # MixMonitor's three files: the mix, what the citizen said (r), what the citizen heard (t).
 RECORDING_KINDS = {"mix": "", "citizen": "-in", "seat": "-out"}
@@ -46,7 +50,7 @@ def measure(path: Path) -> FileFacts:
         with wave.open(str(path), "rb") as w:
             duration = w.getnframes() / float(w.getframerate())
     except (wave.Error, EOFError, ZeroDivisionError) as exc:
-        return FileFacts(size, None, digest, f"not a WAV file: {exc}")
+        return FileFacts(size, None, digest, f"not a WAV file: {exc or type(exc).__name__}")
     return FileFacts(size, round(duration, 3), digest, "")
 
 
@@ -55,10 +59,18 @@ def measure(path: Path) -> FileFacts:
 Fold = Callable[[str, Trail], CallRecord]
 
 
+# A recording this much shorter than the talk it covers, on a disk with less room than
+# `min_free` left, was cut by the full disk: Asterisk closes such a file with a consistent
+# header, so it reads as a good, short WAV. (Shorter with room to spare is normal: a citizen
+# on hold during an attended transfer is not recorded.)
+CUT_BY = 1.0
+
+
 class CallLog:
     def __init__(self, uow: UnitsOfWork, recording_root: Path, asterisk_recording_root: str,
-                 fold: Fold, measure_files: bool = True) -> None:
+                 fold: Fold, measure_files: bool = True, min_free: int = 100 << 20) -> None:
         self.uow = uow
+        self.min_free = min_free
         self.fold = fold
         self.recording_root = recording_root
         self.asterisk_root = asterisk_recording_root
@@ -117,10 +129,28 @@ class CallLog:
             facts = measure(self.recording_root / path)
             if facts.error == "missing" and record.answered_at is None and kind != "message":
                 continue  # b(): nothing is recorded for a call never bridged to a seat
+            error = self._cut(record, kind, facts, self.recording_root / path) or facts.error
             out.append({"call_id": call_id, "kind": kind, "path": path, "size_bytes": facts.size,
                         "duration_s": facts.duration, "sha256": facts.sha256,
-                        "error": facts.error, "offset_s": offset})
+                        "error": error, "offset_s": offset})
         return out
+
+    def _cut(self, record: CallRecord, kind: str, facts: FileFacts, path: Path) -> str:
+        talk = record.talk_s
+        if kind not in RECORDING_KINDS or facts.size is None or not talk or \
+                record.ended_at is None or (facts.duration or 0.0) >= talk - CUT_BY:
+            return ""
+        try:
+            free = shutil.disk_usage(path.parent).free
+        except OSError:
+            return ""
+        if free >= self.min_free:
+            return ""
+        log.error("recording of call %s cut by a full disk (%d bytes free)", record.linkedid,
+                  free)
+        if facts.duration is None:  # not even a whole header
+            return f"disk full: nothing recorded of {talk:.1f} s"
+        return f"disk full: cut at {facts.duration:.1f} s of {talk:.1f} s"
 
     def in_progress(self, limit: int = 10_000) -> dict[str, Trail]:
         """Trails of the calls stored while under way, to be held again at start."""
