@@ -31,6 +31,7 @@ from callcenter.domain.tickets import RecordCallback, RulesContext
 from callcenter.domain.workdays import CalendarFileError, WorkCalendar
 from callcenter.search import phrases
 from callcenter.services.agents import AgentDesk
+from callcenter.services.backup import Backups
 from callcenter.services.calendar import CalendarService
 from callcenter.services.call_log import CallLog
 from callcenter.services.call_spool import CallSpool
@@ -345,6 +346,13 @@ class Hotline:
         return Controller(config, ami, agi, calls, self.desk(), control,
                           CallbackPlacer(config, ami, self.callbacks()), LineWatch(),
                           night, self.wallboard(), on_stopped)
+
+    def backups(self) -> Backups:
+        from callcenter.storage import backup
+
+        return Backups(self.store, self.settings.recording_root,
+                       lambda folder: backup.snapshot(self.engine, folder),
+                       backup.kind_of(self.settings.store_url), self.clock)
 
     def spool(self) -> CallSpool:
         """The controller's spool for this store: one folder per store (its URL without the

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from callcenter.domain.calls import CallRecord, Event, Trail, recording_relpath
+from callcenter.domain.calls import CallRecord, Disposition, Event, Trail, recording_relpath
 from callcenter.domain.reconcile import Reconciliation, read_cel, reconcile
 from callcenter.services.ports import UnitsOfWork
 from callcenter.services.recording_files import sha256_file
@@ -108,8 +108,8 @@ class CallLog:
         return records
 
     def _recordings(self, call_id: int, record: CallRecord) -> list[dict[str, object]]:
-        if not record.recording_base:
-            return []
+        if not record.recording_base or record.disposition is Disposition.IN_PROGRESS:
+            return []  # files still being written: measured once the call has ended
         rel = recording_relpath(record.recording_base, self.asterisk_root)
         if rel is None:
             return [{"call_id": call_id, "kind": "mix", "path": "", "size_bytes": None,

@@ -179,6 +179,14 @@ class CallsRepo:
         self.s.execute(q, [{"_cid": r["call_id"], "_kind": r["kind"]} for r in rows])
         self.s.execute(insert(RECORDINGS), list(rows))
 
+    def recording_files(self) -> list[tuple[str, str, int]]:
+        """Every recording file the store vouches for: (path, SHA-256, size)."""
+        rows = self.s.execute(select(RecordingRow.path, RecordingRow.sha256,
+                                     RecordingRow.size_bytes)
+                              .where(RecordingRow.sha256.is_not(None))
+                              .order_by(RecordingRow.path))
+        return [(p, h, n or 0) for p, h, n in rows if h]
+
     def linkedids_since(self, since: datetime) -> list[str]:
         return list(self.s.scalars(select(CallRow.linkedid).where(CallRow.started_at >= since)))
 
