@@ -19,6 +19,7 @@ from sqlalchemy import select
 from callcenter import simulate
 from callcenter.bootstrap import standalone_controller
 from callcenter.config import PROJECT_ROOT, load_settings
+from callcenter.domain.privacy import Role, Viewer
 from callcenter.speech import prompts
 from callcenter.storage.tables import RingRow
 from callcenter.storage.uow import UnitOfWork
@@ -185,18 +186,29 @@ async def test_with_the_shipped_prompts_a_seat_rings_within_8_s_of_answer(contro
     sounds = asterisk.merged / "usr/share/asterisk/sounds" / settings.language / "hotline"
     cache = settings.sandbox_cache_dir / "prompts"
     prompts.build(shipped.prompts, cache, sounds, shipped.prompt_rate)
+    # The shipped queue too: position, wait and the emergency advice for those who wait.
+    queue_texts = {k: v for k, v in shipped.prompts.items()
+                   if k.startswith("queue_") or k == "emergency"}
+    announcing = settings.with_overrides(prompts={**settings.prompts, **queue_texts},
+                                         queue_announce_every=30, queue_emergency_every=30)
     try:
-        call = place_call(settings, "13200132000", hold_ms=12000)
-        await finish(call)
-        (row,) = await stored_calls(controller, 1)
+        with queue_heard(asterisk, settings, announcing, queue_texts) as log:
+            call = place_call(settings, "13200132000", hold_ms=12000)
+            await finish(call)
+            (row,) = await stored_calls(controller, 1)
+        said = log.read_text()
     finally:
         prompts.build(settings.prompts, cache, sounds, settings.prompt_rate)
     trail = controller.call_log.trail(row.linkedid)
     answered = min(float(e["Timestamp"]) for e in trail
                    if e.get("Event") == "Newchannel" and e["Uniqueid"] == row.linkedid)
     rung = min(float(e["Timestamp"]) for e in trail if e.get("Event") == "AgentCalled")
-    # Greeting and recording notice only (about 6.7 s at 200 words per minute), then a seat.
+    talking = min(float(e["Timestamp"]) for e in trail if e.get("Event") == "AgentConnect")
+    # Greeting and recording notice only (about 6.7 s at 200 words per minute), then a seat;
+    # a free seat is rung at once, with no "you are next" in front of it.
     assert 5.0 < rung - answered < 8.0, rung - answered
+    assert talking - answered < 8.5, talking - answered
+    assert "hotline/queue_" not in said and "hotline/emergency" not in said
     assert row.disposition == "answered"
 
 
@@ -220,12 +232,22 @@ def queue_heard(asterisk, settings, changed, extra_prompts):
         asterisk.rx("module reload app_queue.so")
 
 
+async def no_seat_free(controller, asterisk) -> None:
+    """Both seats logged in and paused: the queue has nobody free for a caller."""
+    office = Viewer(Role.SUPERVISOR, "banzhang")
+    for n, seat in enumerate(("8001", "8002")):
+        controller.desk.act(seat, "login", office, agent=f"agent-{n}")
+        controller.desk.act(seat, "pause", office, reason="meeting")
+    await until(lambda: asterisk.rx("queue show hotline").count("(paused") == 2, timeout=10)
+
+
 async def test_the_emergency_advice_is_spoken_while_waiting_in_the_queue(controller, settings,
                                                                         asterisk):
-    # No seat answers; the advice comes every 6 s of waiting instead of the shipped 30 s.
+    # No seat is free; the advice comes every 6 s of waiting instead of the shipped 30 s.
     advice = {"emergency": "紧急请拨一一零。"}
     advising = settings.with_overrides(prompts={**settings.prompts, **advice},
                                        queue_emergency_every=6)
+    await no_seat_free(controller, asterisk)
     with queue_heard(asterisk, settings, advising, advice) as log:
         call = place_call(settings, "13100131000", hold_ms=16000)
         await finish(call)
@@ -243,6 +265,7 @@ async def test_waiting_callers_hear_their_position(controller, settings, asteris
     texts = {k: v for k, v in shipped.prompts.items() if k.startswith("queue_")}
     announcing = settings.with_overrides(prompts={**settings.prompts, **texts},
                                          queue_announce_every=4, queue_emergency_every=0)
+    await no_seat_free(controller, asterisk)
     with queue_heard(asterisk, settings, announcing, texts) as log:
         first = place_call(settings, "13100131001", hold_ms=16000)
         await asyncio.sleep(1.5)
