@@ -166,7 +166,9 @@ def run_step(settings, home, cli, env, instance, asterisk_pid, controller_pid, r
     total = int(rate * seconds)
     work = Path(tempfile.mkdtemp(prefix="sipp-load-"))
     pcap = work / "citizen.pcap"
-    rtp_pcap.write_pcap(rtp_pcap.alaw_samples(simulate.DEFAULT_AUDIO), pcap, hold + 1)
+    # Audio until the BYE, however late a busy SIPp sends it: a phone that stops sending
+    # leaves MixMonitor nothing to write, and the recording would end before the call.
+    rtp_pcap.write_pcap(rtp_pcap.alaw_samples(simulate.DEFAULT_AUDIO), pcap, hold + 15)
     (work / "citizen.xml").write_text(simulate.citizen_scenario("13800138000", int(hold * 1000),
                                                                 pcap))
     since = dt.datetime.now(dt.UTC)
