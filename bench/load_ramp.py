@@ -10,7 +10,8 @@ stored. Per step it prints:
 - the calls stored (once each: `callcenter reconcile` against Asterisk's CEL);
 - recordings equal to answered calls (the mix within 1 s of the talk time);
 - the controller's CPU against Asterisk's, AMI event lag and FastAGI latency p99 (from the
-  controller's own /metrics; the histogram's bucket bound).
+  controller's own /metrics; the histogram's bucket bound): the whole request, Asterisk's
+  replies included, and ours (the header read to our first command).
 The seats are 160 SIP endpoints answered by one SIPp (echoing the audio), so the queue is
 never what limits.
 """
@@ -215,7 +216,8 @@ def run_step(settings, home, cli, env, instance, asterisk_pid, controller_pid, r
           f"{'ok' if found.get('ok') else found}; CPU Asterisk {a_cpu:.1f} s, controller "
           f"{c_cpu:.1f} s (ratio {c_cpu / a_cpu if a_cpu else 0:.2f}); AMI lag p99 "
           f"{p99(before, after, 'callcenter_ami_event_lag_seconds')}; FastAGI p99 "
-          f"{p99(before, after, 'callcenter_fastagi_seconds', route)}",
+          f"{p99(before, after, 'callcenter_fastagi_seconds', route)} (ours: "
+          f"{p99(before, after, 'callcenter_fastagi_decide_seconds', route)})",
           flush=True)
 
 

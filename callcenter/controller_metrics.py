@@ -2,8 +2,9 @@
 
 - `callcenter_ami_connected`, `callcenter_ami_event_lag_seconds` (Asterisk's own timestamp of
   an event to the controller handling it);
-- `callcenter_fastagi_seconds{script}` (the header read to the answer sent) and
-  `callcenter_fastagi_rejected` (clients dropped);
+- `callcenter_fastagi_seconds{script}` (the connection to the answer sent, Asterisk's replies
+  included), `callcenter_fastagi_decide_seconds{script}` (the whole header to our first
+  command: our own part) and `callcenter_fastagi_rejected` (clients dropped);
 - `callcenter_calls_held`, `callcenter_line_citizens{phase}` (in the menu, waiting, talking);
 - `callcenter_store_write_seconds` (a batch of calls committed) and `callcenter_calls_spooled`
   (batches the store refused, waiting on disk: above 0 the store is or was away);
@@ -62,6 +63,9 @@ class ControllerMetrics:
         self.fastagi = Histogram("callcenter_fastagi_seconds",
                                  "a FastAGI request: header read to answer sent",
                                  ["script"], buckets=FAST, registry=r)
+        self.fastagi_decide = Histogram("callcenter_fastagi_decide_seconds",
+                                        "a FastAGI request: header read to our first command",
+                                        ["script"], buckets=FAST, registry=r)
         Gauge("callcenter_fastagi_rejected", "FastAGI clients dropped (bad or slow header)",
               registry=r).set_function(lambda: float(controller.agi.rejected))
         Gauge("callcenter_calls_held", "calls the controller follows now",
@@ -77,6 +81,7 @@ class ControllerMetrics:
         controller.calls.observe_write = self.store_write.observe
         controller.observe_event = self.event
         controller.agi.observe = self.answered
+        controller.agi.observe_decide = self.decided
 
     def event(self, msg: Message) -> None:
         stamp = msg.get("Timestamp")
@@ -87,6 +92,9 @@ class ControllerMetrics:
     def answered(self, script: str, seconds: float) -> None:
         # A script name is the client's text: only ours become label values.
         self.fastagi.labels(script if script in AGI_SCRIPTS else "other").observe(seconds)
+
+    def decided(self, script: str, seconds: float) -> None:
+        self.fastagi_decide.labels(script if script in AGI_SCRIPTS else "other").observe(seconds)
 
     def recordings_free(self) -> int:
         """Room where today's recordings go (their day's folder once it exists: the folder

@@ -20,7 +20,7 @@ def _controller() -> SimpleNamespace:
     """Only what the metrics read of a controller."""
     return SimpleNamespace(
         ami=SimpleNamespace(connected=SimpleNamespace(is_set=lambda: True)),
-        agi=SimpleNamespace(rejected=0, observe=None),
+        agi=SimpleNamespace(rejected=0, observe=None, observe_decide=None),
         calls=SimpleNamespace(held=0, spooled=0, observe_write=None),
         call_log=SimpleNamespace(recording_root=Path("/"), min_free=0),
         config=SimpleNamespace(tz=None),
@@ -45,6 +45,7 @@ async def test_a_call_shows_in_the_figures_and_health_is_good(controller, seat_p
         text = await (await client.get("/metrics")).text()
         assert _value(text, "callcenter_ami_connected") == 1.0
         assert _value(text, 'callcenter_fastagi_seconds_count{script="route"}') >= 1
+        assert _value(text, 'callcenter_fastagi_decide_seconds_count{script="route"}') >= 1
         assert _value(text, "callcenter_ami_event_lag_seconds_count") > 10
         assert _value(text, "callcenter_store_write_seconds_count") >= 1
         assert _value(text, "callcenter_calls_spooled") == 0
@@ -103,6 +104,7 @@ def test_the_dashboard_and_the_alerts_ask_only_for_figures_we_export(service):
     stub = _controller()
     metrics = ControllerMetrics(stub)  # type: ignore[arg-type]
     metrics.answered("route", 0.001)  # a labelled figure shows once it has a label
+    metrics.decided("route", 0.0001)
     exported = generate_latest(metrics.registry).decode()
     exported += "".join(f"{m.name}\n" for m in _Store(api_of(service, {})).collect())
     reports = ReportsMetrics()

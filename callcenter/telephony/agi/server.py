@@ -67,6 +67,7 @@ class AgiSession:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                  timeout: float) -> None:
         self._reader, self._writer, self._timeout = reader, writer, timeout
+        self.first_sent: float | None = None  # perf_counter() when the first command left
 
     async def command(self, *words: str, timeout: float | None = None) -> str:
         """Send one command (first word bare, the rest quoted); return Asterisk's reply line.
@@ -80,6 +81,8 @@ class AgiSession:
             raise UnsafeAgiArgument(f"{verb}: {len(line)} bytes, more than the {MAX_COMMAND} "
                                     "an AGI command may have; nothing was sent")
         self._writer.write(line)
+        if self.first_sent is None:
+            self.first_sent = time.perf_counter()
         await self._writer.drain()
         reply = await asyncio.wait_for(self._reader.readline(), timeout or self._timeout)
         text = reply.decode("utf-8", "replace").strip()
@@ -106,6 +109,9 @@ class FastAgiServer:
         self.time_limits = dict(time_limits or {})
         self.max_header = max_header
         self.observe = observe  # (script, seconds from the header to the answer): metrics
+        # (script, seconds from the whole header to our first command): our own part, without
+        # Asterisk's replies, which a busy Asterisk makes slow.
+        self.observe_decide: Callable[[str, float], None] | None = None
         self._server: asyncio.Server | None = None
         self.served = 0
         self.rejected = 0
@@ -134,6 +140,7 @@ class FastAgiServer:
         began = time.perf_counter()
         try:
             env = await asyncio.wait_for(self._read_header(reader), self.header_timeout)
+            header_read = time.perf_counter()
         except (TimeoutError, AgiError, ValueError, asyncio.IncompleteReadError,
                 asyncio.LimitOverrunError, ConnectionError) as exc:
             self._reject(str(exc) or type(exc).__name__)
@@ -147,6 +154,8 @@ class FastAgiServer:
             self.served += 1
             if self.observe is not None:
                 self.observe(request.script, time.perf_counter() - began)
+            if self.observe_decide is not None and session.first_sent is not None:
+                self.observe_decide(request.script, session.first_sent - header_read)
         except Exception:
             log.exception("FastAGI handler failed for %s", env.get("agi_uniqueid"))
         finally:
