@@ -131,3 +131,22 @@ def test_the_sqlite_store_is_not_readable_by_others(tmp_path):
     old.chmod(0o644)
     make_engine(f"sqlite:///{old}").dispose()
     assert stat.S_IMODE(os.stat(old).st_mode) == 0o640
+
+
+@pytest.mark.empty_store
+def test_processes_started_together_migrate_a_new_store_one_at_a_time(store_url):
+    import subprocess
+    import sys
+
+    code = ("import sys; from callcenter.storage.engine import make_engine, migrate; "
+            "migrate(make_engine(sys.argv[1]))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, store_url], stderr=subprocess.PIPE)
+             for _ in range(4)]
+    errors = [p.communicate(timeout=120)[1].decode()[-300:] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    engine = make_engine(store_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
+    finally:
+        engine.dispose()

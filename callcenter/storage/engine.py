@@ -8,7 +8,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 
 HERE = Path(__file__).resolve().parent
 READ_ONLY = "callcenter_read_only"  # execution option set by UnitOfWork(read_only=True)
@@ -74,6 +74,20 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+# Processes started together (systemd starts the controller, the API and the workers at once)
+# migrate a new PostgreSQL database one at a time: two at once broke a unique key in
+# alembic's own table and one of them exited (bench/load_ramp.py on PostgreSQL).
+MIGRATION_LOCK = 1_2345_0021
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (idempotent)."""
-    command.upgrade(alembic_config(engine), "head")
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), "head")
+        return
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        try:
+            command.upgrade(alembic_config(engine), "head")
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
