@@ -16,6 +16,7 @@ from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo
 
 from callcenter import secret_files
+from callcenter.contract.dialplan import SYSTEMNAME
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -65,6 +66,9 @@ class Settings:
     ami_host: str = "127.0.0.1"
     ami_port: int = 5038
     ami_user: str = "callcenter"
+    # This Asterisk's name where several run behind one proxy (asterisk.conf systemname): it
+    # prefixes every call id, so two never give the same one. Empty: one Asterisk.
+    asterisk_systemname: str = ""
     ami_secret_file: Path = Path("var/ami.secret")
     # Who may log in to AMI (manager.conf permit); beyond loopback only with a reason below.
     ami_permit: str = "127.0.0.1/32"
@@ -197,6 +201,7 @@ _FILE: dict[str, tuple[str, str]] = {
         "profile", "ami_host", "ami_port", "ami_user", "ami_permit", "ami_secret_file",
         "seat_secrets_file", "sip_port", "agi_host", "agi_port", "agi_timeout_ms",
         "rtp_start", "rtp_end", "ami_beyond_loopback", "agi_beyond_loopback")},
+    "asterisk_systemname": ("asterisk", "systemname"),
     **{f"queue_{key}": ("queue", key) for key in (
         "strategy", "ring_timeout", "retry", "max_wait", "wrapup", "emergency_every",
         "announce_every", "auto_pause_after")},
@@ -386,6 +391,9 @@ def validate(s: Settings) -> None:
         raise ConfigError(f"hotline.number must be 3-20 digits, got {s.number!r}")
     if s.profile not in ("sandbox", "production"):
         raise ConfigError(f"asterisk.profile must be sandbox or production, got {s.profile!r}")
+    if s.asterisk_systemname and not SYSTEMNAME.fullmatch(s.asterisk_systemname):
+        raise ConfigError("asterisk.systemname: a lowercase letter, then up to 15 lowercase "
+                          f"letters or digits, got {s.asterisk_systemname!r}")
     for name in ("ami_user", "queue_name", "trunk_outbound"):
         if not _SAFE_ID.match(getattr(s, name)):
             raise ConfigError(f"{name} must match [A-Za-z0-9_-]{{1,32}}")

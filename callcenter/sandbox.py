@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -405,6 +406,14 @@ def prepare(settings: Settings, instance: Instance) -> None:
             else:
                 f.unlink()
     written = render.render(settings, etc, settings.ami_secret())
+    # This Asterisk's name (validated by config: a name, nothing else), or none: the stock
+    # file otherwise, whatever an earlier run of this instance wrote.
+    conf = etc / "asterisk.conf"
+    stock = re.sub(r"(?m)^systemname = .*\n", "", conf.read_text())
+    if settings.asterisk_systemname:
+        stock = stock.replace("[options]\n",
+                              f"[options]\nsystemname = {settings.asterisk_systemname}\n", 1)
+    conf.write_text(stock)
     for name, body in QUIET_DEFAULTS.items():
         (etc / name).write_text("; callcenter sandbox: Asterisk's defaults\n" + body)
         written.append(etc / name)

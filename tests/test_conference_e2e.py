@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import array
 import asyncio
+import datetime as dt
 import wave
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import ports
 import pytest
 from call_support import finish, place_call, stored_calls, until
 from conftest import wait_port_free
+from process_support import reconcile
 from sqlalchemy import select
 from tickets_support import CTX, FORM, hotline_over
 
@@ -82,7 +84,9 @@ def busy_unit(settings, asterisk):
 
 @pytest.mark.parametrize("store_url", ["sqlite", "postgresql"], indirect=True)
 async def test_citizen_seat_and_unit_talk_then_the_agent_leaves(controller, seat_phones,
-                                                                unit_phone, settings):
+                                                                unit_phone, settings,
+                                                                sandbox_home):
+    since = dt.datetime.now(dt.UTC).isoformat()
     calls = desk_calls(controller, settings)
     call = place_call(settings, "13800138031", hold_ms=24000)
     seat = await answered_seat(controller)
@@ -143,6 +147,10 @@ async def test_citizen_seat_and_unit_talk_then_the_agent_leaves(controller, seat
     (leg,) = tickets.get(tid, LEADER)["conference_legs"]
     assert (leg["call"], leg["unit"], leg["outcome"]) == (row.linkedid, UNIT.code, "answered")
     assert leg["talk_s"] > 8
+    # Asterisk's account: one citizen's call (the unit's leg is part of it), stored once.
+    url = controller.call_log.uow.engine.url.render_as_string(False).replace("+psycopg", "")
+    found = reconcile(sandbox_home, url, since)
+    assert found["ok"] and found["citizen_calls"] == 1, found
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)

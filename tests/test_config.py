@@ -1,5 +1,6 @@
 """Settings: defaults written once, every key known, nothing beyond loopback without a why."""
 
+import json
 import re
 import tomllib
 from dataclasses import fields
@@ -220,3 +221,9 @@ def test_a_bad_dictionary_line_stops_the_start_and_a_missing_file_does_not(tmp_p
                                                           encoding="utf-8")
     with pytest.raises(ConfigError, match=r"reports.dictionary: .*hotline_words.txt:2"):
         _load(tmp_path, "")
+
+
+@pytest.mark.parametrize("name", ["PBX1", "1pbx", "pbx-1", "a" * 17, "pbx1\nx"])
+def test_a_systemname_that_would_not_be_a_name_is_refused(tmp_path, name):
+    with pytest.raises(ConfigError, match=r"asterisk\.systemname"):
+        _load(tmp_path, f"[asterisk]\nsystemname = {json.dumps(name)}\n")

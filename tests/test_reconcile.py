@@ -6,7 +6,9 @@ import pytest
 from callcenter.domain.reconcile import CelError, read_cel, reconcile
 
 # Two answered citizens' calls as the sandbox's Asterisk wrote them, the second with a seat's
-# leg; then a third still ringing; then a callback the controller placed (not a citizen's).
+# leg and a unit the controller dialled into it (a linked id of its own, begun in the inbound
+# context of the trunk it came back on); then a third still ringing; then a callback the
+# controller placed (not a citizen's).
 CEL = '''"CHAN_START","100.1","100.0","100.0","hotline-inbound","12345"
 "ANSWER","100.2","100.0","100.0","hotline-inbound","12345"
 "CHAN_START","103.1","103.1","100.0","hotline-seats","s"
@@ -19,6 +21,9 @@ CEL = '''"CHAN_START","100.1","100.0","100.0","hotline-inbound","12345"
 "CHAN_END","206.5","200.2","200.2","hotline-queue","s"
 "LINKEDID_END","206.5","200.2","200.2","hotline-queue","s"
 "CHAN_START","300.5","300.4","300.4","hotline-inbound","12345"
+"CHAN_START","208.0","200.2-unit1","200.2-unit1","hotline-inbound","s"
+"CHAN_END","209.0","200.2-unit1","200.2-unit1","hotline-conf-unit","s"
+"LINKEDID_END","209.0","200.2-unit1","200.2-unit1","hotline-conf-unit","s"
 "CHAN_START","400.5","400.5","400.5","hotline-callback","s"
 "CHAN_END","410.5","400.5","400.5","hotline-callback","s"
 "LINKEDID_END","410.5","400.5","400.5","hotline-callback","s"
@@ -38,6 +43,11 @@ def test_a_citizen_call_not_stored_is_missing():
 def test_a_leg_stored_as_a_call_of_its_own_is_split():
     found = reconcile(read_cel(CEL), ["100.0", "200.2", "203.3"])
     assert not found.ok and found.split == ("203.3",) and found.unknown == ()
+
+
+def test_a_unit_leg_stored_as_a_call_of_its_own_is_split():
+    found = reconcile(read_cel(CEL), ["100.0", "200.2", "200.2-unit1"])
+    assert not found.ok and found.split == ("200.2-unit1",)
 
 
 def test_a_stored_call_asterisk_never_had_is_unknown():

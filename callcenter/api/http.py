@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from aiohttp import web
 
+from callcenter.contract.dialplan import UNIQUEID
 from callcenter.domain.agents import AgentError
 from callcenter.domain.conflicts import AlreadyStored
 from callcenter.domain.privacy import Viewer
 from callcenter.domain.tickets import ConcurrentUpdate, TicketError
 from callcenter.services.errors import Forbidden, NotFound, ValidationFailed
 
-LINKEDID = re.compile(r"\d{1,20}\.\d{1,10}")
+LINKEDID = UNIQUEID  # an Asterisk call id, with its systemname where one is set
 # The person of a signed-in console browser, set by the console's guard (console/guard.py);
 # the API serves them as it serves a bearer token's person.
 SESSION_VIEWER = web.RequestKey("session_viewer", Viewer)
@@ -140,5 +140,6 @@ async def body_object(request: web.Request) -> dict[str, Any]:
 
 def linkedid_field(value: Any) -> str:
     if not (isinstance(value, str) and LINKEDID.fullmatch(value)):
-        raise ValidationFailed({"linkedid": "an Asterisk call id like 1795461234.17"})
+        raise ValidationFailed({"linkedid": "an Asterisk call id like 1795461234.17 "
+                                            "or pbx1-1795461234.17"})
     return value

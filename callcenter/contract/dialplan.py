@@ -110,6 +110,15 @@ DIALPLAN_FACTS: Final = {FACT_START: frozenset({"Dialled", "Recording"}),
                          FACT_SURVEY: frozenset({"Result"}),
                          FACT_DUTY_CHANGE: frozenset({"Result"})}
 
+# An Asterisk's name among several behind one proxy (asterisk.conf systemname): it prefixes
+# every Uniqueid it makes (pbx1-1795461234.17), so two Asterisks never give the same id.
+SYSTEMNAME: Final = re.compile(r"[a-z][a-z0-9]{0,15}")
+# A channel's or call's id as Asterisk makes it: the only shape of id the controller puts
+# into an extension, a file name or an AMI action, and the API accepts.
+UNIQUEID: Final = re.compile(rf"(?:{SYSTEMNAME.pattern}-)?[0-9]{{1,20}}\.[0-9]{{1,10}}")
+# The dialplan's pattern for an extension that is such an id (three-way calls' conferences).
+UNIQUEID_EXTEN: Final = "_[0-9a-z]."
+
 # The dialplan's contexts. A channel in one of them is a citizen's call of the hotline.
 CONTEXT_PREFIX: Final = "hotline-"
 CONTEXT_INBOUND: Final = "hotline-inbound"

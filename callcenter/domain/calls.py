@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
+from callcenter.contract.dialplan import UNIQUEID
+
 # The facts a call is folded from: the vocabulary the dialplan shares (contract/dialplan.py).
 from callcenter.contract.dialplan import USEREVENT_NAME as USEREVENT_NAME
 from callcenter.contract.dialplan import Fact as Fact
@@ -157,7 +159,7 @@ class Ring:
 # A leg the controller dials into a call is named <the call's Linkedid>-<leg>, so its events
 # belong to the call from its first one, whatever Linkedid Asterisk gives it.
 _PARTY_LEG = re.compile(
-    r"(?P<call>[0-9]+\.[0-9]+)-(?P<leg>(?:unit|alert|callback|spy|consult)[1-9])")
+    rf"(?P<call>{UNIQUEID.pattern})-(?P<leg>(?:unit|alert|callback|spy|consult)[1-9])")
 
 
 def party_leg_id(linkedid: str, leg: str) -> str:

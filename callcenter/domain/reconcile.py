@@ -3,7 +3,9 @@
 Asterisk writes a CEL line when each channel starts and ends and when a whole call is over
 (`LINKEDID_END`), apart from anything the controller does (dialplan/cel.conf). A citizen's
 call is a linked id whose first channel started in the inbound context; once it is over it
-must be stored exactly once, under that linked id. What the check finds:
+must be stored exactly once, under that linked id. A leg the controller dialled into a call
+(a unit in a three-way call: `<call>-unit1`) is part of that call, whatever linked id Asterisk
+gave it and whatever context its channel began in. What the check finds:
 
 - missing: a citizen's call Asterisk finished that the store does not hold;
 - split: a stored call whose id is one of another call's channels (a leg stored as a call
@@ -22,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from callcenter.contract.dialplan import CONTEXT_INBOUND
+from callcenter.domain.calls import call_of_leg
 
 FIELDS = ("event", "time", "uniqueid", "linkedid", "context")
 
@@ -83,10 +86,11 @@ def reconcile(rows: Iterable[CelRow], stored: Iterable[str], since: float = 0.0,
         elif row.event == "LINKEDID_END":
             ended.add(row.linkedid)
     citizens = {lid for lid, row in first.items()
-                if row.context == inbound and row.time >= since}
+                if row.context == inbound and row.time >= since and call_of_leg(lid) is None}
     kept = set(stored)
     done = citizens & ended
-    split = {lid for lid in kept if channel_of.get(lid, lid) != lid}
+    split = {lid for lid in kept
+             if channel_of.get(lid, lid) != lid or call_of_leg(lid) is not None}
     return Reconciliation(
         citizen_calls=len(done), stored=len(kept),
         missing=tuple(sorted(done - kept)),

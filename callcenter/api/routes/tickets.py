@@ -11,6 +11,7 @@ from callcenter.api.http import answer, body, body_object, linkedid_field, path_
 from callcenter.api.route import Routes
 from callcenter.api.schema import ID, fields_schema, op, query
 from callcenter.api.services import Api
+from callcenter.contract.dialplan import UNIQUEID
 from callcenter.domain.registration import Registration
 from callcenter.domain.tickets import Status
 from callcenter.services.errors import ValidationFailed
@@ -20,7 +21,7 @@ routes = Routes()
 
 def _registration_schema() -> dict[str, Any]:
     schema = forms.object_schema(Registration)
-    schema["properties"]["linkedid"] = {"type": "string", "pattern": r"^\d+\.\d+$",
+    schema["properties"]["linkedid"] = {"type": "string", "pattern": f"^{UNIQUEID.pattern}$",
                                         "description": "the call it came from"}
     return schema
 
