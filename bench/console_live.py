@@ -20,20 +20,17 @@ import argparse
 import asyncio
 import json
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 from dataclasses import replace
-from pathlib import Path
 
+import bench_home
 from aiohttp import web
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from sqlalchemy import Engine
 
 from callcenter import sandbox, simulate
 from callcenter.bootstrap import build
-from callcenter.config import PROJECT_ROOT, load_settings
 from callcenter.console.app import make_console_app
 from callcenter.controller import Controller
 from callcenter.domain.people import Person
@@ -48,49 +45,20 @@ ARGS = ["--headless", "--no-sandbox", "--disable-background-networking",
         "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
         "--disable-backgrounding-occluded-windows"]
 PASSWORD = "bench password 12345"
-# Seats answer at any hour (the duty phone is never rung here, but the plan must name one).
-ALWAYS_DAY = "[schedule]\n" + "".join(f'{d} = "00:00-24:00"\n' for d in (
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "holiday",
-    "adjusted_workday")) + '[[roster.duty]]\nname = "值班员"\nphone = "13900000011"\n'
-
 
 
 def config(seats: int) -> str:
-    seat_lines = "".join(f'[[seats]]\nid = "{8001 + i}"\nname = "{i + 1}号席"\n'
-                         f"sandbox_port = {BASE + 200 + i}\n" for i in range(seats))
-    return f"""
-[hotline]
-number = "12345"
-timezone = "Asia/Shanghai"
-[asterisk]
-profile = "sandbox"
-ami_port = {BASE + 38}
-sip_port = {BASE + 60}
-agi_port = {BASE + 73}
-ami_secret_file = "ami.secret"
-rtp_start = {BASE + 1000}
-rtp_end = {BASE + 1999}
+    return bench_home.config(BASE, [BASE + 200 + i for i in range(seats)],
+                             (BASE + 1000, BASE + 1999), f"""
 [queue]
 name = "hotline"
 strategy = "rrmemory"
 ring_timeout = 5
 wrapup = 0
-[trunk]
-sandbox_port = {BASE + 70}
-sandbox_out_port = {BASE + 79}
 [conference]
 ring_timeout = 8
-[ivr]
-menu_enabled = false
-[recordings]
-root = "recordings"
-[store]
-url = "sqlite:///calls.db"
-[sandbox]
-state_dir = "sandbox"
 [api]
-port = {BASE + 80}
-{seat_lines}"""
+port = {BASE + 80}""")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -138,18 +106,7 @@ async def main() -> None:
                     help="seconds between the event stream's looks (default: the API's)")
     ap.add_argument("--stagger", type=float, default=0.5, help="seconds between calls")
     args = ap.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="bench-console-"))
-    (home / "config").mkdir()
-    for name in ("policies.toml", "replies.toml", "workdays.toml", "hotline_words.txt",
-                 "prompts.toml", "units.toml", "topics.toml"):
-        shutil.copy(PROJECT_ROOT / "config" / name, home / "config" / name)
-    (home / "config" / "duty.toml").write_text(ALWAYS_DAY, encoding="utf-8")
-    (home / "config" / "hotline.toml").write_text(config(args.calls), encoding="utf-8")
-    settings = load_settings(home / "config" / "hotline.toml", root=home)
-    sandbox.install(settings)
-    instance = sandbox.Instance(settings.sandbox_state_dir)
-    sandbox.prepare(settings, instance)
-    sandbox.start(settings, instance)
+    home, settings, instance = bench_home.started("bench-console-", config(args.calls))
     phones: list[simulate.Sipp] = []
     calls: list[simulate.Sipp] = []
     runner = None

@@ -7,8 +7,6 @@ itself killed every tenth time): acknowledged writes found afterwards, integrity
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import sys
 import tempfile
 import time
@@ -16,19 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-import psycopg
-from kill_loop_support import Acks, check, run, seed_units
+from kill_loop_support import Acks, check, migrated, run
 from pg_support import PgCluster
-
-from callcenter.storage.engine import make_engine, migrate
-
-
-def _migrated(url: str) -> str:
-    engine = make_engine(url)
-    migrate(engine)
-    engine.dispose()
-    seed_units(url)
-    return url
 
 
 def _report(name: str, url: str, started: float, acks: Acks) -> None:
@@ -46,25 +33,16 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=1000)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = _migrated(f"sqlite:///{tmp}/calls.db")
+        url = migrated(f"sqlite:///{tmp}/calls.db")
         started = time.monotonic()
         _report("sqlite", url, started, run(url, args.iterations, seed=1))
     cluster = PgCluster(fsync=True)
     cluster.start()
     try:
-        with psycopg.connect(cluster.url + "/postgres", autocommit=True) as conn:
-            conn.execute("CREATE DATABASE hotline")
-        url = _migrated(cluster.url + "/hotline")
-
-        def kill_server() -> None:
-            pid = int((cluster.data / "postmaster.pid").read_text().split()[0])
-            os.kill(pid, signal.SIGKILL)
-            cluster.stop("immediate")
-            cluster.start()
-
+        url = migrated(cluster.database("hotline"))
         started = time.monotonic()
         _report("postgresql", url, started,
-                run(url, args.iterations, seed=2, kill_server=kill_server, server_every=10))
+                run(url, args.iterations, seed=2, kill_server=cluster.crash, server_every=10))
     finally:
         cluster.remove()
 

@@ -31,55 +31,28 @@ import time
 import urllib.request
 from pathlib import Path
 
+import bench_home
+
 from callcenter import sandbox, simulate
-from callcenter.config import PROJECT_ROOT, load_settings
 from callcenter.speech import rtp_pcap
 
 BASE = 29000  # a port block of its own (tests use 12000-27999, console_live 28000-28999)
 SEATS = 160
 TICK = os.sysconf("SC_CLK_TCK")
-ALWAYS_DAY = "[schedule]\n" + "".join(f'{d} = "00:00-24:00"\n' for d in (
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "holiday",
-    "adjusted_workday")) + '[[roster.duty]]\nname = "值班员"\nphone = "13900000011"\n'
 
 
 def config(url: str) -> str:
-    seats = "".join(f'[[seats]]\nid = "{8001 + i}"\nname = "{i + 1}号席"\n'
-                    f"sandbox_port = {BASE + 200}\n" for i in range(SEATS))
-    return f"""
-[hotline]
-number = "12345"
-timezone = "Asia/Shanghai"
-[asterisk]
-profile = "sandbox"
-ami_port = {BASE + 38}
-sip_port = {BASE + 60}
-agi_port = {BASE + 73}
-ami_secret_file = "ami.secret"
-rtp_start = {BASE + 2000}
-rtp_end = {BASE + 3999}
+    return bench_home.config(BASE, [BASE + 200] * SEATS, (BASE + 2000, BASE + 3999), f"""
 [queue]
 name = "hotline"
 strategy = "rrmemory"
 ring_timeout = 5
 wrapup = 0
 max_wait = 120
-[trunk]
-sandbox_port = {BASE + 70}
-sandbox_out_port = {BASE + 79}
-[ivr]
-menu_enabled = false
-[recordings]
-root = "recordings"
-[store]
-url = "{url}"
-[sandbox]
-state_dir = "sandbox"
 [controller]
 metrics_port = {BASE + 61}
 [speech]
-metrics_port = {BASE + 62}
-{seats}"""
+metrics_port = {BASE + 62}""", url)
 
 
 def cpu_s(pid: int) -> float:
@@ -118,19 +91,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--url", default="", help="a PostgreSQL database (default: SQLite)")
     args = ap.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    (home / "config").mkdir()
-    for name in ("policies.toml", "replies.toml", "workdays.toml", "hotline_words.txt",
-                 "prompts.toml", "units.toml", "topics.toml"):
-        shutil.copy(PROJECT_ROOT / "config" / name, home / "config" / name)
-    (home / "config" / "duty.toml").write_text(ALWAYS_DAY, encoding="utf-8")
-    url = args.url or f"sqlite:///{home}/calls.db"
-    (home / "config" / "hotline.toml").write_text(config(url), encoding="utf-8")
-    settings = load_settings(home / "config" / "hotline.toml", root=home)
-    sandbox.install(settings)
-    instance = sandbox.Instance(settings.sandbox_state_dir)
-    sandbox.prepare(settings, instance)
-    sandbox.start(settings, instance)
+    url = args.url or "sqlite:///calls.db"
+    home, settings, instance = bench_home.started("bench-load-", config(url))
     env = {**os.environ, "CALLCENTER_HOME": str(home)}
     cli = [sys.executable, "-m", "callcenter", "--config", str(home / "config" / "hotline.toml")]
     procs: list[subprocess.Popen[bytes]] = []

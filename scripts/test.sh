@@ -8,7 +8,7 @@ ruff check callcenter tests bench
 mypy
 # Tests and benchmarks: types checked in every body, without annotating each test function;
 # a None where a test expects a value fails the test itself, so Optional is not tracked there.
-MYPYPATH=tests mypy --explicit-package-bases --check-untyped-defs --no-strict-optional \
+MYPYPATH=tests:bench mypy --explicit-package-bases --check-untyped-defs --no-strict-optional \
   --allow-untyped-defs --allow-incomplete-defs --allow-untyped-calls --allow-untyped-decorators \
   tests bench
 lint-imports

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from tickets_support import AGENT, FORM, UNITS, hotline_over
 
 from callcenter.domain.tickets import Dispatch
-from callcenter.storage.engine import make_engine
+from callcenter.storage.engine import make_engine, migrate
 
 MARK = "耐久测试 #"
 
@@ -33,12 +33,15 @@ class Acks:
     server_kills: int = 0
 
 
-def seed_units(url: str) -> None:
+def migrated(url: str) -> str:
+    """The store migrated, with the units the writer dispatches to."""
     engine = make_engine(url)
     try:
+        migrate(engine)
         hotline_over(engine).units.replace(list(UNITS), [])
     finally:
         engine.dispose()
+    return url
 
 
 def _writer(url: str, out: int, first_seq: int) -> None:

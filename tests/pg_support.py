@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -55,6 +56,21 @@ class PgCluster:
 
     def stop(self, mode: str = "fast") -> None:
         self._ctl("-w", "-m", mode, "stop", check=False)
+
+    def database(self, name: str) -> str:
+        """A new, empty database on this cluster; its URL."""
+        import psycopg
+
+        with psycopg.connect(self.url + "/postgres", autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return f"{self.url}/{name}"
+
+    def crash(self) -> None:
+        """kill -9 of the server itself, then a start: PostgreSQL's crash recovery."""
+        pid = int((self.data / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, signal.SIGKILL)
+        self.stop("immediate")  # reaps what the postmaster left
+        self.start()
 
     def remove(self) -> None:
         self.stop("immediate")

@@ -5,27 +5,13 @@ tenth time the database server itself."""
 
 from __future__ import annotations
 
-import os
-import signal
-
-import psycopg
 import pytest
-from kill_loop_support import check, run, seed_units
+from kill_loop_support import check, migrated, run
 from pg_support import PgCluster
-
-from callcenter.storage.engine import make_engine, migrate
-
-
-def _migrated(url: str) -> str:
-    engine = make_engine(url)
-    migrate(engine)
-    engine.dispose()
-    seed_units(url)
-    return url
 
 
 def test_killing_the_writer_300_times_loses_no_acknowledged_ticket_sqlite(tmp_path):
-    url = _migrated(f"sqlite:///{tmp_path / 'calls.db'}")
+    url = migrated(f"sqlite:///{tmp_path / 'calls.db'}")
     acks = run(url, iterations=300, seed=21)
     assert acks.kills == 300 and len(acks.registered) > 300
     assert len(acks.dispatched) > 100  # the kills landed between and inside writes
@@ -37,17 +23,8 @@ def test_killing_the_writer_and_the_server_loses_no_acknowledged_ticket_postgres
     cluster = PgCluster(fsync=True)
     cluster.start()
     try:
-        with psycopg.connect(cluster.url + "/postgres", autocommit=True) as conn:
-            conn.execute("CREATE DATABASE hotline")
-        url = _migrated(cluster.url + "/hotline")
-
-        def kill_server() -> None:
-            pid = int((cluster.data / "postmaster.pid").read_text().split()[0])
-            os.kill(pid, signal.SIGKILL)
-            cluster.stop("immediate")  # reaps what the postmaster left
-            cluster.start()            # crash recovery
-
-        acks = run(url, iterations=100, seed=22, kill_server=kill_server, server_every=10)
+        url = migrated(cluster.database("hotline"))
+        acks = run(url, iterations=100, seed=22, kill_server=cluster.crash, server_every=10)
         assert acks.server_kills == 10 and len(acks.registered) > 100
         assert check(url, acks) == []
     finally:
@@ -55,7 +32,7 @@ def test_killing_the_writer_and_the_server_loses_no_acknowledged_ticket_postgres
 
 
 def test_the_check_finds_an_acknowledged_ticket_that_is_not_there(tmp_path):
-    url = _migrated(f"sqlite:///{tmp_path / 'calls.db'}")
+    url = migrated(f"sqlite:///{tmp_path / 'calls.db'}")
     acks = run(url, iterations=3, seed=23)
     acks.registered[10**6] = 10**6  # acknowledged, never written
     problems = check(url, acks)

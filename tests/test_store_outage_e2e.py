@@ -9,7 +9,6 @@ import asyncio
 import datetime as dt
 import time
 
-import psycopg
 import pytest
 from call_support import finish, place_call
 from pg_support import PgCluster
@@ -25,9 +24,7 @@ OUTAGE_S = 30
 def cluster():
     c = PgCluster()
     c.start()
-    with psycopg.connect(c.url + "/postgres", autocommit=True) as conn:
-        conn.execute("CREATE DATABASE hotline")
-    engine = make_engine(c.url + "/hotline")
+    engine = make_engine(c.database("hotline"))
     migrate(engine)
     engine.dispose()
     yield c
