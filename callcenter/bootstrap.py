@@ -308,6 +308,7 @@ class Hotline:
         from callcenter.telephony.agi.route import AgiScripts, RouteAnswers
         from callcenter.telephony.agi.server import FastAgiServer
         from callcenter.telephony.ami.client import AmiClient
+        from callcenter.telephony.ami.pbxs import Pbxs
         from callcenter.telephony.call_service import CallService
         from callcenter.telephony.callback_placer import CallbackPlacer
         from callcenter.telephony.desk.control import CallControl
@@ -316,11 +317,17 @@ class Hotline:
 
         s = self.settings
         if ami is None:
-            ami = AmiClient(s.ami_host, s.ami_port, s.ami_user, s.ami_secret(),
-                            # every queue's waiting citizens (skill queues too)
-                            resync_queue=None if s.skill_queues else s.queue_name,
-                            wanted=CallTracker.WANTS | CallControl.WANTS
-                            | CallbackPlacer.WANTS | LineWatch.WANTS)
+            def client(host: str, port: int) -> AmiClient:
+                return AmiClient(host, port, s.ami_user, s.ami_secret(),
+                                 # every queue's waiting citizens (skill queues too)
+                                 resync_queue=None if s.skill_queues else s.queue_name,
+                                 wanted=CallTracker.WANTS | CallControl.WANTS
+                                 | CallbackPlacer.WANTS | LineWatch.WANTS)
+
+            ami = client(s.ami_host, s.ami_port)
+            if s.ami_peers():  # several Asterisks behind one proxy: one port over them all
+                ami = Pbxs({s.asterisk_systemname: ami,
+                            **{name: client(host, port) for name, host, port in s.ami_peers()}})
         duty = self.duty()
         scripts = AgiScripts({
             AGI_SCRIPT_ROUTE: RouteAnswers(RoutingPolicy(s.menu_enabled, duty.decision)),

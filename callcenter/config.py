@@ -69,6 +69,9 @@ class Settings:
     # This Asterisk's name where several run behind one proxy (asterisk.conf systemname): it
     # prefixes every call id, so two never give the same one. Empty: one Asterisk.
     asterisk_systemname: str = ""
+    # The other Asterisks behind the same proxy, whose AMI this controller follows too:
+    # "pbx2=127.0.0.1:5039,pbx3=127.0.0.1:5040" (each name its systemname; same AMI user).
+    asterisk_peers: str = ""
     ami_secret_file: Path = Path("var/ami.secret")
     # Who may log in to AMI (manager.conf permit); beyond loopback only with a reason below.
     ami_permit: str = "127.0.0.1/32"
@@ -170,6 +173,15 @@ class Settings:
         except secret_files.SecretError as exc:
             raise ConfigError(str(exc)) from exc
 
+    def ami_peers(self) -> list[tuple[str, str, int]]:
+        """(systemname, host, port) of each other Asterisk (validated by config)."""
+        out = []
+        for entry in filter(None, (e.strip() for e in self.asterisk_peers.split(","))):
+            name, _, address = entry.partition("=")
+            host, _, port = address.rpartition(":")
+            out.append((name, host, int(port) if port.isdigit() else 0))
+        return out
+
     def seat_secrets(self) -> dict[str, str]:
         try:
             return secret_files.load_seat_secrets(self.seat_secrets_file)
@@ -202,6 +214,7 @@ _FILE: dict[str, tuple[str, str]] = {
         "seat_secrets_file", "sip_port", "agi_host", "agi_port", "agi_timeout_ms",
         "rtp_start", "rtp_end", "ami_beyond_loopback", "agi_beyond_loopback")},
     "asterisk_systemname": ("asterisk", "systemname"),
+    "asterisk_peers": ("asterisk", "peers"),
     **{f"queue_{key}": ("queue", key) for key in (
         "strategy", "ring_timeout", "retry", "max_wait", "wrapup", "emergency_every",
         "announce_every", "auto_pause_after")},
@@ -394,6 +407,7 @@ def validate(s: Settings) -> None:
     if s.asterisk_systemname and not SYSTEMNAME.fullmatch(s.asterisk_systemname):
         raise ConfigError("asterisk.systemname: a lowercase letter, then up to 15 lowercase "
                           f"letters or digits, got {s.asterisk_systemname!r}")
+    _check_peers(s)
     for name in ("ami_user", "queue_name", "trunk_outbound"):
         if not _SAFE_ID.match(getattr(s, name)):
             raise ConfigError(f"{name} must match [A-Za-z0-9_-]{{1,32}}")
@@ -486,6 +500,26 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False  # a name may resolve anywhere
+
+
+def _check_peers(s: Settings) -> None:
+    peers = s.ami_peers()
+    if not peers:
+        return
+    if not s.asterisk_systemname:
+        raise ConfigError("asterisk.peers: name this Asterisk too (asterisk.systemname): "
+                          "call ids must say which Asterisk made them")
+    names = [s.asterisk_systemname]
+    for name, host, port in peers:
+        if not SYSTEMNAME.fullmatch(name) or not host or not 0 < port < 65536:
+            raise ConfigError("asterisk.peers: NAME=HOST:PORT, comma-separated, NAME an "
+                              f"Asterisk's systemname; got {name!r}={host!r}:{port}")
+        if not is_loopback(host) and not s.ami_beyond_loopback.strip():
+            raise ConfigError(f"asterisk.peers: {name}'s AMI at {host} is beyond loopback: "
+                              "set asterisk.ami_beyond_loopback to say why")
+        names.append(name)
+    if len(set(names)) != len(names):
+        raise ConfigError("asterisk.peers: each Asterisk needs a name of its own")
 
 
 def _check_listeners(s: Settings) -> None:

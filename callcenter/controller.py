@@ -49,8 +49,10 @@ class AmiPort(Protocol):
 
     events: asyncio.Queue[Message]
     connected: asyncio.Event
-    snapshot: list[Message]
     on_login: Callable[[], Awaitable[None]] | None
+
+    @property
+    def snapshot(self) -> list[Message]: ...  # CoreShowChannel events of the latest resync
 
     async def run(self) -> None: ...
     async def stop(self) -> None: ...

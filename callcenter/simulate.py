@@ -61,9 +61,9 @@ a=fmtp:101 0-15
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
-  <recv response="200" rtd="true"/>
+  <recv response="200" rtd="true"{rrs}/>
   <send><![CDATA[
-ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+ACK {target} SIP/2.0{routes}
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]cc[call_number]
 To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
@@ -77,7 +77,7 @@ Content-Length: 0
 """
 
 _TAIL = """  <send retrans="500"><![CDATA[
-BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+BYE {target} SIP/2.0{routes}
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]cc[call_number]
 To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
@@ -130,7 +130,7 @@ def keying_phone(local_port: int, media_port: int, keys: Sequence[tuple[str, int
 
 def citizen_scenario(caller: str, hold_ms: int, audio: Path = DEFAULT_AUDIO,
                      keys: Sequence[tuple[str, int]] = (), workdir: Path | None = None,
-                     name: str = "") -> str:
+                     name: str = "", routed: bool = False) -> str:
     """A citizen who calls, presses keys (each `after_ms` after the previous one, the first
     after the answer), talks (plays audio) and hangs up hold_ms after the line answered.
     `name`: the caller ID name the phone sends (a quoted string: any text a hostile phone
@@ -147,8 +147,13 @@ def citizen_scenario(caller: str, hold_ms: int, audio: Path = DEFAULT_AUDIO,
                  "</action></nop>\n")
     steps.append(f'  <pause milliseconds="{remaining}"/>\n')
     display = ('"' + name.replace("\\", "\\\\").replace('"', '\\"') + '" ') if name else ""
-    return (_HEAD.format(caller=caller, display=display) + "".join(steps)
-            + _TAIL.format(caller=caller))
+    # Through a proxy that record-routes (Kamailio in front of several Asterisks), the dialog's
+    # later requests follow the recorded route to the Contact, as a real phone's do.
+    dialog = ({"rrs": ' rrs="true"', "target": "[next_url]", "routes": "\n[routes]"} if routed
+              else {"rrs": "", "target": "sip:[service]@[remote_ip]:[remote_port]",
+                    "routes": ""})
+    return (_HEAD.format(caller=caller, display=display, **dialog) + "".join(steps)
+            + _TAIL.format(caller=caller, **dialog))
 
 
 @dataclass
@@ -174,7 +179,7 @@ class Sipp:
 
 def call(number: str, sip_port: int, local_port: int, media_port: int, caller: str,
          hold_ms: int, audio: Path = DEFAULT_AUDIO, keys: Sequence[tuple[str, int]] = (),
-         timeout_s: int = 120, name: str = "") -> Sipp:
+         timeout_s: int = 120, name: str = "", routed: bool = False) -> Sipp:
     """Start one citizen call in the background; `wait()` returns SIPp's exit code (0 = done)."""
     work = Path(tempfile.mkdtemp(prefix="sipp-citizen-"))
     if audio.suffix != ".pcap":
@@ -183,7 +188,7 @@ def call(number: str, sip_port: int, local_port: int, media_port: int, caller: s
         rtp_pcap.write_pcap(rtp_pcap.alaw_samples(audio), pcap, hold_ms / 1000 + 1)
         audio = pcap
     scenario = work / "citizen.xml"
-    scenario.write_text(citizen_scenario(caller, hold_ms, audio, keys, work, name))
+    scenario.write_text(citizen_scenario(caller, hold_ms, audio, keys, work, name, routed))
     cmd = [_sipp(), f"127.0.0.1:{sip_port}", "-sf", str(scenario), "-s", number,
            "-i", "127.0.0.1", "-p", str(local_port), "-mp", str(media_port), "-m", "1",
            "-l", "1", "-nostdin", "-timeout", f"{timeout_s}s", "-timeout_error",

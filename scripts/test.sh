@@ -10,7 +10,7 @@ mypy
 # a None where a test expects a value fails the test itself, so Optional is not tracked there.
 MYPYPATH=tests:bench mypy --explicit-package-bases --check-untyped-defs --no-strict-optional \
   --allow-untyped-defs --allow-incomplete-defs --allow-untyped-calls --allow-untyped-decorators \
-  tests bench
+  tests bench scripts
 lint-imports
 # Three workers, each with its own sandbox Asterisk and ports (tests/ports.py): most of the
 # suite's time is SIPp calls waiting on Asterisk, which overlaps well on two cores. Then, on a

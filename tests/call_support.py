@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 def place_call(settings: Settings, caller: str, hold_ms: int, key: str | None = None,
                key_after_ms: int = 0, audio: Path = simulate.DEFAULT_AUDIO,
                then_key: str | None = None, then_after_ms: int = 0,
-               more_keys: Sequence[tuple[str, int]] = ()) -> simulate.Sipp:
+               more_keys: Sequence[tuple[str, int]] = (), routed: bool = False) -> simulate.Sipp:
     """A citizen's call; `key` pressed key_after_ms after answer, `then_key` then_after_ms
     after that, then each of `more_keys` (key, ms after the one before)."""
     n, port = next(_calls)
@@ -32,7 +32,7 @@ def place_call(settings: Settings, caller: str, hold_ms: int, key: str | None = 
     keys += [(then_key, then_after_ms)] if then_key else []
     keys += list(more_keys)
     return simulate.call(settings.number, settings.sip_port, port, ports.media(100 + n),
-                         caller, hold_ms, audio=audio, keys=keys, timeout_s=90)
+                         caller, hold_ms, audio=audio, keys=keys, timeout_s=90, routed=routed)
 
 
 async def finish(call: simulate.Sipp, timeout: float = 90) -> None:

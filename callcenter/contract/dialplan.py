@@ -116,8 +116,15 @@ SYSTEMNAME: Final = re.compile(r"[a-z][a-z0-9]{0,15}")
 # A channel's or call's id as Asterisk makes it: the only shape of id the controller puts
 # into an extension, a file name or an AMI action, and the API accepts.
 UNIQUEID: Final = re.compile(rf"(?:{SYSTEMNAME.pattern}-)?[0-9]{{1,20}}\.[0-9]{{1,10}}")
-# The dialplan's pattern for an extension that is such an id (three-way calls' conferences).
-UNIQUEID_EXTEN: Final = "_[0-9a-z]."
+
+
+def conference_of(linkedid: str) -> str:
+    """A call's conference (its three-way call), the extension the controller sends it to:
+    the call id without its Asterisk's name, digits and a dot for the dialplan's `_X.`. The
+    conference lives on that Asterisk alone, where the rest of the id is unique. (A pattern
+    taking names too would also take the `failed` extension Asterisk runs for a failed
+    Originate, and every unit that did not answer would become a call.)"""
+    return linkedid.rpartition("-")[2]
 
 # The dialplan's contexts. A channel in one of them is a citizen's call of the hotline.
 CONTEXT_PREFIX: Final = "hotline-"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from callcenter.config import PROJECT_ROOT, Settings
@@ -201,3 +202,32 @@ def render(settings: Settings, out_dir: Path, ami_secret: str,
         target.write_text(text, encoding="utf-8")
         written.append(target)
     return written
+
+
+KAMAILIO_MODULES = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
+
+
+def render_proxy(listen: tuple[str, int], asterisks: Sequence[tuple[str, int]],
+                 out: Path) -> Path:
+    """The SIP proxy's files (dialplan/kamailio/): kamailio.cfg listening on `listen`, and
+    dispatcher.list with each Asterisk's SIP address; returns the config's path. Addresses
+    are checked to be addresses and ports, nothing else reaches the files."""
+    def address(host: str, port: int) -> str:
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError as exc:
+            raise RenderError(f"proxy: {host!r} is not an IP address") from exc
+        if not 0 < port < 65536:
+            raise RenderError(f"proxy: port {port} out of range")
+        return f"[{ip}]:{port}" if ip.version == 6 else f"{ip}:{port}"
+
+    if not asterisks:
+        raise RenderError("proxy: no Asterisk to send calls to")
+    out.mkdir(parents=True, exist_ok=True)
+    listed = out / "dispatcher.list"
+    listed.write_text("".join(f"1 sip:{address(h, p)}\n" for h, p in asterisks))
+    cfg = out / "kamailio.cfg"
+    cfg.write_text(fill((TEMPLATE_DIR / "kamailio" / "kamailio.cfg").read_text(), {
+        "listen": address(*listen), "list_file": str(listed),
+        "modules": str(KAMAILIO_MODULES)}))
+    return cfg

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import asyncio
 
-from callcenter.contract.dialplan import CONTEXT_CONF_CITIZEN, CONTEXT_CONF_SEAT, CONTEXT_HOLD, Fact
+from callcenter.contract.dialplan import (
+    CONTEXT_CONF_CITIZEN,
+    CONTEXT_CONF_SEAT,
+    CONTEXT_HOLD,
+    Fact,
+    conference_of,
+)
 from callcenter.domain import desk_calls as rules
 from callcenter.domain.calls import party_leg_id
 from callcenter.domain.desk_calls import DeskRequest, RequestState
@@ -33,7 +39,7 @@ async def consult(line: Line, live: LiveCall, request: DeskRequest) -> None:
         line.fact(live, Fact.TRANSFER, Target=f"consult:{target}")
         reply = await line.ami.send(ami_actions.redirect(
             live.citizen, CONTEXT_HOLD, "s", extra_channel=live.seat_channel,
-            extra_context=CONTEXT_CONF_SEAT, extra_exten=live.linkedid))
+            extra_context=CONTEXT_CONF_SEAT, extra_exten=conference_of(live.linkedid)))
         if not reply.ok:
             live.conference = moved
             return await line.write(request, RequestState.FAILED,
@@ -44,7 +50,7 @@ async def consult(line: Line, live: LiveCall, request: DeskRequest) -> None:
         ring = line.config.seat_ring_s
         try:
             sent = await line.ami.send(ami_actions.originate(
-                other.interface, CONTEXT_CONF_SEAT, live.linkedid,
+                other.interface, CONTEXT_CONF_SEAT, conference_of(live.linkedid),
                 caller_id=f'"咨询 {live.seat}" <{live.seat}>', timeout_ms=ring * 1000,
                 channel_id=uid))
             outcome = await asyncio.wait_for(waiting, ring + 10) if sent.ok else "refused"
@@ -57,7 +63,7 @@ async def consult(line: Line, live: LiveCall, request: DeskRequest) -> None:
             return await line.write(request, RequestState.DONE,
                                     f"consulting seat {target}: complete or cancel", live)
         await line.send_quietly(ami_actions.redirect(live.citizen, CONTEXT_CONF_CITIZEN,
-                                                     live.linkedid))
+                                                     conference_of(live.linkedid)))
         return await line.write(request, RequestState.FAILED,
                                 f"consult.no_answer: seat {target} did not answer; the "
                                 "citizen is back with the agent", live)
@@ -73,7 +79,8 @@ async def finish(line: Line, live: LiveCall, request: DeskRequest) -> None:
                                 live)
     uid, live.consulting = live.consulting, ""
     # The citizen off hold, into the conference (with both seats for a moment).
-    await line.ami.send(ami_actions.redirect(live.citizen, CONTEXT_CONF_CITIZEN, live.linkedid))
+    await line.ami.send(ami_actions.redirect(live.citizen, CONTEXT_CONF_CITIZEN,
+                                             conference_of(live.linkedid)))
     if request.command == "cancel":
         channel = line.party_channel.get(uid)
         if channel:

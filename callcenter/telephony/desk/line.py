@@ -17,6 +17,7 @@ from callcenter.contract.dialplan import (
     CONTEXT_CONF_SEAT,
     CONTEXT_CONF_UNIT,
     Fact,
+    conference_of,
 )
 from callcenter.domain import desk_calls as rules
 from callcenter.domain.calls import party_leg_id, recording_relpath
@@ -90,9 +91,9 @@ class Line:
         """The citizen (and the seat, unless let go) into the call's conference."""
         live.conference = True  # before the move: the queue's AgentComplete follows it
         reply = await self.ami.send(ami_actions.redirect(
-            live.citizen, CONTEXT_CONF_CITIZEN, live.linkedid,
+            live.citizen, CONTEXT_CONF_CITIZEN, conference_of(live.linkedid),
             extra_channel=live.seat_channel if with_seat else "",
-            extra_context=CONTEXT_CONF_SEAT, extra_exten=live.linkedid))
+            extra_context=CONTEXT_CONF_SEAT, extra_exten=conference_of(live.linkedid)))
         if not reply.ok:
             live.conference = False
             await self.write(request, RequestState.FAILED,
@@ -129,7 +130,7 @@ class Line:
         ring = self.config.unit_ring_s
         try:
             reply = await self.ami.send(ami_actions.originate(
-                self.config.outside(number), CONTEXT_CONF_UNIT, live.linkedid,
+                self.config.outside(number), CONTEXT_CONF_UNIT, conference_of(live.linkedid),
                 caller_id=self.config.caller_id, timeout_ms=ring * 1000,
                 variables={CC_UNIT_REC: self._unit_recording(live, leg)}, channel_id=uid))
             if not reply.ok:
