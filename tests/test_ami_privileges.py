@@ -39,7 +39,12 @@ async def test_the_controllers_actions_pass_and_system_control_is_refused(settin
                  ami_actions.action("Reload"),
                  ami_actions.action("ModuleLoad", {"Module": "app_system.so",
                                                    "LoadType": "load"}),
-                 ami_actions.action("DBPut", {"Family": "x", "Key": "y", "Val": "z"})]
+                 ami_actions.action("DBPut", {"Family": "x", "Key": "y", "Val": "z"}),
+                 ami_actions.action("GetConfig", {"Filename": "manager.conf"}),
+                 ami_actions.action("UpdateConfig", {"SrcFilename": "extensions.conf",
+                                                     "DstFilename": "extensions.conf",
+                                                     "Action-000000": "NewCat",
+                                                     "Cat-000000": "x"})]
         for action in never:
             reply = await ami.send(action)
             message = reply.response.get("Message", "")
@@ -51,3 +56,27 @@ async def test_the_controllers_actions_pass_and_system_control_is_refused(settin
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+
+def _outside_address() -> str | None:
+    """This machine's address towards other hosts (no packet is sent), or None."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("198.51.100.1", 9))
+        except OSError:
+            return None
+        host: str = probe.getsockname()[0]
+    return None if host.startswith("127.") else host
+
+
+async def test_ami_answers_on_loopback_only(settings, asterisk):
+    host = _outside_address()
+    if host is None:
+        pytest.skip("this machine has no address beyond loopback to try from")
+    _, writer = await asyncio.open_connection("127.0.0.1", settings.ami_port)
+    writer.close()
+    with pytest.raises(ConnectionRefusedError):
+        await asyncio.wait_for(asyncio.open_connection(host, settings.ami_port), 3)
