@@ -94,3 +94,29 @@ async def test_a_peer_that_never_ends_a_message_is_cut_off():
     peer = Peer(script)
     await _run(peer, 2, 20)
     assert len(peer.logins) >= 2
+
+
+async def test_a_burst_of_events_lets_the_rest_of_the_loop_run_in_between():
+    import time
+
+    from callcenter.telephony.ami.client import YIELD_EVERY, consume
+
+    queue: asyncio.Queue = asyncio.Queue()
+    handled: list[int] = []
+    for n in range(50 * YIELD_EVERY):
+        queue.put_nowait({"Event": "Newchannel", "N": str(n)})
+
+    def slow(msg):
+        time.sleep(0.0002)  # a handler's real work, ~0.2 ms
+        handled.append(int(msg["N"]))
+
+    async def fastagi_answer() -> int:
+        await asyncio.sleep(0)
+        return len(handled)  # how many events ran before this got its turn
+
+    consumer = asyncio.create_task(consume(queue, slow))
+    waited = await fastagi_answer()
+    await asyncio.wait_for(queue.join(), 10)
+    consumer.cancel()
+    assert handled == list(range(50 * YIELD_EVERY))  # in order, every one
+    assert waited <= YIELD_EVERY

@@ -219,10 +219,19 @@ class AmiClient:
             self.drop()
 
 
+# Events handled before the consumer lets the rest of the loop run: a burst read in one piece
+# (a resync, 100 calls hanging up at once) otherwise held FastAGI answers for its whole length.
+YIELD_EVERY = 16
+
+
 async def consume(queue: asyncio.Queue[Message], handler: EventHandler) -> None:
     """The one consumer: hands events to handler strictly in order; a failing event is logged
     with its content and the next one is handled."""
+    handled = 0
     while True:
+        handled += 1
+        if handled % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # Queue.get() of a waiting event never yields by itself
         msg = await queue.get()
         try:
             result = handler(msg)
