@@ -101,7 +101,7 @@ async def test_a_burst_of_events_lets_the_rest_of_the_loop_run_in_between():
 
     from callcenter.telephony.ami.client import YIELD_EVERY, consume
 
-    queue: asyncio.Queue = asyncio.Queue()
+    queue: asyncio.Queue[dict[str, str]] = asyncio.Queue()
     handled: list[int] = []
     for n in range(50 * YIELD_EVERY):
         queue.put_nowait({"Event": "Newchannel", "N": str(n)})
