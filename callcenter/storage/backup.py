@@ -16,6 +16,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, make_url, text
 
+from callcenter.storage.engine import make_engine
+
 SQLITE_FILE = "store.sqlite"
 PG_FILE = "store.pgdump"
 
@@ -78,8 +80,6 @@ def restore(url: str, source: Path) -> None:
         target.close()
         os.chmod(dest, 0o640)
         return
-    from callcenter.storage.engine import make_engine
-
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
