@@ -33,7 +33,8 @@ from callcenter.contract.dialplan import AGI_SCRIPTS
 from callcenter.controller import Controller
 from callcenter.telephony.ami.parse import Message
 
-FAST = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+FAST = (0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+        1.0, 2.5)
 LAG = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
