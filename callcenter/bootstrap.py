@@ -40,6 +40,8 @@ from callcenter.services.desk_calls import DeskCalls
 from callcenter.services.desk_events import DeskEvents
 from callcenter.services.duty import DutyDesk, duty_file
 from callcenter.services.kb import KnowledgeBase
+from callcenter.services.live_assist import LiveAssist
+from callcenter.services.live_words import LiveStreams
 from callcenter.services.report_delivery import ReportDelivery, Targets
 from callcenter.services.reports import Reports
 from callcenter.services.rules import (
@@ -50,6 +52,7 @@ from callcenter.services.rules import (
     load_calendar,
     load_profiles,
     load_reply_rules,
+    topics_file,
 )
 from callcenter.services.screen_pop import ScreenPop
 from callcenter.services.sweeper import Sweeper
@@ -282,7 +285,8 @@ class Hotline:
                    tokens=TokenFile(self.settings.api_tokens_file) if tokens is None else tokens,
                    transcripts=self.search(), topics=self.topics(), calendar=self.calendar(),
                    desk=desk, desk_calls=self.desk_calls(), pop=pop,
-                   events=DeskEvents(self.store, desk, pop, self.seat_ids, self.clock),
+                   events=DeskEvents(self.store, desk, pop, self.seat_ids, self.clock,
+                                     assist=self.live_assist()),
                    wallboard=Wallboard(self.store, desk, self.clock),
                    problems=self.transcription_problems(), duty=self.duty(),
                    callbacks=self.callbacks(), reports=self.reports(),
@@ -313,6 +317,7 @@ class Hotline:
         from callcenter.telephony.callback_placer import CallbackPlacer
         from callcenter.telephony.desk.control import CallControl
         from callcenter.telephony.line_watch import LineWatch
+        from callcenter.telephony.live_spy import LiveSpies
         from callcenter.telephony.tracker import CallTracker
 
         s = self.settings
@@ -322,7 +327,7 @@ class Hotline:
                                  # every queue's waiting citizens (skill queues too)
                                  resync_queue=None if s.skill_queues else s.queue_name,
                                  wanted=CallTracker.WANTS | CallControl.WANTS
-                                 | CallbackPlacer.WANTS | LineWatch.WANTS)
+                                 | CallbackPlacer.WANTS | LineWatch.WANTS | LiveSpies.WANTS)
 
             ami = client(s.ami_host, s.ami_port)
             if s.ami_peers():  # several Asterisks behind one proxy: one port over them all
@@ -350,9 +355,20 @@ class Hotline:
         # The desk's requests on live calls; the facts it makes join the call's event stream.
         control = CallControl(config, ami, self.desk_calls(), ami.events.put_nowait)
         calls = CallService(self.call_log, grace, spool=self.spool())
+        live = LiveSpies(ami, self.live_streams(), f"{s.live_host}:{s.live_port}",
+                         s.live_speakers.split(",")) if s.live_port else None
         return Controller(config, ami, agi, calls, self.desk(), control,
                           CallbackPlacer(config, ami, self.callbacks()), LineWatch(),
-                          night, self.wallboard(), on_stopped)
+                          night, self.wallboard(), on_stopped, live=live)
+
+    def live_assist(self) -> LiveAssist | None:
+        """Live assist's offers to the desk, when it is on ([live] port)."""
+        if not self.settings.live_port:
+            return None
+        return LiveAssist(self.kb, topics_file(self.settings.topics_file))
+
+    def live_streams(self) -> LiveStreams:
+        return LiveStreams(self.store, self.clock)
 
     def backups(self) -> Backups:
         from callcenter.storage import backup

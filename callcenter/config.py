@@ -140,6 +140,17 @@ class Settings:
     reports_metrics_port: int = 9463  # the reports worker's /metrics; 0: not served
     speech_model: Path | None = None  # a Vosk model directory; else found (speech/model.py)
     topics_file: Path = Path("config/topics.toml")  # hot-topic keywords (domain/topics.py)
+    # The batch transcriber skips the silence between spans of speech (speech/vad.py):
+    # "webrtc", "energy", or "off" to decode every second of a leg.
+    speech_skip_silence: str = "webrtc"
+    # Live assist (实时辅助): the words of calls under way on the desk. 0: off. The live
+    # recogniser (`callcenter live`) listens on host:port for Asterisk's AudioSocket streams;
+    # the controller spies the chosen speakers of each answered call into it.
+    live_port: int = 0
+    live_host: str = "127.0.0.1"
+    live_speakers: str = "citizen"  # "citizen" or "citizen,agent"
+    live_workers: int = 2  # decoding threads (one Vosk model shared)
+    live_metrics_port: int = 9464  # the live recogniser's /metrics; 0: not served
     # Reports (日综述 16:00, weekly, monthly; domain/report_periods.py, domain/emerging.py)
     reports_weekly_day: int = 0       # 0 Monday .. 6 Sunday: the weekly report's day
     reports_monthly_day: int = 1      # 1..5: the monthly report's day of the next month
@@ -244,6 +255,9 @@ _FILE: dict[str, tuple[str, str]] = {
     "api_tokens_file": ("api", "tokens_file"),
     "api_beyond_loopback": ("api", "beyond_loopback"),
     "speech_model": ("speech", "model"), "topics_file": ("speech", "topics_file"),
+    "speech_skip_silence": ("speech", "skip_silence"),
+    **{f"live_{key}": ("live", key) for key in (
+        "port", "host", "speakers", "workers", "metrics_port")},
     **{f"reports_{key}": ("reports", key) for key in (
         "weekly_day", "monthly_day", "catch_up", "language", "rising_min", "rising_factor",
         "cluster_size", "mail_to", "mail_from", "smtp_host", "smtp_port", "webhook",
@@ -398,6 +412,23 @@ def _skill_queue(index: int, raw: Any) -> SkillQueue:
                                raw.get("overflow_after", 30)))
 
 
+def _check_live(s: Settings) -> None:
+    if s.speech_skip_silence not in ("webrtc", "energy", "off"):
+        raise ConfigError("speech.skip_silence must be webrtc, energy or off, got "
+                          f"{s.speech_skip_silence!r}")
+    if not 0 <= s.live_port <= 65535:
+        raise ConfigError(f"live.port must be 0 (off) or a port, got {s.live_port}")
+    if not re.fullmatch(r"[0-9.]{7,15}|localhost", s.live_host):
+        raise ConfigError(f"live.host must be an IPv4 address, got {s.live_host!r}")
+    speakers = s.live_speakers.split(",")
+    if not speakers or any(x not in ("citizen", "agent") for x in speakers) \
+            or len(set(speakers)) != len(speakers):
+        raise ConfigError("live.speakers must be \"citizen\" or \"citizen,agent\", got "
+                          f"{s.live_speakers!r}")
+    if not 1 <= s.live_workers <= 64:
+        raise ConfigError(f"live.workers must be 1-64, got {s.live_workers}")
+
+
 def validate(s: Settings) -> None:
     """Everything that ends up in Asterisk's configuration is checked here, once."""
     if not re.fullmatch(r"[0-9]{3,20}", s.number):
@@ -408,6 +439,7 @@ def validate(s: Settings) -> None:
         raise ConfigError("asterisk.systemname: a lowercase letter, then up to 15 lowercase "
                           f"letters or digits, got {s.asterisk_systemname!r}")
     _check_peers(s)
+    _check_live(s)
     for name in ("ami_user", "queue_name", "trunk_outbound"):
         if not _SAFE_ID.match(getattr(s, name)):
             raise ConfigError(f"{name} must match [A-Za-z0-9_-]{{1,32}}")

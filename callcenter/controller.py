@@ -38,6 +38,7 @@ from callcenter.telephony.callback_placer import CallbackPlacer
 from callcenter.telephony.desk.control import CallControl
 from callcenter.telephony.line_config import LineConfig
 from callcenter.telephony.line_watch import LineWatch
+from callcenter.telephony.live_spy import LiveSpies
 from callcenter.telephony.tracker import CallTracker
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ class Controller:
                  calls: CallService, desk: SeatStates, control: CallControl,
                  callbacks: CallbackPlacer, line: LineWatch, night: NightDuty,
                  board: LineBoard, on_stopped: Callable[[], None] | None = None,
-                 follow_every: float = 0.25) -> None:
+                 follow_every: float = 0.25, live: LiveSpies | None = None) -> None:
         self.config = config
         self.ami = ami
         self.agi = agi
@@ -101,6 +102,7 @@ class Controller:
         self.control = control
         control.on_seat_left = self._seat_left
         self.callbacks = callbacks
+        self.live = live  # live assist: answered calls spied into the live recogniser
         self.board = board
         self.line = line
         self._line_written: dict[str, Any] | None = None
@@ -138,6 +140,8 @@ class Controller:
         self.calls.feed(msg)
         self.control.on_event(msg)
         self.callbacks.on_event(msg)
+        if self.live is not None:
+            self.live.on_event(msg)
         if self.line.on_event(msg):
             self._line_changed.set()
         name, seat = msg.get("Event"), msg.get("MemberName", "")
@@ -254,6 +258,8 @@ class Controller:
             log.error("stopping: AMI events still unhandled after %.0f s", timeout)
         await self.calls.flush(timeout)
         await self.control.stop()
+        if self.live is not None:
+            await self.live.stop()
         # The follow loop ends its pass by itself: a pass cancelled mid-way would leave its
         # store work running in a thread after the store is closed.
         self._stopping.set()

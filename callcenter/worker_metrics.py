@@ -10,7 +10,9 @@ import logging
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+from callcenter.domain.live_assist import LiveLine
 from callcenter.services.transcriber import Transcriber
+from callcenter.telephony.live_listener import LiveListener
 
 log = logging.getLogger(__name__)
 JOB = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
@@ -66,3 +68,18 @@ class ReportsMetrics:
         self.deliveries.labels("done").inc(delivered)
         self.deliveries.labels("failed").inc(failed)
         self.last.set_to_current_time()
+
+
+class LiveMetrics:
+    def __init__(self, listener: LiveListener) -> None:
+        self.registry = r = CollectorRegistry()
+        Gauge("callcenter_live_streams", "speakers being heard now",
+              registry=r).set_function(lambda: len(listener.live))
+        self.heard = Counter("callcenter_live_utterances", "words sent to the desk, partial "
+                             "or final", ["final"], registry=r)
+        Gauge("callcenter_live_dropped_connections", "AudioSocket connections refused or "
+              "broken", registry=r).set_function(lambda: listener.server.dropped)
+        listener.observe_heard = self.observed
+
+    def observed(self, line: LiveLine, at: float) -> None:
+        self.heard.labels("yes" if line.final else "no").inc()

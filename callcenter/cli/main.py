@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from callcenter import logs
-from callcenter.cli import backup, desk, people, reports, serve, speech, tickets
+from callcenter.cli import backup, desk, live, people, reports, serve, speech, tickets
 from callcenter.cli.common import Verb
 from callcenter.config import ConfigError, load_settings
 from callcenter.domain.topics import TopicsError
@@ -23,7 +23,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Verb]]:
     p.add_argument("--config", type=Path, help="config file (default config/hotline.toml)")
     sub = p.add_subparsers(dest="cmd", required=True)
     verbs: dict[str, Verb] = {}
-    for module in (serve, tickets, speech, desk, reports, people, backup):
+    for module in (serve, tickets, speech, live, desk, reports, people, backup):
         verbs.update(module.add_parsers(sub))
     return p, verbs
 

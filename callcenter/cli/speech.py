@@ -173,7 +173,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, hotline: Hotline) ->
             queued = queue.enqueue_pending()
         print(f"queued {queued}; queue now {queue.counts()}")
     model = load_model(find_model(settings.speech_model))  # one per process, shared
-    transcriber = Transcriber(queue, model, settings.recording_root, topics)
+    transcriber = Transcriber(queue, model, settings.recording_root, topics,
+                              settings.speech_skip_silence)
     if not (args.cmd == "transcribe" or args.once):  # the long-running worker
         from callcenter.worker_metrics import TranscriberMetrics, serve
 

@@ -159,7 +159,7 @@ class Ring:
 # A leg the controller dials into a call is named <the call's Linkedid>-<leg>, so its events
 # belong to the call from its first one, whatever Linkedid Asterisk gives it.
 _PARTY_LEG = re.compile(
-    rf"(?P<call>{UNIQUEID.pattern})-(?P<leg>(?:unit|alert|callback|spy|consult)[1-9])")
+    rf"(?P<call>{UNIQUEID.pattern})-(?P<leg>(?:unit|alert|callback|spy|consult|live)[1-9])")
 
 
 def party_leg_id(linkedid: str, leg: str) -> str:

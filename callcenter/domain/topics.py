@@ -30,6 +30,7 @@ class TopicsError(ValueError):
 class Topic:
     name: str
     words: tuple[str, ...]
+    emergency: bool = False  # heard live on a call, the desk shows a banner at once
 
 
 @dataclass(frozen=True)
@@ -59,15 +60,15 @@ def check(topics: Sequence[Topic]) -> list[Topic]:
         words = tuple(dict.fromkeys(_norm(w) for w in t.words))
         if not words or any(not 1 <= len(w) <= 32 for w in words):
             problems.append(f"topic {i} ({name}): 1 or more keywords of 1-32 characters")
-        out.append(Topic(name, words))
+        out.append(Topic(name, words, t.emergency))
     if problems:
         raise TopicsError("; ".join(problems))
     return out
 
 
 def parse_topics(text: str, path: str) -> list[Topic]:
-    """`[[topic]] name = "供暖"  words = ["供暖", "暖气", …]` entries; `path` names the file
-    in errors."""
+    """`[[topic]] name = "供暖"  words = ["供暖", "暖气", …]` entries, each with an optional
+    `emergency = true`; `path` names the file in errors."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -76,13 +77,20 @@ def parse_topics(text: str, path: str) -> list[Topic]:
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise TopicsError(f"{path}: expected [[topic]] tables")
     try:
-        topics = [Topic(str(e["name"]), tuple(str(w) for w in e["words"])) for e in entries]
+        topics = [Topic(str(e["name"]), tuple(str(w) for w in e["words"]),
+                        _flag(e.get("emergency", False), path)) for e in entries]
     except (KeyError, TypeError) as exc:
         raise TopicsError(f"{path}: every [[topic]] needs name and words ({exc})") from exc
     try:
         return check(topics)
     except TopicsError as exc:
         raise TopicsError(f"{path}: {exc}") from exc
+
+
+def _flag(value: object, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise TopicsError(f"{path}: emergency must be true or false, got {value!r}")
+    return value
 
 
 def spot(tokens: Iterable[tuple[str, float, float]], topics: Sequence[Topic]) -> list[Spot]:

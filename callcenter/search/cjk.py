@@ -33,10 +33,10 @@ def query_words(query: str) -> list[str]:
     return out
 
 
-def fts5_match(words: list[str]) -> str:
-    """An FTS5 MATCH expression requiring every word; each is quoted, so no user text is
-    ever read as FTS5 syntax (AND, NEAR, *, column filters)."""
-    return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+def fts5_match(words: list[str], every: bool = True) -> str:
+    """An FTS5 MATCH expression requiring every word (or any); each is quoted, so no user
+    text is ever read as FTS5 syntax (AND, NEAR, *, column filters)."""
+    return (" AND " if every else " OR ").join('"' + w.replace('"', '""') + '"' for w in words)
 
 
 def score(indexed: str, words: list[str], mean_length: float) -> float:

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from callcenter.storage.kb_tables import KbArticleRow
 
 
+MAX_WORDS = 32  # of a query; a longer one adds nothing a person could have meant
+
+
 class ArticleView(TypedDict):
     id: int
     question: str
@@ -92,18 +95,19 @@ class KnowledgeBase:
                 raise NotFound(f"no article {article_id}")
             return _article(row)
 
-    def search(self, query: str, limit: int = 20, include_expired: bool = False
-               ) -> list[FoundArticle]:
-        """Articles containing every word of the query, best first; by default only those
-        valid today (in the hotline's time zone)."""
-        words = query_words(query)
+    def search(self, query: str, limit: int = 20, include_expired: bool = False,
+               every: bool = True) -> list[FoundArticle]:
+        """Articles containing every word of the query (or, not `every`, any: the words of a
+        call are many and loose), best first; by default only those valid today (in the
+        hotline's time zone)."""
+        words = query_words(query)[:MAX_WORDS]
         if not words:
             return []
         today = self.clock().astimezone(self.ctx.tz).date()
         limit = max(1, min(limit, 100))
         with self.uow(read_only=True) as uow:
             out = []
-            for r in uow.kb.search(words, None if include_expired else today, limit):
+            for r in uow.kb.search(words, None if include_expired else today, limit, every):
                 valid = r.valid_from <= today and (r.valid_to is None or today <= r.valid_to)
                 out.append(FoundArticle(**_article(r), valid=valid))
             return out

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from callcenter.storage.jobs_repo import JobsRepo
     from callcenter.storage.kb_repo import KbRepo
     from callcenter.storage.line_state_repo import LineStateRepo
+    from callcenter.storage.live_repo import LiveRepo
     from callcenter.storage.notices import NoticesRepo
     from callcenter.storage.people_repo import PeopleRepo
     from callcenter.storage.reports_repo import ReportsRepo
@@ -63,6 +64,8 @@ class UnitOfWork(Protocol):
     def kb(self) -> KbRepo: ...
     @property
     def line_state(self) -> LineStateRepo: ...
+    @property
+    def live(self) -> LiveRepo: ...
     @property
     def notices(self) -> NoticesRepo: ...
     @property

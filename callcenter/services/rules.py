@@ -51,6 +51,13 @@ def load_topics(path: Path) -> list[Topic]:
     return _read(path, parse_topics, TopicsError)
 
 
+def topics_file(path: Path, check_every: float = 1.0) -> FollowedFile[list[Topic]]:
+    """The hot topics, read again when the file changes (live assist's emergency banner must
+    follow a list changed mid-shift); no file: no topics."""
+    return FollowedFile(path, lambda text: [] if text is None else parse_topics(text, str(path)),
+                        "topics file", (TopicsError,), check_every)
+
+
 def load_calendar(path: Path | None) -> WorkCalendar:
     """The package's years plus those of the overrides file (if any)."""
     if path is None or not path.exists():

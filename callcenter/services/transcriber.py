@@ -20,7 +20,15 @@ from callcenter.domain.topics import PAUSE_S, Topic, spot
 from callcenter.search.cjk import segment
 from callcenter.services.recording_files import sha256_file
 from callcenter.services.transcription_queue import SPEAKERS, Job, Segment, TranscriptionQueue
-from callcenter.speech.decode import RATE, AudioError, Word, decode, pcm_chunks
+from callcenter.speech.decode import (
+    RATE,
+    AudioError,
+    Word,
+    decode,
+    decode_voiced,
+    join_words,
+    pcm_chunks,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +41,7 @@ def utterances(words: Sequence[Word], speaker: str) -> list[Segment]:
 
     def close() -> None:
         if group:
-            text = _join(w.text for w in group)
+            text = join_words(w.text for w in group)
             out.append(Segment(speaker, group[0].start, group[-1].end, text, segment(text),
                                round(sum(w.conf for w in group) / len(group), 3)))
             group.clear()
@@ -46,25 +54,11 @@ def utterances(words: Sequence[Word], speaker: str) -> list[Segment]:
     return out
 
 
-def _join(parts: Any) -> str:
-    # Vosk's Chinese models emit words without spaces between them; others (the Korean test
-    # model) are spaced languages. Join with a space only between non-CJK words.
-    text = ""
-    for p in parts:
-        if text and not (_cjk(text[-1]) and _cjk(p[0])):
-            text += " "
-        text += p
-    return text
-
-
-def _cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
-
-
 class Transcriber:
     def __init__(self, queue: TranscriptionQueue, model: Any, recording_root: Path,
-                 topics: Sequence[Topic] = ()) -> None:
+                 topics: Sequence[Topic] = (), skip_silence: str = "off") -> None:
         self.queue = queue
+        self.skip_silence = skip_silence  # webrtc | energy | off (speech/vad.py)
         self.topics = topics
         self.model = model
         self.root = recording_root
@@ -134,7 +128,8 @@ class Transcriber:
                 yield chunk
 
         try:
-            words = decode(self.model, counted())
+            words = decode(self.model, counted()) if self.skip_silence == "off" \
+                else decode_voiced(self.model, counted(), self.skip_silence)
         except AudioError as exc:
             self.queue.flag(job, "flagged", f"not decodable audio: {exc}")
             return "flagged"

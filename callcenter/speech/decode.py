@@ -8,6 +8,7 @@ share one loaded model (FACTS.md: two threads on one model ≈ 12× real time on
 
 from __future__ import annotations
 
+import bisect
 import json
 import shutil
 import subprocess
@@ -107,11 +108,63 @@ def decode(model: vosk.Model, pcm: bytes | Iterable[bytes]) -> list[Word]:
         if isinstance(pcm, bytes) else pcm
     for chunk in chunks:
         if rec.AcceptWaveform(chunk):
-            words += _words(rec.Result())
-    words += _words(rec.FinalResult())
+            words += words_of(rec.Result())
+    words += words_of(rec.FinalResult())
     return [w for w in words if w.text != "[unk]"]
 
 
-def _words(result: str) -> list[Word]:
+def decode_voiced(model: vosk.Model, pcm: bytes | Iterable[bytes], method: str = "webrtc"
+                  ) -> list[Word]:
+    """As `decode`, skipping the silence between spans of speech (speech/vad.py). One
+    recogniser hears the spans one after another, so it adapts to the speaker as it does
+    over the whole leg; each word is moved back to its time in the leg."""
+    from callcenter.speech import vad
+
+    rec = vosk.KaldiRecognizer(model, RATE)
+    rec.SetWords(True)
+    gate = vad.Gate(RATE, vad.detector(method, RATE))
+    fed = 0.0  # seconds fed to the recogniser
+    starts: list[float] = []  # fed time at which each span began
+    shifts: list[float] = []  # leg time minus fed time, within that span
+    words: list[Word] = []
+
+    def moved(found: list[Word]) -> list[Word]:
+        out = []
+        for w in found:
+            shift = shifts[max(0, bisect.bisect_right(starts, w.start + 1e-6) - 1)]
+            out.append(Word(w.text, round(w.start + shift, 3), round(w.end + shift, 3), w.conf))
+        return out
+
+    chunks = (pcm[i:i + _CHUNK] for i in range(0, len(pcm), _CHUNK)) \
+        if isinstance(pcm, bytes) else pcm
+    for chunk in chunks:
+        for piece in gate.push(chunk):
+            if isinstance(piece, vad.Opened):
+                starts.append(fed)
+                shifts.append(piece.at_s - fed)
+            elif isinstance(piece, vad.Audio):
+                fed += len(piece.samples) / 2 / RATE
+                if rec.AcceptWaveform(piece.samples):
+                    words += moved(words_of(rec.Result()))
+    words += moved(words_of(rec.FinalResult())) if starts else []
+    return [w for w in words if w.text != "[unk]"]
+
+
+def words_of(result: str) -> list[Word]:
     return [Word(w["word"], float(w["start"]), float(w["end"]), float(w.get("conf", 1.0)))
             for w in json.loads(result).get("result", [])]
+
+
+def join_words(parts: Iterable[str]) -> str:
+    """Vosk's words as text. The Chinese models emit words without spaces between them;
+    others (the Korean test model) are spaced languages: a space only between non-CJK words."""
+    text = ""
+    for p in parts:
+        if text and not (_cjk(text[-1]) and _cjk(p[0])):
+            text += " "
+        text += p
+    return text
+
+
+def _cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"

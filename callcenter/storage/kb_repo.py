@@ -32,10 +32,12 @@ class KbRepo:
         word_index.put(self.s, word_index.KB, [(article_id, values["words"])])
         return article_id
 
-    def search(self, words: list[str], valid_on: date | None, limit: int) -> list[KbArticleRow]:
-        """Articles holding every word, best first; only those valid on `valid_on` if given."""
+    def search(self, words: list[str], valid_on: date | None, limit: int,
+               every: bool = True) -> list[KbArticleRow]:
+        """Articles holding every word (or any), best first; only those valid on `valid_on`
+        if given."""
         q = word_index.ranked(self.s, word_index.KB, select(KbArticleRow), KbArticleRow.id,
-                              words)
+                              words, every)
         if valid_on is not None:
             q = q.where(KbArticleRow.valid_from <= valid_on,
                         or_(KbArticleRow.valid_to.is_(None), KbArticleRow.valid_to >= valid_on))

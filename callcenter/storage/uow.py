@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from callcenter.storage.jobs_repo import JobsRepo
     from callcenter.storage.kb_repo import KbRepo
     from callcenter.storage.line_state_repo import LineStateRepo
+    from callcenter.storage.live_repo import LiveRepo
     from callcenter.storage.notices import NoticesRepo
     from callcenter.storage.people_repo import PeopleRepo
     from callcenter.storage.reports_repo import ReportsRepo
@@ -156,6 +157,12 @@ class UnitOfWork:
         from callcenter.storage.line_state_repo import LineStateRepo
 
         return LineStateRepo(self.session)
+
+    @functools.cached_property
+    def live(self) -> LiveRepo:
+        from callcenter.storage.live_repo import LiveRepo
+
+        return LiveRepo(self.session)
 
     @functools.cached_property
     def notices(self) -> NoticesRepo:

@@ -59,11 +59,12 @@ def put(s: Session, index: WordIndex, rows: Sequence[tuple[int, str]]) -> None:
 
 
 def ranked(s: Session, index: WordIndex, query: Select[*Ts], id_column: Any,
-           words: list[str]) -> Select[*Ts]:
-    """`query` narrowed to rows containing every word, best first (bm25 / ts_rank). Filters
-    stay in the same statement, so a filter never empties a page that the ranking cut short.
-    Ranking reads every match: for small tables (the knowledge base)."""
-    q, rank, _ = _matching(s, index, query, id_column, words)
+           words: list[str], every: bool = True) -> Select[*Ts]:
+    """`query` narrowed to rows containing every word (or, not `every`, any of them), best
+    first (bm25 / ts_rank: rows with more of the words first). Filters stay in the same
+    statement, so a filter never empties a page that the ranking cut short. Ranking reads
+    every match: for small tables (the knowledge base)."""
+    q, rank, _ = _matching(s, index, query, id_column, words, every)
     return q.order_by(rank, id_column)
 
 
@@ -76,14 +77,21 @@ def newest(s: Session, index: WordIndex, query: Select[*Ts], id_column: Any,
 
 
 def _matching(s: Session, index: WordIndex, query: Select[*Ts], id_column: Any,
-              words: list[str]) -> tuple[Select[*Ts], ColumnElement[Any], Any]:
+              words: list[str], every: bool = True
+              ) -> tuple[Select[*Ts], ColumnElement[Any], Any]:
     """The narrowed query, its rank order, and the id to order by: on SQLite the FTS table's
     own rowid, so SQLite walks the index backwards for the newest."""
     if _sqlite(s):
         fts = table(index.fts, column("rowid"))
         match: ColumnElement[Any] = literal_column(index.fts)
         return (query.join(fts, fts.c.rowid == id_column)
-                .where(match.op("MATCH")(fts5_match(words))), func.bm25(match), fts.c.rowid)
+                .where(match.op("MATCH")(fts5_match(words, every))), func.bm25(match),
+                fts.c.rowid)
     tsv: ColumnElement[Any] = literal_column(f"{index.table}.words_tsv")
-    wanted = func.plainto_tsquery(literal_column("'simple'::regconfig"), " ".join(words))
+    simple: ColumnElement[Any] = literal_column("'simple'::regconfig")
+    wanted: ColumnElement[Any] = func.plainto_tsquery(simple, " ".join(words))
+    if not every:  # tsquery's || is OR; each word parsed alone, so none is read as syntax
+        wanted = func.plainto_tsquery(simple, words[0])
+        for w in words[1:]:
+            wanted = wanted.op("||")(func.plainto_tsquery(simple, w))
     return query.where(tsv.op("@@")(wanted)), func.ts_rank(tsv, wanted).desc(), id_column

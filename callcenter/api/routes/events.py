@@ -28,8 +28,11 @@ def sse(name: str, data: Any) -> bytes:
 @routes.get("/events", {**op(
     "the desk's live events (Server-Sent Events): agents (every seat's state), "
     "screen_pop and call_ended (the viewer's seats), desk_request (conference legs: "
-    "dialling, connected, not reached), callback; revoked when the token is. An agent "
-    "gets their own seat's calls; units and the public are refused"),
+    "dialling, connected, not reached), callback; with live assist on, live_words (what "
+    "each speaker is saying, partial then final) and live_assist (phones, addresses, "
+    "categories, emergencies and knowledge-base articles from the citizen's words); "
+    "revoked when the token is. An agent gets their own seat's calls; units and the public "
+    "are refused"),
     "responses": {"200": {"description": "an event stream", "content": {
         "text/event-stream": {"schema": {"type": "string"}}}}, **ERRORS}})
 async def events(api: Api, request: web.Request) -> web.StreamResponse:

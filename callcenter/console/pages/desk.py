@@ -48,7 +48,8 @@ async def desk(console: Console, request: web.Request) -> web.StreamResponse:
                   state=next((s for s in seats if s["seat"] == mine), None),
                   reasons=[r for r in PAUSE_REASONS if r not in ("after_call", "no_answer")],
                   kinds=list(Kind), urgencies=list(Urgency), genders=list(Gender),
-                  units=units, missed=missed, after_call_s=console.after_call_s)
+                  units=units, missed=missed, after_call_s=console.after_call_s,
+                  live=console.api.events.assist is not None)
 
 
 @pages.get("/desk/kb")

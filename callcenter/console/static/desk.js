@@ -123,8 +123,8 @@
   }
 
   // -- registering, dispatching, answering directly ---------------------------------------
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
+  // The form registered as a ticket; its id, or null with the problems shown on the form.
+  const register = async () => {
     const body = {};
     for (const el of form.elements) {
       if (!el.name) continue;
@@ -145,11 +145,14 @@
       sel.replaceChildren(...found.map((u) => { const o = document.createElement("option"); o.value = u.unit; o.textContent = u.unit; return o; }));
       if (found.length) $("unit").value = found[0].unit;
       $("after-register").hidden = false;
+      return ticket;
     } catch (err) {
       const fields = alertIn(alert, err);
       for (const name of Object.keys(fields)) form.elements.namedItem(name)?.setAttribute("aria-invalid", "true");
+      return null;
     }
-  });
+  };
+  form.addEventListener("submit", async (e) => { e.preventDefault(); await register(); });
   $("dispatch").addEventListener("click", async () => {
     if (!ticket) return;
     try {
@@ -164,12 +167,89 @@
       if (b.classList.contains("call-back")) {
         const r = await api("POST", `/desk/missed/${b.dataset.call}/callback`, { seat });
         b.replaceWith(document.createTextNode(` · ${r.state}`));
-      } else if (ticket) {
+      } else if (ticket || await register()) {  // one click: registered first if need be
         await api("POST", `/tickets/${ticket}/commands/AnswerDirectly`,
           { answer: b.dataset.answer, kb_article: parseInt(b.dataset.article, 10) });
         $("ticket-id").textContent = `#${ticket} ✓`;
       }
     } catch (err) { alertIn(form.querySelector("[role=alert]"), err); }
+  });
+
+  // -- live assist: the call's words as they are said, and what they suggest ---------------
+  const liveLines = $("live-lines");
+  const lineEls = new Map();  // speaker/n -> li
+  const clearLive = () => {
+    if (!liveLines) return;
+    liveLines.replaceChildren();
+    lineEls.clear();
+    for (const id of ["live-phones", "live-addresses", "live-categories", "live-kb"]) $(id).replaceChildren();
+    $("emergency").hidden = true;
+  };
+  const showWords = (w) => {
+    const key = `${w.speaker}/${w.n}`;
+    let li = lineEls.get(key);
+    if (!w.text) { if (li) { li.remove(); lineEls.delete(key); } return; }
+    if (!li) {
+      li = document.createElement("li");
+      const who = document.createElement("span");
+      who.className = "tag";
+      who.textContent = word(w.speaker);
+      const said = document.createElement("span");
+      said.className = "said";
+      li.append(who, " ", said);
+      li.dataset.speaker = w.speaker;
+      lineEls.set(key, li);
+      // In the order they were said, whoever said them.
+      const after = [...liveLines.children].find((x) => parseFloat(x.dataset.start) > w.start_s);
+      liveLines.insertBefore(li, after || null);
+    }
+    li.dataset.start = w.start_s;
+    li.classList.toggle("partial", !w.final);
+    li.querySelector(".said").textContent = w.text;
+    liveLines.scrollTop = liveLines.scrollHeight;
+  };
+  const chips = (ul, values, field) => {
+    ul.replaceChildren(...values.map((v) => {
+      const li = document.createElement("li");
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "suggest secondary";
+      b.dataset.field = field;
+      b.dataset.value = v;
+      b.textContent = `${word("use")} ${v}`;
+      li.append(b);
+      return li;
+    }));
+  };
+  const showOffers = (o) => {
+    chips($("live-phones"), o.phones, "reporter_phone");
+    chips($("live-addresses"), o.addresses, "address");
+    chips($("live-categories"), o.categories, "category");
+    $("live-kb").replaceChildren(...o.articles.map((a) => {
+      const li = document.createElement("li");
+      const q = document.createElement("strong");
+      q.textContent = a.question;
+      const p = document.createElement("p");
+      p.textContent = a.answer;
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "answer-directly";
+      b.dataset.article = a.id;
+      b.dataset.answer = a.answer;
+      b.textContent = word("answer_directly");
+      li.append(q, p, b);
+      return li;
+    }));
+    const urgent = $("emergency");
+    urgent.hidden = !o.emergencies.length;
+    urgent.textContent = o.emergencies.length ? `${word("emergency_heard")}: ${o.emergencies.join("、")}` : "";
+  };
+  // A suggestion fills its field only when the agent takes it.
+  document.addEventListener("click", (e) => {
+    const b = e.target.closest(".suggest");
+    if (!b) return;
+    const el = form.elements.namedItem(b.dataset.field);
+    if (el) { el.value = b.dataset.value; el.dispatchEvent(new Event("input")); }
   });
 
   // -- the event stream --------------------------------------------------------------------
@@ -182,9 +262,22 @@
     const p = JSON.parse(e.data);
     if (p.seat !== seat) return;
     mark("pop_received", p.call);
+    if (p.call !== call) clearLive();
     showPop(p);
     // Two frames later the pop has been painted.
     requestAnimationFrame(() => requestAnimationFrame(() => mark("pop_shown", p.call)));
+  });
+  events.addEventListener("live_words", (e) => {
+    const w = JSON.parse(e.data);
+    if (w.seat !== seat || !liveLines) return;
+    mark(w.final ? "words_final" : "words_partial", w.call);
+    showWords(w);
+  });
+  events.addEventListener("live_assist", (e) => {
+    const o = JSON.parse(e.data);
+    if (o.seat !== seat || !liveLines) return;
+    mark("offers", o.call);
+    showOffers(o);
   });
   events.addEventListener("call_ended", (e) => { if (JSON.parse(e.data).seat === seat) callEnded(); });
   events.addEventListener("desk_request", (e) => {

@@ -5,6 +5,7 @@ from alembic import context
 from callcenter.storage import (  # noqa: F401 -- registers the tables
     agent_tables,
     kb_tables,
+    live_tables,
     people_tables,
     ticket_tables,
     transcript_tables,

@@ -1,0 +1,61 @@
+"""`callcenter live`: the live recogniser of live assist, its own process (one Vosk model,
+decoding threads), listening for Asterisk's AudioSocket streams on `[live] host:port`. Run one
+per Asterisk host; the controller spies answered calls into it when `[live] port` is set."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from typing import Any
+
+from callcenter.cli.common import Verb, hotline_of
+from callcenter.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def add_parsers(sub: Any) -> dict[str, Verb]:
+    sub.add_parser("live", help="the live recogniser: words of calls under way, for the desk "
+                                "(own process; [live] port)")
+    return {"live": _live}
+
+
+def _live(args: argparse.Namespace, settings: Settings) -> int:
+    from callcenter.speech.decode import load_model
+    from callcenter.speech.live import LiveDecoder
+    from callcenter.speech.model import find_model
+    from callcenter.telephony.live_listener import LiveListener
+    from callcenter.worker_metrics import LiveMetrics, serve
+
+    if not settings.live_port:
+        print("live assist is off: set [live] port in the configuration", file=sys.stderr)
+        return 2
+    model = load_model(find_model(settings.speech_model))  # one per process, shared
+    method = settings.speech_skip_silence if settings.speech_skip_silence != "off" else "webrtc"
+
+    async def main() -> None:
+        with hotline_of(settings, store_may_be_away=True) as hotline:
+            listener = LiveListener(hotline.live_streams(),
+                                    lambda: LiveDecoder(model, 8000, method),
+                                    settings.live_host, settings.live_port,
+                                    workers=settings.live_workers)
+            serve(LiveMetrics(listener).registry, settings.live_metrics_port, "live")
+            await listener.start()
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            log.info("live recogniser listening on %s:%d", settings.live_host, listener.port)
+            running = asyncio.create_task(listener.run())
+            await stop.wait()
+            log.info("live recogniser stopping: the streams' last words are written first")
+            await listener.stop()
+            await running
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+    return 0

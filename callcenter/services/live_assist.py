@@ -1,0 +1,75 @@
+"""Use case: live assist's offers to the desk for a call under way (domain/live_assist.py):
+phone numbers and addresses spoken, the hot topics heard as categories, the emergency topics
+(a banner), and the knowledge-base articles the citizen's latest words find (top 3, any of the
+words, best first). Offers are worked out once per change of what the citizen said, however
+many desks look: the streams of twenty agents cost one search, not twenty."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from threading import Lock
+from typing import TypedDict
+
+from callcenter.domain.live_assist import LiveLine, suggest
+from callcenter.domain.topics import Topic
+from callcenter.services.kb import KnowledgeBase
+
+ARTICLES = 3
+REMEMBERED = 500  # offers kept, newest last
+
+
+class SuggestedArticle(TypedDict):
+    id: int
+    question: str
+    answer: str
+
+
+class Offers(TypedDict):
+    call: str
+    phones: list[str]
+    addresses: list[str]
+    categories: list[str]
+    emergencies: list[str]
+    articles: list[SuggestedArticle]
+
+
+class LiveAssist:
+    def __init__(self, kb: KnowledgeBase, topics: Callable[[], Sequence[Topic]]) -> None:
+        self.kb = kb
+        self.topics = topics
+        self._offers: OrderedDict[tuple[object, ...], Offers] = OrderedDict()
+        self._articles: OrderedDict[str, list[SuggestedArticle]] = OrderedDict()
+        self._lock = Lock()
+
+    def offers(self, call: str, lines: Sequence[LiveLine]) -> Offers:
+        """The offers for one call from its lines as heard now."""
+        topics = self.topics()
+        said = tuple((ln.n, ln.text, ln.final) for ln in lines if ln.speaker == "citizen")
+        key = (call, id(topics), said)
+        with self._lock:
+            if (known := self._offers.get(key)) is not None:
+                return known
+        s = suggest(lines, topics)
+        offers = Offers(call=call, phones=list(s.phones), addresses=list(s.addresses),
+                        categories=list(s.categories), emergencies=list(s.emergencies),
+                        articles=self._search(s.query))
+        with self._lock:
+            self._offers[key] = offers
+            while len(self._offers) > REMEMBERED:
+                self._offers.popitem(last=False)
+        return offers
+
+    def _search(self, query: str) -> list[SuggestedArticle]:
+        if not query.strip():
+            return []
+        with self._lock:
+            if (known := self._articles.get(query)) is not None:
+                return known
+        found = [SuggestedArticle(id=a["id"], question=a["question"], answer=a["answer"])
+                 for a in self.kb.search(query, ARTICLES, every=False)]
+        with self._lock:
+            self._articles[query] = found
+            while len(self._articles) > REMEMBERED:
+                self._articles.popitem(last=False)
+        return found
