@@ -21,6 +21,7 @@ AMI, SIP, AGI = BASE + 38, BASE + 60, BASE + 73
 TRUNK, PSTN = BASE + 70, BASE + 79          # SIPp citizens come from TRUNK; PSTN answers
 SEATS = (BASE + 71, BASE + 72)
 RTP = (BASE + 1000, BASE + 1999)            # the sandbox Asterisk's media
+LIVE = BASE + 90                            # the live recogniser (AudioSocket)
 CITIZENS = range(BASE + 100, BASE + 400, 3)  # SIPp citizens' signalling, one port each call
 
 

@@ -256,6 +256,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "kb_search": ("搜索知识库", "Search the knowledge base"),
     "answer_directly": ("直接答复办结", "Answer directly"),
     "live_words": ("实时转写", "Live words"),
+    "kb_suggested": ("相关知识（随通话更新）", "Articles for this call (as it goes)"),
     "live_suggestions": ("识别建议（点击采用）", "Suggestions (click to use)"),
     "use": ("采用", "Use"),
     "emergency_heard": ("紧急情况", "Emergency heard"),
