@@ -20,7 +20,7 @@ from browser_support import chromium, dialogs, new_page, ready, shot, sign_in
 from call_support import finish, place_call, stored_calls
 from console_support import FAST, PASSWORD, STAFF
 from sqlalchemy import select
-from tickets_support import CTX
+from tickets_support import CTX, engine_of
 
 from callcenter.bootstrap import Hotline, standalone_controller
 from callcenter.console.app import make_console_app
@@ -81,7 +81,7 @@ async def line(settings, asterisk, store_url, spoken, tmp_path):
     controller = standalone_controller(live, grace=1.0)
     await controller.start()
     await asyncio.wait_for(controller.ami.connected.wait(), 10)
-    engine = controller.call_log.uow.engine
+    engine = engine_of(controller.call_log.uow)
     hotline = Hotline(live, engine, lambda: datetime.now(UTC), given_rules=CTX)
     listener = LiveListener(hotline.live_streams(), lambda: LiveDecoder(model, 8000),
                             port=ports.LIVE)
@@ -156,7 +156,7 @@ async def test_the_desk_shows_what_the_citizen_says_while_they_say_it(
         await agent.wait_for_selector("#live-lines li[data-speaker=agent]", timeout=10000)
 
     (row,) = await stored_calls(controller, 1)
-    with UnitOfWork(controller.call_log.uow.engine, read_only=True) as uow:
+    with UnitOfWork(engine_of(controller.call_log.uow), read_only=True) as uow:
         roles = sorted(uow.session.scalars(select(LegRow.role).where(LegRow.call_id == row.id)))
     assert roles.count("live") == 2, roles
     deadline = time.monotonic() + 10

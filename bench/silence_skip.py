@@ -1,0 +1,126 @@
+"""Batch transcription with and without silence skipping (speech/vad.py), on the two legs of
+made-up two-sided calls, in the same run.
+
+    python3 bench/silence_skip.py [--calls 4] [--noise -55] [--threads 2]
+
+Each call alternates: the citizen says a sentence while the agent is silent, then the agent
+answers while the citizen is silent, with pauses of 0.8-2 s; each leg is 8 kHz like
+Asterisk's recordings (Korean espeak-ng speech: the model these machines can install), under
+white noise at `--noise` dBFS (a phone line's hiss; 0: digital silence). Speed is call
+seconds per wall second for both legs decoded on `--threads` threads sharing one model.
+CER is characters that differ between the full and the skipped transcripts, over the full
+one's; beside it, the same CER between two full decodings of a leg whose only difference is
+one more second of silence before the speech: how much the model alone moves on this audio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from callcenter.speech import vad
+from callcenter.speech.decode import RATE, Word, decode, decode_voiced, load_model, to_pcm
+from callcenter.speech.model import find_model
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from test_transcription_e2e import cer
+
+CITIZEN = ["난방이 안 됩니다. 수리를 요청합니다.", "물이 새고 있어요. 빨리 와 주세요.",
+           "관리비가 너무 비쌉니다. 설명해 주세요.", "정전이 되었어요. 언제 복구됩니까?"]
+AGENT = ["네, 말씀하세요.", "주소를 알려 주시겠어요?", "담당 부서에 전달하겠습니다.",
+         "감사합니다. 좋은 하루 되세요."]
+
+
+def speech(text: str, work: Path, cache: dict[str, np.ndarray]) -> np.ndarray:
+    if text not in cache:
+        wav = work / f"{len(cache)}.wav"
+        subprocess.run(["espeak-ng", "-v", "ko", "-w", str(wav), text], check=True)
+        pcm = to_pcm(wav)  # 16 kHz, as the transcriber decodes it
+        cache[text] = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    return cache[text]
+
+
+def call(rng: random.Random, work: Path, cache: dict[str, np.ndarray], noise: float,
+         lead: float = 1.0) -> tuple[bytes, bytes, float]:
+    """The citizen's and the agent's legs of one call, and its length in seconds."""
+    legs: list[list[np.ndarray]] = [[], []]
+    def both(citizen: np.ndarray, agent: np.ndarray) -> None:
+        legs[0].append(citizen)
+        legs[1].append(agent)
+    both(np.zeros(int(lead * RATE)), np.zeros(int(lead * RATE)))
+    for c, a in zip(rng.sample(CITIZEN, len(CITIZEN)), AGENT, strict=True):
+        for text, who in ((a, 1), (c, 0)):
+            said = speech(text, work, cache)
+            pause = np.zeros(int(rng.uniform(0.8, 2.0) * RATE))
+            quiet = np.zeros(len(said))
+            both(*((said, quiet) if who == 0 else (quiet, said)))
+            both(pause, pause)
+    out = []
+    for parts in legs:
+        audio = np.concatenate(parts)
+        if noise:
+            audio = audio + np.random.default_rng(rng.randrange(1 << 30)).normal(
+                0, 32768 * 10 ** (noise / 20), len(audio))
+        out.append(np.clip(audio, -32768, 32767).astype("<i2").tobytes())
+    return out[0], out[1], len(out[0]) / 2 / RATE
+
+
+def timed(run: Callable[[bytes], str], legs: list[bytes], threads: int) -> tuple[float, list[str]]:
+    start = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        texts = list(pool.map(run, legs))
+    return time.perf_counter() - start, texts
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--calls", type=int, default=4)
+    ap.add_argument("--noise", type=float, default=-55.0, help="dBFS of the hiss; 0: none")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    model = load_model(find_model())
+    rng = random.Random(7)
+    cache: dict[str, np.ndarray] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        made = [call(rng, Path(tmp), cache, args.noise) for _ in range(args.calls)]
+        again = call(random.Random(7), Path(tmp), cache, args.noise, lead=2.0)[0]
+    legs = [leg for c, a, _ in made for leg in (c, a)]
+    seconds = sum(s for _, _, s in made)
+    voiced = [sum(len(b"".join(audio)) for _, audio in vad.spans(
+        iter([leg]), vad.Gate(RATE, vad.detector("webrtc", RATE)))) / 2 / RATE for leg in legs]
+
+    def text(words: list[Word]) -> str:
+        return " ".join(w.text for w in words)
+
+    print(f"{args.calls} calls, {seconds:.0f} s of call ({2 * seconds:.0f} s of legs), "
+          f"noise {args.noise:g} dBFS, {args.threads} threads; the webrtc VAD keeps "
+          f"{sum(voiced) / (2 * seconds):.0%} of the legs")
+    full_t, full = timed(lambda leg: text(decode(model, leg)), legs, args.threads)
+    print(f"full decoding: {full_t:.1f} s, {seconds / full_t:.1f}x real time per call")
+    for method in ("webrtc", "energy"):
+        def skipping(leg: bytes, method: str = method) -> str:
+            return text(decode_voiced(model, leg, method))
+
+        t, skipped = timed(skipping, legs, args.threads)
+        diff = sum(cer(f, s) * len(f.replace(" ", "")) for f, s in zip(full, skipped,
+                                                                       strict=True))
+        total = sum(len(f.replace(" ", "")) for f in full)
+        print(f"skipping silence ({method}): {t:.1f} s, {seconds / t:.1f}x real time per "
+              f"call, {full_t / t:.2f}x faster; CER against full decoding {diff / total:.3f}")
+    base = text(decode(model, made[0][0]))
+    moved = text(decode(model, again))
+    print(f"the model alone: CER {cer(base, moved):.3f} between full decodings of one leg "
+          f"with 1 s and 2 s of silence before the speech")
+
+
+if __name__ == "__main__":
+    main()
