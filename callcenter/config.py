@@ -140,9 +140,10 @@ class Settings:
     reports_metrics_port: int = 9463  # the reports worker's /metrics; 0: not served
     speech_model: Path | None = None  # a Vosk model directory; else found (speech/model.py)
     topics_file: Path = Path("config/topics.toml")  # hot-topic keywords (domain/topics.py)
-    # The batch transcriber skips the silence between spans of speech (speech/vad.py):
-    # "webrtc", "energy", or "off" to decode every second of a leg.
-    speech_skip_silence: str = "webrtc"
+    # The batch transcriber may skip the silence between spans of speech (speech/vad.py):
+    # "webrtc" or "energy". Off by default: on the test model it saved 15-20 % of the time
+    # and changed the words (docs/benchmarks.md); measure it with your model first.
+    speech_skip_silence: str = "off"
     # Live assist (实时辅助): the words of calls under way on the desk. 0: off. The live
     # recogniser (`callcenter live`) listens on host:port for Asterisk's AudioSocket streams;
     # the controller spies the chosen speakers of each answered call into it.

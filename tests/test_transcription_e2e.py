@@ -19,8 +19,8 @@ from callcenter.search.cjk import query_words
 from callcenter.services.transcriber import Transcriber
 from callcenter.services.transcript_search import TranscriptSearch
 from callcenter.services.transcription_queue import TranscriptionQueue
-from callcenter.speech import rtp_pcap
-from callcenter.speech.decode import decode, load_model, pcm_chunks
+from callcenter.speech import rtp_pcap, vad
+from callcenter.speech.decode import decode, decode_voiced, load_model, pcm_chunks
 from callcenter.speech.model import find_model
 from callcenter.storage.transcript_tables import SegmentRow
 from callcenter.storage.uow import UnitOfWork
@@ -144,3 +144,19 @@ async def test_a_spoken_call_is_transcribed_and_found_where_it_was_said(
     # The utterance ends with its last word, whose end Vosk may place in the silence after it.
     assert hits[0]["offset_s"] < hits[0]["end_s"] <= len(recorded) / 8000
     print(f"searched {word!r}: offset {hits[0]['offset_s']} s, spoken {span}")
+
+    # Skipping the silence loses no speech: every stretch pydub hears as sound lies inside a
+    # span the recogniser is given, and the words stay at their times in the leg. The words
+    # themselves differ from the full decoding's: this model moves as much when the speech
+    # is shifted by a few milliseconds or one more second of silence comes before it
+    # (bench/silence_skip.py measures both; docs/benchmarks.md).
+    recording = settings.recording_root / leg.path
+    spans = [(start, start + len(b"".join(audio)) / 2 / 16000) for start, audio in vad.spans(
+        pcm_chunks(recording), vad.Gate(16000, vad.detector("webrtc", 16000)))]
+    for a, b in talk:
+        assert any(s <= a / 1000 and b / 1000 <= e for s, e in spans), (a, b, spans)
+    skipped = decode_voiced(model, pcm_chunks(recording))
+    assert skipped and span[0] <= skipped[0].start and skipped[-1].end <= span[1] + 1.0
+    print(f"skipping silence: {sum(e - s for s, e in spans):.1f} s of {len(recorded) / 8000:.1f}"
+          f" s decoded; CER {cer(heard, ' '.join(w.text for w in skipped)):.3f} against the "
+          "full decoding")

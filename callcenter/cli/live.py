@@ -35,6 +35,7 @@ def _live(args: argparse.Namespace, settings: Settings) -> int:
         print("live assist is off: set [live] port in the configuration", file=sys.stderr)
         return 2
     model = load_model(find_model(settings.speech_model))  # one per process, shared
+    # Live words always skip silence: an utterance ends at the pause, not at Vosk's endpoint.
     method = settings.speech_skip_silence if settings.speech_skip_silence != "off" else "webrtc"
 
     async def main() -> None:
