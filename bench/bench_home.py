@@ -3,6 +3,7 @@ any hour, and a sandbox configuration on the benchmark's own block of ports."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -64,3 +65,9 @@ def started(prefix: str, text: str) -> tuple[Path, Settings, sandbox.Instance]:
     sandbox.prepare(settings, instance)
     sandbox.start(settings, instance)
     return home, settings, instance
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user and system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

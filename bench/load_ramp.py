@@ -38,7 +38,6 @@ from callcenter.speech import rtp_pcap
 
 BASE = 29000  # a port block of its own (tests use 12000-27999, console_live 28000-28999)
 SEATS = 160
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def config(url: str) -> str:
@@ -53,11 +52,6 @@ max_wait = 120
 metrics_port = {BASE + 61}
 [speech]
 metrics_port = {BASE + 62}""", url)
-
-
-def cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def scrape() -> dict[str, float]:
@@ -135,7 +129,7 @@ def run_step(settings, home, cli, env, instance, asterisk_pid, controller_pid, r
     (work / "citizen.xml").write_text(simulate.citizen_scenario("13800138000", int(hold * 1000),
                                                                 pcap))
     since = dt.datetime.now(dt.UTC)
-    before, cpu0 = scrape(), (cpu_s(asterisk_pid), cpu_s(controller_pid))
+    before, cpu0 = scrape(), (bench_home.cpu_s(asterisk_pid), bench_home.cpu_s(controller_pid))
     started = time.monotonic()
     sipp = subprocess.Popen(
         [shutil.which("sipp") or "sipp", f"127.0.0.1:{settings.sip_port}", "-sf",
@@ -152,7 +146,7 @@ def run_step(settings, home, cli, env, instance, asterisk_pid, controller_pid, r
         peak = max(peak, int(m.group(1)) if m else 0)
         time.sleep(0.5)
     took = time.monotonic() - started
-    cpu1 = (cpu_s(asterisk_pid), cpu_s(controller_pid))
+    cpu1 = (bench_home.cpu_s(asterisk_pid), bench_home.cpu_s(controller_pid))
     rows = [r for r in (work / "stat.csv").read_text().splitlines() if r.strip()]
     head, last = rows[0].split(";"), rows[-1].split(";")
     stat = dict(zip(head, last, strict=False))

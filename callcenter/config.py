@@ -151,6 +151,12 @@ class Settings:
     live_host: str = "127.0.0.1"
     live_speakers: str = "citizen"  # "citizen" or "citizen,agent"
     live_workers: int = 2  # decoding threads (one Vosk model shared)
+    # Streams heard at once; more are refused (their calls go on without live words) rather
+    # than making every desk's words late. A talking stream costs ~0.2 core (benchmarks.md).
+    live_max_streams: int = 4
+    # The acoustic model's chunk, in output frames (30 ms each with the usual subsampling):
+    # smaller shows words sooner for more CPU (speech/decode.load_model; Kaldi's default 20).
+    live_frames_per_chunk: int = 10
     live_metrics_port: int = 9464  # the live recogniser's /metrics; 0: not served
     # Reports (日综述 16:00, weekly, monthly; domain/report_periods.py, domain/emerging.py)
     reports_weekly_day: int = 0       # 0 Monday .. 6 Sunday: the weekly report's day
@@ -258,7 +264,8 @@ _FILE: dict[str, tuple[str, str]] = {
     "speech_model": ("speech", "model"), "topics_file": ("speech", "topics_file"),
     "speech_skip_silence": ("speech", "skip_silence"),
     **{f"live_{key}": ("live", key) for key in (
-        "port", "host", "speakers", "workers", "metrics_port")},
+        "port", "host", "speakers", "workers", "max_streams", "frames_per_chunk",
+        "metrics_port")},
     **{f"reports_{key}": ("reports", key) for key in (
         "weekly_day", "monthly_day", "catch_up", "language", "rising_min", "rising_factor",
         "cluster_size", "mail_to", "mail_from", "smtp_host", "smtp_port", "webhook",
@@ -428,6 +435,10 @@ def _check_live(s: Settings) -> None:
                           f"{s.live_speakers!r}")
     if not 1 <= s.live_workers <= 64:
         raise ConfigError(f"live.workers must be 1-64, got {s.live_workers}")
+    if not 1 <= s.live_max_streams <= 1000:
+        raise ConfigError(f"live.max_streams must be 1-1000, got {s.live_max_streams}")
+    if not 1 <= s.live_frames_per_chunk <= 50:  # Kaldi aborts the process on 0
+        raise ConfigError(f"live.frames_per_chunk must be 1-50, got {s.live_frames_per_chunk}")
 
 
 def validate(s: Settings) -> None:

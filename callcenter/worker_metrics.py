@@ -79,6 +79,8 @@ class LiveMetrics:
                              "or final", ["final"], registry=r)
         Gauge("callcenter_live_dropped_connections", "AudioSocket connections refused or "
               "broken", registry=r).set_function(lambda: listener.server.dropped)
+        Gauge("callcenter_live_refused_streams", "streams turned away at max_streams",
+              registry=r).set_function(lambda: listener.refused)
         listener.observe_heard = self.observed
 
     def observed(self, line: LiveLine, at: float) -> None:

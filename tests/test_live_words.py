@@ -190,3 +190,27 @@ async def test_the_live_recogniser_writes_what_a_stream_says_and_its_last_words_
     assert listener.live == {} and listener.server.dropped == 0
     for w in (writer, second):
         w.close()
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_streams_beyond_what_the_recogniser_can_hear_are_turned_away(hotline):
+    h, clock = hotline
+    streams = LiveStreams(h.store, clock)
+    model = load_model(find_model())
+    listener = LiveListener(streams, lambda: LiveDecoder(model, 8000), max_streams=1)
+    await listener.start()
+    first = streams.open("1700000000.1", "citizen", "8001")
+    second = streams.open("1700000000.2", "citizen", "8002")
+    _, w1 = await asyncio.open_connection("127.0.0.1", listener.port)
+    w1.write(frame(ID, uuid.UUID(first).bytes) + frame(AUDIO, bytes(320)))
+    for _ in range(50):
+        if listener.live:
+            break
+        await asyncio.sleep(0.02)
+    r2, w2 = await asyncio.open_connection("127.0.0.1", listener.port)
+    w2.write(frame(ID, uuid.UUID(second).bytes))
+    assert await asyncio.wait_for(r2.read(), 3) == b""  # closed: that call goes without
+    assert listener.refused == 1 and list(listener.live) == [first]
+    await listener.stop()
+    for w in (w1, w2):
+        w.close()

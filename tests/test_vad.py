@@ -3,6 +3,7 @@ before speech and close after a gap of silence, wherever the chunks fall; skippe
 leaves every word at its time in the leg; the live decoder shows partial words, then closes
 them as final ones."""
 
+import itertools
 import subprocess
 
 import numpy as np
@@ -17,7 +18,10 @@ from callcenter.speech.model import find_model
 def tone(seconds: float, rate: int, level: float = 8000.0) -> np.ndarray:
     t = np.arange(int(seconds * rate)) / rate
     # A voice-like buzz (200 Hz and harmonics): WebRTC's VAD hears it as speech.
-    return level * sum(np.sin(2 * np.pi * f * t) / k for k, f in enumerate((200, 400, 600), 1))
+    buzz: np.ndarray = np.zeros(len(t))
+    for k, f in enumerate((200, 400, 600), 1):
+        buzz += np.sin(2 * np.pi * f * t) / k
+    return level * buzz
 
 
 def pcm(*parts: tuple[str, float], rate: int = 8000) -> bytes:
@@ -82,7 +86,7 @@ def test_live_words_come_partial_then_final_and_a_shown_guess_is_always_closed(m
     assert heard[0].final is False and heard[-1].final is True
     assert {h.n for h in heard} == {0}
     partials = [h for h in heard if not h.final]
-    assert all(p.end_s <= q.end_s for p, q in zip(partials, partials[1:]))
+    assert all(p.end_s <= q.end_s for p, q in itertools.pairwise(partials))
     assert decoder.finish() == []  # nothing left open
     # A guess the recogniser drops is still closed, empty, so no partial stays on a desk.
     decoder = LiveDecoder(model, 8000)

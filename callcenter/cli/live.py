@@ -34,7 +34,8 @@ def _live(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.live_port:
         print("live assist is off: set [live] port in the configuration", file=sys.stderr)
         return 2
-    model = load_model(find_model(settings.speech_model))  # one per process, shared
+    model = load_model(find_model(settings.speech_model),  # one per process, shared
+                       frames_per_chunk=settings.live_frames_per_chunk)
     # Live words always skip silence: an utterance ends at the pause, not at Vosk's endpoint.
     method = settings.speech_skip_silence if settings.speech_skip_silence != "off" else "webrtc"
 
@@ -43,7 +44,8 @@ def _live(args: argparse.Namespace, settings: Settings) -> int:
             listener = LiveListener(hotline.live_streams(),
                                     lambda: LiveDecoder(model, 8000, method),
                                     settings.live_host, settings.live_port,
-                                    workers=settings.live_workers)
+                                    workers=settings.live_workers,
+                                    max_streams=settings.live_max_streams)
             serve(LiveMetrics(listener).registry, settings.live_metrics_port, "live")
             await listener.start()
             stop = asyncio.Event()

@@ -16,7 +16,7 @@ import vosk
 from callcenter.speech import vad
 from callcenter.speech.decode import join_words, words_of
 
-GAP_S = 0.6  # live: the silence that closes an utterance (the desk's final words wait this)
+GAP_S = 0.4  # live: the silence that closes an utterance (the desk's final words wait this)
 
 
 @dataclass(frozen=True)

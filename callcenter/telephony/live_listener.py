@@ -4,8 +4,10 @@ out to the store, where the desk's event stream reads them.
 Each stream's audio is decoded in a pool of threads (Vosk releases the GIL), one batch at a
 time per stream so a recogniser is never used by two threads. What the streams heard is
 written every `flush_every` seconds in one transaction for all of them. A stream nobody opened
-(a guessed or reused id) is refused before any audio is read. On stop, every stream's last
-words are decoded and written before the process exits.
+(a guessed or reused id) is refused before any audio is read, and so is one beyond
+`max_streams`: a recogniser short of CPU would make every desk's words late, so the calls past
+what it can hear go without. On stop, every stream's last words are decoded and written
+before the process exits.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ class _Stream(Listener):
 class LiveListener:
     def __init__(self, streams: LiveStreams, decoder: Callable[[], LiveDecoder],
                  host: str = "127.0.0.1", port: int = 0, workers: int = 2,
-                 flush_every: float = 0.1, rate: int = 8000) -> None:
+                 flush_every: float = 0.05, rate: int = 8000, max_streams: int = 4) -> None:
         self.streams = streams
         self.decoder = decoder
         self.server = AudioSocketServer(self._open, host, port)
@@ -95,6 +97,10 @@ class LiveListener:
         self.flush_every = flush_every
         self.feed_bytes = int(rate * FEED_S) * 2
         self.live: dict[str, _Stream] = {}
+        self.max_streams = max_streams
+        self.refused = 0  # streams turned away at max_streams
+        self._full = Recurring(log, f"hearing more than {max_streams} streams at once (calls "
+                                    "beyond go without live words)")
         self._pending: list[tuple[str, LiveLine]] = []
         self._closed: list[str] = []
         self._stopping = asyncio.Event()
@@ -106,6 +112,11 @@ class LiveListener:
         return self.server.port
 
     async def _open(self, sid: uuid.UUID) -> Listener | None:
+        if len(self.live) >= self.max_streams:
+            self.refused += 1
+            self._full.failed()
+            return None
+        self._full.worked()
         try:
             found = await asyncio.to_thread(self.streams.connect, str(sid))
         except Exception:

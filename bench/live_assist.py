@@ -1,0 +1,224 @@
+"""Live assist under load, on the real sandbox Asterisk: N SIPp citizens at once speak Korean
+(espeak-ng: the model these machines can install) to N seats; the controller spies each
+answered call into `callcenter live`, running as its own process; a supervisor's event
+stream (the API's /events, as every desk gets it) receives the words.
+
+    python3 bench/live_assist.py [--calls 20] [--speakers citizen]
+
+Latency of a line = when the event arrived on the stream - when the audio it covers had
+arrived at the live recogniser (the stream's connection time + the line's end in the stream;
+Asterisk hands ChanSpy's audio over within a frame of hearing it). Partial lines show words
+while the citizen speaks; a final line waits for the pause that ends the utterance (0.6 s).
+CPU: the live recogniser's per second of speaker audio streamed, and Asterisk's in the same
+calls with live assist off and on (the spy legs' cost).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import aiohttp
+import bench_home
+from aiohttp import web
+from sqlalchemy import select
+
+from callcenter import sandbox, simulate
+from callcenter.api import tokens
+from callcenter.api.app import make_app
+from callcenter.bootstrap import build
+from callcenter.domain.privacy import Role, Viewer
+from callcenter.speech import rtp_pcap
+from callcenter.storage.live_tables import LiveHeardRow, LiveStreamRow
+from callcenter.storage.uow import UnitOfWork
+
+BASE = 28000  # console_live's block: the two benches never run at once
+SAID = ["난방이 안 됩니다. 수리를 요청합니다.", "물이 새고 있어요. 빨리 와 주세요.",
+        "주소는 행복로 십이 번지입니다."]
+SILENCE = b"\xd5"
+
+
+def config(seats: int, live: bool, speakers: str, chunk: int, most: int) -> str:
+    return bench_home.config(BASE, [BASE + 200 + i for i in range(seats)],
+                             (BASE + 1000, BASE + 1999), f"""
+[queue]
+name = "hotline"
+strategy = "rrmemory"
+ring_timeout = 5
+wrapup = 0
+[live]
+port = {BASE + 90 if live else 0}
+speakers = "{speakers}"
+frames_per_chunk = {chunk}
+max_streams = {most}
+metrics_port = 0
+[controller]
+metrics_port = 0""")
+
+
+def citizen_audio(work: Path) -> tuple[Path, float]:
+    """4 s of silence (greeting, queue, answer), the sentences with pauses, 2 s after."""
+    audio = SILENCE * 4 * 8000
+    for i, text in enumerate(SAID):
+        wav = work / f"{i}.wav"
+        subprocess.run(["espeak-ng", "-v", "ko", "-w", str(wav), text], check=True)
+        audio += rtp_pcap.alaw_samples(wav) + SILENCE * int(1.5 * 8000)
+    audio += SILENCE * 2 * 8000
+    pcap = work / "citizen.pcap"
+    rtp_pcap.write_pcap(audio, pcap, len(audio) / 8000 + 5)
+    return pcap, len(audio) / 8000
+
+
+def pct(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 \
+        else values[0]
+
+
+async def listen(url: str, token: str, out: list[tuple[float, dict[str, object]]],
+                 stop: asyncio.Event) -> None:
+    async with aiohttp.ClientSession() as s, s.get(
+            url, headers={"Authorization": f"Bearer {token}"},
+            timeout=aiohttp.ClientTimeout(total=None)) as r:
+        if r.status != 200:
+            raise SystemExit(f"the event stream answered {r.status}: {await r.text()}")
+        name = ""
+        while not stop.is_set():
+            raw = await r.content.readline()
+            if not raw:
+                return
+            text = raw.decode().rstrip("\n")
+            if text.startswith("event: "):
+                name = text[7:]
+            elif text.startswith("data: ") and name == "live_words":
+                out.append((time.time(), json.loads(text[6:])))
+
+
+@dataclass
+class Run:
+    asterisk_cpu: float
+    live_cpu: float
+    streams: int  # opened by the controller
+    heard: int  # taken by the recogniser (max_streams)
+    lag: dict[bool, list[float]]  # final? -> seconds to the event stream
+    stored: list[float]  # final words: seconds to the store
+
+
+async def run(args: argparse.Namespace, live: bool, pcap: Path, seconds: float) -> Run:
+    home, settings, instance = bench_home.started("bench-live-",
+                                                  config(args.calls, live, args.speakers,
+                                                         args.frames_per_chunk,
+                                                         args.max_streams))
+    env = {**os.environ, "CALLCENTER_HOME": str(home)}
+    phones = [simulate.seat_phone(s.sandbox_port, BASE + 2000 + 10 * i)
+              for i, s in enumerate(settings.seats)]
+    recogniser = None
+    hotline = build(settings)
+    controller = hotline.controller(grace=1.0, on_stopped=hotline.close)
+    runner = None
+    calls: list[simulate.Sipp] = []
+    events: list[tuple[float, dict[str, object]]] = []
+    stop = asyncio.Event()
+    try:
+        if live:
+            log = (home / "live.log").open("w")
+            recogniser = subprocess.Popen(  # noqa: ASYNC220 (started once, before the calls)
+                [sys.executable, "-m", "callcenter", "--config",
+                 str(home / "config" / "hotline.toml"), "live"], env=env, stderr=log)
+            for _ in range(150):
+                if "listening on" in (home / "live.log").read_text():
+                    break
+                await asyncio.sleep(0.2)
+        await controller.start()
+        await asyncio.wait_for(controller.ami.connected.wait(), 20)
+        token = tokens.add(home / "tokens.toml", Viewer(Role.SUPERVISOR, "boss"))
+        api = hotline.api(tokens=tokens.load(home / "tokens.toml"))
+        runner = web.AppRunner(make_app(api))
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", BASE + 81).start()
+        stream = asyncio.create_task(listen(f"http://127.0.0.1:{BASE + 81}/api/v1/events",
+                                            token, events, stop))
+        await asyncio.sleep(2.0)  # the queue takes every seat
+        pid = instance.pid()
+        assert pid is not None
+        cpu0 = (bench_home.cpu_s(pid), bench_home.cpu_s(recogniser.pid) if recogniser else 0.0)
+        for i in range(args.calls):
+            calls.append(simulate.call(settings.number, settings.sip_port, BASE + 400 + 3 * i,
+                                       BASE + 3000 + 10 * i, f"1380000{i:04d}",
+                                       int(seconds * 1000), audio=pcap, timeout_s=120))
+            await asyncio.sleep(args.stagger)
+        for c in calls:
+            await asyncio.to_thread(c.wait, 120)
+        await asyncio.sleep(3)  # the last words decoded and written
+        cpu1 = (bench_home.cpu_s(pid), bench_home.cpu_s(recogniser.pid) if recogniser else 0.0)
+        stop.set()
+        stream.cancel()
+        with UnitOfWork(hotline.store.engine, read_only=True) as uow:
+            streams = {(r.linkedid, r.speaker): r.connected_at for r in uow.session.scalars(
+                select(LiveStreamRow))}
+            heard = len({r.stream for r in uow.session.scalars(select(LiveHeardRow))})
+            written = [(r.linkedid, r.speaker, r.end_s, r.at) for r in uow.session.scalars(
+                select(LiveHeardRow).where(LiveHeardRow.final.is_(True)))]
+    finally:
+        for c in calls:
+            c.stop()
+        if runner is not None:
+            await runner.cleanup()
+        await controller.stop()
+        if recogniser is not None:
+            recogniser.terminate()
+            recogniser.wait(30)
+        for ph in phones:
+            ph.stop()
+        sandbox.stop(instance)
+    lag: dict[bool, list[float]] = {False: [], True: []}
+    for at, w in events:
+        began: datetime | None = streams.get((str(w["call"]), str(w["speaker"])))
+        if began is not None:
+            lag[bool(w["final"])].append(at - began.timestamp() - float(str(w["end_s"])))
+    # Where the time goes: the final words' write to the store, against their arrival.
+    stored = [at.timestamp() - began.timestamp() - end for call, speaker, end, at in written
+              if (began := streams.get((call, speaker))) is not None]
+    return Run(cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], len(streams), heard, lag, stored)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--calls", type=int, default=20)
+    ap.add_argument("--speakers", default="citizen", help='"citizen" or "citizen,agent"')
+    ap.add_argument("--stagger", type=float, default=0.3, help="seconds between calls")
+    ap.add_argument("--frames-per-chunk", type=int, default=10, help="[live] frames_per_chunk")
+    ap.add_argument("--max-streams", type=int, default=1000, help="[live] max_streams")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        pcap, seconds = citizen_audio(Path(tmp))
+        off = asyncio.run(run(args, False, pcap, seconds))
+        on = asyncio.run(run(args, True, pcap, seconds))
+    per_stream_s = seconds * on.heard
+    print(f"machine: {os.cpu_count()} cores; {args.calls} calls at once, each {seconds:.0f} s; "
+          f"speakers: {args.speakers}; {on.streams} streams, {on.heard} heard "
+          f"(max_streams {args.max_streams}); frames per chunk {args.frames_per_chunk}")
+    for final, name in ((False, "partial"), (True, "final")):
+        if values := on.lag[final]:
+            print(f"{name} words on the stream: n={len(values)} p50 {pct(values, 50):.2f} s, "
+                  f"p95 {pct(values, 95):.2f} s, max {max(values):.2f} s")
+    if on.stored:
+        print(f"final words in the store (the recogniser's part): p50 {pct(on.stored, 50):.2f}"
+              f" s, p95 {pct(on.stored, 95):.2f} s")
+    print(f"live recogniser CPU: {on.live_cpu:.1f} s for {per_stream_s:.0f} s of streams "
+          f"({on.live_cpu / per_stream_s:.3f} core per stream)")
+    spy = on.asterisk_cpu - off.asterisk_cpu
+    print(f"Asterisk CPU, same calls: live off {off.asterisk_cpu:.1f} s, on "
+          f"{on.asterisk_cpu:.1f} s (+{spy:.1f} s, {spy / per_stream_s:.4f} core per stream)")
+
+if __name__ == "__main__":
+    main()
