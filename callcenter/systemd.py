@@ -1,7 +1,7 @@
 """systemd units for the hotline's processes, rendered from dialplan/systemd/ like the
 Asterisk files: the controller (after Asterisk, time to store what it holds on stop), the
-console and API, a transcriber that yields the CPU to the line, the reports worker and the
-sweeper; each restarted when it dies, run as an unprivileged user, writing only where the
+console and API, a transcriber that yields the CPU to the line, the live recogniser (live
+assist; started only when `[live] port` is set), the reports worker and the sweeper; each restarted when it dies, run as an unprivileged user, writing only where the
 hotline keeps its files."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from callcenter.config import Settings
 from callcenter.telephony.render import TEMPLATE_DIR, RenderError, fill
 
 UNITS = ("callcenter-controller.service", "callcenter-api.service",
-         "callcenter-transcriber.service", "callcenter-reports.service",
-         "callcenter-sweeper.service")
+         "callcenter-transcriber.service", "callcenter-live.service",
+         "callcenter-reports.service", "callcenter-sweeper.service")
 
 
 def _path(p: Path) -> str:

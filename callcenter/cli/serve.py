@@ -159,7 +159,8 @@ def _render(args: argparse.Namespace, settings: Settings) -> int:
         print(f)
     print(f"systemd units: copy them to /etc/systemd/system/, create the user {args.user}, "
           "then `systemctl enable --now callcenter-controller callcenter-api "
-          "callcenter-transcriber callcenter-reports callcenter-sweeper`.")
+          "callcenter-transcriber callcenter-reports callcenter-sweeper`, and "
+          "callcenter-live when [live] port is set.")
     return 0
 
 
