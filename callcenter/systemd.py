@@ -1,8 +1,9 @@
 """systemd units for the hotline's processes, rendered from dialplan/systemd/ like the
 Asterisk files: the controller (after Asterisk, time to store what it holds on stop), the
 console and API, a transcriber that yields the CPU to the line, the live recogniser (live
-assist; started only when `[live] port` is set), the reports worker and the sweeper; each restarted when it dies, run as an unprivileged user, writing only where the
-hotline keeps its files."""
+assist; started only when `[live] port` is set), the reports worker and the sweeper; each
+restarted when it dies, run as an unprivileged user, writing only where the hotline keeps its
+files."""
 
 from __future__ import annotations
 
