@@ -145,10 +145,17 @@ async def test_the_desk_shows_what_the_citizen_says_while_they_say_it(
         said = await agent.eval_on_selector_all(
             "#live-lines li[data-speaker=citizen]:not(.partial) .said",
             "els => els.map(e => e.textContent)")
+        # The desk shows what the recogniser stored for this call's citizen, word for word …
+        on_call = next(m["call"] for m in marks if m["what"] == "words_final")
+        stored = [ln.text for ln in listener.streams.heard([on_call])
+                  if ln.speaker == "citizen" and ln.final and ln.text]
+        assert said == stored
+        # … and that is this call's audio: the words the same decoder hears in the same
+        # samples offline. Not all of them: the test model moves with a shift of a few
+        # milliseconds in where the audio starts (docs/benchmarks.md), so a third in common.
         heard = set(" ".join(said).split())
         expected = set(words.split())
-        # The line carries the samples; the decoder hears them cut at other places.
-        assert len(heard & expected) >= len(expected) / 2, (said, words)
+        assert len(heard & expected) >= len(expected) / 3, (said, words)
         assert "가스 누출" in await agent.inner_text("#emergency")
         # Only the seat's own desk was told: the page shows the text, never markup.
         assert dialogs(agent) == []
