@@ -111,16 +111,12 @@ def decode(model: vosk.Model, pcm: bytes | Iterable[bytes]) -> list[Word]:
     (A runtime grammar is much faster, but the small Korean test model has no "[unk]" word,
     so every sound is forced onto some keyword; keyword spotting will match the transcript.)
     """
-    rec = vosk.KaldiRecognizer(model, RATE)
-    rec.SetWords(True)
+    rec = recogniser(model, RATE)
     words: list[Word] = []
-    chunks = (pcm[i:i + _CHUNK] for i in range(0, len(pcm), _CHUNK)) \
-        if isinstance(pcm, bytes) else pcm
-    for chunk in chunks:
+    for chunk in _chunks(pcm):
         if rec.AcceptWaveform(chunk):
             words += words_of(rec.Result())
-    words += words_of(rec.FinalResult())
-    return [w for w in words if w.text != "[unk]"]
+    return words + words_of(rec.FinalResult())
 
 
 def decode_voiced(model: vosk.Model, pcm: bytes | Iterable[bytes], method: str = "webrtc"
@@ -130,8 +126,7 @@ def decode_voiced(model: vosk.Model, pcm: bytes | Iterable[bytes], method: str =
     over the whole leg; each word is moved back to its time in the leg."""
     from callcenter.speech import vad
 
-    rec = vosk.KaldiRecognizer(model, RATE)
-    rec.SetWords(True)
+    rec = recogniser(model, RATE)
     gate = vad.Gate(RATE, vad.detector(method, RATE))
     fed = 0.0  # seconds fed to the recogniser
     starts: list[float] = []  # fed time at which each span began
@@ -145,9 +140,7 @@ def decode_voiced(model: vosk.Model, pcm: bytes | Iterable[bytes], method: str =
             out.append(Word(w.text, round(w.start + shift, 3), round(w.end + shift, 3), w.conf))
         return out
 
-    chunks = (pcm[i:i + _CHUNK] for i in range(0, len(pcm), _CHUNK)) \
-        if isinstance(pcm, bytes) else pcm
-    for chunk in chunks:
+    for chunk in _chunks(pcm):
         for piece in gate.push(chunk):
             if isinstance(piece, vad.Opened):
                 starts.append(fed)
@@ -156,13 +149,25 @@ def decode_voiced(model: vosk.Model, pcm: bytes | Iterable[bytes], method: str =
                 fed += len(piece.samples) / 2 / RATE
                 if rec.AcceptWaveform(piece.samples):
                     words += moved(words_of(rec.Result()))
-    words += moved(words_of(rec.FinalResult())) if starts else []
-    return [w for w in words if w.text != "[unk]"]
+    return words + (moved(words_of(rec.FinalResult())) if starts else [])
+
+
+def recogniser(model: vosk.Model, rate: int) -> vosk.KaldiRecognizer:
+    """A recogniser giving each word with its times, open vocabulary."""
+    rec = vosk.KaldiRecognizer(model, rate)
+    rec.SetWords(True)
+    return rec
+
+
+def _chunks(pcm: bytes | Iterable[bytes]) -> Iterable[bytes]:
+    return (pcm[i:i + _CHUNK] for i in range(0, len(pcm), _CHUNK)) \
+        if isinstance(pcm, bytes) else pcm
 
 
 def words_of(result: str) -> list[Word]:
+    """The words of a Vosk result, less "[unk]" (a sound the model has no word for)."""
     return [Word(w["word"], float(w["start"]), float(w["end"]), float(w.get("conf", 1.0)))
-            for w in json.loads(result).get("result", [])]
+            for w in json.loads(result).get("result", []) if w["word"] != "[unk]"]
 
 
 def join_words(parts: Iterable[str]) -> str:

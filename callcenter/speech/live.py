@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import vosk
 
 from callcenter.speech import vad
-from callcenter.speech.decode import join_words, words_of
+from callcenter.speech.decode import join_words, recogniser, words_of
 
 GAP_S = 0.4  # live: the silence that closes an utterance (the desk's final words wait this)
 
@@ -59,8 +59,7 @@ class LiveDecoder:
 
     def _piece(self, piece: vad.Piece) -> list[Heard]:
         if isinstance(piece, vad.Opened):
-            self._rec = vosk.KaldiRecognizer(self.model, self.rate)
-            self._rec.SetWords(True)
+            self._rec = recogniser(self.model, self.rate)
             self._span_at, self._span_fed = piece.at_s, 0.0
             return []
         rec = self._rec
@@ -81,7 +80,7 @@ class LiveDecoder:
     def _final(self, result: str) -> list[Heard]:
         """The utterance closed. One the desk was shown as a partial is always closed, empty
         if the recogniser thought better of it, so no guess stays on the screen."""
-        words = [w for w in words_of(result) if w.text != "[unk]"]
+        words = words_of(result)
         shown, self._partial = self._partial, ""
         if not words and not shown:
             return []
