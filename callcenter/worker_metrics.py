@@ -83,5 +83,5 @@ class LiveMetrics:
               registry=r).set_function(lambda: listener.refused)
         listener.observe_heard = self.observed
 
-    def observed(self, line: LiveLine, at: float) -> None:
+    def observed(self, line: LiveLine) -> None:
         self.heard.labels("yes" if line.final else "no").inc()

@@ -41,11 +41,8 @@ class _Stream(Listener):
         self.busy = False
         self.closed = False
         self.done = asyncio.get_running_loop().create_future()  # last words decoded
-        self.first_audio_at: float | None = None
 
     def audio(self, samples: bytes) -> None:
-        if self.first_audio_at is None:
-            self.first_audio_at = time.monotonic()
         self.buffered.append(samples)
         self.size += len(samples)
         if self.size >= self.owner.feed_bytes:
@@ -105,7 +102,7 @@ class LiveListener:
         self._closed: list[str] = []
         self._stopping = asyncio.Event()
         self._writing = Recurring(log, "writing what the live streams heard")
-        self.observe_heard: Callable[[LiveLine, float], None] | None = None  # metrics
+        self.observe_heard: Callable[[LiveLine], None] | None = None  # metrics
 
     @property
     def port(self) -> int:
@@ -132,9 +129,8 @@ class LiveListener:
     def heard(self, stream: str, lines: list[LiveLine]) -> None:
         self._pending += [(stream, ln) for ln in lines]
         if self.observe_heard is not None:
-            now = time.monotonic()
             for ln in lines:
-                self.observe_heard(ln, now)
+                self.observe_heard(ln)
 
     def closing(self, stream: _Stream) -> None:
         self.live.pop(stream.stream, None)
