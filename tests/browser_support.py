@@ -74,3 +74,10 @@ async def sign_in(page: Page, base: str, account: str, password: str) -> None:
     await page.wait_for_load_state("domcontentloaded")
     if page.url != base + "/signin" and "/signin?" not in page.url:
         await ready(page)
+
+
+async def take_seat(page: Page, seat: str) -> None:
+    """On the desk a signed-in agent opened: log in at `seat` and wait for its desk."""
+    await page.select_option("#login select[name=seat]", seat)
+    await page.click("#login button[type=submit]")
+    await ready(page, f"#desk[data-seat='{seat}']")

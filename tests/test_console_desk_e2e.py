@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import ports
 import pytest
 from aiohttp.test_utils import TestServer
-from browser_support import chromium, dialogs, new_page, ready, shot, sign_in
+from browser_support import chromium, dialogs, new_page, ready, shot, sign_in, take_seat
 from call_support import finish, place_call, stored_calls
 from conftest import wait_port_free
 from console_support import FAST, PASSWORD, STAFF
@@ -71,9 +71,7 @@ async def test_a_call_from_ready_to_three_way_in_the_browser(controller, setting
         agent = await new_page(browser)
         await sign_in(agent, base, "agent-7", PASSWORD)
         assert agent.url == base + "/desk"
-        await agent.select_option("#login select[name=seat]", "8001")
-        await agent.click("#login button[type=submit]")
-        await ready(agent, "#desk[data-seat='8001']")
+        await take_seat(agent, "8001")
         await agent.click(".seat-cmd[data-command=ready]")
         await agent.wait_for_selector("#state[data-state=ready]")
         loaded = await agent.evaluate("performance.timeOrigin")

@@ -10,7 +10,7 @@ import asyncio
 from datetime import date
 
 import pytest
-from browser_support import chromium, dialogs, new_page, ready, shot, sign_in
+from browser_support import chromium, dialogs, new_page, shot, sign_in, take_seat
 from console_support import PASSWORD, console_of, served
 from speech_support import add_call
 from sqlalchemy import update
@@ -50,9 +50,8 @@ async def test_the_agent_takes_suggestions_with_a_click_and_answers_from_an_arti
     async with served(console_of(service, SEATS, events=events)) as base, chromium() as browser:
         page = await new_page(browser)
         await sign_in(page, base, "agent-7", PASSWORD)
-        await page.select_option("#login select[name=seat]", "8001")
-        await page.click("#login button[type=submit]")
-        await ready(page, "#live")
+        await take_seat(page, "8001")
+        await page.wait_for_selector("#live")
         await page.wait_for_selector("#pop-facts:not([hidden])")
 
         streams.put([(stream, LiveLine(CALL, "citizen", 0, "我家暖气", False, 0.2, 1.0))])

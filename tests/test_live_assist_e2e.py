@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 import ports
 import pytest
 from aiohttp.test_utils import TestServer
-from browser_support import chromium, dialogs, new_page, ready, shot, sign_in
+from browser_support import chromium, dialogs, new_page, shot, sign_in, take_seat
 from call_support import finish, place_call, stored_calls
 from console_support import FAST, PASSWORD, STAFF
 from sqlalchemy import select
@@ -114,9 +114,8 @@ async def test_the_desk_shows_what_the_citizen_says_while_they_say_it(
     async with chromium() as browser:
         agent = await new_page(browser)
         await sign_in(agent, base, "agent-7", PASSWORD)
-        await agent.select_option("#login select[name=seat]", "8001")
-        await agent.click("#login button[type=submit]")
-        await ready(agent, "#live")
+        await take_seat(agent, "8001")
+        await agent.wait_for_selector("#live")
         await agent.click(".seat-cmd[data-command=ready]")
         await agent.wait_for_selector("#state[data-state=ready]")
         await asyncio.sleep(1.0)  # the queue follows the stored state within a second
