@@ -10,7 +10,10 @@ arrived at the live recogniser (the stream's connection time + the line's end in
 Asterisk hands ChanSpy's audio over within a frame of hearing it). Partial lines show words
 while the citizen speaks; a final line waits for the pause that ends the utterance (0.6 s).
 CPU: the live recogniser's per second of speaker audio streamed, and Asterisk's in the same
-calls with live assist off and on (the spy legs' cost).
+calls three times: no tap; the citizen's audio tapped our way (ChanSpy into AudioSocket); and
+tapped the other way the issue names, a second MixMonitor on the citizen's channel writing raw
+slin into a named pipe that a reader drains. Each run looks up the calls' channels the same
+way (the CLI, once a second), so that cost is in all three.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,6 +107,50 @@ async def listen(url: str, token: str, out: list[tuple[float, dict[str, object]]
                 out.append((time.time(), json.loads(text[6:])))
 
 
+TAPS = ("off", "audiosocket", "mixmonitor")
+
+
+class Taps:
+    """The answered citizens' channels, found through the CLI; for "mixmonitor", each gets a
+    MixMonitor into a named pipe inside the sandbox, drained by a thread of ours."""
+
+    def __init__(self, instance: sandbox.Instance, mode: str) -> None:
+        self.instance, self.mode = instance, mode
+        self.found: set[str] = set()
+        self.drained = 0  # bytes of slin read from the pipes
+        self.readers: list[threading.Thread] = []
+        self.pipes = instance.merged / "var/spool/asterisk/tap"
+
+    def _drain(self, fifo: Path) -> None:
+        with fifo.open("rb") as f:  # blocks until MixMonitor opens its end
+            while chunk := f.read(3200):
+                self.drained += len(chunk)
+
+    def look(self) -> None:
+        for line in self.instance.rx("core show channels concise").splitlines():
+            fields = line.split("!")
+            if len(fields) < 14 or fields[5] != "Queue" or not fields[12] \
+                    or fields[0] in self.found:
+                continue  # not a citizen in the queue who is talking to a seat
+            self.found.add(fields[0])
+            if self.mode == "mixmonitor":
+                self.pipes.mkdir(mode=0o777, exist_ok=True)
+                self.pipes.chmod(0o777)
+                fifo = self.pipes / f"{len(self.found)}.sln"
+                os.mkfifo(fifo, 0o666)
+                fifo.chmod(0o666)
+                reader = threading.Thread(target=self._drain, args=(fifo,), daemon=True)
+                reader.start()
+                self.readers.append(reader)
+                self.instance.rx(f"mixmonitor start {fields[0]} "
+                                 f"/var/spool/asterisk/tap/{fifo.name}")
+
+    async def follow(self, calls: int, stop: asyncio.Event) -> None:
+        while len(self.found) < calls and not stop.is_set():
+            await asyncio.to_thread(self.look)
+            await asyncio.sleep(1.0)
+
+
 @dataclass
 class Run:
     asterisk_cpu: float
@@ -111,9 +159,12 @@ class Run:
     heard: int  # taken by the recogniser (max_streams)
     lag: dict[bool, list[float]]  # final? -> seconds to the event stream
     stored: list[float]  # final words: seconds to the store
+    tapped: int  # citizens' channels found talking to a seat
+    piped_s: float  # seconds of audio read from MixMonitor's pipes
 
 
-async def run(args: argparse.Namespace, live: bool, pcap: Path, seconds: float) -> Run:
+async def run(args: argparse.Namespace, mode: str, pcap: Path, seconds: float) -> Run:
+    live = mode == "audiosocket"
     home, settings, instance = bench_home.started("bench-live-",
                                                   config(args.calls, live, args.speakers,
                                                          args.frames_per_chunk,
@@ -156,12 +207,17 @@ async def run(args: argparse.Namespace, live: bool, pcap: Path, seconds: float) 
                                        BASE + 3000 + 10 * i, f"1380000{i:04d}",
                                        int(seconds * 1000), audio=pcap, timeout_s=120))
             await asyncio.sleep(args.stagger)
+        taps = Taps(instance, mode)
+        follow = asyncio.create_task(taps.follow(args.calls, stop))
         for c in calls:
             await asyncio.to_thread(c.wait, 120)
         await asyncio.sleep(3)  # the last words decoded and written
         cpu1 = (bench_home.cpu_s(pid), bench_home.cpu_s(recogniser.pid) if recogniser else 0.0)
         stop.set()
         stream.cancel()
+        await follow
+        for reader in taps.readers:
+            reader.join(10)
         with UnitOfWork(hotline.store.engine, read_only=True) as uow:
             streams = {(r.linkedid, r.speaker): r.connected_at for r in uow.session.scalars(
                 select(LiveStreamRow))}
@@ -188,7 +244,8 @@ async def run(args: argparse.Namespace, live: bool, pcap: Path, seconds: float) 
     # Where the time goes: the final words' write to the store, against their arrival.
     stored = [at.timestamp() - began.timestamp() - end for call, speaker, end, at in written
               if (began := streams.get((call, speaker))) is not None]
-    return Run(cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], len(streams), heard, lag, stored)
+    return Run(cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], len(streams), heard, lag, stored,
+               len(taps.found), taps.drained / 16000)
 
 
 def main() -> None:
@@ -201,8 +258,9 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         pcap, seconds = citizen_audio(Path(tmp))
-        off = asyncio.run(run(args, False, pcap, seconds))
-        on = asyncio.run(run(args, True, pcap, seconds))
+        off = asyncio.run(run(args, "off", pcap, seconds))
+        on = asyncio.run(run(args, "audiosocket", pcap, seconds))
+        piped = asyncio.run(run(args, "mixmonitor", pcap, seconds))
     per_stream_s = seconds * on.heard
     print(f"machine: {os.cpu_count()} cores; {args.calls} calls at once, each {seconds:.0f} s; "
           f"speakers: {args.speakers}; {on.streams} streams, {on.heard} heard "
@@ -219,6 +277,13 @@ def main() -> None:
     spy = on.asterisk_cpu - off.asterisk_cpu
     print(f"Asterisk CPU, same calls: live off {off.asterisk_cpu:.1f} s, on "
           f"{on.asterisk_cpu:.1f} s (+{spy:.1f} s, {spy / per_stream_s:.4f} core per stream)")
+    mix = piped.asterisk_cpu - off.asterisk_cpu
+    if piped.piped_s:
+        print(f"Asterisk CPU, MixMonitor into a pipe instead: {piped.asterisk_cpu:.1f} s "
+              f"(+{mix:.1f} s for {piped.piped_s:.0f} s of audio from {piped.tapped} calls, "
+              f"{mix / piped.piped_s:.4f} core per stream)")
+    else:
+        print(f"MixMonitor into a pipe: no audio came through ({piped.tapped} calls found)")
 
 if __name__ == "__main__":
     main()

@@ -55,6 +55,13 @@ def test_a_broken_model_directory_is_refused(tmp_path):
         load_model(tmp_path)
 
 
+def test_decoding_options_reach_the_models_own_configuration():
+    # Kaldi refuses an option it does not know: the overlay's lines are what it parses.
+    with pytest.raises(ModelError, match="could not load"):
+        load_model(find_model(), no_such_option=1)
+    load_model(find_model(), beam=8, max_active=1000, frames_per_chunk=10)
+
+
 def test_recordings_become_16k_mono(tmp_path, korean_wav):
     # An Asterisk-like 8 kHz recording keeps its duration through the conversion.
     slow = tmp_path / "8k.wav"

@@ -36,14 +36,16 @@ class Word:
     conf: float
 
 
-def load_model(path: Path, frames_per_chunk: int | None = None) -> vosk.Model:
+def load_model(path: Path, **decoding: float) -> vosk.Model:
     """The model, made deterministic, and as quick to answer as asked.
 
     Kaldi dithers features with random noise unless a model's `conf/mfcc.conf` says
     `--dither=0`, and the published models do not: the same recording then gives different
-    words from run to run (measured: a quarter of the characters). The acoustic model is
-    evaluated `frames_per_chunk` output frames at a time (Kaldi's default, 20, is 0.6 s of
-    audio at the usual subsampling): live words ask for fewer, so a word shows sooner.
+    words from run to run (measured: a quarter of the characters). `decoding` overrides the
+    model's own `conf/model.conf` options, named with underscores: live words ask for a
+    smaller `frames_per_chunk` (the acoustic model is evaluated that many output frames at a
+    time; Kaldi's default, 20, is 0.6 s of audio at the usual subsampling), so a word shows
+    sooner; bench/silence_skip.py tries a narrower `beam` and `max_active`.
     A model whose files do not say so is loaded through a temporary copy of its `conf/` that
     adds it, beside links to the rest; Vosk reads everything while loading, so the copy is
     gone when this returns."""
@@ -53,8 +55,9 @@ def load_model(path: Path, frames_per_chunk: int | None = None) -> vosk.Model:
     mfcc = conf / "mfcc.conf"
     if mfcc.is_file() and "--dither" not in mfcc.read_text():
         extra["mfcc.conf"] = "--dither=0"
-    if frames_per_chunk is not None:
-        extra["model.conf"] = f"--frames-per-chunk={frames_per_chunk}"
+    if decoding:
+        extra["model.conf"] = "\n".join(f"--{name.replace('_', '-')}={value:g}"
+                                         for name, value in decoding.items())
     try:
         if not extra:
             return vosk.Model(str(path))
