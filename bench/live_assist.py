@@ -212,12 +212,17 @@ async def run(args: argparse.Namespace, mode: str, pcap: Path, seconds: float) -
         for c in calls:
             await asyncio.to_thread(c.wait, 120)
         await asyncio.sleep(3)  # the last words decoded and written
-        cpu1 = (bench_home.cpu_s(pid), bench_home.cpu_s(recogniser.pid) if recogniser else 0.0)
+        asterisk_cpu = bench_home.cpu_s(pid) - cpu0[0]
         stop.set()
         stream.cancel()
         await follow
         for reader in taps.readers:
             reader.join(10)
+        live_cpu = 0.0
+        if recogniser is not None:  # what it still held is decoded and written as it exits
+            recogniser.terminate()
+            _, _, usage = await asyncio.to_thread(os.wait4, recogniser.pid, 0)
+            live_cpu = usage.ru_utime + usage.ru_stime - cpu0[1]
         with UnitOfWork(hotline.store.engine, read_only=True) as uow:
             streams = {(r.linkedid, r.speaker): r.connected_at for r in uow.session.scalars(
                 select(LiveStreamRow))}
@@ -230,7 +235,7 @@ async def run(args: argparse.Namespace, mode: str, pcap: Path, seconds: float) -
         if runner is not None:
             await runner.cleanup()
         await controller.stop()
-        if recogniser is not None:
+        if recogniser is not None and recogniser.poll() is None:
             recogniser.terminate()
             recogniser.wait(30)
         for ph in phones:
@@ -244,7 +249,7 @@ async def run(args: argparse.Namespace, mode: str, pcap: Path, seconds: float) -
     # Where the time goes: the final words' write to the store, against their arrival.
     stored = [at.timestamp() - began.timestamp() - end for call, speaker, end, at in written
               if (began := streams.get((call, speaker))) is not None]
-    return Run(cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], len(streams), heard, lag, stored,
+    return Run(asterisk_cpu, live_cpu, len(streams), heard, lag, stored,
                len(taps.found), taps.drained / 16000)
 
 
