@@ -8,7 +8,8 @@ Each call alternates: the citizen says a sentence while the agent is silent, the
 answers while the citizen is silent, with pauses of 0.8-2 s; each leg is 8 kHz like
 Asterisk's recordings (Korean espeak-ng speech: the model these machines can install), under
 white noise at `--noise` dBFS (a phone line's hiss; 0: digital silence). Speed is call
-seconds per wall second for both legs decoded on `--threads` threads sharing one model.
+seconds per wall second for both legs decoded on `--threads` threads sharing one model,
+with a new recogniser per leg and with recognisers kept warm (as the transcriber decodes).
 CER is characters that differ between the full and the skipped transcripts, over the full
 one's; and each transcript's CER against what was said, and their difference. `--beam` and
 `--max-active` narrow the search (the model's own: 10 and 3000). Beside them, the same CER
@@ -35,7 +36,15 @@ from pathlib import Path
 import numpy as np
 
 from callcenter.speech import vad
-from callcenter.speech.decode import RATE, Word, decode, decode_voiced, load_model, to_pcm
+from callcenter.speech.decode import (
+    RATE,
+    Recognisers,
+    Word,
+    decode,
+    decode_voiced,
+    load_model,
+    to_pcm,
+)
 from callcenter.speech.model import find_model
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -132,13 +141,21 @@ def main() -> None:
     print(f"{args.calls} calls, {seconds:.0f} s of call ({2 * seconds:.0f} s of legs), "
           f"noise {args.noise:g} dBFS, {args.threads} threads, search {search or 'as shipped'}"
           f"; the webrtc VAD keeps {sum(voiced) / (2 * seconds):.0%} of the legs")
-    full_t, full = timed(lambda leg: text(decode(model, leg)), legs, args.threads)
+    new_t, new = timed(lambda leg: text(decode(model, leg)), legs, args.threads)
+    print(f"full decoding, a new recogniser per leg: {new_t:.1f} s, {seconds / new_t:.1f}x real"
+          f" time per call; CER against what was said {against_said(new):.3f}")
+    kept = Recognisers(model, RATE)  # as the transcriber decodes (each run has its own)
+    full_t, full = timed(lambda leg: text(decode(model, leg, kept)), legs, args.threads)
     full_said = against_said(full)
-    print(f"full decoding: {full_t:.1f} s, {seconds / full_t:.1f}x real time per call; "
+    differ = sum(a != b for a, b in zip(new, full, strict=True))
+    print(f"full decoding, recognisers kept: {full_t:.1f} s, {seconds / full_t:.1f}x real time "
+          f"per call, {new_t / full_t:.2f}x faster, {differ} of {len(legs)} legs' words differ; "
           f"CER against what was said {full_said:.3f}")
     for method in ("webrtc", "energy"):
-        def skipping(leg: bytes, method: str = method) -> str:
-            return text(decode_voiced(model, leg, method))
+        own = Recognisers(model, RATE)
+
+        def skipping(leg: bytes, method: str = method, own: Recognisers = own) -> str:
+            return text(decode_voiced(model, leg, method, own))
 
         t, skipped = timed(skipping, legs, args.threads)
         diff = sum(cer(f, s) * len(f.replace(" ", "")) for f, s in zip(full, skipped,

@@ -5,10 +5,13 @@ same audio in the same run.
 
 Legs are Asterisk-like recordings (8 kHz mono WAV) of Korean espeak-ng speech, since the one
 model these machines can install is Korean. "Raw" is Vosk alone on 16 kHz PCM already in
-memory: one KaldiRecognizer per leg, words with times, nothing else. "Pipeline" is what
-`callcenter transcriber` does per job: claim from the store, SHA-256 check, ffmpeg/pydub
-conversion, decode, utterances, topic spotting, segments and word index written, job closed.
-Both run with 1 and 2 threads sharing one model. Overhead = pipeline time / raw time - 1.
+memory, words with times, nothing else: with a new recogniser per leg, and with recognisers
+kept warm between legs (speech/decode.Recognisers; each thread's first leg is cold), with
+the legs whose words differ from the new recogniser's. "Pipeline" is what
+`callcenter transcriber` does per job (recognisers kept): claim from the store, SHA-256
+check, ffmpeg/pydub conversion, decode, utterances, topic spotting, segments and word index
+written, job closed. All run with 1 and 2 threads sharing one model. Overhead = pipeline
+time / kept raw time - 1.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import vosk
+
 from callcenter.config import PROJECT_ROOT
 from callcenter.services.recording_files import sha256_file
 from callcenter.services.rules import load_topics as read_toml
 from callcenter.services.transcriber import Transcriber
 from callcenter.services.transcription_queue import TranscriptionQueue
-from callcenter.speech.decode import RATE, decode, load_model, pcm_chunks
+from callcenter.speech.decode import RATE, Recognisers, decode, load_model, pcm_chunks
 from callcenter.speech.model import find_model
 from callcenter.storage.engine import make_engine, migrate
 from callcenter.storage.tables import CallRow, RecordingRow
@@ -67,8 +72,11 @@ def threads(n: int, work: Callable[[], None]) -> float:
     return time.perf_counter() - t
 
 
-def raw(model: object, pcms: list[bytes], n: int) -> float:
-    todo = list(pcms)
+def raw(model: vosk.Model, pcms: list[bytes], n: int, kept: Recognisers | None = None
+        ) -> tuple[float, list[list[str]]]:
+    """Seconds, and each leg's words."""
+    todo = list(enumerate(pcms))
+    words: list[list[str]] = [[] for _ in pcms]
     lock = threading.Lock()
 
     def work() -> None:
@@ -76,13 +84,13 @@ def raw(model: object, pcms: list[bytes], n: int) -> float:
             with lock:
                 if not todo:
                     return
-                pcm = todo.pop()
-            decode(model, pcm)
+                i, pcm = todo.pop()
+            words[i] = [w.text for w in decode(model, pcm, kept)]
 
-    return threads(n, work)
+    return threads(n, work), words
 
 
-def pipeline(url: str, root: Path, legs: list[Path], model: object, n: int) -> float:
+def pipeline(url: str, root: Path, legs: list[Path], model: vosk.Model, n: int) -> float:
     engine = make_engine(url)
     migrate(engine)
     now = datetime.now(UTC)
@@ -129,12 +137,16 @@ def main() -> None:
         audio_s = sum(len(p) for p in pcms) / 2 / RATE
         print(f"{len(legs)} legs, {audio_s:.0f} s of audio")
         url = args.url or f"sqlite:///{work / 'bench.db'}"
-        raw(model, pcms[:2], 1)  # warm the model's caches before anything is timed
+        raw(model, pcms[:2], 1)  # the model's files read into memory before anything is timed
         for n in (1, 2):
-            r = raw(model, pcms, n)
+            new, words = raw(model, pcms, n)
+            kept, same = raw(model, pcms, n, Recognisers(model, RATE))
             p = pipeline(url, work, legs, model, n)
-            print(f"{n} thread(s): raw Vosk {audio_s / r:5.1f}x real time, pipeline "
-                  f"{audio_s / p:5.1f}x, overhead {100 * (p / r - 1):+.1f} %")
+            differ = sum(a != b for a, b in zip(words, same, strict=True))
+            print(f"{n} thread(s): raw Vosk, a new recogniser per leg {audio_s / new:5.1f}x "
+                  f"real time, recognisers kept {audio_s / kept:5.1f}x ({new / kept:.2f}x; "
+                  f"{differ} of {len(pcms)} legs' words differ); pipeline {audio_s / p:5.1f}x,"
+                  f" overhead {100 * (p / kept - 1):+.1f} %")
         print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     finally:
         shutil.rmtree(work, ignore_errors=True)

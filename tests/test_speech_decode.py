@@ -7,7 +7,15 @@ import pytest
 
 from callcenter.config import load_settings
 from callcenter.speech import model as model_mod
-from callcenter.speech.decode import RATE, AudioError, decode, load_model, pcm_chunks, to_pcm
+from callcenter.speech.decode import (
+    RATE,
+    AudioError,
+    Recognisers,
+    decode,
+    load_model,
+    pcm_chunks,
+    to_pcm,
+)
 from callcenter.speech.model import ModelError, find_model
 
 SPEECH = "난방이 안 됩니다. 수리를 요청합니다. 물이 새고 있어요."
@@ -102,3 +110,42 @@ def test_the_same_audio_gives_the_same_words_every_time(vosk_model, korean_wav):
     first = decode(vosk_model, pcm)
     assert first and decode(vosk_model, pcm) == first
     assert decode(load_model(find_model()), pcm) == first
+
+
+def test_a_kept_recogniser_gives_a_new_ones_words_at_their_times_in_the_leg(vosk_model,
+                                                                            korean_wav):
+    pcm = to_pcm(korean_wav)
+    fresh = decode(vosk_model, pcm)
+    kept = Recognisers(vosk_model, RATE)
+    first = decode(vosk_model, pcm, kept)
+    decode(vosk_model, bytes(RATE) + pcm[: len(pcm) // 2], kept)  # something else between
+    again = decode(vosk_model, pcm, kept)
+    assert len(kept._idle) == 1  # one recogniser did all three
+    for words in (first, again):
+        # Vosk counts from the recogniser's first sample ever: moved back to this leg's.
+        assert [w.text for w in words] == [w.text for w in fresh]
+        for w, f in zip(words, fresh, strict=True):
+            assert w.start == pytest.approx(f.start, abs=1e-5)
+            assert w.end == pytest.approx(f.end, abs=1e-5)
+
+
+def test_a_recogniser_is_kept_only_after_a_use_that_ended_in_its_final_result(vosk_model,
+                                                                              korean_wav):
+    pcm = to_pcm(korean_wav)
+    kept = Recognisers(vosk_model, RATE)
+    a, b = kept.take(), kept.take()
+    assert a is not b  # two at once: two recognisers
+    a.accept(pcm[:RATE])
+    kept.give(a)  # in the middle of an utterance: dropped
+    kept.give(b)  # never used: as good as new
+    assert kept._idle == [b]
+    with pytest.raises(RuntimeError), kept.one() as rec:
+        assert rec is b  # the one kept
+        rec.accept(pcm[:RATE])
+        raise RuntimeError("the audio could not be read")
+    assert kept._idle == []  # the failed use's recogniser was not given back
+    with kept.one() as rec:
+        assert rec is not b
+        rec.accept(pcm[:RATE])
+        rec.final()
+    assert kept._idle == [rec]

@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 from callcenter.speech import vad
-from callcenter.speech.decode import RATE, decode, decode_voiced, load_model, to_pcm
+from callcenter.speech.decode import (
+    RATE,
+    Recognisers,
+    decode,
+    decode_voiced,
+    load_model,
+    to_pcm,
+)
 from callcenter.speech.live import LiveDecoder
 from callcenter.speech.model import find_model
 
@@ -94,6 +101,30 @@ def test_live_words_come_partial_then_final_and_a_shown_guess_is_always_closed(m
     closing = decoder.finish()
     if shown:
         assert closing and closing[-1].final and closing[-1].n == shown[-1].n
+
+
+def test_streams_share_kept_recognisers_and_each_hears_its_own_times(model, said):
+    samples = to_8k(said)
+
+    def finals(decoder: LiveDecoder, lead_s: float) -> list[tuple[str, float, float]]:
+        audio = bytes(int(8000 * lead_s) * 2) + samples + bytes(16000)
+        heard = [h for i in range(0, len(audio), 1600) for h in decoder.feed(audio[i:i + 1600])]
+        return [(h.text, h.start_s - lead_s, h.end_s - lead_s) for h in heard + decoder.finish()
+                if h.final]
+
+    # Leads on the VAD's 30 ms frames: the span holds the same samples (this model's words
+    # move with a few milliseconds' shift of the audio).
+    alone = finals(LiveDecoder(model, 8000), 1.2)
+    kept = Recognisers(model, 8000)
+    first = finals(LiveDecoder(model, 8000, kept=kept), 1.2)
+    later = finals(LiveDecoder(model, 8000, kept=kept), 2.4)  # the same recogniser, warm
+    assert len(kept._idle) == 1 and alone
+    for got in (first, later):
+        assert [t for t, _, _ in got] == [t for t, _, _ in alone]
+        for (_, s1, e1), (_, s2, e2) in zip(got, alone, strict=True):
+            assert s1 == pytest.approx(s2, abs=0.05) and e1 == pytest.approx(e2, abs=0.05)
+    with pytest.raises(ValueError, match="16000 Hz given to a 8000 Hz stream"):
+        LiveDecoder(model, 8000, kept=Recognisers(model, 16000))
 
 
 def to_8k(pcm16k: bytes) -> bytes:

@@ -25,7 +25,7 @@ def add_parsers(sub: Any) -> dict[str, Verb]:
 
 
 def _live(args: argparse.Namespace, settings: Settings) -> int:
-    from callcenter.speech.decode import load_model
+    from callcenter.speech.decode import Recognisers, load_model
     from callcenter.speech.live import LiveDecoder
     from callcenter.speech.model import find_model
     from callcenter.telephony.live_listener import LiveListener
@@ -38,11 +38,12 @@ def _live(args: argparse.Namespace, settings: Settings) -> int:
                        frames_per_chunk=settings.live_frames_per_chunk)
     # Live words always skip silence: an utterance ends at the pause, not at Vosk's endpoint.
     method = settings.speech_skip_silence if settings.speech_skip_silence != "off" else "webrtc"
+    kept = Recognisers(model, 8000)  # warm between utterances and calls: half the decoding
 
     async def main() -> None:
         with hotline_of(settings, store_may_be_away=True) as hotline:
             listener = LiveListener(hotline.live_streams(),
-                                    lambda: LiveDecoder(model, 8000, method),
+                                    lambda: LiveDecoder(model, 8000, method, kept=kept),
                                     settings.live_host, settings.live_port,
                                     workers=settings.live_workers,
                                     max_streams=settings.live_max_streams)

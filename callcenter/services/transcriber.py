@@ -23,6 +23,7 @@ from callcenter.services.transcription_queue import SPEAKERS, Job, Segment, Tran
 from callcenter.speech.decode import (
     RATE,
     AudioError,
+    Recognisers,
     Word,
     decode,
     decode_voiced,
@@ -61,6 +62,7 @@ class Transcriber:
         self.skip_silence = skip_silence  # webrtc | energy | off (speech/vad.py)
         self.topics = topics
         self.model = model
+        self.kept = Recognisers(model, RATE)  # warm between jobs: half the decoding time
         self.root = recording_root
         self.audio_s = 0.0  # audio transcribed by this process, for its rate
         self._lock = threading.Lock()
@@ -128,8 +130,8 @@ class Transcriber:
                 yield chunk
 
         try:
-            words = decode(self.model, counted()) if self.skip_silence == "off" \
-                else decode_voiced(self.model, counted(), self.skip_silence)
+            words = decode(self.model, counted(), self.kept) if self.skip_silence == "off" \
+                else decode_voiced(self.model, counted(), self.skip_silence, self.kept)
         except AudioError as exc:
             self.queue.flag(job, "flagged", f"not decodable audio: {exc}")
             return "flagged"

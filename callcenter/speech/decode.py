@@ -13,7 +13,9 @@ import json
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,28 +110,29 @@ def pcm_chunks(path: Path) -> Iterator[bytes]:
         proc.stderr.close()
 
 
-def decode(model: vosk.Model, pcm: bytes | Iterable[bytes]) -> list[Word]:
-    """Words of 16 kHz mono PCM (all at once or in chunks), open vocabulary.
+def decode(model: vosk.Model, pcm: bytes | Iterable[bytes],
+           kept: Recognisers | None = None) -> list[Word]:
+    """Words of 16 kHz mono PCM (all at once or in chunks), open vocabulary, by a new
+    recogniser or one `kept` warm between uses (faster; see `Recognisers`).
 
     (A runtime grammar is much faster, but the small Korean test model has no "[unk]" word,
     so every sound is forced onto some keyword; keyword spotting will match the transcript.)
     """
-    rec = recogniser(model, RATE)
     words: list[Word] = []
-    for chunk in _chunks(pcm):
-        if rec.AcceptWaveform(chunk):
-            words += words_of(rec.Result())
-    return words + words_of(rec.FinalResult())
+    with (kept or Recognisers(model, RATE)).one() as rec:
+        for chunk in _chunks(pcm):
+            if rec.accept(chunk):
+                words += rec.result()
+        return words + rec.final()
 
 
-def decode_voiced(model: vosk.Model, pcm: bytes | Iterable[bytes], method: str = "webrtc"
-                  ) -> list[Word]:
+def decode_voiced(model: vosk.Model, pcm: bytes | Iterable[bytes], method: str = "webrtc",
+                  kept: Recognisers | None = None) -> list[Word]:
     """As `decode`, skipping the silence between spans of speech (speech/vad.py). One
     recogniser hears the spans one after another, so it adapts to the speaker as it does
     over the whole leg; each word is moved back to its time in the leg."""
     from callcenter.speech import vad
 
-    rec = recogniser(model, RATE)
     gate = vad.Gate(RATE, vad.detector(method, RATE))
     fed = 0.0  # seconds fed to the recogniser
     starts: list[float] = []  # fed time at which each span began
@@ -143,23 +146,100 @@ def decode_voiced(model: vosk.Model, pcm: bytes | Iterable[bytes], method: str =
             out.append(Word(w.text, round(w.start + shift, 3), round(w.end + shift, 3), w.conf))
         return out
 
-    for chunk in _chunks(pcm):
-        for piece in gate.push(chunk):
-            if isinstance(piece, vad.Opened):
-                starts.append(fed)
-                shifts.append(piece.at_s - fed)
-            elif isinstance(piece, vad.Audio):
-                fed += len(piece.samples) / 2 / RATE
-                if rec.AcceptWaveform(piece.samples):
-                    words += moved(words_of(rec.Result()))
-    return words + (moved(words_of(rec.FinalResult())) if starts else [])
+    with (kept or Recognisers(model, RATE)).one() as rec:
+        for chunk in _chunks(pcm):
+            for piece in gate.push(chunk):
+                if isinstance(piece, vad.Opened):
+                    starts.append(fed)
+                    shifts.append(piece.at_s - fed)
+                elif isinstance(piece, vad.Audio):
+                    fed += len(piece.samples) / 2 / RATE
+                    if rec.accept(piece.samples):
+                        words += moved(rec.result())
+        return words + (moved(rec.final()) if starts else [])
 
 
-def recogniser(model: vosk.Model, rate: int) -> vosk.KaldiRecognizer:
-    """A recogniser giving each word with its times, open vocabulary."""
-    rec = vosk.KaldiRecognizer(model, rate)
-    rec.SetWords(True)
-    return rec
+class Recogniser:
+    """One Vosk recogniser giving each word with its times, open vocabulary, for one use at
+    a time (`Recognisers`): Vosk counts word times from the first sample the recogniser ever
+    heard, so a use's times are moved back by what it heard in earlier uses."""
+
+    def __init__(self, model: vosk.Model, rate: int) -> None:
+        self.rec = vosk.KaldiRecognizer(model, rate)
+        self.rec.SetWords(True)
+        self.rate = rate
+        self.before = 0  # samples heard in earlier uses
+        self.fed = 0  # samples heard in this one
+        self.open = False  # heard something since its final result
+
+    def accept(self, samples: bytes) -> bool:
+        """True when Vosk's own endpointing closed an utterance (`result` has its words)."""
+        self.fed += len(samples) // 2
+        self.open = True
+        return bool(self.rec.AcceptWaveform(samples))
+
+    def result(self) -> list[Word]:
+        return self._words(self.rec.Result())
+
+    def final(self) -> list[Word]:
+        """The last words; the recogniser is then as good as new for another use."""
+        self.open = False
+        return self._words(self.rec.FinalResult())
+
+    def partial(self) -> str:
+        return str(json.loads(self.rec.PartialResult()).get("partial", ""))
+
+    def _words(self, result: str) -> list[Word]:
+        if not self.before:
+            return words_of(result)
+        back = self.before / self.rate
+        return [Word(w.text, round(w.start - back, 6), round(w.end - back, 6), w.conf)
+                for w in words_of(result)]
+
+
+class Recognisers:
+    """Recognisers of one model at one rate, kept between uses.
+
+    A recogniser composes the model's decoding graph (HCLr with Gr, in the small models) as
+    it decodes and caches what it composed. That composition is most of the decoding: perf
+    puts OpenFst's compose and lookahead calls at the top, the acoustic model's matrix
+    products at about 3 %. A new recogniser per leg or per utterance composes the same
+    states again; a kept one is about twice as fast (bench/transcribe.py).
+
+    The price: the composed states are numbered in the order they were first needed, and
+    the search breaks ties between equal tokens by that order, so a kept recogniser may
+    choose differently where two words score the same: the words then depend on what it
+    decoded before (measured on the Korean model: 1 leg in 12 differs, CER 0.024, where one
+    more second of silence moves it by 0.5). A new recogniser gives the same words for the
+    same audio every time. A recogniser is kept only after its final result (nothing of a
+    speaker carries over) and never after an error; no more are kept than were in use at
+    once, each holding its cache (OpenFst bounds it: about 240 MB on the Korean model)."""
+
+    def __init__(self, model: vosk.Model, rate: int) -> None:
+        self.model, self.rate = model, rate
+        self._idle: list[Recogniser] = []
+        self._lock = threading.Lock()
+
+    def take(self) -> Recogniser:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()  # the last given back: the warmest
+        return Recogniser(self.model, self.rate)
+
+    def give(self, rec: Recogniser) -> None:
+        """Back after its `final()`; one given back in the middle of an utterance is dropped."""
+        if rec.open:
+            return
+        rec.before, rec.fed = rec.before + rec.fed, 0
+        with self._lock:
+            self._idle.append(rec)
+
+    @contextmanager
+    def one(self) -> Iterator[Recogniser]:
+        """A recogniser for one whole use ending in `final()`; lost if the use fails."""
+        rec = self.take()
+        yield rec
+        self.give(rec)
 
 
 def _chunks(pcm: bytes | Iterable[bytes]) -> Iterable[bytes]:

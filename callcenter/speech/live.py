@@ -8,13 +8,12 @@ from worker threads, one stream at a time per decoder (a recogniser is not threa
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import vosk
 
 from callcenter.speech import vad
-from callcenter.speech.decode import join_words, recogniser, words_of
+from callcenter.speech.decode import Recogniser, Recognisers, Word, join_words
 
 GAP_S = 0.4  # live: the silence that closes an utterance (the desk's final words wait this)
 
@@ -31,16 +30,19 @@ class Heard:
 
 
 class LiveDecoder:
-    """One speaker's stream. Silence is not decoded (speech/vad.py): each span of speech gets
-    a recogniser of its own, and a span's end (`gap_s` of silence) closes its utterance at
-    once rather than when Vosk's own endpointing would."""
+    """One speaker's stream. Silence is not decoded (speech/vad.py): each span of speech is
+    an utterance of its own, closed at the span's end (`gap_s` of silence) rather than when
+    Vosk's own endpointing would. Its recogniser is taken from `kept` (the process's streams
+    share them, warm: speech/decode.Recognisers) for the span and given back after it."""
 
     def __init__(self, model: vosk.Model, rate: int, method: str = "webrtc",
-                 gap_s: float = GAP_S) -> None:
-        self.model = model
+                 gap_s: float = GAP_S, kept: Recognisers | None = None) -> None:
+        if kept is not None and kept.rate != rate:
+            raise ValueError(f"recognisers for {kept.rate} Hz given to a {rate} Hz stream")
+        self.recognisers = kept or Recognisers(model, rate)  # its own: reused span to span
         self.rate = rate
         self.gate = vad.Gate(rate, vad.detector(method, rate), gap_s=gap_s)
-        self._rec: vosk.KaldiRecognizer | None = None
+        self._rec: Recogniser | None = None
         self._span_at = 0.0  # where the span under way began in the stream
         self._span_fed = 0.0  # seconds of it fed
         self._n = 0
@@ -59,7 +61,7 @@ class LiveDecoder:
 
     def _piece(self, piece: vad.Piece) -> list[Heard]:
         if isinstance(piece, vad.Opened):
-            self._rec = recogniser(self.model, self.rate)
+            self._rec = self.recognisers.take()
             self._span_at, self._span_fed = piece.at_s, 0.0
             return []
         rec = self._rec
@@ -67,20 +69,21 @@ class LiveDecoder:
             return []
         if isinstance(piece, vad.Closed):
             self._rec = None
-            return self._final(rec.FinalResult())
+            words = rec.final()
+            self.recognisers.give(rec)
+            return self._final(words)
         self._span_fed += len(piece.samples) / 2 / self.rate
-        if rec.AcceptWaveform(piece.samples):
-            return self._final(rec.Result())
-        text = join_words(str(json.loads(rec.PartialResult()).get("partial", "")).split())
+        if rec.accept(piece.samples):
+            return self._final(rec.result())
+        text = join_words(rec.partial().split())
         if text == self._partial:
             return []
         self._partial = text
         return [Heard(self._n, text, False, self._span_at, self._span_at + self._span_fed)]
 
-    def _final(self, result: str) -> list[Heard]:
+    def _final(self, words: list[Word]) -> list[Heard]:
         """The utterance closed. One the desk was shown as a partial is always closed, empty
         if the recogniser thought better of it, so no guess stays on the screen."""
-        words = words_of(result)
         shown, self._partial = self._partial, ""
         if not words and not shown:
             return []
