@@ -3,17 +3,21 @@
 answered call into `callcenter live`, running as its own process; a supervisor's event
 stream (the API's /events, as every desk gets it) receives the words.
 
-    python3 bench/live_assist.py [--calls 20] [--speakers citizen]
+    python3 bench/live_assist.py [--calls 20] [--speakers citizen] [--warm 1]
+
+The same calls are made `--warm` times before the measured round, as on a line that has been
+up: the recogniser keeps its recognisers warm between utterances and calls
+(speech/decode.Recognisers), and a cold start composes the decoding graph from scratch.
 
 Latency of a line = when the event arrived on the stream - when the audio it covers had
 arrived at the live recogniser (the stream's connection time + the line's end in the stream;
 Asterisk hands ChanSpy's audio over within a frame of hearing it). Partial lines show words
-while the citizen speaks; a final line waits for the pause that ends the utterance (0.6 s).
-CPU: the live recogniser's per second of speaker audio streamed, and Asterisk's in the same
-calls three times: no tap; the citizen's audio tapped our way (ChanSpy into AudioSocket); and
-tapped the other way the issue names, a second MixMonitor on the citizen's channel writing raw
-slin into a named pipe that a reader drains. Each run looks up the calls' channels the same
-way (the CLI, once a second), so that cost is in all three.
+while the citizen speaks; a final line waits for the pause that ends the utterance (0.4 s).
+CPU, in the measured round: the live recogniser's per second of speaker audio streamed, and
+Asterisk's in the same calls three times: no tap; the citizen's audio tapped our way (ChanSpy
+into AudioSocket); and tapped the other way the issue names, a second MixMonitor on the
+citizen's channel writing raw slin into a named pipe that a reader drains. Each run looks up
+the calls' channels the same way (the CLI, once a second), so that cost is in all three.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -201,12 +205,26 @@ async def run(args: argparse.Namespace, mode: str, pcap: Path, seconds: float) -
         await asyncio.sleep(2.0)  # the queue takes every seat
         pid = instance.pid()
         assert pid is not None
+
+        async def place() -> list[simulate.Sipp]:
+            placed = []
+            for i in range(args.calls):
+                placed.append(simulate.call(settings.number, settings.sip_port,
+                                            BASE + 400 + 3 * i, BASE + 3000 + 10 * i,
+                                            f"1380000{i:04d}", int(seconds * 1000), audio=pcap,
+                                            timeout_s=120))
+                await asyncio.sleep(args.stagger)
+            return placed
+
+        for _ in range(args.warm):  # a line that has been up: recognisers kept warm
+            warm = await place()
+            for c in warm:
+                await asyncio.to_thread(c.wait, 120)
+                c.stop()
+            await asyncio.sleep(5)
+        measured_from = datetime.now(UTC)
         cpu0 = (bench_home.cpu_s(pid), bench_home.cpu_s(recogniser.pid) if recogniser else 0.0)
-        for i in range(args.calls):
-            calls.append(simulate.call(settings.number, settings.sip_port, BASE + 400 + 3 * i,
-                                       BASE + 3000 + 10 * i, f"1380000{i:04d}",
-                                       int(seconds * 1000), audio=pcap, timeout_s=120))
-            await asyncio.sleep(args.stagger)
+        calls += await place()
         taps = Taps(instance, mode)
         follow = asyncio.create_task(taps.follow(args.calls, stop))
         for c in calls:
@@ -224,9 +242,11 @@ async def run(args: argparse.Namespace, mode: str, pcap: Path, seconds: float) -
             _, _, usage = await asyncio.to_thread(os.wait4, recogniser.pid, 0)
             live_cpu = usage.ru_utime + usage.ru_stime - cpu0[1]
         with UnitOfWork(hotline.store.engine, read_only=True) as uow:
-            streams = {(r.linkedid, r.speaker): r.connected_at for r in uow.session.scalars(
-                select(LiveStreamRow))}
-            heard = len({r.stream for r in uow.session.scalars(select(LiveHeardRow))})
+            measured = list(uow.session.scalars(
+                select(LiveStreamRow).where(LiveStreamRow.opened_at >= measured_from)))
+            streams = {(r.linkedid, r.speaker): r.connected_at for r in measured}
+            heard = len({r.stream for r in uow.session.scalars(select(LiveHeardRow))}
+                        & {r.id for r in measured})
             written = [(r.linkedid, r.speaker, r.end_s, r.at) for r in uow.session.scalars(
                 select(LiveHeardRow).where(LiveHeardRow.final.is_(True)))]
     finally:
@@ -260,6 +280,8 @@ def main() -> None:
     ap.add_argument("--stagger", type=float, default=0.3, help="seconds between calls")
     ap.add_argument("--frames-per-chunk", type=int, default=10, help="[live] frames_per_chunk")
     ap.add_argument("--max-streams", type=int, default=1000, help="[live] max_streams")
+    ap.add_argument("--warm", type=int, default=1,
+                    help="rounds of the same calls before the measured one (0: a cold start)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         pcap, seconds = citizen_audio(Path(tmp))
