@@ -152,11 +152,17 @@ class Settings:
     live_speakers: str = "citizen"  # "citizen" or "citizen,agent"
     live_workers: int = 2  # decoding threads (one Vosk model shared)
     # Streams heard at once; more are refused (their calls go on without live words) rather
-    # than making every desk's words late. A talking stream costs ~0.2 core (benchmarks.md).
-    live_max_streams: int = 4
+    # than making every desk's words late. 20 held on two cores with the search below
+    # (benchmarks.md: 0.04 core per stream once its recognisers are warm).
+    live_max_streams: int = 20
     # The acoustic model's chunk, in output frames (30 ms each with the usual subsampling):
     # smaller shows words sooner for more CPU (speech/decode.load_model; Kaldi's default 20).
     live_frames_per_chunk: int = 10
+    # The live search, narrower than the models' own (beam 10-13, max-active 3000-7000):
+    # words on time rather than the last of accuracy; the recording's transcript is decoded
+    # with the model's own search and stays the record. Measured in benchmarks.md.
+    live_beam: float = 8.0
+    live_max_active: int = 1000
     live_metrics_port: int = 9464  # the live recogniser's /metrics; 0: not served
     # Reports (日综述 16:00, weekly, monthly; domain/report_periods.py, domain/emerging.py)
     reports_weekly_day: int = 0       # 0 Monday .. 6 Sunday: the weekly report's day
@@ -264,8 +270,8 @@ _FILE: dict[str, tuple[str, str]] = {
     "speech_model": ("speech", "model"), "topics_file": ("speech", "topics_file"),
     "speech_skip_silence": ("speech", "skip_silence"),
     **{f"live_{key}": ("live", key) for key in (
-        "port", "host", "speakers", "workers", "max_streams", "frames_per_chunk",
-        "metrics_port")},
+        "port", "host", "speakers", "workers", "max_streams", "frames_per_chunk", "beam",
+        "max_active", "metrics_port")},
     **{f"reports_{key}": ("reports", key) for key in (
         "weekly_day", "monthly_day", "catch_up", "language", "rising_min", "rising_factor",
         "cluster_size", "mail_to", "mail_from", "smtp_host", "smtp_port", "webhook",
@@ -439,6 +445,10 @@ def _check_live(s: Settings) -> None:
         raise ConfigError(f"live.max_streams must be 1-1000, got {s.live_max_streams}")
     if not 1 <= s.live_frames_per_chunk <= 50:  # Kaldi aborts the process on 0
         raise ConfigError(f"live.frames_per_chunk must be 1-50, got {s.live_frames_per_chunk}")
+    if not 4.0 <= s.live_beam <= 30.0:
+        raise ConfigError(f"live.beam must be 4-30, got {s.live_beam:g}")
+    if not 200 <= s.live_max_active <= 20000:  # Kaldi aborts below the models' min-active
+        raise ConfigError(f"live.max_active must be 200-20000, got {s.live_max_active}")
 
 
 def validate(s: Settings) -> None:

@@ -28,7 +28,7 @@ from callcenter.domain.kb import Article
 from callcenter.domain.privacy import Role, Viewer
 from callcenter.services.people import People
 from callcenter.speech import rtp_pcap
-from callcenter.speech.decode import load_model
+from callcenter.speech.decode import Recognisers, load_model
 from callcenter.speech.live import LiveDecoder
 from callcenter.speech.model import find_model
 from callcenter.storage.tables import LegRow
@@ -83,7 +83,8 @@ async def line(settings, asterisk, store_url, spoken, tmp_path):
     await asyncio.wait_for(controller.ami.connected.wait(), 10)
     engine = engine_of(controller.call_log.uow)
     hotline = Hotline(live, engine, lambda: datetime.now(UTC), given_rules=CTX)
-    listener = LiveListener(hotline.live_streams(), lambda: LiveDecoder(model, 8000),
+    kept = Recognisers(model, 8000)  # as `callcenter live` does: the streams share them
+    listener = LiveListener(hotline.live_streams(), lambda: LiveDecoder(model, 8000, kept=kept),
                             port=ports.LIVE)
     await listener.start()
     writing = asyncio.create_task(listener.run())

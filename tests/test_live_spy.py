@@ -84,6 +84,10 @@ async def test_a_call_gets_at_most_nine_spy_legs_and_events_replayed_none():
     ("[live]\nport = 4590\nspeakers = \"citizen,citizen\"", "live.speakers"),
     ("[live]\nport = 4590\nhost = \"127.0.0.1,x\"", "live.host"),
     ("[live]\nworkers = 0", "live.workers"),
+    ("[live]\nframes_per_chunk = 0", "live.frames_per_chunk"),
+    ("[live]\nbeam = 2", "live.beam"),
+    ("[live]\nmax_active = 100", "live.max_active"),
+    ("[live]\nmax_active = \"all\"", "live.max_active"),
     ("[speech]\nskip_silence = \"yes\"", "speech.skip_silence"),
 ])
 def test_live_settings_are_checked(tmp_path: Path, lines, problem):

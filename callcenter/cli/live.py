@@ -35,7 +35,8 @@ def _live(args: argparse.Namespace, settings: Settings) -> int:
         print("live assist is off: set [live] port in the configuration", file=sys.stderr)
         return 2
     model = load_model(find_model(settings.speech_model),  # one per process, shared
-                       frames_per_chunk=settings.live_frames_per_chunk)
+                       frames_per_chunk=settings.live_frames_per_chunk,
+                       beam=settings.live_beam, max_active=settings.live_max_active)
     # Live words always skip silence: an utterance ends at the pause, not at Vosk's endpoint.
     method = settings.speech_skip_silence if settings.speech_skip_silence != "off" else "webrtc"
     kept = Recognisers(model, 8000)  # warm between utterances and calls: half the decoding
