@@ -189,8 +189,8 @@ async def run(args: argparse.Namespace, mode: str, pcap: Path, seconds: float) -
             recogniser = subprocess.Popen(  # noqa: ASYNC220 (started once, before the calls)
                 [sys.executable, "-m", "callcenter", "--config",
                  str(home / "config" / "hotline.toml"), "live"], env=env, stderr=log)
-            for _ in range(150):
-                if "listening on" in (home / "live.log").read_text():
+            for _ in range(600):  # listening, and its recognisers warmed on the prompts
+                if "warmed" in (home / "live.log").read_text():
                     break
                 await asyncio.sleep(0.2)
         await controller.start()

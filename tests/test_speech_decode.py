@@ -1,12 +1,14 @@
 """Vosk model discovery and decoding with the real Korean model package."""
 
 import subprocess
+import threading
 import wave
 
 import pytest
 
 from callcenter.config import load_settings
 from callcenter.speech import model as model_mod
+from callcenter.speech import prompts
 from callcenter.speech.decode import (
     RATE,
     AudioError,
@@ -149,3 +151,20 @@ def test_a_recogniser_is_kept_only_after_a_use_that_ended_in_its_final_result(vo
         rec.accept(pcm[:RATE])
         rec.final()
     assert kept._idle == [rec]
+
+
+def test_warmed_recognisers_are_kept_and_hear_words_at_their_times(vosk_model, korean_wav):
+    pcm = to_pcm(korean_wav)
+    kept = Recognisers(vosk_model, RATE)
+    stopped = threading.Event()
+    stopped.set()
+    assert kept.warm(pcm, 3, stopped) == 0 and kept._idle == []
+    # The line's own prompts: Mandarin speech, no caller's words.
+    speech = prompts.speech_of(["您好，这里是热线。", "", "请问有什么可以帮您？"], 1.0, RATE)
+    assert len(speech) >= 2 * RATE  # at least the second asked for
+    assert kept.warm(speech, 2) == 2 and len(kept._idle) == 2
+    fresh = decode(vosk_model, pcm)
+    warm = decode(vosk_model, pcm, kept)
+    assert [w.text for w in warm] == [w.text for w in fresh]
+    assert [w.start for w in warm] == pytest.approx([w.start for w in fresh], abs=1e-5)
+    assert prompts.speech_of(["", "  "], 5.0, RATE) == b""

@@ -9,11 +9,17 @@ import asyncio
 import contextlib
 import logging
 import signal
+import subprocess
 import sys
-from typing import Any
+import threading
+import time
+from typing import TYPE_CHECKING, Any
 
 from callcenter.cli.common import Verb, hotline_of
 from callcenter.config import Settings
+
+if TYPE_CHECKING:
+    from callcenter.speech.decode import Recognisers
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,7 @@ def _live(args: argparse.Namespace, settings: Settings) -> int:
     # Live words always skip silence: an utterance ends at the pause, not at Vosk's endpoint.
     method = settings.speech_skip_silence if settings.speech_skip_silence != "off" else "webrtc"
     kept = Recognisers(model, 8000)  # warm between utterances and calls: half the decoding
+    stop_warming = threading.Event()
 
     async def main() -> None:
         with hotline_of(settings, store_may_be_away=True) as hotline:
@@ -50,6 +57,9 @@ def _live(args: argparse.Namespace, settings: Settings) -> int:
                                     max_streams=settings.live_max_streams)
             serve(LiveMetrics(listener).registry, settings.live_metrics_port, "live")
             await listener.start()
+            warming = threading.Thread(target=_warm, args=(settings, kept, stop_warming),
+                                       name="live-warm", daemon=True)
+            warming.start()
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -58,9 +68,32 @@ def _live(args: argparse.Namespace, settings: Settings) -> int:
             running = asyncio.create_task(listener.run())
             await stop.wait()
             log.info("live recogniser stopping: the streams' last words are written first")
+            stop_warming.set()
             await listener.stop()
             await running
+            await asyncio.to_thread(warming.join, 30)
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
     return 0
+
+
+WARM_S = 5.0  # of speech per recogniser: its first 3 s cost most (docs/benchmarks.md)
+
+
+def _warm(settings: Settings, kept: Recognisers, stop: threading.Event) -> None:
+    """As many recognisers as streams may talk at once, warmed on the line's own prompts
+    (speech, and no caller's words), one after another beside the streams already heard."""
+    from callcenter.speech import prompts
+
+    began = time.monotonic()
+    try:
+        speech = prompts.speech_of(settings.prompts.values(), WARM_S, 8000)
+    except (prompts.PromptError, OSError, subprocess.SubprocessError) as exc:
+        log.warning("live recogniser: not warmed, the first calls' words come slower (%s)", exc)
+        return
+    if not speech:
+        log.warning("live recogniser: not warmed, no prompt text in prompts.toml")
+        return
+    made = kept.warm(speech, settings.live_max_streams, stop)
+    log.info("live recogniser: %d recognisers warmed in %.1f s", made, time.monotonic() - began)

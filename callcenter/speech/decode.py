@@ -234,6 +234,20 @@ class Recognisers:
         with self._lock:
             self._idle.append(rec)
 
+    def warm(self, speech: bytes, count: int, stop: threading.Event | None = None) -> int:
+        """`count` new recognisers, each made to decode `speech` (samples at this rate) and
+        kept: a recogniser's first seconds cost it most (the composition starts empty), so a
+        process that has just started pays them before its callers do. Stops early when
+        `stop` is set; returns how many were warmed."""
+        made = 0
+        while made < count and not (stop is not None and stop.is_set()):
+            rec = Recogniser(self.model, self.rate)
+            rec.accept(speech)
+            rec.final()
+            self.give(rec)
+            made += 1
+        return made
+
     @contextmanager
     def one(self) -> Iterator[Recogniser]:
         """A recogniser for one whole use ending in `final()`; lost if the use fails."""

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from pydub import AudioSegment
@@ -77,3 +78,19 @@ def build(prompts: dict[str, str], cache_dir: Path, out_dir: Path,
         if text.strip():
             made.append(_speak(text, name, cache_dir, out_dir / f"{name}.wav", rate))
     return made
+
+
+def speech_of(texts: Iterable[str], seconds: float, rate: int) -> bytes:
+    """At least `seconds` of the texts spoken (16-bit mono at `rate`), or all of them if they
+    are shorter: speech with no caller's words in it, to warm recognisers on."""
+    out = b""
+    with tempfile.TemporaryDirectory(prefix="speech-of-") as tmp:
+        for i, text in enumerate(t for t in texts if t.strip()):
+            if len(out) >= seconds * rate * 2:
+                break
+            wav = Path(tmp) / f"{i}.wav"
+            synthesize(text, wav)
+            with wav.open("rb") as f:  # pydub leaves a file it opened itself unclosed
+                audio = AudioSegment.from_file(f)
+            out += bytes(audio.set_channels(1).set_frame_rate(rate).set_sample_width(2).raw_data)
+    return out
