@@ -69,6 +69,7 @@ port = {BASE + 90 if live else 0}
 speakers = "{speakers}"
 frames_per_chunk = {chunk}
 max_streams = {most}
+warm = {min(most, 20)}
 metrics_port = 0
 [controller]
 metrics_port = 0""")

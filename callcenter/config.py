@@ -163,6 +163,9 @@ class Settings:
     # with the model's own search and stays the record. Measured in benchmarks.md.
     live_beam: float = 8.0
     live_max_active: int = 1000
+    # Recognisers warmed on the prompts when `callcenter live` starts (about 1 core-second and
+    # 32 MB each with the test model): as many as streams are expected to talk at once.
+    live_warm: int = 20
     live_metrics_port: int = 9464  # the live recogniser's /metrics; 0: not served
     # Reports (日综述 16:00, weekly, monthly; domain/report_periods.py, domain/emerging.py)
     reports_weekly_day: int = 0       # 0 Monday .. 6 Sunday: the weekly report's day
@@ -271,7 +274,7 @@ _FILE: dict[str, tuple[str, str]] = {
     "speech_skip_silence": ("speech", "skip_silence"),
     **{f"live_{key}": ("live", key) for key in (
         "port", "host", "speakers", "workers", "max_streams", "frames_per_chunk", "beam",
-        "max_active", "metrics_port")},
+        "max_active", "warm", "metrics_port")},
     **{f"reports_{key}": ("reports", key) for key in (
         "weekly_day", "monthly_day", "catch_up", "language", "rising_min", "rising_factor",
         "cluster_size", "mail_to", "mail_from", "smtp_host", "smtp_port", "webhook",
@@ -449,6 +452,8 @@ def _check_live(s: Settings) -> None:
         raise ConfigError(f"live.beam must be 4-30, got {s.live_beam:g}")
     if not 200 <= s.live_max_active <= 20000:  # Kaldi aborts below the models' min-active
         raise ConfigError(f"live.max_active must be 200-20000, got {s.live_max_active}")
+    if not 0 <= s.live_warm <= min(s.live_max_streams, 200):
+        raise ConfigError(f"live.warm must be 0 to max_streams (at most 200), got {s.live_warm}")
 
 
 def validate(s: Settings) -> None:

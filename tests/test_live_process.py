@@ -32,7 +32,8 @@ def _live(tmp_path, env, **kw):
 
 
 def test_the_live_recogniser_warms_its_recognisers_then_stops_on_sigterm(tmp_path):
-    env = _home(tmp_path, f"[live]\nport = {LIVE_PORT}\nmax_streams = 2\nmetrics_port = 0\n")
+    env = _home(tmp_path, f"[live]\nport = {LIVE_PORT}\nmax_streams = 4\nwarm = 2\n"
+                          "metrics_port = 0\n")
     proc = _live(tmp_path, env)
     assert proc.stderr is not None
     said: queue.Queue[str] = queue.Queue()

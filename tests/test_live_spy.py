@@ -88,6 +88,7 @@ async def test_a_call_gets_at_most_nine_spy_legs_and_events_replayed_none():
     ("[live]\nbeam = 2", "live.beam"),
     ("[live]\nmax_active = 100", "live.max_active"),
     ("[live]\nmax_active = \"all\"", "live.max_active"),
+    ("[live]\nmax_streams = 4\nwarm = 5", "live.warm"),
     ("[speech]\nskip_silence = \"yes\"", "speech.skip_silence"),
 ])
 def test_live_settings_are_checked(tmp_path: Path, lines, problem):

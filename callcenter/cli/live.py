@@ -82,10 +82,12 @@ WARM_S = 5.0  # of speech per recogniser: its first 3 s cost most (docs/benchmar
 
 
 def _warm(settings: Settings, kept: Recognisers, stop: threading.Event) -> None:
-    """As many recognisers as streams may talk at once, warmed on the line's own prompts
-    (speech, and no caller's words), one after another beside the streams already heard."""
+    """`[live] warm` recognisers, warmed on the line's own prompts (speech, and no caller's
+    words), one after another beside the streams already heard."""
     from callcenter.speech import prompts
 
+    if not settings.live_warm:
+        return
     began = time.monotonic()
     try:
         speech = prompts.speech_of(settings.prompts.values(), WARM_S, 8000)
@@ -95,5 +97,5 @@ def _warm(settings: Settings, kept: Recognisers, stop: threading.Event) -> None:
     if not speech:
         log.warning("live recogniser: not warmed, no prompt text in prompts.toml")
         return
-    made = kept.warm(speech, settings.live_max_streams, stop)
+    made = kept.warm(speech, settings.live_warm, stop)
     log.info("live recogniser: %d recognisers warmed in %.1f s", made, time.monotonic() - began)
