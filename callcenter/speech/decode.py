@@ -213,7 +213,8 @@ class Recognisers:
     more second of silence moves it by 0.5). A new recogniser gives the same words for the
     same audio every time. A recogniser is kept only after its final result (nothing of a
     speaker carries over) and never after an error; no more are kept than were in use at
-    once, each holding its cache (OpenFst bounds it: about 240 MB on the Korean model)."""
+    once or were warmed (`warm`), each holding its cache (OpenFst bounds it: about 240 MB on
+    the Korean model)."""
 
     def __init__(self, model: vosk.Model, rate: int) -> None:
         self.model, self.rate = model, rate
