@@ -27,7 +27,7 @@ from callcenter.speech.live import Heard, LiveDecoder
 from callcenter.telephony.audiosocket import AudioSocketServer, Listener
 
 log = logging.getLogger(__name__)
-FEED_S = 0.1  # audio handed to a decoder at a time: latency against per-call overhead
+FEED_S = 0.05  # audio handed to a decoder at a time: latency against per-call overhead
 PURGE_EVERY = 60.0
 
 
