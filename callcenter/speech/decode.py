@@ -77,11 +77,12 @@ def load_model(path: Path, **decoding: float) -> vosk.Model:
         raise ModelError(f"{path}: Vosk could not load the model: {exc}") from exc
 
 
-def to_pcm(path: Path) -> bytes:
-    """16 kHz mono 16-bit little-endian samples of any audio file."""
+def to_pcm(path: Path, rate: int = RATE) -> bytes:
+    """Mono 16-bit little-endian samples of any audio file, at `rate` (16 kHz: what the
+    transcriber decodes)."""
     with path.open("rb") as f:  # pydub leaves a file it opened itself unclosed
         audio = AudioSegment.from_file(f)
-    return bytes(audio.set_channels(1).set_frame_rate(RATE).set_sample_width(2).raw_data)
+    return bytes(audio.set_channels(1).set_frame_rate(rate).set_sample_width(2).raw_data)
 
 
 class AudioError(ValueError):

@@ -83,6 +83,8 @@ def build(prompts: dict[str, str], cache_dir: Path, out_dir: Path,
 def speech_of(texts: Iterable[str], seconds: float, rate: int) -> bytes:
     """At least `seconds` of the texts spoken (16-bit mono at `rate`), or all of them if they
     are shorter: speech with no caller's words in it, to warm recognisers on."""
+    from callcenter.speech.decode import to_pcm  # loads Vosk, which building prompts needs not
+
     out = b""
     with tempfile.TemporaryDirectory(prefix="speech-of-") as tmp:
         for i, text in enumerate(t for t in texts if t.strip()):
@@ -90,7 +92,5 @@ def speech_of(texts: Iterable[str], seconds: float, rate: int) -> bytes:
                 break
             wav = Path(tmp) / f"{i}.wav"
             synthesize(text, wav)
-            with wav.open("rb") as f:  # pydub leaves a file it opened itself unclosed
-                audio = AudioSegment.from_file(f)
-            out += bytes(audio.set_channels(1).set_frame_rate(rate).set_sample_width(2).raw_data)
+            out += to_pcm(wav, rate)
     return out
