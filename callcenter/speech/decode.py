@@ -191,8 +191,7 @@ class Recogniser:
         return str(json.loads(self.rec.PartialResult()).get("partial", ""))
 
     def _words(self, result: str) -> list[Word]:
-        if not self.before:
-            return words_of(result)
+        # Vosk prints times to 6 decimals: rounding there leaves a first use's times as given.
         back = self.before / self.rate
         return [Word(w.text, round(w.start - back, 6), round(w.end - back, 6), w.conf)
                 for w in words_of(result)]
