@@ -50,6 +50,19 @@ state_dir = "sandbox"
 {seats}"""
 
 
+def seated(base: int, seats: int, more: str = "") -> str:
+    """`config` for `seats` SIPp seats on base+200.., media on base+1000-1999, and a queue
+    that rings each seat in turn for 5 s with no wrap-up: every call is answered at once."""
+    return config(base, [base + 200 + i for i in range(seats)], (base + 1000, base + 1999),
+                  f"""
+[queue]
+name = "hotline"
+strategy = "rrmemory"
+ring_timeout = 5
+wrapup = 0
+{more}""")
+
+
 def started(prefix: str, text: str) -> tuple[Path, Settings, sandbox.Instance]:
     """A new home with this hotline.toml, and its sandbox Asterisk running."""
     home = Path(tempfile.mkdtemp(prefix=prefix))

@@ -48,13 +48,7 @@ PASSWORD = "bench password 12345"
 
 
 def config(seats: int) -> str:
-    return bench_home.config(BASE, [BASE + 200 + i for i in range(seats)],
-                             (BASE + 1000, BASE + 1999), f"""
-[queue]
-name = "hotline"
-strategy = "rrmemory"
-ring_timeout = 5
-wrapup = 0
+    return bench_home.seated(BASE, seats, f"""
 [conference]
 ring_timeout = 8
 [api]

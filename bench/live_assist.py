@@ -57,13 +57,7 @@ SILENCE = b"\xd5"
 
 
 def config(seats: int, live: bool, speakers: str, chunk: int, most: int) -> str:
-    return bench_home.config(BASE, [BASE + 200 + i for i in range(seats)],
-                             (BASE + 1000, BASE + 1999), f"""
-[queue]
-name = "hotline"
-strategy = "rrmemory"
-ring_timeout = 5
-wrapup = 0
+    return bench_home.seated(BASE, seats, f"""
 [live]
 port = {BASE + 90 if live else 0}
 speakers = "{speakers}"
