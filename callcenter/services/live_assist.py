@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from threading import Lock
-from typing import TypedDict
+from typing import Generic, TypedDict, TypeVar
 
 from callcenter.domain.live_assist import LiveLine, suggest
 from callcenter.domain.topics import Topic
@@ -34,42 +34,55 @@ class Offers(TypedDict):
     articles: list[SuggestedArticle]
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Remembered(Generic[K, V]):
+    """The last REMEMBERED answers, for the desks' threads."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[K, V] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            return self._kept.get(key)
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._kept[key] = value
+            while len(self._kept) > REMEMBERED:
+                self._kept.popitem(last=False)
+
+
 class LiveAssist:
     def __init__(self, kb: KnowledgeBase, topics: Callable[[], Sequence[Topic]]) -> None:
         self.kb = kb
         self.topics = topics
-        self._offers: OrderedDict[tuple[object, ...], Offers] = OrderedDict()
-        self._articles: OrderedDict[str, list[SuggestedArticle]] = OrderedDict()
-        self._lock = Lock()
+        self._offers: _Remembered[tuple[object, ...], Offers] = _Remembered()
+        self._articles: _Remembered[str, list[SuggestedArticle]] = _Remembered()
 
     def offers(self, call: str, lines: Sequence[LiveLine]) -> Offers:
         """The offers for one call from its lines as heard now."""
         topics = self.topics()
         said = tuple((ln.n, ln.text, ln.final) for ln in lines if ln.speaker == "citizen")
         key = (call, id(topics), said)
-        with self._lock:
-            if (known := self._offers.get(key)) is not None:
-                return known
+        if (known := self._offers.get(key)) is not None:
+            return known
         s = suggest(lines, topics)
         offers = Offers(call=call, phones=list(s.phones), addresses=list(s.addresses),
                         categories=list(s.categories), emergencies=list(s.emergencies),
                         articles=self._search(s.query))
-        with self._lock:
-            self._offers[key] = offers
-            while len(self._offers) > REMEMBERED:
-                self._offers.popitem(last=False)
+        self._offers.put(key, offers)
         return offers
 
     def _search(self, query: str) -> list[SuggestedArticle]:
         if not query.strip():
             return []
-        with self._lock:
-            if (known := self._articles.get(query)) is not None:
-                return known
+        if (known := self._articles.get(query)) is not None:
+            return known
         found = [SuggestedArticle(id=a["id"], question=a["question"], answer=a["answer"])
                  for a in self.kb.search(query, ARTICLES, every=False)]
-        with self._lock:
-            self._articles[query] = found
-            while len(self._articles) > REMEMBERED:
-                self._articles.popitem(last=False)
+        self._articles.put(query, found)
         return found
