@@ -152,6 +152,8 @@ class LiveListener:
                     await asyncio.to_thread(self.streams.purge)
 
     async def flush(self) -> None:
+        if not self._pending and not self._closed:
+            return  # nothing heard: no hop to a thread twenty times a second
         batch, self._pending = self._pending, []
         closed, self._closed = self._closed, []
         try:
