@@ -35,6 +35,7 @@ import bench_home
 
 from callcenter import sandbox, simulate
 from callcenter.speech import rtp_pcap
+from callcenter.systemd import scheduling
 
 BASE = 29000  # a port block of its own (tests use 12000-27999, console_live 28000-28999)
 SEATS = 160
@@ -93,9 +94,11 @@ def main() -> None:
     seats = simulate.seat_phone(BASE + 200, BASE + 4000)
     try:
         with (home / "run.log").open("w") as log, (home / "transcriber.log").open("w") as tlog:
-            controller = subprocess.Popen([*cli, "run"], env=env, stderr=log)
-            transcriber = subprocess.Popen(["nice", "-n", "10", *cli, "transcriber"], env=env,
-                                           stderr=tlog)
+            # Scheduled as their systemd units schedule them in production.
+            controller = subprocess.Popen([*scheduling("callcenter-controller.service"), *cli,
+                                           "run"], env=env, stderr=log)
+            transcriber = subprocess.Popen([*scheduling("callcenter-transcriber.service"), *cli,
+                                            "transcriber"], env=env, stderr=tlog)
         procs += [controller, transcriber]
         for _ in range(100):
             if "AMI logged in" in (home / "run.log").read_text():

@@ -33,6 +33,7 @@ from pg_support import PgCluster  # noqa: E402
 
 from callcenter import sandbox, simulate  # noqa: E402
 from callcenter.config import load_settings  # noqa: E402
+from callcenter.systemd import scheduling  # noqa: E402
 from callcenter.telephony.render import render_proxy  # noqa: E402
 
 # A block of its own (tests 12000-27999, benchmarks 28000-29999): pbx1 at +0 and pbx2 at +250
@@ -93,11 +94,12 @@ def main() -> int:
                str(home / "config" / "hotline.toml")]
         env = {**os.environ, "CALLCENTER_HOME": str(home)}
         with (work / "controller.log").open("w") as log:
-            procs.append(subprocess.Popen([*cli, "run"], env=env, stderr=log))
+            procs.append(subprocess.Popen([*scheduling("callcenter-controller.service"), *cli,
+                                           "run"], env=env, stderr=log))
         for n in (1, 2):
             with (work / f"transcriber{n}.log").open("w") as log:
-                procs.append(subprocess.Popen(["nice", "-n", "10", *cli, "transcriber"],
-                                              env=env, stderr=log))
+                procs.append(subprocess.Popen([*scheduling("callcenter-transcriber.service"),
+                                               *cli, "transcriber"], env=env, stderr=log))
         for _ in range(100):
             if "AMI logged in" in (work / "controller.log").read_text():
                 break
