@@ -2,6 +2,7 @@
 Asterisk, recording on, the controller and a transcriber running as their own processes.
 
     python3 bench/load_ramp.py [--steps 2x20,5x20,10x12,10x20] [--seconds 30] [--url …]
+                               [--asterisk-realtime]
 
 Each step is RATExHOLD: new calls a second, and how long each citizen stays on (prompts
 included). Calls arrive for `--seconds`, then the step waits until every call ended and was
@@ -85,6 +86,8 @@ def main() -> None:
     ap.add_argument("--steps", default="2x20,5x20,10x12,10x20")
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--url", default="", help="a PostgreSQL database (default: SQLite)")
+    ap.add_argument("--asterisk-realtime", action="store_true",
+                    help="Asterisk real-time, as Debian's unit runs it (asterisk -p)")
     args = ap.parse_args()
     url = args.url or "sqlite:///calls.db"
     home, settings, instance = bench_home.started("bench-load-", config(url))
@@ -107,6 +110,11 @@ def main() -> None:
         time.sleep(3)  # the queue takes every seat
         asterisk_pid = instance.pid()
         assert asterisk_pid is not None
+        if args.asterisk_realtime:
+            # What Debian's asterisk.service does with -p: every thread round-robin at 10, above
+            # the controller's loop (1). Threads made later inherit it from their makers.
+            subprocess.run(["chrt", "--all-tasks", "--rr", "--pid", "10", str(asterisk_pid)],
+                           check=True)
         print(f"machine: {os.cpu_count()} cores; store {url.split(':')[0]}; {SEATS} seats")
         for step in args.steps.split(","):
             rate, hold = (float(x) for x in step.split("x"))
