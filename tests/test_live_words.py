@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import uuid
+from dataclasses import replace
 from datetime import date
 from typing import Any, cast
 
@@ -134,6 +135,30 @@ def test_the_desk_hears_its_own_calls_and_the_offers_once_per_change(hotline):
     assert [n for n, _ in again] == ["live_words", "live_assist"]
     with pytest.raises(Forbidden):
         events.changes(Seen(), UNIT)
+
+
+def test_an_article_edited_during_a_call_is_offered_as_it_now_stands(hotline):
+    """Live assist remembers a search for the desks, for FRESH seconds: an office that corrects
+    an article while a citizen is on the line sees the correction offered, not the old text."""
+    h, _ = hotline
+    heating = Article("暖气不热怎么办？", "联系供热公司报修。", "《供热条例》", "u-wuye",
+                      date(2026, 1, 1), date(2027, 1, 1))
+    article = h.kb.save(heating, OFFICE)
+    now = [0.0]
+    assist = LiveAssist(h.kb, lambda: [], fresh=10.0, clock=lambda: now[0])
+    lines = [LiveLine("1700000000.1", "citizen", 0, "暖气不热", True, 0.1, 1.0)]
+
+    def answers() -> list[str]:
+        return [a["answer"] for a in assist.offers("1700000000.1", lines)["articles"]]
+    assert answers() == ["联系供热公司报修。"]
+    h.kb.save(replace(heating, answer="拨打供热服务热线报修。"), OFFICE, article)
+    now[0] = 9.9
+    assert answers() == ["联系供热公司报修。"]  # one search serves every desk meanwhile
+    now[0] = 10.0
+    assert answers() == ["拨打供热服务热线报修。"]
+    h.kb.save(replace(heating, valid_to=date(2026, 1, 2)), OFFICE, article)  # withdrawn
+    now[0] = 20.0
+    assert answers() == []
 
 
 def _client_frames(pcm: bytes, sid: uuid.UUID) -> list[bytes]:

@@ -2,10 +2,13 @@
 phone numbers and addresses spoken, the hot topics heard as categories, the emergency topics
 (a banner), and the knowledge-base articles the citizen's latest words find (top 3, any of the
 words, best first). Offers are worked out once per change of what the citizen said, however
-many desks look: the streams of twenty agents cost one search, not twenty."""
+many desks look: the streams of twenty agents cost one search, not twenty. What is remembered
+serves for FRESH seconds: an article edited, withdrawn or expired meanwhile, or a new one, is
+offered as it now stands once that time is up."""
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from threading import Lock
@@ -17,6 +20,7 @@ from callcenter.services.kb import KnowledgeBase
 
 ARTICLES = 3
 REMEMBERED = 500  # offers kept, newest last
+FRESH = 10.0  # seconds a remembered search or offer serves
 
 
 class SuggestedArticle(TypedDict):
@@ -39,29 +43,35 @@ V = TypeVar("V")
 
 
 class _Remembered(Generic[K, V]):
-    """The last REMEMBERED answers, for the desks' threads."""
+    """The last REMEMBERED answers, each for `fresh` seconds, for the desks' threads."""
 
-    def __init__(self) -> None:
-        self._kept: OrderedDict[K, V] = OrderedDict()
+    def __init__(self, fresh: float, clock: Callable[[], float]) -> None:
+        self.fresh, self.clock = fresh, clock
+        self._kept: OrderedDict[K, tuple[float, V]] = OrderedDict()
         self._lock = Lock()
 
     def get(self, key: K) -> V | None:
         with self._lock:
-            return self._kept.get(key)
+            kept = self._kept.get(key)
+            if kept is None or self.clock() - kept[0] >= self.fresh:
+                return None
+            return kept[1]
 
     def put(self, key: K, value: V) -> None:
         with self._lock:
-            self._kept[key] = value
+            self._kept[key] = (self.clock(), value)
+            self._kept.move_to_end(key)
             while len(self._kept) > REMEMBERED:
                 self._kept.popitem(last=False)
 
 
 class LiveAssist:
-    def __init__(self, kb: KnowledgeBase, topics: Callable[[], Sequence[Topic]]) -> None:
+    def __init__(self, kb: KnowledgeBase, topics: Callable[[], Sequence[Topic]],
+                 fresh: float = FRESH, clock: Callable[[], float] = time.monotonic) -> None:
         self.kb = kb
         self.topics = topics
-        self._offers: _Remembered[tuple[object, ...], Offers] = _Remembered()
-        self._articles: _Remembered[str, list[SuggestedArticle]] = _Remembered()
+        self._offers: _Remembered[tuple[object, ...], Offers] = _Remembered(fresh, clock)
+        self._articles: _Remembered[str, list[SuggestedArticle]] = _Remembered(fresh, clock)
 
     def offers(self, call: str, lines: Sequence[LiveLine]) -> Offers:
         """The offers for one call from its lines as heard now."""
