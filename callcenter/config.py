@@ -136,6 +136,10 @@ class Settings:
     # Calls the store refused (down, full) wait here, on the controller's disk, until it takes
     # them; keep it off the recordings' disk, which can fill up.
     controller_spool_dir: Path = Path("var/spool")
+    # The controller's event loop runs round-robin real-time at this priority (0: normal
+    # scheduling): every caller waits on its FastAGI answer, which waited for a core behind
+    # Asterisk's media threads (docs/benchmarks.md). Below 10, where `asterisk -p` runs.
+    controller_realtime: int = 1
     transcriber_metrics_port: int = 9462  # a transcriber worker's /metrics; 0: not served
     reports_metrics_port: int = 9463  # the reports worker's /metrics; 0: not served
     speech_model: Path | None = None  # a Vosk model directory; else found (speech/model.py)
@@ -266,6 +270,7 @@ _FILE: dict[str, tuple[str, str]] = {
     "api_host": ("api", "host"), "api_port": ("api", "port"),
     "controller_metrics_port": ("controller", "metrics_port"),
     "controller_spool_dir": ("controller", "spool_dir"),
+    "controller_realtime": ("controller", "realtime"),
     "transcriber_metrics_port": ("speech", "metrics_port"),
     "reports_metrics_port": ("reports", "metrics_port"),
     "api_tokens_file": ("api", "tokens_file"),
@@ -467,6 +472,9 @@ def validate(s: Settings) -> None:
                           f"letters or digits, got {s.asterisk_systemname!r}")
     _check_peers(s)
     _check_live(s)
+    if not 0 <= s.controller_realtime <= 9:
+        raise ConfigError("controller.realtime must be 0 (off) to 9, below the 10 of an Asterisk "
+                          f"started with -p; got {s.controller_realtime}")
     for name in ("ami_user", "queue_name", "trunk_outbound"):
         if not _SAFE_ID.match(getattr(s, name)):
             raise ConfigError(f"{name} must match [A-Za-z0-9_-]{{1,32}}")

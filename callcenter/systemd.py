@@ -7,8 +7,6 @@ files."""
 
 from __future__ import annotations
 
-import os
-import resource
 import sys
 from pathlib import Path
 
@@ -55,28 +53,14 @@ def render_units(settings: Settings, out_dir: Path, config: Path,
 
 
 def scheduling(unit: str) -> list[str]:
-    """The command prefix that starts a process with the CPU scheduling its unit gives it
-    (`Nice=`, `CPUSchedulingPolicy=`, `CPUSchedulingPriority=`, `CPUSchedulingResetOnFork=`),
+    """The command prefix that starts a process with the niceness its unit gives it (`Nice=`),
     for the line's processes started outside systemd: the load bench and the scale-out script
-    measure the line as it runs in production. A real-time policy this user may not set is
-    left out rather than failing the start."""
+    measure the line as it runs in production. (The controller makes its own loop real-time:
+    callcenter/realtime.py.)"""
     if unit not in UNITS:
         raise RenderError(f"{unit}: not one of the hotline's units ({', '.join(UNITS)})")
-    found: dict[str, str] = {}
     for line in (TEMPLATE_DIR / "systemd" / unit).read_text(encoding="utf-8").splitlines():
         key, sep, value = line.partition("=")
-        if sep and not line.startswith("#"):
-            found[key.strip()] = value.strip()
-    prefix = []
-    if "Nice" in found:
-        prefix += ["nice", "-n", found["Nice"]]
-    policy = found.get("CPUSchedulingPolicy")
-    if policy in ("rr", "fifo"):
-        priority = int(found.get("CPUSchedulingPriority", "1"))
-        allowed = os.geteuid() == 0 or resource.getrlimit(resource.RLIMIT_RTPRIO)[0] >= priority
-        if allowed:
-            prefix += ["chrt", f"--{policy}"]
-            if found.get("CPUSchedulingResetOnFork") == "yes":
-                prefix.append("--reset-on-fork")
-            prefix.append(str(priority))
-    return prefix
+        if sep and key.strip() == "Nice":
+            return ["nice", "-n", value.strip()]
+    return []

@@ -214,6 +214,13 @@ def test_report_settings_are_checked(tmp_path, text, named):
         _load(tmp_path, text)
 
 
+@pytest.mark.parametrize("priority", [-1, 10, 99])
+def test_the_controllers_real_time_priority_stays_below_asterisks(tmp_path, priority):
+    with pytest.raises(ConfigError, match=r"controller\.realtime must be 0 \(off\) to 9"):
+        _load(tmp_path, f"[controller]\nrealtime = {priority}\n")
+    assert _load(tmp_path, "[controller]\nrealtime = 0\n").controller_realtime == 0
+
+
 def test_a_bad_dictionary_line_stops_the_start_and_a_missing_file_does_not(tmp_path):
     assert _load(tmp_path, "").reports_dictionary == tmp_path / "config" / "hotline_words.txt"
     (tmp_path / "config").mkdir()

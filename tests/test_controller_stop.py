@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 
 import pytest
 from call_support import finish, place_call
@@ -48,6 +49,9 @@ async def test_sigterm_mid_call_stores_it_under_way_and_the_next_run_completes_i
 async def test_sigterm_right_after_the_hang_up_loses_nothing(sandbox_home, settings, asterisk,
                                                            seat_phones, url, tmp_path):
     proc = Proc(sandbox_home, url, tmp_path / "controller.log")
+    # Root here, so its loop took the real-time priority it asks for by default.
+    assert (os.geteuid() != 0 or "the event loop runs real-time (round-robin, priority 1)"
+            in proc.log.read_text())
     call = place_call(settings, "13500135001", hold_ms=9000)
     await finish(call)
     assert proc.term() == 0

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from callcenter import realtime
 from callcenter.cli.common import Verb, hotline_of, refuse, utc_arg, viewer_arg
 from callcenter.config import Settings
 from callcenter.domain.privacy import mask_number
@@ -87,6 +88,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             if runner is not None:
                 await runner.cleanup()
 
+    # Before the loop starts its threads: they are to keep normal scheduling.
+    why_not = realtime.loop_first(settings.controller_realtime)
+    if why_not is None:
+        log.info("controller: the event loop runs real-time (round-robin, priority %d)",
+                 settings.controller_realtime)
+    elif settings.controller_realtime:
+        log.warning("controller: the event loop runs at normal priority: %s", why_not)
     with hotline_of(settings, store_may_be_away=True) as hotline, \
             contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main(hotline.controller()))
