@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from callcenter.domain.agents import AgentState, AgentStatus
@@ -13,6 +13,13 @@ from callcenter.storage.agent_tables import AgentStatusRow
 
 def _status(r: AgentStatusRow) -> AgentStatus:
     return AgentStatus(r.seat, r.agent, AgentState(r.state), r.reason, r.since)
+
+
+# Built once: storing a call asks it for every ring the call made.
+_AGENT_AT = (select(AgentStatusRow.agent, AgentStatusRow.state)
+             .where(AgentStatusRow.seat == bindparam("seat"),
+                    AgentStatusRow.since <= bindparam("at"))
+             .order_by(AgentStatusRow.id.desc()).limit(1))
 
 
 class AgentsRepo:
@@ -37,9 +44,7 @@ class AgentsRepo:
     def agent_at(self, seat: str, at: datetime) -> str:
         """domain/agents.agent_at: the agent of the seat's last change made at or before
         `at` ("" when it was a logout, or when there is none)."""
-        row = self.s.execute(select(AgentStatusRow.agent, AgentStatusRow.state)
-                             .where(AgentStatusRow.seat == seat, AgentStatusRow.since <= at)
-                             .order_by(AgentStatusRow.id.desc()).limit(1)).first()
+        row = self.s.execute(_AGENT_AT, {"seat": seat, "at": at}).first()
         return "" if row is None or row.state == AgentState.LOGGED_OUT.value else row.agent
 
     def history(self, seat: str, limit: int) -> list[tuple[AgentStatus, str]]:

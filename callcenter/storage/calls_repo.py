@@ -37,6 +37,29 @@ _FIELDS = ("caller_number", "dialled_number", "started_at", "ended_at", "ivr_cho
 _IN_CHUNK = 500
 
 
+def _among(column: Any) -> Any:
+    return column.in_(bindparam("keys", expanding=True))
+
+
+# The statements of the call-storing path, built once: building one (its IN list, its cache
+# key) cost more than running it on SQLite, for the one or two calls a batch holds under load.
+_IDS_OF = select(CALLS.c.linkedid, CALLS.c.id).where(_among(CALLS.c.linkedid))
+_TRAILS_OF = select(TRAILS.c.call_id, TRAILS.c.body).where(_among(TRAILS.c.call_id))
+_INSERT_CALLS = insert(CALLS).returning(CALLS.c.linkedid, CALLS.c.id,
+                                        sort_by_parameter_order=True)
+_UPDATE_CALL = update(CALLS).where(CALLS.c.id == bindparam("_id"))
+_DROP_LEGS = delete(LEGS).where(_among(LEGS.c.call_id))
+_DROP_PARTIES = delete(PARTIES).where(_among(PARTIES.c.call_id))
+_RINGS_OF = select(RINGS.c.call_id, RINGS.c.seat, RINGS.c.rung_at, RINGS.c.agent).where(
+    _among(RINGS.c.call_id))
+_DROP_RINGS = delete(RINGS).where(_among(RINGS.c.call_id))
+_ADD_LEGS, _ADD_PARTIES, _ADD_RINGS, _ADD_TRAILS, _ADD_RECORDINGS = (
+    insert(t) for t in (LEGS, PARTIES, RINGS, TRAILS, RECORDINGS))
+_UPDATE_TRAIL = update(TRAILS).where(TRAILS.c.call_id == bindparam("_cid"))
+_DROP_RECORDING = delete(RECORDINGS).where(RECORDINGS.c.call_id == bindparam("_cid"),
+                                           RECORDINGS.c.kind == bindparam("_kind"))
+
+
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), _IN_CHUNK):
         yield items[i:i + _IN_CHUNK]
@@ -56,8 +79,7 @@ class CallsRepo:
     def ids_of(self, linkedids: Sequence[str]) -> dict[str, int]:
         out: dict[str, int] = {}
         for chunk in _chunks(linkedids):
-            q = select(CALLS.c.linkedid, CALLS.c.id).where(CALLS.c.linkedid.in_(chunk))
-            out.update((lid, cid) for lid, cid in self.s.execute(q))
+            out.update((lid, cid) for lid, cid in self.s.execute(_IDS_OF, {"keys": chunk}))
         return out
 
     def in_progress_ids(self, limit: int) -> dict[str, int]:
@@ -69,49 +91,46 @@ class CallsRepo:
         """Stored trails by call id."""
         out: dict[int, Trail] = {cid: {} for cid in call_ids}
         for chunk in _chunks(call_ids):
-            q = select(TRAILS.c.call_id, TRAILS.c.body).where(TRAILS.c.call_id.in_(chunk))
-            for cid, body in self.s.execute(q):
+            for cid, body in self.s.execute(_TRAILS_OF, {"keys": chunk}):
                 out[cid] = trails.decode(body)
         return out
 
     def insert_calls(self, records: Sequence[CallRecord]) -> dict[str, int]:
         if not records:
             return {}
-        q = insert(CALLS).returning(CALLS.c.linkedid, CALLS.c.id, sort_by_parameter_order=True)
         rows = [{"linkedid": r.linkedid, **_call_values(r)} for r in records]
-        return {lid: cid for lid, cid in self.s.execute(q, rows)}
+        return {lid: cid for lid, cid in self.s.execute(_INSERT_CALLS, rows)}
 
     def update_calls(self, records: Sequence[CallRecord], ids: Mapping[str, int]) -> None:
         if not records:
             return
-        q = update(CALLS).where(CALLS.c.id == bindparam("_id"))
-        self.s.execute(q, [{"_id": ids[r.linkedid], **_call_values(r)} for r in records])
+        self.s.execute(_UPDATE_CALL,
+                       [{"_id": ids[r.linkedid], **_call_values(r)} for r in records])
 
     def replace_legs(self, records: Sequence[CallRecord], ids: Mapping[str, int],
                      existing: Sequence[int]) -> None:
         for chunk in _chunks(existing):
-            self.s.execute(delete(LEGS).where(LEGS.c.call_id.in_(chunk)))
+            self.s.execute(_DROP_LEGS, {"keys": chunk})
         rows = [{"call_id": ids[r.linkedid], "uniqueid": g.uniqueid, "channel": g.channel,
                  "role": g.role, "started_at": g.started_at, "ended_at": g.ended_at,
                  "hangup_cause": g.hangup_cause} for r in records for g in r.legs]
         if rows:
-            self.s.execute(insert(LEGS), rows)
+            self.s.execute(_ADD_LEGS, rows)
         for chunk in _chunks(existing):
-            self.s.execute(delete(PARTIES).where(PARTIES.c.call_id.in_(chunk)))
+            self.s.execute(_DROP_PARTIES, {"keys": chunk})
         parties = [{"call_id": ids[r.linkedid], "leg": p.leg, "uniqueid": p.uniqueid,
                     "unit": p.unit, "number": p.number, "dialled_at": p.dialled_at,
                     "answered_at": p.answered_at, "ended_at": p.ended_at,
                     "outcome": p.outcome.value} for r in records for p in r.parties]
         if parties:
-            self.s.execute(insert(PARTIES), parties)
+            self.s.execute(_ADD_PARTIES, parties)
         # Who was at a seat when it rang never changes afterwards: a ring stored before keeps
         # its agent, and only a new ring asks the statuses (a call is saved several times).
         agent_of: dict[tuple[int, str, datetime], str] = {}
         for chunk in _chunks(existing):
             agent_of.update(((cid, seat, at), agent) for cid, seat, at, agent in self.s.execute(
-                select(RINGS.c.call_id, RINGS.c.seat, RINGS.c.rung_at, RINGS.c.agent)
-                .where(RINGS.c.call_id.in_(chunk))))
-            self.s.execute(delete(RINGS).where(RINGS.c.call_id.in_(chunk)))
+                _RINGS_OF, {"keys": chunk}))
+            self.s.execute(_DROP_RINGS, {"keys": chunk})
         agents = AgentsRepo(self.s)
 
         def agent(call_id: int, ring: Ring) -> str:
@@ -123,7 +142,7 @@ class CallsRepo:
                   "rung_at": g.rung_at, "answered": g.answered,
                   "agent": agent(ids[r.linkedid], g)} for r in records for g in r.rings]
         if rings:
-            self.s.execute(insert(RINGS), rings)
+            self.s.execute(_ADD_RINGS, rings)
 
     def live_at_seat(self, seat: str) -> CallRow | None:
         """The call a seat is on now: stored under way (the checkpoint at answer) with it."""
@@ -161,12 +180,11 @@ class CallsRepo:
         """Write the whole trail of each call: insert for calls stored for the first time,
         replace for calls whose trail grew."""
         if new:
-            self.s.execute(insert(TRAILS), [
+            self.s.execute(_ADD_TRAILS, [
                 {"call_id": cid, "events": len(t), "body": trails.encode(t)}
                 for cid, t in new.items()])
         if changed:
-            q = update(TRAILS).where(TRAILS.c.call_id == bindparam("_cid"))
-            self.s.execute(q, [{"_cid": cid, "events": len(t), "body": trails.encode(t)}
+            self.s.execute(_UPDATE_TRAIL, [{"_cid": cid, "events": len(t), "body": trails.encode(t)}
                                for cid, t in changed.items()])
 
     def set_recordings(self, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -174,10 +192,9 @@ class CallsRepo:
         stored facts of that call's recording of that kind."""
         if not rows:
             return
-        q = delete(RECORDINGS).where(RECORDINGS.c.call_id == bindparam("_cid"),
-                                     RECORDINGS.c.kind == bindparam("_kind"))
-        self.s.execute(q, [{"_cid": r["call_id"], "_kind": r["kind"]} for r in rows])
-        self.s.execute(insert(RECORDINGS), list(rows))
+        self.s.execute(_DROP_RECORDING,
+                       [{"_cid": r["call_id"], "_kind": r["kind"]} for r in rows])
+        self.s.execute(_ADD_RECORDINGS, list(rows))
 
     def recording_files(self) -> list[tuple[str, str, int]]:
         """Every recording file the store vouches for: (path, SHA-256, size)."""
